@@ -1,0 +1,3 @@
+"""Provides nanoheater.capabilities."""
+
+from __future__ import annotations

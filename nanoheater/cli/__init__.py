@@ -1,0 +1,72 @@
+"""Provides the ``nanoheater`` command line: one click group whose subcommands load lazily.
+
+Each subcommand lives in its own module and is imported only when run, so ``nanoheater status``
+never pays for Textual, and only ``demo`` and ``simulate`` ever import ``firmware_sim``.
+Exit codes (README): 0 done, 2 usage error, 3 the device refused, 4 unreachable/timeout/unparseable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+# name -> "module:attribute" of a click.Command; imported on first use.
+_COMMANDS: dict[str, str] = {
+    "demo": "nanoheater.cli.demo:demo",
+    "discover": "nanoheater.cli.discover:discover",
+    "status": "nanoheater.cli.device:status",
+    "watch": "nanoheater.cli.device:watch",
+    "set": "nanoheater.cli.device:set_",
+    "thermostat": "nanoheater.cli.thermostat:thermostat",
+    "simulate": "nanoheater.cli.simulate:simulate",
+    "economics": "nanoheater.cli.economics:economics",
+    "history": "nanoheater.cli.history:history",
+    "tui": "nanoheater.cli.tui:tui",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return None  # not built yet
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, invoke_without_command=True)
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+@click.version_option(package_name="nanoheater")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Find, watch and heat with Avalon home miners. With no command, open the TUI."""
+    from nanoheater.cli.output import configure_logging
+
+    configure_logging(verbose)
+    if ctx.invoked_subcommand is None:
+        command = cli.get_command(ctx, "tui")
+        if command is None:
+            raise click.UsageError("the TUI is not available in this build")
+        ctx.invoke(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; the console-script entry point."""
+    cli.main(args=argv, prog_name="nanoheater", standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

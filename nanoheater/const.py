@@ -1,0 +1,24 @@
+"""Provides the library's fixed numbers: ports, timeouts and protocol limits."""
+
+from __future__ import annotations
+
+DEFAULT_TCP_PORT = 4028
+"""The CGMiner API port of every Avalon home miner (protocol.md §1.1)."""
+
+MAX_REQUEST_BYTES = 4095
+"""The firmware reads a request with one recv() of at most this many bytes (api.c:3483)."""
+
+MAX_REPLY_BYTES = 1 << 20
+"""Replies larger than this are refused: the largest real reply (estats|all) is well under 64 KiB."""
+
+DEFAULT_TIMEOUT_S = 5.0
+"""Whole-request deadline (connect, write, read to EOF) for one command."""
+
+DEFAULT_CONNECT_TIMEOUT_S = 2.0
+"""Connect deadline; a home LAN answers in milliseconds or not at all."""
+
+MDNS_SERVICE_TYPE = "_avalon-miner._tcp.local."
+"""DNS-SD service type the simulator advertises (real Avalon firmware advertises nothing)."""
+
+CALIBRATION_RETRY_S = 300.0
+"""How long a refused mode change should wait before retrying, when the device gives no hint."""

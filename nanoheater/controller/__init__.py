@@ -1,0 +1,3 @@
+"""Provides nanoheater.controller."""
+
+from __future__ import annotations

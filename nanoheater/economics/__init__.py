@@ -1,0 +1,3 @@
+"""Provides nanoheater.economics."""
+
+from __future__ import annotations

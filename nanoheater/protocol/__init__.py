@@ -1,0 +1,3 @@
+"""Provides nanoheater.protocol."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Provides nanoheater.transport."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Provides nanoheater.tui."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Provides nanoheater.tui.screens."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Provides nanoheater.tui.widgets."""
+
+from __future__ import annotations
