@@ -1,4 +1,4 @@
-"""Provides HostileDevice, a TCP server on loopback that lies the way a broken or malicious LAN device could.
+"""Provides HostileDevice, a loopback TCP server that lies like a broken or malicious device.
 
 This is deliberately not a device simulator: firmware_sim is the only fake device. A hostile peer
 is the one thing firmware_sim must never be, so it lives here, next to the tests that use it.
