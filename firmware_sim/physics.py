@@ -1,0 +1,337 @@
+"""Provides the per-second physics of one simulated heater (physics.md §2.6, §3, §6.2).
+
+One :class:`HeaterPhysics` per device holds the profile constants and the internal integrators
+(derate factor, fan command, work until the next share) that are not part of the wire-visible
+``HeaterState``. :meth:`HeaterPhysics.step` advances one step and returns the wall power, which
+the world feeds into the room. Order inside a step: scheduled soft off/on and reboot, firmware
+room cut-off, power ramp toward the mode power (derated), fan loop, chip temperature with
+heatsink lag, over-temperature derate/idle, outlet air, then accounting (energy, hashes,
+expected sats, Poisson shares, best share, solo blocks).
+
+Speed matters (physics.md §5.2: a simulated day at 1 s steps in well under a second), so the
+step reads everything into locals, allocates nothing and keeps Pydantic out of the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import TYPE_CHECKING, Protocol
+
+from firmware_sim.market import HASHES_PER_DIFF1, Market
+from firmware_sim.profile import Profile
+from firmware_sim.state import HeaterState
+
+if TYPE_CHECKING:
+    from firmware_sim.room import Room
+
+DOWN_TAU_S = 5.0
+"""Assumption: power falls with a 5 s time constant on soft off, derate or idle."""
+FAN_TAU_S = 3.0
+"""Assumption: fan spin-up/down time constant."""
+FAN_KP_PERCENT_PER_K = 5.0
+"""Assumption: proportional gain of the auto fan loop on top of its feed-forward duty."""
+STALLED_FLOW_FRACTION = 0.05
+"""Assumption: airflow left (natural convection) with the fan stopped or blocked."""
+DERATE_MARGIN_K = 3.0
+"""Assumption: chip may exceed TarT by this much at full fan before power is reduced."""
+DERATE_GAIN_PER_K_S = 0.002
+"""Assumption: derate speed, fraction of mode power per second per kelvin above the margin."""
+DERATE_RECOVER_PER_S = 0.002
+"""Assumption: recovery speed once the chip is back below TarT (full power after ≈ 8 min)."""
+DERATE_FLOOR = 0.05
+INLET_DERATE_SPAN_K = 10.0
+"""Assumption: power falls linearly to idle over 10 K above the inlet limit (S21-like shape)."""
+OVERHEAT_CLEAR_BELOW_TARGET_K = 10.0
+"""Assumption: after a trip the unit restarts once the chip is 10 K below TarT."""
+OUTLET_RISE_FULL_FAN_K = 15.0
+"""Assumption: exhaust rise at the top mode's power and 100 % fan (sets the airflow)."""
+TAVG_FRACTION = 0.93
+"""Assumption: average chip rise over inlet as a fraction of the hottest chip's (captures ≈ 0.9)."""
+HASH_NOISE = 0.02
+"""Assumption: ±1 % uniform jitter on the real-time hashrate."""
+ROOM_CUTOFF_HYSTERESIS_K = 1.0
+ROOM_CUTOFF_WORKMODES = (0, 2)
+"""Mini 3 Heating (0) and Night (2) obey the room limit; Mining (1) does not (physics.md §1.2)."""
+
+
+class _HasPhysics(Protocol):
+    physics: HeaterPhysics
+    room: Room
+
+
+class HeaterPhysics:
+    """Physics integrators and constants of one heater; :meth:`step` is the hot loop."""
+
+    __slots__ = (
+        "_a_down",
+        "_a_fan",
+        "_a_hs",
+        "_a_up",
+        "_dt",
+        "_inv_fan_exp",
+        "_k_out",
+        "_mode_power",
+        "_mode_target",
+        "_mode_ths",
+        "_mode_workmode",
+        "_net_diff",
+        "_sats_per_hash",
+        "_share_diff",
+        "_share_scale",
+        "derate",
+        "fan_cmd_percent",
+        "market",
+        "overheat",
+        "profile",
+        "reboot_at_s",
+        "rng",
+        "shares_total",
+        "state",
+        "work_left",
+    )
+
+    def __init__(
+        self, profile: Profile, state: HeaterState, rng: random.Random, market: Market
+    ) -> None:
+        self.profile = profile
+        self.state = state
+        self.rng = rng
+        self.market = market
+        self._mode_power = tuple(m.power_w for m in profile.modes)
+        self._mode_ths = tuple(m.hashrate_ths for m in profile.modes)
+        self._mode_target = tuple(float(m.target_temp_c) for m in profile.modes)
+        self._mode_workmode = tuple(m.workmode for m in profile.modes)
+        th = profile.thermal
+        self._inv_fan_exp = 1.0 / th.fan_exponent
+        self._k_out = OUTLET_RISE_FULL_FAN_K / max(self._mode_power)
+        self._dt = -1.0
+        self._a_up = self._a_down = self._a_fan = self._a_hs = 0.0
+        self.derate = 1.0
+        self.overheat = False
+        self.fan_cmd_percent = 0.0
+        self.reboot_at_s = math.inf
+        self.shares_total = 0
+        self._sats_per_hash = self._share_diff = self._share_scale = self._net_diff = 0.0
+        self.refresh_market()
+        self.work_left = rng.expovariate(1.0) * self._share_scale
+
+    def refresh_market(self) -> None:
+        """Re-read the market (the world calls this once per sync, not per step)."""
+        m = self.market
+        self._sats_per_hash = m.sats_per_hash()
+        self._share_diff = m.share_difficulty
+        self._share_scale = m.share_difficulty * HASHES_PER_DIFF1
+        self._net_diff = m.difficulty
+
+    def _set_dt(self, dt_s: float) -> None:
+        self._dt = dt_s
+        self._a_up = -math.expm1(-dt_s / self.profile.ramp_tau_s)
+        self._a_down = -math.expm1(-dt_s / DOWN_TAU_S)
+        self._a_fan = -math.expm1(-dt_s / FAN_TAU_S)
+        self._a_hs = -math.expm1(-dt_s / self.profile.thermal.tau_s)
+
+    def settle(self, inlet_c: float) -> None:
+        """Put the unit in its steady running state for the current mode (used at creation)."""
+        st = self.state
+        i = st.mode_index
+        p = self._mode_power[i]
+        st.power_w = p
+        st.hashrate_ghs = self._mode_ths[i] * 1000.0
+        st.inlet_temp_c = inlet_c
+        th = self.profile.thermal
+        heat = p - self.profile.standby_power_w
+        rise = st.chip_target_c - inlet_c
+        duty = 100.0 if rise <= 0 else (heat * th.r_th_k_per_w / rise) ** self._inv_fan_exp * 100
+        duty = min(100.0, max(float(th.fan_min_percent), duty))
+        st.fan_percent = self.fan_cmd_percent = duty
+        st.fan_rpm = int(th.fan_rpm_max * duty / 100.0)
+        chip = inlet_c + heat * th.r_th_k_per_w * (duty / 100.0) ** -th.fan_exponent
+        st.chip_temp_max_c = chip
+        st.chip_temp_avg_c = inlet_c + (chip - inlet_c) * TAVG_FRACTION
+        st.outlet_temp_c = inlet_c + p * self._k_out * 100.0 / duty
+
+    def boot(self, now_s: float) -> None:
+        """Finish a reboot at ``now_s``: uptime, counters and TarT reset; power ramps from idle."""
+        st = self.state
+        st.boot_time_s = now_s
+        st.chip_target_c = self._mode_target[st.mode_index]
+        st.soft_off = False
+        st.room_cutoff_active = False
+        st.total_mh = 0.0
+        st.hw_errors = 0
+        st.found_blocks = 0
+        st.best_share = 0
+        for pool in st.pools:
+            pool.accepted = pool.rejected = 0
+            pool.diff_accepted = pool.diff_rejected = 0.0
+            pool.best_share = 0
+        self.derate = 1.0
+        self.overheat = False
+        self.reboot_at_s = math.inf
+
+    def step(self, dt_s: float, now_s: float, inlet_c: float) -> float:
+        """Advance from ``now_s`` to ``now_s + dt_s`` with inlet air ``inlet_c``; return power."""
+        if dt_s != self._dt:
+            self._set_dt(dt_s)
+        st = self.state
+        prof = self.profile
+        th = prof.thermal
+        standby = prof.standby_power_w
+        i = st.mode_index
+
+        # --- scheduled events and the reasons not to mine --------------------------------
+        down = False
+        if now_s >= self.reboot_at_s:
+            if now_s < st.down_until_s:
+                down = True
+            else:
+                self.boot(st.down_until_s)
+        if st.soft_off_at_s is not None and now_s >= st.soft_off_at_s:
+            st.soft_off = True
+            st.soft_off_time_s = st.soft_off_at_s
+            st.soft_off_at_s = None
+        if st.soft_on_at_s is not None and now_s >= st.soft_on_at_s:
+            st.soft_off = False
+            st.soft_on_time_s = st.soft_on_at_s
+            st.soft_on_at_s = None
+        limit = st.room_limit_c
+        if (
+            prof.room_cutoff
+            and limit is not None
+            and self._mode_workmode[i] in ROOM_CUTOFF_WORKMODES
+        ):
+            if st.room_cutoff_active:
+                if inlet_c < limit - ROOM_CUTOFF_HYSTERESIS_K:
+                    st.room_cutoff_active = False
+            elif inlet_c > limit:
+                st.room_cutoff_active = True
+        else:
+            st.room_cutoff_active = False
+        target_c = st.chip_target_c
+        chip = st.chip_temp_max_c
+        if self.overheat and chip < target_c - OVERHEAT_CLEAR_BELOW_TARGET_K:
+            self.overheat = False
+        running = not (down or st.soft_off or st.room_cutoff_active or self.overheat)
+
+        # --- power ----------------------------------------------------------------------
+        mode_p = self._mode_power[i]
+        inlet_factor = 1.0
+        over = inlet_c - th.derate_inlet_c
+        if over > 0.0:
+            inlet_factor = max(0.0, 1.0 - over / INLET_DERATE_SPAN_K)
+        if running:
+            factor = self.derate if self.derate < inlet_factor else inlet_factor
+            target_p = standby + (mode_p - standby) * factor
+        else:
+            target_p = standby
+        p = st.power_w
+        if target_p > p:
+            p += (target_p - p) * self._a_up
+        else:
+            p += (target_p - p) * self._a_down
+        heat = p - standby
+        if heat < 0.0:
+            heat = 0.0
+
+        # --- fan loop ---------------------------------------------------------------------
+        fan_min = th.fan_min_percent
+        if down or not (running or self.overheat):
+            cmd = 0.0
+        elif st.fan_manual_percent >= 0:
+            cmd = float(st.fan_manual_percent)
+        elif self.overheat:
+            cmd = 100.0
+        else:
+            rise = target_c - inlet_c
+            if rise <= 0.0:
+                cmd = 100.0
+            else:
+                # Feed-forward: the duty whose R_th puts this heat exactly at TarT.
+                cmd = (heat * th.r_th_k_per_w / rise) ** self._inv_fan_exp * 100.0
+                cmd += FAN_KP_PERCENT_PER_K * (chip - target_c)
+            if cmd > 100.0:
+                cmd = 100.0
+            elif cmd < fan_min:
+                cmd = fan_min
+        self.fan_cmd_percent = cmd
+        fan = st.fan_percent
+        fan += (cmd - fan) * self._a_fan
+        st.fan_percent = fan
+        flow = fan * 0.01
+        if st.fan_blocked or flow < STALLED_FLOW_FRACTION:
+            flow = STALLED_FLOW_FRACTION
+        st.fan_rpm = 0 if st.fan_blocked else int(th.fan_rpm_max * fan * 0.01)
+
+        # --- chip temperature and protection ----------------------------------------------
+        chip_ss = inlet_c + heat * th.r_th_k_per_w * flow**-th.fan_exponent
+        chip += (chip_ss - chip) * self._a_hs
+        st.chip_temp_max_c = chip
+        st.chip_temp_avg_c = inlet_c + (chip - inlet_c) * TAVG_FRACTION
+        d = self.derate
+        if running:
+            excess = chip - target_c - DERATE_MARGIN_K
+            if excess > 0.0 and (fan >= 99.0 or st.fan_manual_percent >= 0):
+                d -= DERATE_GAIN_PER_K_S * excess * dt_s
+                if d < DERATE_FLOOR:
+                    d = DERATE_FLOOR
+            elif chip < target_c and d < 1.0:
+                d += DERATE_RECOVER_PER_S * dt_s
+                if d > 1.0:
+                    d = 1.0
+            self.derate = d
+        if chip > th.trip_chip_c:
+            self.overheat = True
+        st.derated = d < 0.999 or inlet_factor < 1.0 or self.overheat
+        outlet = inlet_c + p * self._k_out / flow
+        st.outlet_temp_c = outlet if outlet < chip else (chip if chip > inlet_c else inlet_c)
+        st.inlet_temp_c = inlet_c
+
+        # --- hashing and accounting -------------------------------------------------------
+        st.power_w = p
+        st.energy_kwh += p * dt_s / 3.6e6
+        span = mode_p - standby
+        if running and heat > 0.0 and span > 0.0:
+            ghs = self._mode_ths[i] * 1000.0 * heat / span
+            ghs *= 1.0 + HASH_NOISE * (self.rng.random() - 0.5)
+        else:
+            ghs = 0.0
+        st.hashrate_ghs = ghs
+        if ghs > 0.0:
+            hashes = ghs * 1e9 * dt_s
+            st.total_mh += hashes * 1e-6
+            st.expected_sats += hashes * self._sats_per_hash
+            left = self.work_left - hashes
+            while left <= 0.0:
+                self._share(now_s + dt_s * (1.0 + left / hashes))
+                left += self.rng.expovariate(1.0) * self._share_scale
+            self.work_left = left
+            st.next_share_s = now_s + dt_s + left / (ghs * 1e9)
+        st.last_step_s = now_s + dt_s
+        return p
+
+    def _share(self, at_s: float) -> None:
+        """Book one accepted share arriving at ``at_s`` (best share and solo block included)."""
+        st = self.state
+        d = self._share_diff
+        actual = d / (1.0 - self.rng.random())
+        best = int(actual)
+        self.shares_total += 1
+        if best > st.best_share:
+            st.best_share = best
+        if actual >= self._net_diff:
+            st.found_blocks += 1
+        for pool in st.pools:
+            if pool.alive:
+                pool.accepted += 1
+                pool.diff_accepted += d
+                pool.last_share_time = at_s
+                pool.last_share_difficulty = d
+                if best > pool.best_share:
+                    pool.best_share = best
+                break
+
+
+def step_heater(heater: _HasPhysics, dt_s: float, now_s: float) -> float:
+    """Advance ``heater`` by ``dt_s`` from ``now_s``, its inlet at its room's air; return power."""
+    return heater.physics.step(dt_s, now_s, heater.room.air_c)

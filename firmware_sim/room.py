@@ -1,0 +1,136 @@
+"""Provides the room a simulated heater warms (2R2C) and the outdoor weather it loses heat to.
+
+Model and defaults are physics.md §2.2 and §6.1: a fast air node (air plus furnishings, ``C_a``)
+and a slow building-mass node (``C_m``); the heaters inject into the air node:
+
+    C_a dT_a/dt = P + H_am (T_m - T_a) + H_ao (T_o - T_a)
+    C_m dT_m/dt = H_am (T_a - T_m) + H_mo (T_o - T_m)
+
+Explicit Euler is stable here for steps far below the fast time constant (≈ 12 min), so the 1 s
+grid of the world is accurate to well under 0.01 K.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+SECONDS_PER_DAY = 86_400.0
+COLDEST_HOUR_LOCAL = 5.0
+"""Hour of the daily outdoor minimum (physics.md §6.1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomParams:
+    """Thermal parameters of one room (W/K and J/K)."""
+
+    h_ao_w_per_k: float
+    """Air to outdoors: ventilation and windows."""
+    h_mo_w_per_k: float
+    """Mass to outdoors: the opaque envelope."""
+    h_am_w_per_k: float
+    """Air to mass coupling."""
+    c_a_j_per_k: float
+    """Air node capacity (air plus furnishings)."""
+    c_m_j_per_k: float
+    """Building mass capacity."""
+
+    @property
+    def ua_w_per_k(self) -> float:
+        """Total loss coefficient UA = H_ao + H_mo."""
+        return self.h_ao_w_per_k + self.h_mo_w_per_k
+
+
+PRESETS: dict[str, RoomParams] = {
+    # physics.md §6.1 medium modern room (UA 20 W/K split 13/7).
+    "medium": RoomParams(13.0, 7.0, 185.0, 150_000.0, 3_300_000.0),
+    # physics.md §6.1 "small" preset: UA 10 W/K; the 6.9/3.4 split of §2.2 scaled to 10 W/K.
+    "small": RoomParams(6.7, 3.3, 92.0, 75_000.0, 1_650_000.0),
+    # physics.md §2.2 "medium, older": UA 33.5 W/K (23.5 / 10), same capacities as medium.
+    "medium-older": RoomParams(23.5, 10.0, 185.0, 150_000.0, 3_300_000.0),
+}
+
+DEFAULT_INITIAL_C = 16.0
+"""Cold-start initial temperature of both nodes (physics.md §6.1)."""
+
+
+class Outdoor:
+    """Outdoor temperature: a daily sine around ``mean_c`` with its minimum at 05:00 local time.
+
+    ``override_c`` (set by the control endpoint) replaces the profile while it is not None.
+    """
+
+    __slots__ = ("amplitude_k", "mean_c", "override_c", "utc_offset_s")
+
+    def __init__(
+        self,
+        mean_c: float = 0.0,
+        amplitude_k: float = 4.0,
+        utc_offset_s: float = 0.0,
+        override_c: float | None = None,
+    ) -> None:
+        self.mean_c = mean_c
+        self.amplitude_k = amplitude_k
+        self.utc_offset_s = utc_offset_s
+        self.override_c = override_c
+
+    def temp_c(self, t_s: float) -> float:
+        """Return the outdoor temperature at epoch time ``t_s``."""
+        if self.override_c is not None:
+            return self.override_c
+        local_s = (t_s + self.utc_offset_s) % SECONDS_PER_DAY
+        phase = 2.0 * math.pi * (local_s - COLDEST_HOUR_LOCAL * 3600.0) / SECONDS_PER_DAY
+        return self.mean_c - self.amplitude_k * math.cos(phase)
+
+
+class Room:
+    """One room: air and mass temperatures advanced by :meth:`step`."""
+
+    __slots__ = ("_k_aa", "_k_am", "_k_ao", "_k_ma", "_k_mo", "air_c", "mass_c", "name", "params")
+
+    def __init__(
+        self,
+        params: RoomParams | None = None,
+        *,
+        air_c: float = DEFAULT_INITIAL_C,
+        mass_c: float | None = None,
+        name: str = "room",
+    ) -> None:
+        self.params = params if params is not None else PRESETS["medium"]
+        self.air_c = air_c
+        self.mass_c = air_c if mass_c is None else mass_c
+        self.name = name
+        p = self.params
+        # Per-joule coefficients, precomputed so the 1 s step is a handful of multiplications.
+        self._k_aa = 1.0 / p.c_a_j_per_k
+        self._k_am = p.h_am_w_per_k / p.c_a_j_per_k
+        self._k_ao = p.h_ao_w_per_k / p.c_a_j_per_k
+        self._k_ma = p.h_am_w_per_k / p.c_m_j_per_k
+        self._k_mo = p.h_mo_w_per_k / p.c_m_j_per_k
+
+    @classmethod
+    def preset(cls, name: str, *, air_c: float = DEFAULT_INITIAL_C) -> Room:
+        """Build a room from a named preset ("small", "medium", "medium-older")."""
+        try:
+            params = PRESETS[name]
+        except KeyError:
+            raise KeyError(f"unknown room preset {name!r}; known: {', '.join(PRESETS)}") from None
+        return cls(params, air_c=air_c, name=name)
+
+    @property
+    def thermometer_c(self) -> float:
+        """What a virtual room thermometer reads: the true air temperature."""
+        return self.air_c
+
+    def steady_state_c(self, power_w: float, outdoor_c: float) -> float:
+        """Return the air temperature the room settles at: T_o + P / UA (physics.md §2.2)."""
+        return outdoor_c + power_w / self.params.ua_w_per_k
+
+    def step(self, dt_s: float, power_w: float, outdoor_c: float) -> None:
+        """Advance both nodes by ``dt_s`` with ``power_w`` injected into the air."""
+        a = self.air_c
+        m = self.mass_c
+        self.air_c = a + dt_s * (
+            power_w * self._k_aa + self._k_am * (m - a) + self._k_ao * (outdoor_c - a)
+        )
+        self.mass_c = m + dt_s * (self._k_ma * (a - m) + self._k_mo * (outdoor_c - m))
