@@ -35,8 +35,8 @@ _COUNTED = {
     "no-nul": "no_nul_replies",
     "empty-summary": "empty_summary_replies",
 }
-DEFAULT_DOWNTIME_S = 30.0
-"""Reboot downtime when none is given (simulated seconds; a Nano 3S takes about this long)."""
+DEFAULT_DOWNTIME_S = 60.0
+"""Reboot downtime when none is given (simulated seconds; the device's own default)."""
 
 
 @dataclass(slots=True)
