@@ -29,16 +29,18 @@ DOWN_TAU_S = 5.0
 """Assumption: power falls with a 5 s time constant on soft off, derate or idle."""
 FAN_TAU_S = 3.0
 """Assumption: fan spin-up/down time constant."""
-FAN_KP_PERCENT_PER_K = 5.0
+FAN_KP_PERCENT_PER_K = 10.0
 """Assumption: proportional gain of the auto fan loop on top of its feed-forward duty."""
+FAN_KI_PERCENT_PER_K_S = 0.05
+"""Assumption: integral gain; it keeps the fan at 100 % while the chip stays above TarT."""
 STALLED_FLOW_FRACTION = 0.05
 """Assumption: airflow left (natural convection) with the fan stopped or blocked."""
 DERATE_MARGIN_K = 3.0
-"""Assumption: chip may exceed TarT by this much at full fan before power is reduced."""
-DERATE_GAIN_PER_K_S = 0.002
-"""Assumption: derate speed, fraction of mode power per second per kelvin above the margin."""
-DERATE_RECOVER_PER_S = 0.002
-"""Assumption: recovery speed once the chip is back below TarT (full power after ≈ 8 min)."""
+"""Assumption: with the fan at 100 % the firmware cuts power to hold the chip at TarT + 3 K."""
+DERATE_DOWN_TAU_S = 5.0
+"""Assumption: how fast the firmware lowers its frequency when too hot."""
+DERATE_UP_TAU_S = 120.0
+"""Assumption: how fast it climbs back once the fan has headroom again."""
 DERATE_FLOOR = 0.05
 INLET_DERATE_SPAN_K = 10.0
 """Assumption: power falls linearly to idle over 10 K above the inlet limit (S21-like shape)."""
@@ -65,6 +67,8 @@ class HeaterPhysics:
 
     __slots__ = (
         "_a_down",
+        "_a_drt_down",
+        "_a_drt_up",
         "_a_fan",
         "_a_hs",
         "_a_up",
@@ -81,6 +85,7 @@ class HeaterPhysics:
         "_share_scale",
         "derate",
         "fan_cmd_percent",
+        "fan_integral",
         "market",
         "overheat",
         "profile",
@@ -107,6 +112,8 @@ class HeaterPhysics:
         self._k_out = OUTLET_RISE_FULL_FAN_K / max(self._mode_power)
         self._dt = -1.0
         self._a_up = self._a_down = self._a_fan = self._a_hs = 0.0
+        self._a_drt_down = self._a_drt_up = 0.0
+        self.fan_integral = 0.0
         self.derate = 1.0
         self.overheat = False
         self.fan_cmd_percent = 0.0
@@ -130,6 +137,8 @@ class HeaterPhysics:
         self._a_down = -math.expm1(-dt_s / DOWN_TAU_S)
         self._a_fan = -math.expm1(-dt_s / FAN_TAU_S)
         self._a_hs = -math.expm1(-dt_s / self.profile.thermal.tau_s)
+        self._a_drt_down = -math.expm1(-dt_s / DERATE_DOWN_TAU_S)
+        self._a_drt_up = -math.expm1(-dt_s / DERATE_UP_TAU_S)
 
     def settle(self, inlet_c: float) -> None:
         """Put the unit in its steady running state for the current mode (used at creation)."""
@@ -168,6 +177,7 @@ class HeaterPhysics:
             pool.best_share = 0
         self.derate = 1.0
         self.overheat = False
+        self.fan_integral = 0.0
         self.reboot_at_s = math.inf
 
     def step(self, dt_s: float, now_s: float, inlet_c: float) -> float:
@@ -243,13 +253,23 @@ class HeaterPhysics:
         elif self.overheat:
             cmd = 100.0
         else:
+            err = chip - target_c
             rise = target_c - inlet_c
             if rise <= 0.0:
-                cmd = 100.0
+                ff = 100.0
             else:
                 # Feed-forward: the duty whose R_th puts this heat exactly at TarT.
-                cmd = (heat * th.r_th_k_per_w / rise) ** self._inv_fan_exp * 100.0
-                cmd += FAN_KP_PERCENT_PER_K * (chip - target_c)
+                ff = (heat * th.r_th_k_per_w / rise) ** self._inv_fan_exp * 100.0
+            integral = self.fan_integral
+            cmd = ff + FAN_KP_PERCENT_PER_K * err + integral
+            # Anti-windup: integrate only while the command is not pinned in the error's direction.
+            if (err > 0.0 and cmd < 100.0) or (err < 0.0 and cmd > fan_min):
+                integral += FAN_KI_PERCENT_PER_K_S * err * dt_s
+                if integral > 100.0:
+                    integral = 100.0
+                elif integral < -100.0:
+                    integral = -100.0
+                self.fan_integral = integral
             if cmd > 100.0:
                 cmd = 100.0
             elif cmd < fan_min:
@@ -264,24 +284,29 @@ class HeaterPhysics:
         st.fan_rpm = 0 if st.fan_blocked else int(th.fan_rpm_max * fan * 0.01)
 
         # --- chip temperature and protection ----------------------------------------------
-        chip_ss = inlet_c + heat * th.r_th_k_per_w * flow**-th.fan_exponent
+        r_th = th.r_th_k_per_w * flow**-th.fan_exponent
+        chip_ss = inlet_c + heat * r_th
         chip += (chip_ss - chip) * self._a_hs
         st.chip_temp_max_c = chip
         st.chip_temp_avg_c = inlet_c + (chip - inlet_c) * TAVG_FRACTION
         d = self.derate
         if running:
-            excess = chip - target_c - DERATE_MARGIN_K
-            if excess > 0.0 and (fan >= 99.0 or st.fan_manual_percent >= 0):
-                d -= DERATE_GAIN_PER_K_S * excess * dt_s
-                if d < DERATE_FLOOR:
-                    d = DERATE_FLOOR
-            elif chip < target_c and d < 1.0:
-                d += DERATE_RECOVER_PER_S * dt_s
-                if d > 1.0:
-                    d = 1.0
+            d_star = 1.0
+            if cmd >= 99.0 or st.fan_manual_percent >= 0:
+                # The fan has no headroom: the power that holds the chip at TarT + margin.
+                cap = (mode_p - standby) * r_th
+                if cap > 0.0:
+                    d_star = (target_c + DERATE_MARGIN_K - inlet_c) / cap
+                    if d_star > 1.0:
+                        d_star = 1.0
+                    elif d_star < DERATE_FLOOR:
+                        d_star = DERATE_FLOOR
+            d += (d_star - d) * (self._a_drt_down if d_star < d else self._a_drt_up)
             self.derate = d
-        if chip > th.trip_chip_c:
+        if chip > th.trip_chip_c and not self.overheat:
             self.overheat = True
+            # Restart gently after the trip rather than straight back at full power.
+            self.derate = d = DERATE_FLOOR
         st.derated = d < 0.999 or inlet_factor < 1.0 or self.overheat
         outlet = inlet_c + p * self._k_out / flow
         st.outlet_temp_c = outlet if outlet < chip else (chip if chip > inlet_c else inlet_c)
