@@ -1,0 +1,89 @@
+"""Provides the safety interlocks every decision passes through, whatever controller made it.
+
+Order matters and is fixed: a lost or stale room sensor forces the fail-safe rung; a room above
+the hard maximum forces the floor; a chip over its temperature limit forces one rung below what
+runs now; last, everything is clamped into the caps (quiet hours, power budget, user caps), so
+no path can exceed them. On a model without off (Nano 3S) the floor still heats, so the user is
+told when the room overheats anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from nanoheater.controller.decision import Decision
+from nanoheater.controller.ladder import Caps, Ladder
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyLimits:
+    """User-settable interlock thresholds."""
+
+    max_room_c: float = 27.0
+    """Hard maximum room temperature: at or above it, heat drops to the floor."""
+    max_chip_c: float = 95.0
+    """Chip temperature at or above which the device steps one rung down."""
+    fail_safe: Literal["lowest", "off"] = "lowest"
+    """What to run without a room reading: the lowest heating step, or off where possible."""
+    overheat_margin_k: float = 1.0
+    """Warn when the room is this far above the set-point while already at the floor."""
+
+    def fail_safe_index(self, ladder: Ladder) -> int:
+        """The rung the fail-safe runs."""
+        return 0 if self.fail_safe == "off" else ladder.lowest_on()
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyInput:
+    """What the interlocks look at besides the controller's decision."""
+
+    room_c: float | None
+    """Fresh room reading, or None when the sensor is lost or stale."""
+    current: int
+    """Rung running now."""
+    chip_c: float | None = None
+    setpoint_c: float | None = None
+    sensor_problem: str = "no room reading"
+
+
+def guard(
+    decision: Decision, ladder: Ladder, caps: Caps, inp: SafetyInput, limits: SafetyLimits
+) -> Decision:
+    """Return ``decision`` after the interlocks; the reason says which one acted."""
+    index, reason = decision.index, decision.reason
+    warnings = list(decision.warnings)
+    if inp.room_c is None:
+        index = limits.fail_safe_index(ladder)
+        reason = f"fail-safe ({inp.sensor_problem}): {ladder.name(index)}"
+    elif inp.room_c >= limits.max_room_c:
+        index = 0
+        reason = (
+            f"room {inp.room_c:.1f} C >= hard maximum {limits.max_room_c:.1f} C: {ladder.name(0)}"
+        )
+    if inp.chip_c is not None and inp.chip_c >= limits.max_chip_c:
+        lower = max(0, min(index, inp.current - 1))
+        if lower < index or inp.current > 0:
+            index = lower
+            reason = (
+                f"chip {inp.chip_c:.0f} C >= {limits.max_chip_c:.0f} C: "
+                f"step down to {ladder.name(index)}"
+            )
+    clamped = max(caps.low, min(caps.high, index))
+    if clamped != index:
+        why = caps.why_high or "caps"
+        reason = f"{reason}; capped at {ladder.name(clamped)} ({why})"
+        index = clamped
+    if (
+        not ladder.can_off
+        and index == 0
+        and inp.room_c is not None
+        and inp.setpoint_c is not None
+        and inp.room_c > inp.setpoint_c + limits.overheat_margin_k
+    ):
+        step = ladder.steps[0]
+        warnings.append(
+            f"room {inp.room_c:.1f} C is {inp.room_c - inp.setpoint_c:.1f} K above the set-point "
+            f"at the lowest step ({step.name}, {step.power_w:.0f} W); this model cannot switch off"
+        )
+    return Decision(index, reason, tuple(warnings))

@@ -1,0 +1,278 @@
+"""Provides heat targets and ``plan_at``, which turns them into "what to aim for now".
+
+Targets: a fixed level, a room temperature, a weekly schedule of either with quiet hours, and
+the economic limit.
+
+A schedule file is TOML (stdlib ``tomllib``)::
+
+    [[entry]]              # from this time on, until the next entry
+    days = "mon-fri"       # "all", "mon-fri", "sat,sun", ...
+    at = "06:30"
+    target_c = 21          # or: mode = "Night"   or: power_w = 500
+
+    [[quiet]]              # caps noise or mode inside the window (may wrap midnight)
+    days = "all"
+    from = "22:00"
+    to = "07:00"
+    max_db = 35            # and/or: max_mode = "Night"
+
+Times are local wall-clock times; the caller supplies the time zone, so nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, time, tzinfo
+from pathlib import Path
+from typing import Any
+
+from nanoheater.controller.ladder import Caps, Ladder
+from nanoheater.exceptions import UsageError
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_DAYS = frozenset(range(7))
+
+
+@dataclass(frozen=True, slots=True)
+class FixedLevel:
+    """Run one heat step: a mode by name (``off`` allowed where the model has it) or watts."""
+
+    mode: str | None = None
+    power_w: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.mode is None) == (self.power_w is None):
+            raise UsageError("a fixed level needs exactly one of mode or power_w")
+
+    def resolve(self, ladder: Ladder) -> int:
+        """Return the rung: the named mode, or the profile nearest the watts."""
+        if self.mode is not None:
+            index = ladder.index_of(self.mode)
+            if index is None:
+                names = ", ".join(s.name for s in ladder.steps)
+                raise UsageError(f"unknown mode {self.mode!r}; this model has: {names}")
+            return index
+        power_w = self.power_w if self.power_w is not None else 0.0
+        return ladder.nearest(power_w, allow_off=power_w <= 0)
+
+    def describe(self) -> str:
+        """Short human text, e.g. ``mode Night`` or ``500 W``."""
+        return f"mode {self.mode}" if self.mode is not None else f"{self.power_w:.0f} W"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTemperature:
+    """Hold the room at ``setpoint_c``."""
+
+    setpoint_c: float
+
+    def describe(self) -> str:
+        """Short human text, e.g. ``21.0 C``."""
+        return f"{self.setpoint_c:.1f} C"
+
+
+HeatTarget = FixedLevel | RoomTemperature
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Parse ``all``, ``mon-fri``, ``sat,sun`` or ``tue`` into weekday numbers (Monday 0)."""
+    text = text.strip().casefold()
+    if text in ("all", "*", "daily"):
+        return ALL_DAYS
+    days: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            a, b = (p.strip()[:3] for p in part.split("-", 1))
+            if a not in DAY_NAMES or b not in DAY_NAMES:
+                raise UsageError(f"bad day range {part!r}")
+            i, j = DAY_NAMES.index(a), DAY_NAMES.index(b)
+            days.update((i + k) % 7 for k in range((j - i) % 7 + 1))
+        elif part[:3] in DAY_NAMES:
+            days.add(DAY_NAMES.index(part[:3]))
+        else:
+            raise UsageError(f"bad day {part!r}")
+    return frozenset(days)
+
+
+def parse_clock(text: str) -> time:
+    """Parse ``HH:MM`` into a time."""
+    try:
+        hour, minute = (int(x) for x in text.strip().split(":"))
+        return time(hour, minute)
+    except (ValueError, TypeError):
+        raise UsageError(f"bad time {text!r}; use HH:MM") from None
+
+
+def _minute_of_week(day: int, at: time) -> int:
+    return day * 1440 + at.hour * 60 + at.minute
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleEntry:
+    """From ``at`` on the given weekdays on, aim for ``target`` until the next entry."""
+
+    days: frozenset[int]
+    at: time
+    target: HeatTarget
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A window (starting on ``days``, may wrap midnight) that caps noise and/or mode."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+    max_noise_db: float | None = None
+    max_mode: str | None = None
+
+    def active(self, local: datetime) -> bool:
+        """Whether ``local`` falls inside the window."""
+        now = local.hour * 60 + local.minute
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        day = local.weekday()
+        if start <= end:
+            return day in self.days and start <= now < end
+        # Wraps midnight: the evening part belongs to today, the morning part to yesterday.
+        return (day in self.days and now >= start) or ((day - 1) % 7 in self.days and now < end)
+
+    def ceiling(self, ladder: Ladder) -> tuple[int, str]:
+        """Highest rung allowed in the window and the reason."""
+        high, why = ladder.top, ""
+        if self.max_noise_db is not None:
+            high = ladder.highest_quieter_than(self.max_noise_db)
+            why = f"quiet hours: at most {self.max_noise_db:g} dB"
+        if self.max_mode is not None:
+            index = FixedLevel(mode=self.max_mode).resolve(ladder)
+            if index < high:
+                high, why = index, f"quiet hours: at most {self.max_mode}"
+        return high, why
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A weekly schedule of targets with quiet hours; ``default`` fills an empty schedule."""
+
+    entries: tuple[ScheduleEntry, ...] = ()
+    quiet: tuple[QuietHours, ...] = ()
+    default: HeatTarget | None = None
+
+    def target_at(self, local: datetime) -> HeatTarget | None:
+        """The target of the latest entry at or before ``local``, wrapping round the week."""
+        now = _minute_of_week(local.weekday(), local.time())
+        best: tuple[int, HeatTarget] | None = None
+        for entry in self.entries:
+            for day in entry.days:
+                # Distance back in time from the entry start to now, within one week.
+                back = (now - _minute_of_week(day, entry.at)) % (7 * 1440)
+                if best is None or back < best[0]:
+                    best = (back, entry.target)
+        return best[1] if best is not None else self.default
+
+    def caps_at(self, ladder: Ladder, local: datetime, caps: Caps | None = None) -> Caps:
+        """Tighten ``caps`` (default: the whole ladder) by every active quiet-hours window."""
+        caps = caps if caps is not None else Caps.full(ladder)
+        for window in self.quiet:
+            if window.active(local):
+                high, why = window.ceiling(ladder)
+                caps = caps.tighten(high, why)
+        return caps
+
+
+def _target_from(table: dict[str, Any], where: str) -> HeatTarget:
+    keys = [k for k in ("target_c", "mode", "power_w") if k in table]
+    if len(keys) != 1:
+        raise UsageError(f"{where}: give exactly one of target_c, mode, power_w")
+    if "target_c" in table:
+        return RoomTemperature(float(table["target_c"]))
+    if "mode" in table:
+        return FixedLevel(mode=str(table["mode"]))
+    return FixedLevel(power_w=float(table["power_w"]))
+
+
+def parse_schedule(text: str, default: HeatTarget | None = None) -> Schedule:
+    """Parse schedule TOML (see the module docstring); UsageError on anything malformed."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"schedule: {exc}") from None
+    entries = tuple(
+        ScheduleEntry(
+            parse_days(str(e.get("days", "all"))),
+            parse_clock(str(e.get("at", ""))),
+            _target_from(e, f"entry {i + 1}"),
+        )
+        for i, e in enumerate(data.get("entry", []))
+    )
+    quiet = []
+    for i, q in enumerate(data.get("quiet", [])):
+        window = QuietHours(
+            parse_days(str(q.get("days", "all"))),
+            parse_clock(str(q.get("from", ""))),
+            parse_clock(str(q.get("to", ""))),
+            float(q["max_db"]) if "max_db" in q else None,
+            str(q["max_mode"]) if "max_mode" in q else None,
+        )
+        if window.max_noise_db is None and window.max_mode is None:
+            raise UsageError(f"quiet {i + 1}: give max_db or max_mode")
+        quiet.append(window)
+    return Schedule(entries, tuple(quiet), default)
+
+
+def load_schedule(path: Path, default: HeatTarget | None = None) -> Schedule:
+    """Read and parse a schedule file."""
+    try:
+        return parse_schedule(path.read_text(encoding="utf-8"), default)
+    except OSError as exc:
+        raise UsageError(f"cannot read schedule {path}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class EconomicLimit:
+    """Stop heating while the net cost of heat is above ``max_net_cost_per_kwh``."""
+
+    max_net_cost_per_kwh: float
+
+    def allows(self, net_cost_per_kwh: float | None) -> bool:
+        """True when heating is allowed (unknown cost never stops heating)."""
+        return net_cost_per_kwh is None or net_cost_per_kwh <= self.max_net_cost_per_kwh
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to aim for now: a set-point or a fixed rung, within caps."""
+
+    caps: Caps
+    setpoint_c: float | None = None
+    fixed_index: int | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def plan_at(
+    schedule: Schedule,
+    ladder: Ladder,
+    now_s: float,
+    tz: tzinfo,
+    *,
+    caps: Caps | None = None,
+    economic: EconomicLimit | None = None,
+    net_cost_per_kwh: float | None = None,
+) -> Plan:
+    """Resolve the schedule, quiet hours and economic limit at ``now_s`` into a Plan."""
+    local = datetime.fromtimestamp(now_s, tz)
+    caps = schedule.caps_at(ladder, local, caps)
+    notes: list[str] = []
+    if economic is not None and not economic.allows(net_cost_per_kwh):
+        # Above the limit the cheapest heat is none: cap at the floor (off where possible).
+        why = f"heat costs {net_cost_per_kwh:.3f}/kWh > limit {economic.max_net_cost_per_kwh:.3f}"
+        caps = Caps(caps.low, caps.low, why)
+        notes.append(why)
+    target = schedule.target_at(local)
+    if target is None:
+        return Plan(caps, None, caps.low, (*notes, "no target: lowest step"))
+    if isinstance(target, RoomTemperature):
+        return Plan(caps, target.setpoint_c, None, tuple(notes))
+    return Plan(caps, None, caps.clamp(target.resolve(ladder)), tuple(notes))
