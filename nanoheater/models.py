@@ -195,3 +195,18 @@ class DiscoveredHeater(_Frozen):
     def identity(self) -> str:
         """DNA, else MAC, else host:port (only for devices that told us neither)."""
         return self.dna or self.mac or f"{self.host}:{self.port}"
+
+
+class Pool(_Frozen):
+    """One configured mining pool, as ``pools`` reports it (the password is never kept)."""
+
+    index: int
+    url: str
+    user: str
+    status: str
+    """"Alive", "Dead", ... as the device says."""
+    priority: int | None = None
+    accepted: int | None = None
+    rejected: int | None = None
+    stratum_active: bool = False
+    """Whether the device is mining on this pool now."""

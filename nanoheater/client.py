@@ -1,0 +1,346 @@
+"""Provides ``HeaterClient``: the async client for one Avalon home miner.
+
+Why it is shaped this way: the device serves one short connection at a time and refuses to be
+hurried, so the client serialises every exchange behind one ``asyncio.Lock``, reads everything a
+status needs in one joined request (``version+summary+estats+pools``, falling back to separate
+calls on firmware that refuses joins), caches the identity, and confirms every write by reading
+the device back instead of trusting reply letters (``I`` can mean success or refusal,
+protocol.md §1.7). Retries live here and nowhere else; every call is bounded by ``timeout_s``.
+
+Example (``docs/library-example.md`` has the README version; a test runs both)::
+
+    import asyncio
+    from nanoheater import HeaterClient
+
+    async def main(target: str) -> None:
+        async with await HeaterClient.connect(target) as client:
+            status = await client.get_status()
+            print(status.info.model, status.state, status.power_w, status.mode)
+            if status.mode != "Low":
+                await client.set_mode("Low")
+
+    asyncio.run(main("192.168.1.20"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Literal, Self
+
+from nanoheater import link
+from nanoheater.capabilities import capabilities, find_profile
+from nanoheater.const import DEFAULT_TCP_PORT, DEFAULT_TIMEOUT_S
+from nanoheater.exceptions import UnsupportedError, UsageError
+from nanoheater.models import HeaterInfo, HeaterStatus, ModelCapabilities, Pool, PowerProfile
+from nanoheater.protocol.blob import BlobValue
+from nanoheater.protocol.parse import parse_pools
+from nanoheater.transport.base import Transport
+
+SOFT_SWITCH_LEAD_S = 5.0
+"""softoff/softon are scheduled this far ahead of the device clock, as pyasic and asic-rs do."""
+
+CONFIRM_WINDOW_S = 3.0
+"""How long a write keeps re-reading the device for its effect (fan duty settles over ~1 s)."""
+
+_CONFIRM_POLL_S = 0.25
+
+
+class HeaterClient(link.DeviceLink):
+    """An async client for one heater, used as ``async with``; calls never overlap on the wire."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        host: str | None = None,
+        port: int = DEFAULT_TCP_PORT,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        retries: int = 1,
+    ) -> None:
+        super().__init__(transport, host=host, port=port, timeout_s=timeout_s, retries=retries)
+
+    @classmethod
+    async def connect_tcp(
+        cls, host: str, port: int = DEFAULT_TCP_PORT, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> Self:
+        """Return a client for the API at ``host:port``. No traffic happens until the first call."""
+        return cls(
+            link.tcp_transport(host, port, timeout_s), host=host, port=port, timeout_s=timeout_s
+        )
+
+    @classmethod
+    async def connect_serial(cls, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> Self:
+        """Return a client for a serial link given as a device path or pyserial URL."""
+        return cls(link.serial_transport(url, timeout_s), host=url, port=0, timeout_s=timeout_s)
+
+    @classmethod
+    async def connect(cls, target: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> Self:
+        """Return a client for a CLI-style address.
+
+        Args:
+            target: ``HOST[:PORT]``, ``[v6]:PORT``, ``serial:///dev/...`` or a pyserial URL.
+            timeout_s: deadline of every call.
+
+        Raises:
+            UsageError: the target cannot be parsed.
+        """
+        kind, host, port = link.parse_target(target)
+        if kind == "serial":
+            return await cls.connect_serial(host, timeout_s=timeout_s)
+        return await cls.connect_tcp(host, port, timeout_s=timeout_s)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the transport; idempotent."""
+        if not self._closed:
+            self._closed = True
+            await self.transport.close()
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    async def get_info(self) -> HeaterInfo:
+        """Return who the device is (model, firmware, MAC, DNA); read once, then cached."""
+        async with self._call():
+            return await self._info_unlocked()
+
+    async def get_status(self) -> HeaterStatus:
+        """Read the device once (a single joined request once the identity is known)."""
+        async with self._call():
+            return (await self._snapshot())[0]
+
+    async def get_pools(self) -> list[Pool]:
+        """Return the configured pools."""
+        async with self._call():
+            return parse_pools(await self._read("pools"))
+
+    async def get_capabilities(self) -> ModelCapabilities:
+        """Return the registry entry of this device's model.
+
+        Raises:
+            UnsupportedError: the device is an Avalon model nanoheater has no entry for.
+        """
+        async with self._call():
+            return await self._caps_unlocked()
+
+    async def watch(self, interval_s: float = 2.0) -> AsyncIterator[HeaterStatus]:
+        """Yield a fresh status every ``interval_s`` seconds until the caller stops iterating."""
+        if interval_s <= 0:
+            raise UsageError(f"interval must be positive, not {interval_s}")
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            yield await self.get_status()
+            await asyncio.sleep(max(0.0, interval_s - (loop.time() - started)))
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    async def set_profile(self, profile: PowerProfile) -> HeaterStatus:
+        """Switch to ``profile`` (one of this model's) and return the confirmed status.
+
+        Raises:
+            UsageError: the profile is not one of this model's.
+            CalibratingError: the device refused because it is still calibrating.
+            DeviceRefused: the device refused, or did not switch.
+        """
+        async with self._call():
+            caps = await self._caps_unlocked()
+            if profile not in caps.profiles:
+                raise UsageError(f"{profile.name!r} is not a {caps.display_name} profile")
+            before, _ = await self._snapshot()
+            if before.mode == profile.name:
+                return before
+            if caps.mode_command == "worklevel":
+                command: tuple[object, ...] = ("worklevel", "set", profile.worklevel)
+            elif profile.worklevel is not None and "work_mode_lvl" in caps.ascset_options:
+                # One command for both, because a workmode change starts calibration and a
+                # separate worklevel change right after it would be refused.
+                command = ("work_mode_lvl", "set", profile.workmode, profile.worklevel)
+            else:
+                command = ("workmode", "set", profile.workmode)
+            return await self._write(
+                str(command[0]),
+                *command[1:],
+                check=lambda s, _b: s.mode == profile.name,
+                what=f"switch to {profile.name}",
+            )
+
+    async def set_mode(self, name: str) -> HeaterStatus:
+        """Switch to the profile called ``name`` ("Low", "Heating Eco", "Super", an alias...)."""
+        profile = find_profile((await self.get_capabilities()).model, name)
+        return await self.set_profile(profile)
+
+    async def set_level(self, level: int) -> HeaterStatus:
+        """Set ``worklevel`` to ``level`` (the Nano 3's only mode control; Mini 3 Eco is -1)."""
+        async with self._call():
+            caps = await self._caps_unlocked()
+            known = {p.worklevel for p in caps.profiles if p.worklevel is not None}
+            if known and level not in known:
+                raise UsageError(f"{caps.display_name} levels are {sorted(known)}, not {level}")
+            return await self._write(
+                "worklevel",
+                "set",
+                level,
+                check=lambda s, _b: s.worklevel == level,
+                what=f"set level {level}",
+            )
+
+    async def soft_off(self, *, lead_s: float = SOFT_SWITCH_LEAD_S) -> HeaterStatus:
+        """Stop hashing without cutting power (scheduled ``lead_s`` ahead on the device clock).
+
+        Raises:
+            UnsupportedError: the model has no soft off (the Nano 3S).
+        """
+        return await self._soft_switch("softoff", off=True, lead_s=lead_s)
+
+    async def soft_on(self, *, lead_s: float = SOFT_SWITCH_LEAD_S) -> HeaterStatus:
+        """Resume hashing after a soft off; confirmed by reading back (a Q may not reply)."""
+        return await self._soft_switch("softon", off=False, lead_s=lead_s)
+
+    async def set_fan(self, percent: int | Literal["auto"]) -> HeaterStatus:
+        """Set the fan duty in percent, or "auto" (also -1) to let the firmware regulate it."""
+        async with self._call():
+            caps = await self._caps_unlocked()
+            duty = -1 if percent == "auto" else percent
+            if not isinstance(duty, int) or isinstance(duty, bool):
+                raise UsageError(f"fan must be a percentage or 'auto', not {percent!r}")
+            if duty != -1 and duty not in caps.fan_percent:
+                lo, hi = caps.fan_percent.min, caps.fan_percent.max
+                raise UsageError(f"{caps.display_name} fan duty is {lo}-{hi} % or auto, not {duty}")
+            # In auto the firmware picks the duty, so there is nothing specific to read back.
+            return await self._write(
+                "fan-spd",
+                duty,
+                check=lambda s, _b: duty == -1 or s.fan_percent == duty,
+                what=f"set the fan to {duty} %",
+            )
+
+    async def set_chip_target(self, temp_c: int) -> HeaterStatus:
+        """Set the chip target temperature (``target-temp``, reported as ``TarT``)."""
+        async with self._call():
+            caps = await self._caps_unlocked()
+            if caps.chip_target_c is None or "target-temp" not in caps.ascset_options:
+                raise UnsupportedError(f"{caps.display_name} has no chip target temperature")
+            if temp_c not in caps.chip_target_c:
+                lo, hi = caps.chip_target_c.min, caps.chip_target_c.max
+                raise UsageError(f"chip target must be {lo}-{hi} °C, not {temp_c}")
+            return await self._write(
+                "target-temp",
+                int(temp_c),
+                check=lambda s, _b: s.chip_target_c == temp_c,
+                what=f"set the chip target to {temp_c} °C",
+            )
+
+    async def set_lcd(self, on: bool) -> HeaterStatus:
+        """Switch the display on or off (``lcd,0:1`` / ``lcd,0:0``)."""
+        async with self._call():
+            caps = await self._caps_unlocked()
+            if "lcd" not in caps.ascset_options:
+                raise UnsupportedError(f"{caps.display_name} has no display control")
+            return await self._write(
+                "lcd",
+                f"0:{int(on)}",
+                check=lambda _s, b: _blob_int(b, "LcdOnoff") in (None, int(on)),
+                what=f"turn the display {'on' if on else 'off'}",
+            )
+
+    async def set_led(
+        self,
+        effect: int,
+        *,
+        brightness: int = 100,
+        color: tuple[int, int, int] = (255, 255, 255),
+        temper: int = 100,
+    ) -> HeaterStatus:
+        """Set the Nano 3S light (``ledset``; effect 0 off, 1 solid, 2 blink, 3 breath ...).
+
+        Raises:
+            UnsupportedError: the model has no ``ledset``.
+            DeviceRefused: the light is in night mode ("not in (day)mode now").
+        """
+        values = (effect, brightness, temper, *color)
+        if not all(0 <= v <= 255 for v in values) or not 0 <= brightness <= 100:
+            raise UsageError(f"LED values out of range: {values}")
+        async with self._call():
+            caps = await self._caps_unlocked()
+            if "ledset" not in caps.ascset_options:
+                raise UnsupportedError(
+                    f"{caps.display_name} has no LED control nanoheater supports"
+                )
+            setting = "-".join(str(v) for v in values)
+            wanted = tuple(float(v) for v in values)
+            return await self._write(
+                "ledset",
+                setting,
+                check=lambda _s, b: _led_user(b) in (None, wanted),
+                what="set the LED",
+            )
+
+    async def reboot(self, *, confirm: bool = False) -> None:
+        """Reboot the device; ``confirm=True`` is required. It is unreachable for about a minute."""
+        if confirm is not True:
+            raise UsageError("reboot needs confirm=True")
+        async with self._call():
+            caps = await self._caps_unlocked()
+            # The Nano 3 firmware takes "reboot,all"; MM319 takes a delay of 0-300 s.
+            await self._ascset(
+                "reboot", "all" if caps.mode_command == "worklevel" else 0, allow_silent=True
+            )
+            self._info = None
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    async def _soft_switch(self, option: str, *, off: bool, lead_s: float) -> HeaterStatus:
+        if lead_s < 0:
+            raise UsageError("lead_s must not be negative")
+        async with self._call(extra_s=lead_s + CONFIRM_WINDOW_S):
+            caps = await self._caps_unlocked()
+            if not caps.soft_off or option not in caps.ascset_options:
+                raise UnsupportedError(f"{caps.display_name} has no {option}")
+            before, _ = await self._snapshot()
+            if before.soft_off == off:
+                return before
+            at = int(self._device_now() + lead_s + 0.999)
+            return await self._write(
+                option,
+                f"1:{at}",
+                check=lambda s, _b: s.soft_off == off,
+                what=f"{option} at {at}",
+                settle_s=max(0.0, at - self._device_now()),
+                window_s=CONFIRM_WINDOW_S,
+            )
+
+    async def _caps_unlocked(self) -> ModelCapabilities:
+        info = await self._info_unlocked()
+        if info.model is None:
+            raise UnsupportedError(f"{self.label}: {info.product} is not a model nanoheater knows")
+        return capabilities(info.model)
+
+
+def _blob_int(blob: Mapping[str, BlobValue], key: str) -> int | None:
+    value = blob.get(key)
+    return int(value) if isinstance(value, int | float) else None
+
+
+def _led_user(blob: Mapping[str, BlobValue]) -> tuple[float, ...] | None:
+    value = blob.get("LEDUser")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return tuple(float(part) for part in value.split("-"))
+    except ValueError:
+        return None
+
+
+__all__ = ["CONFIRM_WINDOW_S", "SOFT_SWITCH_LEAD_S", "HeaterClient"]

@@ -1,0 +1,320 @@
+"""Provides ``DeviceLink``: serialised, deadline-bounded exchanges with one device, and snapshots.
+
+This is the machinery under ``HeaterClient``: one lock per device so callers never interleave on
+the wire, one overall deadline per public call, the retry policy (reads are retried once after a
+drop, a garbled or a truncated reply; writes are never blindly repeated but confirmed by reading
+back), joined status reads with a per-device memory of whether the firmware accepts joins, the
+Q empty-summary fallback, and the device clock used to schedule soft off/on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Literal
+
+from nanoheater.const import CALIBRATION_RETRY_S, DEFAULT_TCP_PORT
+from nanoheater.exceptions import (
+    CalibratingError,
+    ConnectionFailed,
+    DeviceRefused,
+    DeviceTimeout,
+    NanoheaterError,
+    ProtocolError,
+    UsageError,
+)
+from nanoheater.models import HeaterInfo, HeaterStatus
+from nanoheater.protocol.blob import BlobValue
+from nanoheater.protocol.codec import decode_reply, encode_request, joined_part, reply_status
+from nanoheater.protocol.parse import (
+    find_blob,
+    parse_info,
+    parse_pools,
+    parse_status,
+    section,
+    version_entry,
+)
+from nanoheater.protocol.sanitize import sanitize
+from nanoheater.transport.base import Transport
+from nanoheater.transport.serial import SerialTransport
+from nanoheater.transport.tcp import TcpTransport
+
+Check = Callable[[HeaterStatus, Mapping[str, BlobValue]], bool]
+"""A read-back test: does this status (and raw blob) show the write took effect?"""
+
+Snapshot = tuple[HeaterStatus, dict[str, BlobValue]]
+
+CONFIRM_POLL_S = 0.25
+"""Pause between read-backs while waiting for a write to show."""
+
+_STATUS_COMMANDS = ("summary", "estats", "pools")
+_SERIAL_SCHEMES = (
+    "socket://",
+    "rfc2217://",
+    "loop://",
+    "spy://",
+    "alt://",
+    "hwgrep://",
+    "cp2110://",
+)
+
+
+def parse_target(target: str) -> tuple[Literal["tcp", "serial"], str, int]:
+    """Split a CLI target into (kind, host-or-url, port).
+
+    ``HOST``, ``HOST:PORT`` and ``[v6]:PORT`` are TCP; ``serial:///dev/ttyUSB0``, a path and
+    pyserial URLs (``socket://``, ``rfc2217://``, ``loop://``) are serial.
+
+    >>> parse_target("192.168.1.20:4029")
+    ('tcp', '192.168.1.20', 4029)
+    """
+    text = target.strip()
+    if not text:
+        raise UsageError("empty device address")
+    if text.startswith("serial://"):
+        path = text.removeprefix("serial://")
+        if not path:
+            raise UsageError(f"no device path in {target!r}")
+        return "serial", path, 0
+    if text.startswith(_SERIAL_SCHEMES) or text.startswith("/") or text.upper().startswith("COM"):
+        return "serial", text, 0
+    if "://" in text:
+        raise UsageError(f"unsupported address scheme in {target!r}")
+    host, port = text, DEFAULT_TCP_PORT
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            port = _port(rest.removeprefix(":"), target)
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+        port = _port(port_text, target)
+    elif text.count(":") > 1:
+        try:
+            ipaddress.IPv6Address(text)
+        except ValueError:
+            raise UsageError(f"cannot parse address {target!r}") from None
+    if not host or any(c.isspace() or ord(c) < 0x20 for c in host):
+        raise UsageError(f"cannot parse address {target!r}")
+    return "tcp", host, port
+
+
+def _port(text: str, target: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise UsageError(f"bad port in {target!r}")
+    return int(text)
+
+
+def tcp_transport(host: str, port: int, timeout_s: float) -> TcpTransport:
+    """Return the TCP transport the client uses for ``host:port``."""
+    return TcpTransport(host, port, timeout_s=timeout_s, connect_timeout_s=min(2.0, timeout_s))
+
+
+def serial_transport(url: str, timeout_s: float) -> SerialTransport:
+    """Return the serial transport the client uses for ``url``."""
+    return SerialTransport(url, timeout_s=timeout_s)
+
+
+class DeviceLink:
+    """Exchanges with one device: one at a time, each public call under one deadline."""
+
+    def __init__(
+        self, transport: Transport, *, host: str | None, port: int, timeout_s: float, retries: int
+    ) -> None:
+        if timeout_s <= 0:
+            raise UsageError("timeout_s must be positive")
+        self.transport = transport
+        self.host = host if host is not None else transport.label
+        self.port = port
+        self.timeout_s = timeout_s
+        self.retries = max(0, retries)
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._info: HeaterInfo | None = None
+        self._join_ok: bool | None = None
+        self._clock: tuple[float, float] | None = None
+
+    @property
+    def label(self) -> str:
+        """The device address used in every error message."""
+        return self.transport.label
+
+    @contextlib.asynccontextmanager
+    async def _call(self, extra_s: float = 0.0) -> AsyncIterator[None]:
+        """Hold the device lock and bound the body by ``timeout_s`` (+ ``extra_s``)."""
+        if self._closed:
+            raise ConnectionFailed(f"{self.label}: client is closed")
+        async with self._lock:
+            budget = self.timeout_s + extra_s
+            try:
+                async with asyncio.timeout(budget):
+                    yield
+            except TimeoutError:
+                raise DeviceTimeout(f"{self.label}: no answer within {budget:g} s") from None
+
+    async def _info_unlocked(self) -> HeaterInfo:
+        if self._info is None:
+            await self._snapshot()
+        if self._info is None:  # pragma: no cover - _snapshot always sets it or raises
+            raise ProtocolError(f"{self.label}: no identity")
+        return self._info
+
+    def _device_now(self) -> float:
+        """The device's clock now, from the last reply's ``When`` (local clock if none yet)."""
+        if self._clock is None:
+            return time.time()
+        when, at = self._clock
+        return when + (time.monotonic() - at)
+
+    async def _read(self, command: str, parameter: str | None = None) -> dict[str, Any]:
+        """One read exchange, retried after a drop, a garbled or a truncated reply."""
+        data = encode_request(command, parameter)
+        for attempt in range(self.retries + 1):
+            try:
+                return self._decode(await self.transport.request(data), command)
+            except DeviceTimeout:
+                raise
+            except (ConnectionFailed, ProtocolError):
+                if attempt >= self.retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decode(self, raw: bytes, command: str) -> dict[str, Any]:
+        if not raw:
+            raise ConnectionFailed(
+                f"{self.label}: closed the connection without replying to {command}"
+            )
+        try:
+            body = decode_reply(raw)
+        except ProtocolError as exc:
+            raise ProtocolError(f"{self.label}: {exc}") from None
+        self._note_clock(body)
+        return body
+
+    def _note_clock(self, body: Mapping[str, Any]) -> None:
+        candidates = [body, *(p for p in (joined_part(body, k) for k in body) if p is not None)]
+        for candidate in candidates:
+            try:
+                when = reply_status(candidate).when
+            except ProtocolError:
+                continue
+            if when is not None:
+                self._clock = (when, time.monotonic())
+                return
+
+    async def _read_many(self, commands: list[str]) -> dict[str, dict[str, Any]]:
+        if self._join_ok is not False and len(commands) > 1:
+            body = await self._read("+".join(commands))
+            parts = {c: joined_part(body, c) for c in commands}
+            complete = {c: p for c, p in parts.items() if p is not None}
+            if len(complete) == len(commands):
+                self._join_ok = True
+                return complete
+            if self._join_ok is None and not complete and "STATUS" in body:
+                self._join_ok = False  # this firmware refuses joins; go one command at a time
+            else:
+                raise ProtocolError(f"{self.label}: joined reply is incomplete")
+        return {c: await self._read(c) for c in commands}
+
+    async def _snapshot(self) -> Snapshot:
+        """Read status in as few round trips as possible; retried once if a reply was incomplete."""
+        for attempt in range(self.retries + 1):
+            try:
+                return await self._snapshot_once()
+            except ProtocolError:
+                if attempt >= self.retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _snapshot_once(self) -> Snapshot:
+        commands = list(_STATUS_COMMANDS)
+        if self._info is None:
+            commands.insert(0, "version")
+        parts = await self._read_many(commands)
+        blob = find_blob(parts["estats"])
+        for fallback in ("litestats", "stats"):
+            if blob is not None:
+                break
+            # The Q sometimes sends an empty summary blob (protocol.md §6.8): ask another way.
+            blob = find_blob(await self._read(fallback))
+        if blob is None:
+            raise ProtocolError(f"{self.label}: the device sent no status blob")
+        if self._info is None:
+            entry = version_entry(parts["version"])
+            if not entry:
+                raise ProtocolError(f"{self.label}: version reply has no VERSION section")
+            self._info = parse_info(entry, blob)
+        summaries = section(parts["summary"], "SUMMARY")
+        status = parse_status(
+            self._info,
+            blob,
+            host=self.host,
+            port=self.port,
+            summary=summaries[0] if summaries else None,
+            pools=parse_pools(parts["pools"]),
+            when=self._clock[0] if self._clock else None,
+        )
+        return status, blob
+
+    async def _ascset(self, option: str, *values: object, allow_silent: bool = False) -> str:
+        """Send ``ascset|0,<option>,<values>``; return the device's Msg. Never retried.
+
+        Raises:
+            CalibratingError: refused because the device is calibrating.
+            DeviceRefused: an E/F reply.
+        """
+        parameter = ",".join(["0", option, *(str(v) for v in values)])
+        raw = await self.transport.request(encode_request("ascset", parameter))
+        if not raw and allow_silent:
+            return ""
+        status = reply_status(self._decode(raw, f"ascset {option}"))
+        if not status.ok:
+            raise self._refusal(status.msg)
+        return status.msg
+
+    def _refusal(self, msg: str) -> DeviceRefused:
+        reason = sanitize(msg) or "no reason given"
+        lowered = reason.lower()
+        if "caling" in lowered or "calibrat" in lowered:
+            return CalibratingError(self.label, reason, CALIBRATION_RETRY_S)
+        return DeviceRefused(self.label, reason)
+
+    async def _write(
+        self,
+        option: str,
+        *values: object,
+        check: Check,
+        what: str,
+        settle_s: float = 0.0,
+        window_s: float = 3.0,
+    ) -> HeaterStatus:
+        """Send one ascset, then read back until ``check`` passes or ``window_s`` runs out.
+
+        A dropped or garbled reply to the write is not an answer either way, so the read-back
+        decides: the change may well have been applied (a Q ``softon`` closes without a reply).
+        """
+        msg = ""
+        lost: NanoheaterError | None = None
+        try:
+            msg = await self._ascset(option, *values)
+        except DeviceRefused:
+            raise
+        except DeviceTimeout:
+            raise
+        except (ConnectionFailed, ProtocolError) as exc:
+            lost = exc
+        if settle_s > 0:
+            await asyncio.sleep(settle_s)
+        give_up = time.monotonic() + window_s
+        while True:
+            status, blob = await self._snapshot()
+            if check(status, blob):
+                return status
+            if time.monotonic() >= give_up:
+                if lost is not None:
+                    raise lost
+                said = f"; device said {sanitize(msg)!r}" if msg else ""
+                raise DeviceRefused(self.label, f"could not {what}: not applied{said}")
+            await asyncio.sleep(CONFIRM_POLL_S)

@@ -1,0 +1,142 @@
+r"""Provides ``parse_blob``: the bracket-aware parser for the ``MM ID0`` status string.
+
+The firmware packs its real telemetry into one ``sprintf``-built string of ``Key[value]`` pairs
+(protocol.md §1.6). Whitespace splitting and the ``(\w+)\[([^\]]*)\]`` regex other clients use
+both break on it: values carry spaces and commas (``SYSTEMSTATU[Work: In Work, Hash Board: 1]``),
+keys carry spaces (``Nonce Mask[25]``, which pyasic reads as ``Mask``), the Avalon Q wraps it in
+``'STATS':{...}`` and some Q firmware writes ``Key:[v]``. This scanner walks the string once,
+matching each ``[`` with its ``]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+Number = int | float
+BlobValue = int | float | str | tuple[Number, ...]
+"""A typed blob value: a number, a tuple of numbers (chip and board arrays) or the raw text."""
+
+NO_SENSOR_C = -273
+"""Temperature the firmware reports for a missing sensor (Nano 3S ``ITemp[-273]``)."""
+
+_WRAPPER = re.compile(r"^\s*'([^']*)'\s*:\s*\{")
+_HB_ENTRY = re.compile(r"'([^']+)'\s*:\s*\{")
+# A leading zero followed by more digits is an identifier (DNA 0000000000000000), not a number.
+_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
+
+
+def parse_blob(text: str) -> dict[str, BlobValue]:
+    """Parse an ``MM ID0`` / ``MM ID0:Summary`` / ``HBinfo`` board string into typed values.
+
+    Numbers become int or float, a trailing ``%`` is dropped (``FanR[33%]`` → 33), space-padded
+    arrays become tuples (``PVT_T0[ 85  91]`` → (85, 91)), anything else stays text
+    (``SYSTEMSTATU``, ``ATA2[133-90-3756-432-20]``, empty ``SSID[]`` → ""). A value cut off by a
+    truncated reply is dropped rather than guessed. The -273 "no sensor" value is kept as is;
+    see ``NO_SENSOR_C``.
+
+    >>> parse_blob("'STATS':{Ver[Q-1] FanR[0%] Nonce Mask[25] PS[0 1221 4]}")
+    {'Ver': 'Q-1', 'FanR': 0, 'Nonce Mask': 25, 'PS': (0, 1221, 4)}
+    """
+    body = _unwrap(text)
+    result: dict[str, BlobValue] = {}
+    index, length = 0, len(body)
+    while index < length:
+        open_at = body.find("[", index)
+        if open_at < 0:
+            break
+        key = _clean_key(body[index:open_at])
+        close_at = _matching_bracket(body, open_at)
+        if close_at < 0:
+            break  # truncated mid-value
+        if key:
+            result[key] = typed_value(body[open_at + 1 : close_at])
+        index = close_at + 1
+    return result
+
+
+def parse_hbinfo(text: str) -> dict[str, dict[str, BlobValue]]:
+    """Parse the Avalon Q ``HBinfo`` string ``'HB0':{PVT_T0[...] ...}`` into one dict per board."""
+    boards: dict[str, dict[str, BlobValue]] = {}
+    matches = list(_HB_ENTRY.finditer(text))
+    for position, match in enumerate(matches):
+        end = matches[position + 1].start() if position + 1 < len(matches) else len(text)
+        boards[match.group(1)] = parse_blob(text[match.end() : end])
+    return boards
+
+
+def typed_value(raw: str) -> BlobValue:
+    """Convert one bracketed value to a number, a tuple of numbers, or stripped text."""
+    text = raw.strip()
+    if not text:
+        return ""
+    if text.endswith("%"):
+        number = _number(text[:-1].strip())
+        if number is not None:
+            return number
+        return text
+    tokens = text.split()
+    if len(tokens) == 1:
+        number = _number(text)
+        return text if number is None else number
+    numbers: list[Number] = []
+    for token in tokens:
+        number = _number(token)
+        if number is None:
+            return text
+        numbers.append(number)
+    return tuple(numbers)
+
+
+def as_number(value: BlobValue | None) -> float | None:
+    """Return a scalar value as float; the first element of a tuple; None for text or absent."""
+    if isinstance(value, tuple):
+        return float(value[0]) if value else None
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
+def as_numbers(value: BlobValue | None) -> tuple[float, ...]:
+    """Return a value as a tuple of floats (a scalar becomes a 1-tuple, text an empty tuple)."""
+    if isinstance(value, tuple):
+        return tuple(float(v) for v in value)
+    if isinstance(value, int | float):
+        return (float(value),)
+    return ()
+
+
+def _number(token: str) -> Number | None:
+    if not _NUMBER.fullmatch(token):
+        return None
+    return float(token) if "." in token else int(token)
+
+
+def _unwrap(text: str) -> str:
+    """Strip the Q ``'STATS':{ ... }`` wrapper (its closing brace may be lost to truncation)."""
+    match = _WRAPPER.match(text)
+    if not match:
+        return text
+    inner = text[match.end() :].rstrip()
+    return inner[:-1] if inner.endswith("}") else inner
+
+
+def _clean_key(raw: str) -> str:
+    key = raw.strip()
+    if key.endswith(":"):
+        key = key[:-1].rstrip()  # the ``Key:[v]`` spelling of some Q firmware
+    if "{" in key:
+        key = key.rsplit("{", 1)[1].strip()
+    return key
+
+
+def _matching_bracket(text: str, open_at: int) -> int:
+    depth = 0
+    for index in range(open_at, len(text)):
+        char = text[index]
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1

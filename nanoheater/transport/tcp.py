@@ -1,0 +1,120 @@
+"""Provides ``TcpTransport``: one short TCP connection per request, as the firmware requires.
+
+The CGMiner API serves one client at a time, reads one request with a single ``recv()`` and
+answers with a NUL-terminated string before closing (protocol.md §1.1). So every request opens a
+connection, sends in one write, reads to EOF (or to the NUL, after which the device closes
+anyway) under a size cap and a deadline, and closes at once: an idle open socket would block the
+device for everyone else for up to 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+
+from nanoheater.const import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_TCP_PORT,
+    DEFAULT_TIMEOUT_S,
+    MAX_REPLY_BYTES,
+)
+from nanoheater.exceptions import ConnectionFailed, DeviceTimeout, ProtocolError
+
+_CHUNK = 65536
+
+
+class TcpTransport:
+    """Sends each request on a fresh TCP connection to ``host:port`` and reads the whole reply."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = DEFAULT_TCP_PORT,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.max_reply_bytes = max_reply_bytes
+        self._closed = False
+
+    @property
+    def label(self) -> str:
+        """``host:port`` (IPv6 hosts in brackets)."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    async def request(self, data: bytes) -> bytes:
+        """Connect, send ``data`` in one write, return everything read until EOF or the NUL.
+
+        Raises:
+            ConnectionFailed: refused, reset, unreachable, or the transport is closed.
+            DeviceTimeout: connecting or the whole exchange took longer than its deadline.
+            ProtocolError: the reply grew past ``max_reply_bytes``.
+        """
+        if self._closed:
+            raise ConnectionFailed(f"{self.label}: transport is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                family, address = await self._resolve(loop)
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                try:
+                    sock.setblocking(False)
+                    try:
+                        async with asyncio.timeout(self.connect_timeout_s):
+                            await loop.sock_connect(sock, address)
+                    except TimeoutError:
+                        raise DeviceTimeout(
+                            f"{self.label}: no connect answer within {self.connect_timeout_s:g} s"
+                        ) from None
+                    await loop.sock_sendall(sock, data)
+                    return await self._read(loop, sock)
+                finally:
+                    sock.close()
+        except TimeoutError:
+            raise DeviceTimeout(
+                f"{self.label}: no complete reply within {self.timeout_s:g} s"
+            ) from None
+        except ConnectionRefusedError:
+            raise ConnectionFailed(f"{self.label}: connection refused") from None
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise ConnectionFailed(f"{self.label}: {reason}") from None
+
+    async def close(self) -> None:
+        """Mark the transport closed (there is never an idle connection to release)."""
+        self._closed = True
+
+    async def _resolve(self, loop: asyncio.AbstractEventLoop) -> tuple[int, tuple[str, int]]:
+        try:
+            ip = ipaddress.ip_address(self.host)
+        except ValueError:
+            infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+            if not infos:
+                raise ConnectionFailed(f"{self.label}: host name does not resolve") from None
+            family, _, _, _, sockaddr = infos[0]
+            return family, (str(sockaddr[0]), int(sockaddr[1]))
+        family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+        return family, (self.host, self.port)
+
+    async def _read(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = await loop.sock_recv(sock, _CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > self.max_reply_bytes:
+                raise ProtocolError(
+                    f"{self.label}: reply exceeds {self.max_reply_bytes} bytes; giving up"
+                )
+            if chunk.endswith(b"\x00"):
+                break  # the firmware's C-string terminator: it closes right after
+        return b"".join(chunks)
