@@ -1,0 +1,376 @@
+"""Provides the user settings: ``config.toml`` in the config folder, validated, written atomically.
+
+Precedence is CLI flag > environment (``NANOHEATER_<SECTION>__<FIELD>``) > config.toml > default
+(house style 2.11); the CLI applies its flags on top of what ``load_settings`` returns. A file
+that cannot be read, parsed or validated is never silently replaced: ``load_settings`` copies it
+to a timestamped backup and raises ``ConfigError`` (one line naming the file and the problem,
+exit code 2), unless the caller explicitly asks to continue with defaults, in which case the bad
+file is moved aside (still kept) and the result carries a notice for the user.
+
+Example:
+    >>> loaded = load_settings()
+    >>> loaded.settings.tariff.price_fiat_per_kwh, loaded.settings.heat.heat_pump_cop
+    (0.17, 3.0)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from nanoheater.economics.engine import FUEL_PRESETS, Fuel
+from nanoheater.economics.market import MarketSettings
+from nanoheater.economics.tariff import Tariff
+from nanoheater.exceptions import UsageError
+
+_LOGGER = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.toml"
+"""Name of the settings file inside the config folder."""
+_HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class HeatSettings(_Section):
+    """The ``[heat]`` section: the heaters the miner's heat is compared with (physics.md §6.3)."""
+
+    heat_pump_cop: float = Field(default=3.0, gt=0)
+    """Seasonal COP of the heat pump you would otherwise run (air-source 2-4, ground 3-5)."""
+    fuel: str = "gas"
+    """Fuel of the combustion heater you would otherwise run: gas, propane or oil."""
+    fuel_price_fiat_per_unit: float = Field(default=1.50, ge=0)
+    """Price per fuel unit (therm for gas, gallon for propane and oil) in the tariff currency."""
+    fuel_efficiency: float | None = Field(default=None, gt=0, le=1)
+    """Appliance efficiency (AFUE); None uses the fuel's typical value (gas 0.92)."""
+    fuel_btu_per_unit: float | None = Field(default=None, gt=0)
+    """Energy per fuel unit; None uses the standard figure (gas 100,000 BTU per therm)."""
+
+    @field_validator("fuel")
+    @classmethod
+    def _known_fuel(cls, value: str) -> str:
+        if value.casefold() not in FUEL_PRESETS:
+            raise ValueError(f"unknown fuel {value!r}; choose one of {', '.join(FUEL_PRESETS)}")
+        return value.casefold()
+
+    def to_fuel(self) -> Fuel:
+        """The configured fuel as an engine ``Fuel``."""
+        unit, btu, efficiency = FUEL_PRESETS[self.fuel]
+        return Fuel(
+            name=self.fuel,
+            unit=unit,
+            price_fiat_per_unit=self.fuel_price_fiat_per_unit,
+            btu_per_unit=self.fuel_btu_per_unit or btu,
+            efficiency=self.fuel_efficiency or efficiency,
+        )
+
+
+class QuietHours(_Section):
+    """A daily window in which devices are held at or below a power level (for noise)."""
+
+    start_hour: float = Field(default=22.0, ge=0, le=24)
+    """Start, hours after local midnight."""
+    end_hour: float = Field(default=7.0, ge=0, le=24)
+    """End; smaller than the start for a window that wraps midnight."""
+    max_power_w: float = Field(default=0.0, ge=0)
+    """Per-device power ceiling inside the window; 0 means the lowest profile."""
+
+
+class CapsSettings(_Section):
+    """The ``[caps]`` section: hard limits the controller never crosses."""
+
+    max_room_temp_c: float = Field(default=26.0, gt=0, lt=60)
+    """Room temperature above which every device is turned down, whatever the set-point."""
+    power_budget_w: float | None = Field(default=None, gt=0)
+    """Total power allowed across all devices (a circuit limit); None for no limit."""
+    quiet_hours: QuietHours | None = None
+    """Optional nightly noise limit."""
+
+
+class ControllerSettings(_Section):
+    """The ``[controller]`` section: defaults of physics.md §6.4."""
+
+    kind: str = "staged"
+    """Control law: staged (mode steps), pi (time-proportioning) or bang-bang."""
+    setpoint_c: float = Field(default=21.0, gt=0, lt=40)
+    """Comfort set-point."""
+    eco_setpoint_c: float = Field(default=18.0, gt=0, lt=40)
+    """Eco (set-back) set-point."""
+    tolerance_k: float = Field(default=0.3, gt=0)
+    """Deadband half-width of the staged controller."""
+    min_dwell_s: float = Field(default=600.0, ge=0)
+    """Minimum time between two mode steps (calibration lock and fan noise)."""
+    bang_bang_tolerance_k: float = Field(default=0.5, gt=0)
+    """Hot and cold tolerance of the on/off controller."""
+    min_on_off_s: float = Field(default=300.0, ge=0)
+    """Minimum on or off time of the on/off controller."""
+    pi_kp_w_per_k: float = Field(default=400.0, gt=0)
+    """Proportional gain of the PI controller (≈ 20 x UA)."""
+    pi_ti_s: float = Field(default=3600.0, gt=0)
+    """Integral time of the PI controller."""
+    pi_period_s: float = Field(default=900.0, gt=0)
+    """Time-proportioning period of the PI controller."""
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in ("staged", "pi", "bang-bang"):
+            raise ValueError("kind must be staged, pi or bang-bang")
+        return value
+
+
+class HistorySettings(_Section):
+    """The ``[history]`` section: how long the local history keeps each resolution."""
+
+    full_resolution_h: float = Field(default=24.0, gt=0)
+    """Keep every sample this long, then keep 1-minute means."""
+    minute_means_days: float = Field(default=30.0, gt=0)
+    """Keep 1-minute means this long, then keep hourly means."""
+    hourly_means_days: float | None = Field(default=None, gt=0)
+    """Keep hourly means this long; None keeps them forever (a few MB per device per decade)."""
+    events_days: float | None = Field(default=365.0, gt=0)
+    """Keep control decisions and device events this long; None keeps them forever."""
+    season_start: str = "09-01"
+    """First day (MM-DD) of the heating season for season totals."""
+
+    @field_validator("season_start")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", value):
+            raise ValueError("season_start must look like MM-DD, e.g. 09-01")
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything a user can configure; each section is a table in config.toml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NANOHEATER_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+    )
+
+    hosts: tuple[str, ...] = ()
+    """Devices to always poll, as "host" or "host:port" (port 4028 by default)."""
+    sensors: tuple[str, ...] = ()
+    """Room temperature sensors as spec strings (e.g. "file:/sys/bus/w1/.../temperature")."""
+    tariff: Tariff = Tariff()
+    """Electricity price: flat, with optional time-of-use periods, and its currency."""
+    market: MarketSettings = MarketSettings()
+    """BTC price, difficulty, subsidy, fees, pool fee, and the live endpoints."""
+    heat: HeatSettings = HeatSettings()
+    """Alternative heaters for the comparison."""
+    caps: CapsSettings = CapsSettings()
+    """Safety and comfort limits."""
+    controller: ControllerSettings = ControllerSettings()
+    """Controller defaults."""
+    history: HistorySettings = HistorySettings()
+    """History retention."""
+
+    @field_validator("hosts")
+    @classmethod
+    def _valid_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for host in value:
+            if not _HOST_RE.match(host) or (":" in host and int(host.rsplit(":", 1)[1]) > 65535):
+                raise ValueError(f"{host!r} is not host or host:port")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first, then the file contents (passed as init values), then defaults."""
+        return (env_settings, init_settings)
+
+
+class _FileOnly(Settings):
+    """Settings validated from the file alone, without the environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the file contents."""
+        return (init_settings,)
+
+
+class ConfigError(UsageError):
+    """config.toml cannot be read, parsed or validated; the file is kept and copied aside."""
+
+    def __init__(self, path: Path, problem: str, backup: Path | None) -> None:
+        kept = f"; a copy is kept at {backup}" if backup else ""
+        super().__init__(
+            f"{path}: {problem}{kept}; fix the file, or move it away to start from defaults"
+        )
+        self.path = path
+        self.problem = problem
+        self.backup = backup
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """The settings plus what the user should be told about how they were obtained."""
+
+    settings: Settings
+    path: Path
+    """The config file (it may not exist)."""
+    notice: str | None = None
+    """One line for the user, e.g. that a broken file was moved aside; None when all is well."""
+    backup: Path | None = None
+    """Where a broken file was kept, if one was found."""
+
+
+def config_dir() -> Path:
+    """The config folder: ``NANOHEATER_CONFIG_DIR``, else the platform's user config folder."""
+    env = os.environ.get("NANOHEATER_CONFIG_DIR")
+    return Path(env) if env else Path(platformdirs.user_config_dir("nanoheater"))
+
+
+def data_dir() -> Path:
+    """The data folder (history, caches): ``NANOHEATER_DATA_DIR``, else the platform's."""
+    env = os.environ.get("NANOHEATER_DATA_DIR")
+    return Path(env) if env else Path(platformdirs.user_data_dir("nanoheater"))
+
+
+def config_path() -> Path:
+    """Full path of config.toml."""
+    return config_dir() / CONFIG_FILE
+
+
+def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) -> LoadedSettings:
+    """Read and validate config.toml; a missing file means defaults.
+
+    Raises:
+        ConfigError: the file is unreadable or invalid (after copying it to a backup), unless
+            ``defaults_on_error`` is set: then the bad file is moved to the backup and defaults
+            (plus environment values) are returned with a notice.
+    """
+    path = path or config_path()
+    try:
+        data = _read_toml(path)
+        _FileOnly(**data)  # blame the file only for what the file itself says
+    except FileNotFoundError:
+        return LoadedSettings(_defaults_or_raise(path), path)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        problem = _describe(exc)
+        if not defaults_on_error:
+            raise ConfigError(path, problem, backup_file(path, move=False)) from exc
+        backup = backup_file(path, move=True)
+        notice = f"{path}: {problem}; moved to {backup}, using defaults"
+        _LOGGER.warning("%s", notice)
+        return LoadedSettings(_defaults_or_raise(path), path, notice, backup)
+    return LoadedSettings(_defaults_or_raise(path, data), path)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write ``settings`` to config.toml atomically (temp file, fsync, rename).
+
+    Only values that differ from the defaults are written, so a later release can improve a
+    default the user never chose. An existing file that does not parse is backed up first.
+    """
+    path = path or config_path()
+    if path.exists():
+        try:
+            _read_toml(path)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            backup_file(path, move=False)
+    data = settings.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    write_atomic(path, tomli_w.dumps(data).encode("utf-8"))
+    return path
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace ``path`` with ``content`` so that a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # fsync the folder so the rename itself survives a power cut (POSIX only).
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def backup_file(path: Path, *, move: bool) -> Path | None:
+    """Keep a timestamped copy ``<name>.bad-YYYYmmddTHHMMSS`` next to ``path``; return it.
+
+    With ``move`` the original is renamed away; without, it is copied and left in place. A copy
+    identical to the newest existing backup is not made again (the CLI may fail on every run).
+    """
+    if not path.exists():
+        return None
+    previous = sorted(path.parent.glob(f"{path.name}.bad-*"))
+    if previous and not move and previous[-1].read_bytes() == path.read_bytes():
+        return previous[-1]
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    backup = path.with_name(f"{path.name}.bad-{stamp}")
+    counter = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.bad-{stamp}-{counter}")
+        counter += 1
+    if move:
+        os.replace(path, backup)
+    else:
+        shutil.copy2(path, backup)
+    return backup
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_bytes().decode("utf-8"))
+
+
+def _defaults_or_raise(path: Path, data: dict[str, Any] | None = None) -> Settings:
+    try:
+        return Settings(**(data or {}))
+    except ValidationError as exc:
+        raise UsageError(f"environment: {_describe(exc)}") from exc
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "file"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{where}: {first['msg']}{more}"
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return f"not valid TOML: {exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return str(exc)
