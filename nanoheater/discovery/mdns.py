@@ -1,0 +1,148 @@
+"""Provides the mDNS (DNS-SD) half of discovery: browse a service type, resolve, report heaters.
+
+Real Avalon firmware advertises nothing (protocol.md §3); what answers here is the simulator's
+optional advertisement, or any host the user's avahi announces the same way: service type
+``_avalon-miner._tcp.local.``, instance ``<Product> <mac last 4>``, TXT keys ``model``, ``mac``,
+``dna`` and ``firmware``, port = the API port. Every TXT value and the instance name come from
+the network, so they are decoded with replacement, stripped of control and escape sequences and
+length-capped before they reach a model (house style 2.6).
+
+The ``AsyncZeroconf`` is injected when the caller already runs one (the TUI, tests inside the
+private network namespace); this module closes only an instance it created itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from nanoheater.const import DEFAULT_TCP_PORT, MDNS_SERVICE_TYPE
+from nanoheater.discovery.merge import normalise_dna, normalise_mac
+from nanoheater.models import DiscoveredHeater, DiscoverySource, ModelId
+from nanoheater.protocol.sanitize import sanitize, sanitize_optional
+
+if TYPE_CHECKING:
+    from zeroconf import ServiceStateChange, Zeroconf
+    from zeroconf.asyncio import AsyncZeroconf
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_NAME_CHARS = 64
+"""Longest instance name kept; DNS-SD allows 63 bytes, so this only trims hostile input."""
+MAX_TXT_CHARS = 64
+"""Longest TXT value kept: DNA is 16-32 hex digits, firmware strings about 20 characters."""
+TXT_KEYS = frozenset({"model", "mac", "dna", "firmware"})
+"""The TXT keys the advertisement carries; any other key is ignored."""
+
+
+def heater_from_service(
+    name: str,
+    service_type: str,
+    addresses: list[str],
+    port: int | None,
+    properties: Mapping[bytes, bytes | None],
+) -> DiscoveredHeater | None:
+    """Build a heater from one resolved service, sanitising everything; None if it has no address.
+
+    Args:
+        name: The full service name, ``<instance>.<service_type>``.
+        service_type: The browsed type, stripped from ``name`` to get the instance.
+        addresses: Resolved addresses, IPv4 first; the first is used.
+        port: SRV port; the default API port when missing.
+        properties: Raw TXT records as zeroconf returns them.
+    """
+    if not addresses:
+        return None
+    instance = name[: -len(service_type) - 1] if name.endswith("." + service_type) else name
+    txt: dict[str, str] = {}
+    for raw_key, raw_value in properties.items():
+        # Keys are matched exactly, never cleaned: a hostile "\x1bmodel" must not become "model".
+        key = raw_key.decode("ascii", errors="replace").lower()
+        value = sanitize_optional(raw_value, MAX_TXT_CHARS)
+        if key in TXT_KEYS and value is not None:
+            txt[key] = value
+    try:
+        model: ModelId | None = ModelId(txt.get("model", "").lower())
+    except ValueError:
+        model = None
+    return DiscoveredHeater(
+        name=sanitize(instance, MAX_NAME_CHARS) or "unnamed",
+        host=addresses[0],
+        port=port or DEFAULT_TCP_PORT,
+        model=model,
+        mac=normalise_mac(txt.get("mac")),
+        dna=normalise_dna(txt.get("dna")),
+        sources=(DiscoverySource.MDNS,),
+    )
+
+
+async def browse_mdns(
+    found: Callable[[DiscoveredHeater], None],
+    *,
+    timeout_s: float,
+    zeroconf: AsyncZeroconf | None = None,
+    service_type: str = MDNS_SERVICE_TYPE,
+) -> None:
+    """Browse ``service_type`` for ``timeout_s`` seconds; call ``found`` once per resolved service.
+
+    Args:
+        found: Called with each heater as soon as its service resolves.
+        timeout_s: How long to listen; mDNS has no "that was everyone", so this is the window.
+        zeroconf: An instance to use (and leave open); when None one is created and closed here.
+        service_type: The DNS-SD type to browse.
+    """
+    # zeroconf is imported here so that importing the library (or the CLI for other commands)
+    # never loads it; only a discovery run that browses pays for it.
+    from zeroconf import IPVersion, ServiceStateChange
+    from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo
+    from zeroconf.asyncio import AsyncZeroconf as _AsyncZeroconf
+
+    aiozc = zeroconf if zeroconf is not None else _AsyncZeroconf()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    resolving: set[asyncio.Task[None]] = set()
+    seen: set[str] = set()
+
+    async def resolve(name: str) -> None:
+        info = AsyncServiceInfo(service_type, name)
+        remaining_ms = max(int((deadline - loop.time()) * 1000), 1)
+        if not await info.async_request(aiozc.zeroconf, remaining_ms):
+            _LOGGER.debug("mDNS service %r did not resolve in time", name)
+            return
+        addresses = info.parsed_addresses(IPVersion.V4Only) or info.parsed_addresses()
+        heater = heater_from_service(name, service_type, addresses, info.port, info.properties)
+        if heater is not None:
+            found(heater)
+
+    def finished(task: asyncio.Task[None]) -> None:
+        resolving.discard(task)
+        # A resolve task is nobody's awaitable; surface its failure in the log, not at GC time.
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            _LOGGER.warning("mDNS resolve failed: %s", exc, exc_info=exc)
+
+    def on_change(
+        zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
+    ) -> None:
+        # Only the first sighting matters; later TXT updates of a listed device are ignored.
+        if state_change is ServiceStateChange.Removed or name in seen:
+            return
+        seen.add(name)
+        task = loop.create_task(resolve(name))
+        resolving.add(task)
+        task.add_done_callback(finished)
+
+    browser = AsyncServiceBrowser(aiozc.zeroconf, service_type, handlers=[on_change])
+    try:
+        await asyncio.sleep(max(deadline - loop.time(), 0))
+    finally:
+        await browser.async_cancel()
+        for task in list(resolving):
+            task.cancel()
+        for task in list(resolving):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if zeroconf is None:
+            await aiozc.async_close()

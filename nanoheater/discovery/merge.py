@@ -1,0 +1,168 @@
+"""Provides the merge of discovery findings into one list keyed by device identity.
+
+Each way of finding a device (mDNS, a CIDR probe, a configured host) reports what it saw on
+its own. A device found twice must be listed once, with every source, so the findings are
+grouped by identity: DNA, else MAC, never the IP address (protocol.md §6.11), because a
+heater's address changes with DHCP while its DNA and MAC do not. Two findings belong together
+when they share a DNA or a MAC, so a finding that carries only the MAC still joins one that
+carries both.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+
+from nanoheater.models import DiscoveredHeater, DiscoverySource
+
+_HEX = re.compile(r"[0-9a-f]+")
+
+SOURCE_ORDER: tuple[DiscoverySource, ...] = (
+    DiscoverySource.MDNS,
+    DiscoverySource.PROBE,
+    DiscoverySource.CONFIG,
+)
+"""The order in which sources are listed on a merged entry (and in ``--json`` ``source``)."""
+
+# Which finding's address wins when sources disagree: the host the user configured, then the
+# address that answered our probe on the API port, then what mDNS announced (which may be an
+# address on another interface of the announcing host).
+_HOST_PREFERENCE = (DiscoverySource.CONFIG, DiscoverySource.PROBE, DiscoverySource.MDNS)
+# Which finding's name wins: a user-visible mDNS instance name, else the probe's PROD-based one.
+_NAME_PREFERENCE = (DiscoverySource.MDNS, DiscoverySource.PROBE, DiscoverySource.CONFIG)
+
+
+def normalise_mac(value: str | None) -> str | None:
+    """Return a MAC as lower-case colon-separated hex, or None if it is not a MAC.
+
+    ``version`` sends ``e0e1a93f3053``, the web UI and some firmware ``E0:E1:A9:3F:30:53``
+    (protocol.md §6.11); both give ``e0:e1:a9:3f:30:53``. All-zero MACs count as missing.
+    """
+    if value is None:
+        return None
+    digits = re.sub(r"[:\-.\s]", "", value).lower()
+    if len(digits) != 12 or not _HEX.fullmatch(digits) or digits == "0" * 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def normalise_dna(value: str | None) -> str | None:
+    """Return a chip DNA as lower-case hex, or None if it is missing, malformed or all zeros.
+
+    The Nano 3 reports ``DNA[0000000000000000]`` (protocol.md §6.11), which identifies nothing.
+    """
+    if value is None:
+        return None
+    digits = value.strip().lower()
+    if not 8 <= len(digits) <= 64 or not _HEX.fullmatch(digits) or set(digits) == {"0"}:
+        return None
+    return digits
+
+
+def _keys(heater: DiscoveredHeater) -> list[str]:
+    keys = []
+    if heater.dna:
+        keys.append(f"dna:{heater.dna}")
+    if heater.mac:
+        keys.append(f"mac:{heater.mac}")
+    return keys
+
+
+def _pick(
+    group: Sequence[DiscoveredHeater], preference: Sequence[DiscoverySource]
+) -> DiscoveredHeater:
+    """Return the member whose best source comes first in ``preference``."""
+
+    def rank(heater: DiscoveredHeater) -> int:
+        return min((preference.index(s) for s in heater.sources), default=len(preference))
+
+    return min(group, key=rank)  # min() is stable: ties keep arrival order
+
+
+def _combine(group: Sequence[DiscoveredHeater]) -> DiscoveredHeater:
+    by_host = _pick(group, _HOST_PREFERENCE)
+    by_name = _pick(group, _NAME_PREFERENCE)
+    # Fields missing on the preferred member are filled from the others, in arrival order.
+    ordered = [by_host, *(h for h in group if h is not by_host)]
+
+    def first(field: str) -> str | None:
+        for heater in ordered:
+            value = getattr(heater, field)
+            if value is not None:
+                return value  # type: ignore[no-any-return]
+        return None
+
+    sources = {s for heater in group for s in heater.sources}
+    return DiscoveredHeater(
+        name=by_name.name,
+        host=by_host.host,
+        port=by_host.port,
+        model=next((h.model for h in ordered if h.model is not None), None),
+        mac=first("mac"),
+        dna=first("dna"),
+        sources=tuple(s for s in SOURCE_ORDER if s in sources),
+    )
+
+
+def _sort_key(heater: DiscoveredHeater) -> tuple[int, int, str, int]:
+    try:
+        address = ipaddress.ip_address(heater.host)
+    except ValueError:
+        return (1, 0, heater.host, heater.port)
+    return (0, int(address) + (address.version << 128), "", heater.port)
+
+
+def merge_heaters(findings: Iterable[DiscoveredHeater]) -> list[DiscoveredHeater]:
+    """Merge findings into one entry per device, sorted by address.
+
+    Findings that share a DNA or a MAC are one device; its entry lists every source. A finding
+    with neither (a Nano 3 answers ``version`` without a usable DNA or MAC) joins the one
+    identified device at the same host and port, if there is exactly one, and otherwise stays
+    an entry of its own, merged only with other anonymous findings at the same host and port.
+    """
+    items = list(findings)
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    anonymous: list[int] = []
+    for index, heater in enumerate(items):
+        keys = _keys(heater)
+        if not keys:
+            anonymous.append(index)
+        for key in keys:
+            if key in owner:
+                parent[root(index)] = root(owner[key])
+            else:
+                owner[key] = index
+
+    identified_at: dict[tuple[str, int], set[int]] = {}
+    for index, heater in enumerate(items):
+        if _keys(heater):
+            identified_at.setdefault((heater.host, heater.port), set()).add(root(index))
+    anonymous_at: dict[tuple[str, int], int] = {}
+    for index in anonymous:
+        where = (items[index].host, items[index].port)
+        candidates = {root(g) for g in identified_at.get(where, set())}
+        if len(candidates) == 1:
+            parent[root(index)] = candidates.pop()
+        elif where in anonymous_at:
+            parent[root(index)] = root(anonymous_at[where])
+        else:
+            anonymous_at[where] = index
+
+    groups: dict[int, list[DiscoveredHeater]] = {}
+    for index, heater in enumerate(items):
+        groups.setdefault(root(index), []).append(heater)
+    return sorted((_combine(group) for group in groups.values()), key=_sort_key)
+
+
+def source_label(heater: DiscoveredHeater) -> str:
+    """Return the sources of an entry as one comma-joined string, e.g. ``"mdns,probe"``."""
+    return ",".join(s.value for s in heater.sources)
