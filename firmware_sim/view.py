@@ -1,0 +1,117 @@
+"""Provides what the wire side sees of a device: the HeaterView protocol and per-request figures.
+
+``HeaterView`` is the slice of SimulatedHeater that handlers and blobs use, so tests can drive
+them with a small stand-in. ``Snapshot`` computes the derived figures (uptime, cgminer elapsed,
+STATE code, averages) once per request; ``Extras`` holds the few firmware settings HeaterState
+does not model (filter clean time, time zone, voltage override).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from weakref import WeakKeyDictionary
+
+from firmware_sim.faults import FaultPlan
+from firmware_sim.profile import ModeSpec, Profile
+from firmware_sim.state import HeaterState
+
+CGMINER_START_S = 30.0
+"""cgminer starts about 30 s after boot: q_stats.json blob Elapsed 37850 vs envelope 37819."""
+INIT_S = 60.0
+"""Assumption: SYSTEMSTATU shows "In Init" (Q STATE[0]) for the first minute after boot."""
+
+
+class HeaterView(Protocol):
+    """What the wire side needs from a simulated device (SimulatedHeater or a test stand-in)."""
+
+    profile: Profile
+    state: HeaterState
+    faults: FaultPlan
+
+    def now(self) -> float:
+        """Return the simulated time in epoch seconds."""
+        ...
+
+    def set_mode(self, index: int) -> None:
+        """Switch to ``profile.modes[index]`` (TarT reset, calibration window)."""
+        ...
+
+    def reboot(self, downtime_s: float = ..., after_s: float = ...) -> None:
+        """Reboot ``after_s`` from now and stay down ``downtime_s``."""
+        ...
+
+
+@dataclass(slots=True)
+class Extras:
+    """Firmware settings HeaterState does not hold; kept per device by this module."""
+
+    filter_clean_s: float | None = None
+    """Time of the last ``filter-clean``; None = FILTER_START_MIN minutes before boot."""
+    timezone: str = "UTC0"
+    voltage: int | None = None
+    """``voltage,<v>`` override shown in PS[5] until the next mode change."""
+    voltage_mode: int = -1
+    solo_allowed: int = 1
+    lcd_switch: int = 2
+    lcd_bright: int = 100
+    fac_locked: bool = True
+    webpass: str = ""
+    """sha256 of the web password; empty means the default (see ascset_periph)."""
+
+
+_EXTRAS: WeakKeyDictionary[object, Extras] = WeakKeyDictionary()
+
+
+def extras(heater: HeaterView) -> Extras:
+    """Return the per-device Extras (created on first use)."""
+    found = _EXTRAS.get(heater)
+    if found is None:
+        found = _EXTRAS[heater] = Extras()
+    return found
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Derived figures shared by the blob and the summary/devs/lcd replies, computed once."""
+
+    now: float
+    mode: ModeSpec
+    uptime_s: float
+    elapsed_s: float
+    """cgminer's Elapsed (total_secs)."""
+    hashing: bool
+    state_code: int
+    calibrating: bool
+    ghs_avg: float
+    diff1: float
+
+
+def snapshot(heater: HeaterView) -> Snapshot:
+    """Compute the per-request figures from the device state."""
+    st = heater.state
+    prof = heater.profile
+    now = heater.now()
+    uptime = max(0.0, now - st.boot_time_s)
+    elapsed = max(0.0, uptime - CGMINER_START_S)
+    idle = st.soft_off or st.room_cutoff_active
+    if idle:
+        code = 2
+    elif st.fan_blocked or st.chip_temp_max_c >= prof.thermal.trip_chip_c:
+        code = 3
+    elif uptime < INIT_S:
+        code = 0
+    else:
+        code = 1
+    ghs_avg = st.total_mh / 1000.0 / elapsed if elapsed > 0 else 0.0
+    return Snapshot(
+        now=now,
+        mode=prof.modes[st.mode_index],
+        uptime_s=uptime,
+        elapsed_s=elapsed,
+        hashing=st.hashrate_ghs > 0,
+        state_code=code,
+        calibrating=now < st.calibrating_until_s,
+        ghs_avg=ghs_avg,
+        diff1=st.total_mh * 1e6 / 2**32,
+    )
