@@ -18,7 +18,7 @@ import math
 import random
 from typing import TYPE_CHECKING, Protocol
 
-from firmware_sim.market import HASHES_PER_DIFF1, Market
+from firmware_sim.market import Market, sample_share_work
 from firmware_sim.profile import Profile
 from firmware_sim.state import HeaterState
 
@@ -82,7 +82,6 @@ class HeaterPhysics:
         "_net_diff",
         "_sats_per_hash",
         "_share_diff",
-        "_share_scale",
         "derate",
         "fan_cmd_percent",
         "fan_integral",
@@ -119,16 +118,15 @@ class HeaterPhysics:
         self.fan_cmd_percent = 0.0
         self.reboot_at_s = math.inf
         self.shares_total = 0
-        self._sats_per_hash = self._share_diff = self._share_scale = self._net_diff = 0.0
+        self._sats_per_hash = self._share_diff = self._net_diff = 0.0
         self.refresh_market()
-        self.work_left = rng.expovariate(1.0) * self._share_scale
+        self.work_left = sample_share_work(rng, self._share_diff)
 
     def refresh_market(self) -> None:
         """Re-read the market (the world calls this once per sync, not per step)."""
         m = self.market
         self._sats_per_hash = m.sats_per_hash()
         self._share_diff = m.share_difficulty
-        self._share_scale = m.share_difficulty * HASHES_PER_DIFF1
         self._net_diff = m.difficulty
 
     def _set_dt(self, dt_s: float) -> None:
@@ -329,7 +327,7 @@ class HeaterPhysics:
             left = self.work_left - hashes
             while left <= 0.0:
                 self._share(now_s + dt_s * (1.0 + left / hashes))
-                left += self.rng.expovariate(1.0) * self._share_scale
+                left += sample_share_work(self.rng, self._share_diff)
             self.work_left = left
             st.next_share_s = now_s + dt_s + left / (ghs * 1e9)
         st.last_step_s = now_s + dt_s

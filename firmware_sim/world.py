@@ -67,12 +67,13 @@ class World:
         """Call ``callback(t)`` at every grid time that is a multiple of ``interval_s``."""
         if interval_s < STEP_S or interval_s != math.floor(interval_s):
             raise ValueError("observer interval must be a whole number of seconds >= 1")
-        first = math.floor(self.time_s / interval_s) * interval_s + interval_s
+        first = float(math.floor(self.time_s / interval_s) * interval_s + interval_s)
         self._observers.append((interval_s, first, callback))
 
     def remove_observer(self, callback: Observer) -> None:
         """Stop calling ``callback``."""
-        self._observers = [o for o in self._observers if o[2] is not callback]
+        # Equality, not identity: a bound method is a new object on every attribute access.
+        self._observers = [o for o in self._observers if o[2] != callback]
 
     def outdoor_c(self) -> float:
         """Return the outdoor temperature at the current grid time."""
