@@ -72,7 +72,10 @@ class HeaterPhysics:
         "_a_fan",
         "_a_hs",
         "_a_up",
+        "_derate_inlet_c",
         "_dt",
+        "_fan_exp",
+        "_fan_min",
         "_inv_fan_exp",
         "_k_out",
         "_mode_power",
@@ -80,8 +83,13 @@ class HeaterPhysics:
         "_mode_ths",
         "_mode_workmode",
         "_net_diff",
+        "_r100",
+        "_room_cutoff",
+        "_rpm_max",
         "_sats_per_hash",
         "_share_diff",
+        "_standby_w",
+        "_trip_c",
         "derate",
         "fan_cmd_percent",
         "fan_integral",
@@ -106,7 +114,16 @@ class HeaterPhysics:
         self._mode_ths = tuple(m.hashrate_ths for m in profile.modes)
         self._mode_target = tuple(float(m.target_temp_c) for m in profile.modes)
         self._mode_workmode = tuple(m.workmode for m in profile.modes)
+        # Plain floats copied out of the (pydantic) profile: the step never touches pydantic.
         th = profile.thermal
+        self._standby_w = profile.standby_power_w
+        self._room_cutoff = profile.room_cutoff
+        self._r100 = th.r_th_k_per_w
+        self._fan_exp = th.fan_exponent
+        self._fan_min = float(th.fan_min_percent)
+        self._rpm_max = float(th.fan_rpm_max)
+        self._derate_inlet_c = th.derate_inlet_c
+        self._trip_c = th.trip_chip_c
         self._inv_fan_exp = 1.0 / th.fan_exponent
         self._k_out = OUTLET_RISE_FULL_FAN_K / max(self._mode_power)
         self._dt = -1.0
@@ -183,9 +200,7 @@ class HeaterPhysics:
         if dt_s != self._dt:
             self._set_dt(dt_s)
         st = self.state
-        prof = self.profile
-        th = prof.thermal
-        standby = prof.standby_power_w
+        standby = self._standby_w
         i = st.mode_index
 
         # --- scheduled events and the reasons not to mine --------------------------------
@@ -205,7 +220,7 @@ class HeaterPhysics:
             st.soft_on_at_s = None
         limit = st.room_limit_c
         if (
-            prof.room_cutoff
+            self._room_cutoff
             and limit is not None
             and self._mode_workmode[i] in ROOM_CUTOFF_WORKMODES
         ):
@@ -225,7 +240,7 @@ class HeaterPhysics:
         # --- power ----------------------------------------------------------------------
         mode_p = self._mode_power[i]
         inlet_factor = 1.0
-        over = inlet_c - th.derate_inlet_c
+        over = inlet_c - self._derate_inlet_c
         if over > 0.0:
             inlet_factor = max(0.0, 1.0 - over / INLET_DERATE_SPAN_K)
         if running:
@@ -243,7 +258,7 @@ class HeaterPhysics:
             heat = 0.0
 
         # --- fan loop ---------------------------------------------------------------------
-        fan_min = th.fan_min_percent
+        fan_min = self._fan_min
         if down or not (running or self.overheat):
             cmd = 0.0
         elif st.fan_manual_percent >= 0:
@@ -253,11 +268,8 @@ class HeaterPhysics:
         else:
             err = chip - target_c
             rise = target_c - inlet_c
-            if rise <= 0.0:
-                ff = 100.0
-            else:
-                # Feed-forward: the duty whose R_th puts this heat exactly at TarT.
-                ff = (heat * th.r_th_k_per_w / rise) ** self._inv_fan_exp * 100.0
+            # Feed-forward: the duty whose R_th puts this heat exactly at TarT.
+            ff = 100.0 if rise <= 0.0 else (heat * self._r100 / rise) ** self._inv_fan_exp * 100.0
             integral = self.fan_integral
             cmd = ff + FAN_KP_PERCENT_PER_K * err + integral
             # Anti-windup: integrate only while the command is not pinned in the error's direction.
@@ -279,10 +291,10 @@ class HeaterPhysics:
         flow = fan * 0.01
         if st.fan_blocked or flow < STALLED_FLOW_FRACTION:
             flow = STALLED_FLOW_FRACTION
-        st.fan_rpm = 0 if st.fan_blocked else int(th.fan_rpm_max * fan * 0.01)
+        st.fan_rpm = 0 if st.fan_blocked else int(self._rpm_max * fan * 0.01)
 
         # --- chip temperature and protection ----------------------------------------------
-        r_th = th.r_th_k_per_w * flow**-th.fan_exponent
+        r_th = self._r100 * flow**-self._fan_exp
         chip_ss = inlet_c + heat * r_th
         chip += (chip_ss - chip) * self._a_hs
         st.chip_temp_max_c = chip
@@ -301,7 +313,7 @@ class HeaterPhysics:
                         d_star = DERATE_FLOOR
             d += (d_star - d) * (self._a_drt_down if d_star < d else self._a_drt_up)
             self.derate = d
-        if chip > th.trip_chip_c and not self.overheat:
+        if chip > self._trip_c and not self.overheat:
             self.overheat = True
             # Restart gently after the trip rather than straight back at full power.
             self.derate = d = DERATE_FLOOR
