@@ -28,7 +28,14 @@ from typing import Any
 
 import platformdirs
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from nanoheater.economics.engine import FUEL_PRESETS, Fuel
@@ -191,6 +198,15 @@ class Settings(BaseSettings):
             if not _HOST_RE.match(host) or (":" in host and int(host.rsplit(":", 1)[1]) > 65535):
                 raise ValueError(f"{host!r} is not host or host:port")
         return value
+
+    @model_validator(mode="after")
+    def _one_currency(self) -> Settings:
+        if self.market.currency != self.tariff.currency:
+            raise ValueError(
+                f"market.currency ({self.market.currency}) must equal tariff.currency "
+                f"({self.tariff.currency}): revenue and cost are compared directly"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,7 @@ from nanoheater.config import (
     load_settings,
     save_settings,
 )
+from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff, TouPeriod
 from nanoheater.exceptions import UsageError
 
@@ -75,6 +76,7 @@ def test_save_and_load_round_trip() -> None:
             periods=(TouPeriod(start_hour=17, end_hour=20, price_fiat_per_kwh=0.5, name="peak"),),
             timezone="Europe/Berlin",
         ),
+        market=MarketSettings(currency="EUR", btc_price_fiat=90_000.0, live=False),
     )
     original = original.model_copy(
         update={"caps": original.caps.model_copy(update={"quiet_hours": QuietHours()})}
@@ -116,6 +118,7 @@ def test_corrupt_toml_is_kept_and_reported_in_one_line() -> None:
         ('hosts = ["bad host!"]\n', "hosts"),
         ('[heat]\nfuel = "coal"\n', "heat.fuel"),
         ('[history]\nseason_start = "13-01"\n', "history.season_start"),
+        ('[tariff]\ncurrency = "EUR"\n', "must equal tariff.currency"),
     ],
 )
 def test_invalid_values_name_the_field(text: str, where: str) -> None:

@@ -1,0 +1,42 @@
+"""Provides the local history: a single-file SQLite store of samples, hourly ledger and events.
+
+See ``store.HistoryStore`` for the API, ``schema`` for the durability choices, ``retention``
+for downsampling and ``ledger`` for how energy, heat, sats and money are accrued.
+"""
+
+from __future__ import annotations
+
+from nanoheater.history.ledger import MAX_GAP_S, accrue
+from nanoheater.history.period import Period, period_start
+from nanoheater.history.records import (
+    Decision,
+    DeviceEvent,
+    LedgerEntry,
+    LedgerTotals,
+    Sample,
+    device_key,
+)
+from nanoheater.history.retention import CompactionReport, RetentionPolicy
+from nanoheater.history.schema import open_database, schema_version
+from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore, HistoryStore, KnownDevice
+
+__all__ = [
+    "DATABASE_FILE",
+    "MAX_GAP_S",
+    "AsyncHistoryStore",
+    "CompactionReport",
+    "Decision",
+    "DeviceEvent",
+    "HistoryStore",
+    "KnownDevice",
+    "LedgerEntry",
+    "LedgerTotals",
+    "Period",
+    "RetentionPolicy",
+    "Sample",
+    "accrue",
+    "device_key",
+    "open_database",
+    "period_start",
+    "schema_version",
+]

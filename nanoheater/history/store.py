@@ -1,0 +1,348 @@
+"""Provides ``HistoryStore``: the local single-file history of samples, ledger, decisions, events.
+
+Every write is one short transaction, so a crash loses at most the write in flight. Calls are
+synchronous and take milliseconds; async code either calls them directly (they are short) or
+goes through ``AsyncHistoryStore``, which runs them on one dedicated thread so the event loop
+never waits on the disk and the connection is only ever used by one thread at a time.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with HistoryStore.open(folder / "history.sqlite3") as store:
+    ...     store.add_sample(Sample(device="aa:bb", ts_s=1000.0, power_w=140.0))
+    ...     [s.power_w for s in store.samples_since("aa:bb", 0.0)]
+    [140.0]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self, TypeVar
+
+from nanoheater.economics.market import MarketInputs
+from nanoheater.economics.tariff import Tariff
+from nanoheater.history.ledger import accrue
+from nanoheater.history.records import (
+    SAMPLE_FIELDS,
+    Decision,
+    DeviceEvent,
+    LedgerEntry,
+    LedgerTotals,
+    Sample,
+)
+from nanoheater.history.retention import CompactionReport, RetentionPolicy, compact
+from nanoheater.history.schema import open_database
+
+T = TypeVar("T")
+
+DATABASE_FILE = "history.sqlite3"
+"""Name of the database inside the data folder."""
+_SAMPLE_COLUMNS = ("device", "ts_s", *SAMPLE_FIELDS, "mode", "resolution_s", "count")
+_LEDGER_FIELDS = (
+    "device",
+    "hour_s",
+    "seconds",
+    "energy_kwh",
+    "heat_kwh",
+    "expected_sats",
+    "cost_fiat",
+    "revenue_fiat",
+    "currency",
+)
+_LEDGER_COLUMNS = ", ".join(_LEDGER_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDevice:
+    """A device the store has seen, with how it was last reached."""
+
+    device: str
+    host: str | None
+    port: int | None
+    model: str | None
+    first_seen_s: float
+    last_seen_s: float
+
+
+class HistoryStore:
+    """The history database; open with ``HistoryStore.open()``, use as a context manager."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        *,
+        notice: str | None = None,
+        backup: Path | None = None,
+    ) -> None:
+        self._db = connection
+        self.path = path
+        self.notice = notice
+        """One line for the user if a damaged database was moved aside on opening."""
+        self.backup = backup
+        self._last: dict[str, Sample] = {}
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> HistoryStore:
+        """Open the database (default: ``history.sqlite3`` in the data folder)."""
+        if path is None:
+            from nanoheater.config import data_dir
+
+            path = data_dir() / DATABASE_FILE
+        opened = open_database(path)
+        return cls(opened.connection, path, notice=opened.notice, backup=opened.backup)
+
+    def close(self) -> None:
+        """Checkpoint and close; idempotent."""
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.ProgrammingError:
+            return  # already closed
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---- writes -----------------------------------------------------------------------------
+
+    def register_device(
+        self, device: str, ts_s: float, *, host: str | None, port: int | None, model: str | None
+    ) -> None:
+        """Remember how ``device`` was reached, so ``history HOST`` can find it by address."""
+        with self._transaction():
+            self._upsert_device(device, ts_s, host, port, model)
+
+    def add_sample(self, sample: Sample) -> None:
+        """Store one sample (a second one with the same device and time replaces the first)."""
+        self.add_samples((sample,))
+
+    def add_samples(self, samples: Iterable[Sample]) -> None:
+        """Store several samples in one transaction."""
+        with self._transaction():
+            self._insert_samples(samples)
+
+    def record(
+        self,
+        sample: Sample,
+        *,
+        market: MarketInputs,
+        tariff: Tariff,
+        host: str | None = None,
+        port: int | None = None,
+        model: str | None = None,
+    ) -> list[LedgerEntry]:
+        """Store a raw sample and accrue the ledger since the device's previous one, atomically."""
+        previous = self._last.get(sample.device) or self._latest_raw(sample.device)
+        entries = accrue(previous, sample, market=market, tariff=tariff) if previous else []
+        with self._transaction():
+            self._insert_samples((sample,))
+            self._add_ledger(entries)
+            self._upsert_device(sample.device, sample.ts_s, host, port, model)
+        if previous is None or sample.ts_s >= previous.ts_s:
+            self._last[sample.device] = sample
+        return entries
+
+    def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        """Add entries to their ledger hours (amounts accumulate)."""
+        with self._transaction():
+            self._add_ledger(entries)
+
+    def add_decision(self, decision: Decision) -> None:
+        """Log a control decision."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO decisions (ts_s, device, action, reason) VALUES (?, ?, ?, ?)",
+                (decision.ts_s, decision.device, decision.action, decision.reason),
+            )
+
+    def add_event(self, event: DeviceEvent) -> None:
+        """Log a device event."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO events (ts_s, device, kind, detail) VALUES (?, ?, ?, ?)",
+                (event.ts_s, event.device, event.kind, event.detail),
+            )
+
+    def compact(self, now_s: float, policy: RetentionPolicy | None = None) -> CompactionReport:
+        """Downsample and expire rows per ``policy`` (defaults: 24 h raw, 30 d minutes)."""
+        return compact(self._db, now_s, policy or RetentionPolicy())
+
+    # ---- queries ----------------------------------------------------------------------------
+
+    def devices(self) -> list[KnownDevice]:
+        """Every device seen, most recently seen first."""
+        rows = self._db.execute(
+            "SELECT device, host, port, model, first_seen_s, last_seen_s FROM devices "
+            "ORDER BY last_seen_s DESC"
+        ).fetchall()
+        return [KnownDevice(*row) for row in rows]
+
+    def resolve(self, name: str) -> str | None:
+        """The device key for a key, a host or a ``host:port``; None if unknown."""
+        host, _, port = name.rpartition(":") if name.count(":") == 1 else (name, "", "")
+        row = self._db.execute(
+            "SELECT device FROM devices WHERE device = ? OR host = ? OR (host = ? AND port = ?) "
+            "ORDER BY device = ? DESC, last_seen_s DESC LIMIT 1",
+            (name, name, host, int(port) if port.isdigit() else -1, name),
+        ).fetchone()
+        if row:
+            return str(row[0])
+        seen = self._db.execute("SELECT 1 FROM samples WHERE device = ? LIMIT 1", (name,))
+        return name if seen.fetchone() else None
+
+    def samples_since(
+        self, device: str, since_s: float, until_s: float | None = None
+    ) -> list[Sample]:
+        """Samples of ``device`` in [since, until), oldest first, at whatever resolution remains."""
+        rows = self._db.execute(
+            f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples "  # noqa: S608 - own columns
+            "WHERE device = ? AND ts_s >= ? AND ts_s < ? ORDER BY ts_s, resolution_s",
+            (device, since_s, float("inf") if until_s is None else until_s),
+        ).fetchall()
+        return [Sample(*row) for row in rows]
+
+    def ledger_hours(
+        self, device: str | None, since_s: float, until_s: float | None = None
+    ) -> list[LedgerEntry]:
+        """Ledger hours starting in [since, until) for one device or all, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_LEDGER_COLUMNS} FROM ledger "  # noqa: S608 - own columns
+            "WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ? "
+            "ORDER BY hour_s, device",
+            (device, device, _hour_floor(since_s), float("inf") if until_s is None else until_s),
+        ).fetchall()
+        return [LedgerEntry(*row) for row in rows]
+
+    def totals(self, device: str | None, since_s: float, until_s: float) -> LedgerTotals:
+        """Sums of the ledger hours starting in [since, until) (hours are UTC-aligned)."""
+        row = self._db.execute(
+            "SELECT COUNT(DISTINCT hour_s), TOTAL(seconds), TOTAL(energy_kwh), TOTAL(heat_kwh), "
+            "TOTAL(expected_sats), TOTAL(cost_fiat), TOTAL(revenue_fiat), "
+            "CASE WHEN COUNT(DISTINCT currency) = 1 THEN MIN(currency) END "
+            "FROM ledger WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ?",
+            (device, device, _hour_floor(since_s), until_s),
+        ).fetchone()
+        return LedgerTotals(since_s, until_s, *row)
+
+    def decisions_since(self, since_s: float, device: str | None = None) -> list[Decision]:
+        """Control decisions since ``since_s``, oldest first."""
+        rows = self._db.execute(
+            "SELECT ts_s, device, action, reason FROM decisions "
+            "WHERE ts_s >= ? AND (? IS NULL OR device = ?) ORDER BY ts_s, id",
+            (since_s, device, device),
+        ).fetchall()
+        return [Decision(*row) for row in rows]
+
+    def events_since(self, since_s: float, device: str | None = None) -> list[DeviceEvent]:
+        """Device events since ``since_s``, oldest first."""
+        rows = self._db.execute(
+            "SELECT ts_s, device, kind, detail FROM events "
+            "WHERE ts_s >= ? AND (? IS NULL OR device = ?) ORDER BY ts_s, id",
+            (since_s, device, device),
+        ).fetchall()
+        return [DeviceEvent(*row) for row in rows]
+
+    # ---- internals --------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def _insert_samples(self, samples: Iterable[Sample]) -> None:
+        placeholders = ", ".join("?" for _ in _SAMPLE_COLUMNS)
+        self._db.executemany(
+            f"INSERT OR REPLACE INTO samples ({', '.join(_SAMPLE_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({placeholders})",
+            [tuple(getattr(s, c) for c in _SAMPLE_COLUMNS) for s in samples],
+        )
+
+    def _add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        self._db.executemany(
+            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+            "ON CONFLICT (device, hour_s) DO UPDATE SET seconds = seconds + excluded.seconds, "
+            "energy_kwh = energy_kwh + excluded.energy_kwh, "
+            "heat_kwh = heat_kwh + excluded.heat_kwh, "
+            "expected_sats = expected_sats + excluded.expected_sats, "
+            "cost_fiat = cost_fiat + excluded.cost_fiat, "
+            "revenue_fiat = revenue_fiat + excluded.revenue_fiat, currency = excluded.currency",
+            [tuple(getattr(e, name) for name in _LEDGER_FIELDS) for e in entries],
+        )
+
+    def _upsert_device(
+        self, device: str, ts_s: float, host: str | None, port: int | None, model: str | None
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO devices (device, host, port, model, first_seen_s, last_seen_s) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET "
+            "host = COALESCE(excluded.host, host), port = COALESCE(excluded.port, port), "
+            "model = COALESCE(excluded.model, model), "
+            "first_seen_s = MIN(first_seen_s, excluded.first_seen_s), "
+            "last_seen_s = MAX(last_seen_s, excluded.last_seen_s)",
+            (device, host, port, model, ts_s, ts_s),
+        )
+
+    def _latest_raw(self, device: str) -> Sample | None:
+        row = self._db.execute(
+            f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples "  # noqa: S608 - own columns
+            "WHERE device = ? AND resolution_s = 0 ORDER BY ts_s DESC LIMIT 1",
+            (device,),
+        ).fetchone()
+        return Sample(*row) if row else None
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+class AsyncHistoryStore:
+    """Runs a ``HistoryStore`` on one dedicated thread: ``await store.call(lambda s: ...)``."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoheater-history")
+
+    @classmethod
+    async def open(cls, path: Path | None = None) -> AsyncHistoryStore:
+        """Open the database off the event loop."""
+        return cls(await asyncio.to_thread(HistoryStore.open, path))
+
+    async def call(self, operation: Callable[[HistoryStore], T]) -> T:
+        """Run ``operation(store)`` on the history thread and return its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, operation, self.store)
+
+    async def close(self) -> None:
+        """Close the database and stop the thread."""
+        await self.call(HistoryStore.close)
+        self._executor.shutdown(wait=True)
+
+
+def _hour_floor(ts_s: float) -> int:
+    return int(ts_s // 3600) * 3600

@@ -1,0 +1,248 @@
+"""History store: samples, ledger accrual, totals, queries, periods and retention."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nanoheater.economics.market import MarketSettings, offline_market
+from nanoheater.economics.tariff import Tariff, TouPeriod
+from nanoheater.history import (
+    AsyncHistoryStore,
+    Decision,
+    DeviceEvent,
+    HistoryStore,
+    Period,
+    RetentionPolicy,
+    Sample,
+    accrue,
+    period_start,
+    schema_version,
+)
+
+MARKET = offline_market(MarketSettings(pool_fee=0.0), None)  # D 150 T, $100k, 0.03 BTC fees
+FLAT = Tariff(price_fiat_per_kwh=0.17)
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC).timestamp()  # Monday 10:00 UTC
+SATS_PER_DAY_6THS = 253.93  # physics.md §3.4, Nano 3S High
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    with HistoryStore.open(tmp_path / "history.sqlite3") as opened:
+        yield opened
+
+
+def _nano(
+    ts_s: float, power_w: float | None = 140.0, hashrate_ths: float = 6.0, **kw: Any
+) -> Sample:
+    return Sample(device="nano", ts_s=ts_s, power_w=power_w, hashrate_ths=hashrate_ths, **kw)
+
+
+def test_new_database_is_wal_and_current(store: HistoryStore) -> None:
+    """A fresh file is in WAL mode at the current schema version, with synchronous NORMAL."""
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema_version() >= 1
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    db.close()
+    assert store.notice is None
+
+
+def test_samples_round_trip_in_time_order(store: HistoryStore) -> None:
+    """Samples come back oldest first, within [since, until), with every field."""
+    store.add_samples([_nano(T0 + 20, mode="High", chip_temp_c=70.0), _nano(T0), _nano(T0 + 10)])
+    got = store.samples_since("nano", T0, T0 + 20)
+    assert [s.ts_s for s in got] == [T0, T0 + 10]
+    assert store.samples_since("nano", T0 + 15)[0] == _nano(T0 + 20, mode="High", chip_temp_c=70.0)
+    assert store.samples_since("other", 0) == []
+
+
+def test_record_accrues_energy_sats_and_cost(store: HistoryStore) -> None:
+    """One minute of a Nano 3S High: 140 W · 60 s of heat, 1/1440 of 254 sats, cost at $0.17."""
+    assert store.record(_nano(T0), market=MARKET, tariff=FLAT) == []
+    (entry,) = store.record(_nano(T0 + 60), market=MARKET, tariff=FLAT, host="10.0.0.7", port=4028)
+    kwh = 140 * 60 / 3.6e6
+    assert entry.energy_kwh == pytest.approx(kwh)
+    assert entry.heat_kwh == pytest.approx(kwh)
+    assert entry.expected_sats == pytest.approx(SATS_PER_DAY_6THS / 1440, rel=1e-3)
+    assert entry.cost_fiat == pytest.approx(kwh * 0.17)
+    assert entry.revenue_fiat == pytest.approx(entry.expected_sats * 100_000 / 1e8)
+    assert store.ledger_hours("nano", T0) == [entry]
+
+
+def test_a_full_day_matches_the_worked_example(store: HistoryStore) -> None:
+    """24 h of samples every 10 s add up to 3.36 kWh, ≈ 254 sats and 3.36 · 0.17 of power."""
+    for step in range(0, 8641):
+        store.record(_nano(T0 + 10 * step), market=MARKET, tariff=FLAT)
+    totals = store.totals("nano", T0, T0 + 86_400)
+    assert totals.hours == 24
+    assert totals.seconds == pytest.approx(86_400)
+    assert totals.heat_kwh == pytest.approx(3.36)
+    assert round(totals.expected_sats) == 254
+    assert totals.cost_fiat == pytest.approx(3.36 * 0.17)
+    assert totals.currency == "USD"
+    assert totals.net_cost_fiat_per_kwh_heat == pytest.approx(0.17 - 0.0756, abs=1e-4)
+
+
+def test_interval_is_split_at_the_hour(store: HistoryStore) -> None:
+    """Samples at 10:59:30 and 11:00:30 credit 30 s to each hour, at each hour's price."""
+    peak = Tariff(
+        price_fiat_per_kwh=0.1,
+        periods=(TouPeriod(start_hour=11, end_hour=12, price_fiat_per_kwh=0.5),),
+        timezone="UTC",
+    )
+    store.record(_nano(T0 + 3570), market=MARKET, tariff=peak)
+    first, second = store.record(_nano(T0 + 3630), market=MARKET, tariff=peak)
+    assert (first.hour_s, second.hour_s) == (T0, T0 + 3600)
+    assert first.seconds == second.seconds == 30
+    assert second.cost_fiat == pytest.approx(5 * first.cost_fiat)
+
+
+def test_gaps_are_not_guessed(store: HistoryStore) -> None:
+    """Ten minutes without a sample accrue nothing; a missing power reading borrows a neighbour."""
+    store.record(_nano(T0), market=MARKET, tariff=FLAT)
+    assert store.record(_nano(T0 + 600), market=MARKET, tariff=FLAT) == []
+    (entry,) = accrue(_nano(T0), _nano(T0 + 10, power_w=None), market=MARKET, tariff=FLAT)
+    assert entry.energy_kwh == pytest.approx(140 * 10 / 3.6e6)
+
+
+def test_mismatched_currencies_are_refused() -> None:
+    """Revenue in USD is never subtracted from a cost in EUR."""
+    with pytest.raises(ValueError, match="EUR"):
+        accrue(_nano(T0), _nano(T0 + 10), market=MARKET, tariff=Tariff(currency="EUR"))
+
+
+def test_ledger_continues_after_reopening(tmp_path: Path) -> None:
+    """A new process picks up the interval since the last stored sample."""
+    path = tmp_path / "h.sqlite3"
+    with HistoryStore.open(path) as first:
+        first.record(_nano(T0), market=MARKET, tariff=FLAT)
+    with HistoryStore.open(path) as second:
+        (entry,) = second.record(_nano(T0 + 30), market=MARKET, tariff=FLAT)
+        assert entry.seconds == 30
+
+
+def test_resolve_by_host_port_or_key(store: HistoryStore) -> None:
+    """``history HOST`` finds a device by its key, its host, or host:port."""
+    store.record(_nano(T0), market=MARKET, tariff=FLAT, host="10.0.0.7", port=4029, model="nano3s")
+    assert store.resolve("nano") == "nano"
+    assert store.resolve("10.0.0.7") == "nano"
+    assert store.resolve("10.0.0.7:4029") == "nano"
+    assert store.resolve("10.0.0.7:4028") is None
+    assert store.resolve("10.0.0.8") is None
+    (known,) = store.devices()
+    assert (known.host, known.port, known.model) == ("10.0.0.7", 4029, "nano3s")
+
+
+def test_totals_across_devices_and_periods(store: HistoryStore) -> None:
+    """Totals filter by device and by hour; None sums every device."""
+    other = Sample(device="mini", ts_s=T0, power_w=800.0, hashrate_ths=37.5)
+    store.record(_nano(T0), market=MARKET, tariff=FLAT)
+    store.record(_nano(T0 + 60), market=MARKET, tariff=FLAT)
+    store.record(other, market=MARKET, tariff=FLAT)
+    store.record(Sample("mini", T0 + 60, 800.0, 37.5), market=MARKET, tariff=FLAT)
+    both = store.totals(None, T0, T0 + 3600)
+    nano = store.totals("nano", T0, T0 + 3600)
+    assert both.energy_kwh == pytest.approx((140 + 800) * 60 / 3.6e6)
+    assert nano.energy_kwh == pytest.approx(140 * 60 / 3.6e6)
+    assert store.totals(None, T0 + 3600, T0 + 7200).energy_kwh == 0
+    assert store.totals(None, T0 + 3600, T0 + 7200).currency is None
+
+
+def test_decisions_and_events(store: HistoryStore) -> None:
+    """Decisions and events come back in order, optionally per device."""
+    store.add_decision(Decision(T0, "nano", "set_mode Low", "room 21.4 °C above 21.3"))
+    store.add_decision(Decision(T0 + 1, "mini", "soft_off", "quiet hours"))
+    store.add_event(DeviceEvent(T0 + 2, "nano", "offline", "timeout"))
+    assert [d.action for d in store.decisions_since(T0)] == ["set_mode Low", "soft_off"]
+    assert store.decisions_since(T0, "mini") == [
+        Decision(T0 + 1, "mini", "soft_off", "quiet hours")
+    ]
+    assert store.events_since(T0 + 3) == []
+    assert store.events_since(T0)[0].kind == "offline"
+
+
+def test_compaction_downsamples_with_age(store: HistoryStore) -> None:
+    """Raw rows older than 24 h become 1-minute means; recent rows stay raw."""
+    old = T0 - 2 * 86_400
+    store.add_samples(
+        [
+            _nano(old, power_w=100.0, mode="Low"),
+            _nano(old + 20, power_w=140.0, chip_temp_c=70.0, mode="High"),
+            _nano(old + 40, power_w=180.0, mode="Mid"),
+            _nano(old + 60, power_w=70.0),
+        ]
+    )
+    store.add_sample(_nano(T0 - 60))
+    report = store.compact(T0)
+    assert report.raw_folded == 4
+    first, second, recent = store.samples_since("nano", 0)
+    assert (first.resolution_s, first.count, first.ts_s) == (60, 3, old)
+    assert first.power_w == pytest.approx(140.0)
+    assert first.chip_temp_c == pytest.approx(70.0)  # missing readings do not pull the mean down
+    assert first.mode == "Mid"  # the bucket's last mode
+    assert (second.power_w, second.count) == (70.0, 1)
+    assert recent.resolution_s == 0
+    again = store.compact(T0)
+    assert (again.raw_folded, again.minutes_folded) == (0, 0)
+
+
+def test_minutes_become_hours_and_hours_expire(store: HistoryStore) -> None:
+    """1-minute means older than 30 days fold into hourly means; hourly rows expire if asked."""
+    very_old = T0 - 40 * 86_400
+    store.add_samples([_nano(very_old + 10 * i, power_w=float(i)) for i in range(360)])
+    store.compact(T0)
+    (hour,) = store.samples_since("nano", 0, T0 - 86_400)
+    assert (hour.resolution_s, hour.count) == (3600, 360)
+    assert hour.power_w == pytest.approx(sum(range(360)) / 360)
+    report = store.compact(T0, RetentionPolicy(hourly_means_s=35 * 86_400))
+    assert report.hours_dropped == 1
+    assert store.samples_since("nano", 0) == []
+
+
+def test_late_sample_merges_into_an_existing_bucket(store: HistoryStore) -> None:
+    """A raw sample arriving after its minute was folded is merged by weighted mean."""
+    old = T0 - 3 * 86_400
+    store.add_samples([_nano(old, power_w=100.0), _nano(old + 10, power_w=100.0)])
+    store.compact(T0)
+    store.add_sample(_nano(old + 20, power_w=160.0))
+    store.compact(T0)
+    (merged,) = store.samples_since("nano", 0)
+    assert merged.count == 3
+    assert merged.power_w == pytest.approx(120.0)
+
+
+def test_events_expire_but_ledger_stays(store: HistoryStore) -> None:
+    """Decisions and events past their retention go; ledger hours are kept."""
+    old = T0 - 400 * 86_400
+    store.add_decision(Decision(old, "nano", "x", "y"))
+    store.add_event(DeviceEvent(old, "nano", "offline", ""))
+    store.record(_nano(old), market=MARKET, tariff=FLAT)
+    store.record(_nano(old + 10), market=MARKET, tariff=FLAT)
+    assert store.compact(T0).events_dropped == 2
+    assert store.ledger_hours("nano", 0) != []
+
+
+def test_period_starts() -> None:
+    """Today starts at midnight, the week on Monday, the season on its MM-DD (or a year earlier)."""
+    now = datetime(2026, 1, 7, 15, 30, tzinfo=UTC).timestamp()  # a Wednesday
+    day = datetime(2026, 1, 7, tzinfo=UTC).timestamp()
+    assert period_start(Period.TODAY, now, zone=UTC) == day
+    assert period_start("week", now, zone=UTC) == day - 2 * 86_400
+    season = period_start("season", now, season_start="09-01", zone=UTC)
+    assert season == datetime(2025, 9, 1, tzinfo=UTC).timestamp()
+    assert period_start("season", now, season_start="01-02", zone=UTC) == day - 5 * 86_400
+
+
+async def test_async_store_runs_off_the_loop(tmp_path: Path) -> None:
+    """The async wrapper writes and reads through its own thread."""
+    store = await AsyncHistoryStore.open(tmp_path / "a.sqlite3")
+    await store.call(lambda s: s.add_sample(_nano(T0)))
+    got = await store.call(lambda s: s.samples_since("nano", 0))
+    await store.close()
+    assert [s.power_w for s in got] == [140.0]
