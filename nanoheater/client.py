@@ -44,7 +44,8 @@ SOFT_SWITCH_LEAD_S = 5.0
 CONFIRM_WINDOW_S = 3.0
 """How long a write keeps re-reading the device for its effect (fan duty settles over ~1 s)."""
 
-_CONFIRM_POLL_S = 0.25
+SOFT_SWITCH_POLL_S = 0.5
+"""Read-back interval while waiting for a scheduled soft off/on to happen."""
 
 
 class HeaterClient(link.DeviceLink):
@@ -317,8 +318,9 @@ class HeaterClient(link.DeviceLink):
                 f"1:{at}",
                 check=lambda s, _b: s.soft_off == off,
                 what=f"{option} at {at}",
-                settle_s=max(0.0, at - self._device_now()),
-                window_s=CONFIRM_WINDOW_S,
+                # Poll rather than sleep on our estimate: the device clock in each reply decides.
+                window_s=lead_s + CONFIRM_WINDOW_S,
+                poll_s=SOFT_SWITCH_POLL_S,
             )
 
     async def _caps_unlocked(self) -> ModelCapabilities:

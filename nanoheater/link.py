@@ -287,8 +287,8 @@ class DeviceLink:
         *values: object,
         check: Check,
         what: str,
-        settle_s: float = 0.0,
         window_s: float = 3.0,
+        poll_s: float = CONFIRM_POLL_S,
     ) -> HeaterStatus:
         """Send one ascset, then read back until ``check`` passes or ``window_s`` runs out.
 
@@ -305,8 +305,6 @@ class DeviceLink:
             raise
         except (ConnectionFailed, ProtocolError) as exc:
             lost = exc
-        if settle_s > 0:
-            await asyncio.sleep(settle_s)
         give_up = time.monotonic() + window_s
         while True:
             status, blob = await self._snapshot()
@@ -317,4 +315,4 @@ class DeviceLink:
                     raise lost
                 said = f"; device said {sanitize(msg)!r}" if msg else ""
                 raise DeviceRefused(self.label, f"could not {what}: not applied{said}")
-            await asyncio.sleep(CONFIRM_POLL_S)
+            await asyncio.sleep(poll_s)

@@ -180,8 +180,8 @@ def parse_status(
         workmode=workmode,
         worklevel=worklevel,
         power_w=_power_w(blob, nano3_layout),
-        hashrate_ths=round(hashrate_ghs / 1000.0, 4) if hashrate_ghs is not None else None,
-        hashrate_nominal_ths=round(nominal_ghs / 1000.0, 4) if nominal_ghs is not None else None,
+        hashrate_ths=round(hashrate_ghs / 1000.0, 6) if hashrate_ghs is not None else None,
+        hashrate_nominal_ths=round(nominal_ghs / 1000.0, 6) if nominal_ghs is not None else None,
         chip_temp_max_c=_temp(blob.get("TMax", blob.get("MTmax"))),
         chip_temp_avg_c=_temp(blob.get("TAvg", blob.get("MTavg"))),
         chip_target_c=_temp(blob.get("TarT")),
@@ -226,11 +226,12 @@ def _state(
         return HeaterState.CALIBRATING
     if "in work" in system_text:
         return HeaterState.MINING
-    if "idle" in system_text or "init" in system_text:
+    if "idle" in system_text:
         return HeaterState.IDLE
-    q_state = _int(blob.get("STATE"))
-    if q_state is not None:
+    q_state = _int(blob.get("STATE"))  # Q: 0 init, 1 work, 2 idle
+    if q_state in (1, 2):
         return HeaterState.MINING if q_state == 1 else HeaterState.IDLE
+    # "In Init" right after boot, or no status at all (Nano 3): hashing decides.
     return HeaterState.MINING if (hashrate_ghs or 0.0) > 0.0 else HeaterState.IDLE
 
 

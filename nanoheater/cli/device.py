@@ -1,0 +1,234 @@
+"""Provides the device commands ``status``, ``watch`` and ``set`` of the ``nanoheater`` CLI.
+
+Each takes a target (``HOST[:PORT]``, ``serial:///dev/ttyUSB0`` or a pyserial URL) and ``--json``
+for scripts. Errors are one line on stderr with the exit codes of ``cli/output.py``; everything
+the device said passes through ``sanitize`` before it reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import click
+
+from nanoheater.cli.output import print_json, run_async
+from nanoheater.client import HeaterClient
+from nanoheater.const import DEFAULT_TIMEOUT_S
+from nanoheater.exceptions import UsageError
+from nanoheater.models import HeaterStatus
+from nanoheater.protocol.sanitize import sanitize
+
+_TARGET_HELP = "HOST[:PORT], serial:///dev/ttyUSB0 or a pyserial URL (socket://, rfc2217://)."
+
+
+def _timeout_option(func: Any) -> Any:
+    return click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0.1, max=600),
+        default=DEFAULT_TIMEOUT_S,
+        show_default=True,
+        help="Deadline of each request in seconds.",
+    )(func)
+
+
+def _json_option(func: Any) -> Any:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (one object per line)."
+    )(func)
+
+
+@click.command()
+@click.argument("target", metavar="HOST[:PORT]")
+@_json_option
+@_timeout_option
+@run_async
+async def status(target: str, as_json: bool, timeout_s: float) -> None:
+    """Show one reading of a heater. TARGET is HOST[:PORT] or a serial URL."""
+    async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
+        reading = await client.get_status()
+    if as_json:
+        print_json(reading.to_json_dict())
+    else:
+        click.echo(format_status(reading))
+
+
+@click.command()
+@click.argument("target", metavar="HOST[:PORT]")
+@click.option(
+    "--interval",
+    "interval_s",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds between readings.",
+)
+@click.option("--count", type=click.IntRange(min=1), default=None, help="Stop after N readings.")
+@_json_option
+@_timeout_option
+@run_async
+async def watch(
+    target: str, interval_s: float, count: int | None, as_json: bool, timeout_s: float
+) -> None:
+    """Print a reading every --interval seconds until interrupted (or --count readings)."""
+    seen = 0
+    async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
+        async for reading in client.watch(interval_s):
+            if as_json:
+                print_json(reading.to_json_dict())
+            else:
+                click.echo(format_line(reading))
+            seen += 1
+            if count is not None and seen >= count:
+                break
+
+
+@click.command("set")
+@click.argument("target", metavar="HOST[:PORT]")
+@click.option(
+    "--mode", help="Select a heat step by name (e.g. Low, Mid, High, Heating Eco, Super)."
+)
+@click.option("--level", type=int, help="Set worklevel N (the Nano 3's only control).")
+@click.option("--off", "soft_off", is_flag=True, help="Soft off: stop hashing, stay reachable.")
+@click.option("--on", "soft_on", is_flag=True, help="Soft on: resume after --off.")
+@click.option("--fan", help="Fan duty in percent, or 'auto'.")
+@click.option("--chip-target", "chip_target", type=int, help="Chip target temperature (°C).")
+@click.option("--reboot", is_flag=True, help="Reboot the device (needs --yes).")
+@click.option("--yes", is_flag=True, help="Confirm --reboot.")
+@_json_option
+@_timeout_option
+@run_async
+async def set_(
+    target: str,
+    mode: str | None,
+    level: int | None,
+    soft_off: bool,
+    soft_on: bool,
+    fan: str | None,
+    chip_target: int | None,
+    reboot: bool,
+    yes: bool,
+    as_json: bool,
+    timeout_s: float,
+) -> None:
+    """Change one setting and print the confirmed reading. Give exactly one action."""
+    actions = {
+        "mode": mode is not None,
+        "level": level is not None,
+        "off": soft_off,
+        "on": soft_on,
+        "fan": fan is not None,
+        "chip-target": chip_target is not None,
+        "reboot": reboot,
+    }
+    chosen = [name for name, given in actions.items() if given]
+    if len(chosen) != 1:
+        raise UsageError(
+            "give exactly one of --mode, --level, --off, --on, --fan, --chip-target, --reboot"
+        )
+    action = chosen[0]
+    if action == "reboot" and not yes:
+        raise UsageError("--reboot needs --yes")
+    fan_value = _parse_fan(fan) if fan is not None else None
+    async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
+        if action == "reboot":
+            await client.reboot(confirm=True)
+            if as_json:
+                print_json({"action": "reboot", "target": target, "ok": True})
+            else:
+                click.echo(
+                    f"{sanitize(target)}: rebooting; it will be unreachable for about a minute"
+                )
+            return
+        if mode is not None:
+            reading = await client.set_mode(mode)
+        elif level is not None:
+            reading = await client.set_level(level)
+        elif soft_off:
+            reading = await client.soft_off()
+        elif soft_on:
+            reading = await client.soft_on()
+        elif fan_value is not None:
+            reading = await client.set_fan(fan_value)
+        elif chip_target is not None:
+            reading = await client.set_chip_target(chip_target)
+        else:  # pragma: no cover - exactly one action was checked above
+            raise UsageError("no action given")
+    if as_json:
+        print_json({"action": action, **reading.to_json_dict()})
+    else:
+        click.echo(format_status(reading))
+
+
+def _parse_fan(text: str) -> int | Literal["auto"]:
+    value = text.strip().lower()
+    if value in ("auto", "-1"):
+        return "auto"
+    if not value.isdigit():
+        raise UsageError(f"--fan takes a percentage or 'auto', not {sanitize(text, 20)!r}")
+    return int(value)
+
+
+def _num(value: float | None, unit: str, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
+def format_status(reading: HeaterStatus) -> str:
+    """Return a reading as the human-readable table ``nanoheater status`` prints."""
+    info = reading.info
+    model = info.model.value if info.model else "unknown model"
+    fan = "—"
+    if reading.fan_rpm is not None or reading.fan_percent is not None:
+        rpm = "—" if reading.fan_rpm is None else f"{reading.fan_rpm} rpm"
+        duty = "" if reading.fan_percent is None else f" ({reading.fan_percent} %)"
+        fan = rpm + duty
+    rows = [
+        ("state", reading.state.value + (" (calibrating)" if reading.calibrating else "")),
+        ("mode", reading.mode or "—"),
+        ("power", _num(reading.power_w, "W")),
+        ("hashrate", _num(reading.hashrate_ths, "TH/s", 2)),
+        (
+            "chip temp",
+            f"{_num(reading.chip_temp_max_c, '°C')} max, {_num(reading.chip_temp_avg_c, '°C')} avg,"
+            f" target {_num(reading.chip_target_c, '°C')}",
+        ),
+        (
+            "inlet/outlet",
+            f"{_num(reading.inlet_temp_c, '°C')} / {_num(reading.outlet_temp_c, '°C')}",
+        ),
+        ("fan", fan),
+        ("uptime", _duration(reading.uptime_s)),
+        ("pool", reading.pool_url or "—"),
+        ("firmware", info.firmware or "—"),
+        ("mac", info.mac or "—"),
+        ("dna", info.dna or "—"),
+    ]
+    header = f"{info.product} ({model}) at {reading.host}:{reading.port}"
+    lines = [sanitize(header)]
+    lines += [f"  {label:<13}{sanitize(value)}" for label, value in rows]
+    return "\n".join(lines)
+
+
+def format_line(reading: HeaterStatus) -> str:
+    """Return a reading as one line (``nanoheater watch``)."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(reading.when or time.time()))
+    parts = [
+        stamp,
+        f"{reading.state.value:<11}",
+        f"{reading.mode or '—':<14}",
+        f"{_num(reading.power_w, 'W'):>7}",
+        f"{_num(reading.hashrate_ths, 'TH/s', 2):>11}",
+        f"chip {_num(reading.chip_temp_max_c, '°C')}",
+        f"fan {reading.fan_percent if reading.fan_percent is not None else '—'} %",
+    ]
+    return sanitize("  ".join(parts), 300)
