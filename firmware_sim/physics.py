@@ -6,7 +6,7 @@ One :class:`HeaterPhysics` per device holds the profile constants and the intern
 the world feeds into the room. Order inside a step: scheduled soft off/on and reboot, firmware
 room cut-off, power ramp toward the mode power (derated), fan loop, chip temperature with
 heatsink lag, over-temperature derate/idle, outlet air, then accounting (energy, hashes,
-expected sats, Poisson shares, best share, solo blocks).
+expected sats, Poisson shares with a captured reject rate, best share, solo blocks).
 
 Speed matters (physics.md §5.2: a simulated day at 1 s steps in well under a second), so the
 step reads everything into locals, allocates nothing and keeps Pydantic out of the loop.
@@ -52,6 +52,8 @@ TAVG_FRACTION = 0.93
 """Assumption: average chip rise over inlet as a fraction of the hottest chip's (captures ≈ 0.9)."""
 HASH_NOISE = 0.02
 """Assumption: ±1 % uniform jitter on the real-time hashrate."""
+REJECT_FRACTION = 0.00224
+"""Share reject rate seen in captures/q_pools.json (2 rejected of 892)."""
 ROOM_CUTOFF_HYSTERESIS_K = 1.0
 ROOM_CUTOFF_WORKMODES = (0, 2)
 """Mini 3 Heating (0) and Night (2) obey the room limit; Mining (1) does not (physics.md §1.2)."""
@@ -346,18 +348,25 @@ class HeaterPhysics:
         return p
 
     def _share(self, at_s: float) -> None:
-        """Book one accepted share arriving at ``at_s`` (best share and solo block included)."""
+        """Book one share found at ``at_s`` (best share and solo block included)."""
         st = self.state
+        rng = self.rng
         d = self._share_diff
-        actual = d / (1.0 - self.rng.random())
+        actual = d / (1.0 - rng.random())
         best = int(actual)
-        self.shares_total += 1
         if best > st.best_share:
             st.best_share = best
         if actual >= self._net_diff:
             st.found_blocks += 1
+        rejected = rng.random() < REJECT_FRACTION
+        if not rejected:
+            self.shares_total += 1
         for pool in st.pools:
             if pool.alive:
+                if rejected:
+                    pool.rejected += 1
+                    pool.diff_rejected += d
+                    break
                 pool.accepted += 1
                 pool.diff_accepted += d
                 pool.last_share_time = at_s
