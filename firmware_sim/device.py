@@ -10,10 +10,8 @@ rules are in one place.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from firmware_sim.clock import VirtualClock
@@ -117,9 +115,9 @@ class SimulatedHeater:
     # --- API entry points --------------------------------------------------------------
     def handle(self, request: bytes) -> bytes:
         """Sync the world, then answer ``request`` (full reply including the NUL)."""
-        # Imported at call time: handlers imports this module, and is written alongside it.
-        handlers = importlib.import_module("firmware_sim.handlers")
-        dispatch: Callable[[SimulatedHeater, bytes], bytes] = handlers.dispatch
+        # Imported at call time: the wire side builds on this module, not the other way round.
+        from firmware_sim.handlers import dispatch
+
         self.world.sync()
         return dispatch(self, request)
 
