@@ -22,10 +22,10 @@ class HeaterPort(Protocol):
         """Switch to the profile called ``name``; raises CalibratingError while calibrating."""
         ...
 
-    async def soft_off(self) -> Any:
-        """Go to standby."""
+    async def soft_off(self, *, lead_s: float = ...) -> Any:
+        """Go to standby, scheduled ``lead_s`` ahead on the device clock."""
         ...
 
-    async def soft_on(self) -> Any:
-        """Leave standby."""
+    async def soft_on(self, *, lead_s: float = ...) -> Any:
+        """Leave standby, scheduled ``lead_s`` ahead on the device clock."""
         ...

@@ -45,6 +45,8 @@ class SafetyInput:
     chip_c: float | None = None
     setpoint_c: float | None = None
     sensor_problem: str = "no room reading"
+    needs_room: bool = True
+    """False for a fixed level, which runs without a room reading."""
 
 
 def guard(
@@ -53,10 +55,10 @@ def guard(
     """Return ``decision`` after the interlocks; the reason says which one acted."""
     index, reason = decision.index, decision.reason
     warnings = list(decision.warnings)
-    if inp.room_c is None:
+    if inp.room_c is None and inp.needs_room:
         index = limits.fail_safe_index(ladder)
         reason = f"fail-safe ({inp.sensor_problem}): {ladder.name(index)}"
-    elif inp.room_c >= limits.max_room_c:
+    elif inp.room_c is not None and inp.room_c >= limits.max_room_c:
         index = 0
         reason = (
             f"room {inp.room_c:.1f} C >= hard maximum {limits.max_room_c:.1f} C: {ladder.name(0)}"

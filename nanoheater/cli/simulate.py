@@ -1,0 +1,93 @@
+"""Provides ``nanoheater simulate``: a reference scenario run by a real controller, virtual time.
+
+The real regulator and controller drive firmware_sim through the real client and protocol over
+an in-memory transport (``nanoheater.cli.sim_harness``, imported inside the command so that
+``import nanoheater.cli`` never loads the simulator).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nanoheater.cli.output import handle_errors, print_json
+
+SCENARIO_NAMES = ("cold-start", "steady-week", "setback", "cold-snap", "tou-peak")
+CONTROLLER_NAMES = ("staged", "pi", "bang-bang")
+
+
+@click.command()
+@click.option(
+    "--scenario", type=click.Choice(SCENARIO_NAMES), required=True, help="Reference scenario."
+)
+@click.option(
+    "--controller",
+    type=click.Choice(CONTROLLER_NAMES),
+    default="staged",
+    show_default=True,
+    help="Controller under test.",
+)
+@click.option(
+    "--hours",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Simulated hours (default: scenario's).",
+)
+@click.option(
+    "--interval",
+    "interval_s",
+    type=click.FloatRange(min=1.0),
+    default=30.0,
+    show_default=True,
+    help="Seconds of simulated time between control decisions.",
+)
+@click.option(
+    "--record",
+    "record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write one CSV row per control step (time, room air, mode, power).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@handle_errors
+def simulate(
+    scenario: str,
+    controller: str,
+    hours: float | None,
+    interval_s: float,
+    record: Path | None,
+    as_json: bool,
+) -> None:
+    """Run SCENARIO with CONTROLLER against the simulated firmware and report comfort and cost."""
+    from nanoheater.cli import sim_harness
+
+    result = sim_harness.run_scenario(scenario, controller, hours, interval_s=interval_s)
+    if record is not None:
+        sim_harness.write_csv(result, record)
+    report = result.report
+    if as_json:
+        print_json(report)
+        return
+    click.echo(
+        f"{report['scenario']} with {report['controller']} on {report['model']}, "
+        f"{report['hours']:g} h (wall {report['wall_s']} s)"
+    )
+    rows = [
+        ("K*h outside +/-0.5 K", report["kh_outside_band"]),
+        ("RMS error (K)", report["rms_k"]),
+        ("RMS error, last half (K)", report["last_half_rms_k"]),
+        ("overshoot (K)", report["overshoot_k"]),
+        ("settling time (h)", report["settling_h"]),
+        ("reach set-point - 0.5 K (h)", report["reach_h"]),
+        ("mode changes per day", report["mode_changes_per_day"]),
+        ("on/off switches per day", report["on_off_per_day"]),
+        ("energy (kWh)", report["kwh"]),
+        ("expected sats", report["expected_sats"]),
+        ("electricity cost ($)", report["electricity_cost_usd"]),
+        ("net cost per kWh of heat ($)", report["net_cost_per_kwh_heat_usd"]),
+    ]
+    for label, value in rows:
+        click.echo(f"  {label:<32} {'-' if value is None else value}")
+    for warning in report["warnings"]:
+        click.echo(f"  warning: {warning}")
