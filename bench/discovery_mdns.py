@@ -1,0 +1,124 @@
+"""Benchmark: time until 20 mDNS-advertised simulated heaters are all listed by nanoheater.
+
+Usage: ``python bench/discovery_mdns.py [--rounds 5]``. The script re-runs itself inside a
+private network namespace (``unshare -rn``, ``lo`` up with multicast and a 224.0.0.0/4 route,
+as tests/netns.py does), so no multicast leaves the machine. It starts ``firmware-sim serve
+--mdns`` with 20 devices (5 each of nano3s, mini3, q, nano3) on 127.0.0.2 .. 127.0.0.21 in a child
+process (the responders are another process, like real hosts), then per round times, from a
+cold start, ``browse()`` with a fresh ``AsyncZeroconf(interfaces=["127.0.0.1"])`` until 20
+distinct heaters have been yielded. The clock starts before the AsyncZeroconf is created, so
+socket setup, the browser's first query (python-zeroconf waits a random 20-120 ms before it)
+and every resolve are included. Rounds are 1.5 s apart because a responder does not multicast
+the same record twice within one second (RFC 6762 §6). Target: under 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVICES = 20
+FLEET_ARGS = [
+    "serve",
+    *("--model", "nano3s:5", "--model", "mini3:5", "--model", "q:5", "--model", "nano3:5"),
+    *("--address", "127.0.0.2", "--port", "4028", "--mdns", "--control-port", "0"),
+]
+TARGET_S = 1.5
+ROUND_GAP_S = 1.5
+GIVE_UP_S = 10.0
+
+
+def ensure_namespace(argv: list[str]) -> None:
+    """Re-execute this script inside a private loopback-only network namespace, unless inside."""
+    sys.path.insert(0, str(ROOT))
+    from tests import netns
+
+    if os.environ.get(netns.ENV_FLAG) == "1" and netns.only_loopback():
+        return
+    command = netns.namespace_command([sys.executable, str(Path(__file__).resolve()), *argv])
+    if command is None:
+        sys.exit("this benchmark needs 'unshare -rn' (a private network namespace); not available")
+    os.environ[netns.ENV_FLAG] = "1"
+    os.execvpe(command[0], command, os.environ)  # noqa: S606 - replaces this process on purpose
+
+
+def start_fleet() -> subprocess.Popen[str]:
+    """Start the advertised fleet in a child process and wait until it serves (and announced)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "firmware_sim", *FLEET_ARGS],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("serving"):
+            return proc
+    raise SystemExit(f"firmware-sim exited ({proc.wait()}) before serving")
+
+
+async def time_to_all_listed() -> tuple[float, int]:
+    """Return the seconds until ``DEVICES`` distinct heaters were yielded, and how many were."""
+    from zeroconf.asyncio import AsyncZeroconf
+
+    from nanoheater.discovery import browse
+
+    start = time.perf_counter()
+    aiozc = AsyncZeroconf(interfaces=["127.0.0.1"])
+    seen: set[str] = set()
+    elapsed = GIVE_UP_S
+    try:
+        stream = browse(zeroconf=aiozc, timeout_s=GIVE_UP_S)
+        async for heater in stream:
+            seen.add(heater.identity)
+            if len(seen) == DEVICES:
+                elapsed = time.perf_counter() - start
+                break
+        await stream.aclose()
+    finally:
+        await aiozc.async_close()
+    return elapsed, len(seen)
+
+
+async def measure(rounds: int) -> list[tuple[float, int]]:
+    """Run ``rounds`` cold discoveries, spaced so responders answer afresh each time."""
+    results = []
+    for index in range(1, rounds + 1):
+        await asyncio.sleep(ROUND_GAP_S)
+        elapsed, found = await time_to_all_listed()
+        results.append((elapsed, found))
+        print(f"round {index}: {found}/{DEVICES} listed after {elapsed:6.3f} s")
+    return results
+
+
+def main() -> None:
+    """Parse arguments, enter the namespace, start the advertised fleet and time discovery."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    ensure_namespace(sys.argv[1:])
+    fleet = start_fleet()
+    try:
+        results = asyncio.run(measure(args.rounds))
+    finally:
+        fleet.terminate()
+        fleet.wait(timeout=10)
+    times = [t for t, _ in results]
+    print(
+        f"\n{DEVICES} advertised heaters, {len(times)} rounds: "
+        f"median {statistics.median(times):.3f} s,"
+        f" min {min(times):.3f} s, max {max(times):.3f} s; all listed every round: "
+        f"{'yes' if all(n == DEVICES for _, n in results) else 'NO'}; "
+        f"under {TARGET_S:g} s: {'yes' if statistics.median(times) < TARGET_S else 'NO'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
