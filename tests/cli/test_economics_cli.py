@@ -1,0 +1,233 @@
+"""Tests for ``nanoheater economics``: worked example, inputs, live device, market, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from firmware_sim.server import SimServer
+from nanoheater.cli import cli
+from nanoheater.config import config_path
+
+WORKED = ["--difficulty", "150e12", "--btc-usd", "100000", "--pool-fee", "0", "--price-kwh", "0.17"]
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["economics", *args])
+
+
+def _json(*args: str) -> dict[str, Any]:
+    result = _run(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def _write_config(text: str) -> Path:
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_worked_example_json() -> None:
+    """Nano 3S High at D 150 T, $100k, no pool fee: ≈ 254 sats/day and $0.0756 per kWh."""
+    data = _json("--model", "nano3s", "--mode", "High", *WORKED)
+    econ = data["economics"]
+    assert round(econ["revenue"]["sats_per_day"]) == 254
+    assert econ["heat_cost"]["revenue_fiat_per_kwh"] == pytest.approx(0.0756, abs=5e-5)
+    assert econ["heat"]["energy_kwh"] == pytest.approx(3.36)
+    assert econ["heat_cost"]["net_cost_fiat_per_kwh_heat"] == pytest.approx(0.0944, abs=1e-4)
+    assert econ["heat_cost"]["cop_economic"] == pytest.approx(1.80, abs=0.01)
+    assert econ["solo"]["one_in_n_years"] == pytest.approx(3400, rel=0.01)
+    assert data["market"]["source"] == "override"
+    assert data["device"] == {
+        "label": "Avalon Nano 3S, High",
+        "hashrate_ths": 6.0,
+        "power_w": 140.0,
+        "measured": False,
+    }
+    names = [alt["name"] for alt in econ["alternatives"]]
+    assert names == ["resistive", "heat pump (COP 3)", "gas (92%)"]
+
+
+def test_human_table_shows_every_figure() -> None:
+    """The table carries sats/day, $/day, kWh/day, cost, net per kWh, alternatives, COPe, odds."""
+    result = _run("--model", "nano3s", "--mode", "high", *WORKED)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "sats/day                    254",
+        "USD/day                     0.2539",
+        "kWh/day                     3.36",
+        "electricity USD/day         0.5712",
+        "net USD per kWh of heat     0.0944",
+        "economic COP                1.80",
+        "break-even price            0.0756 USD/kWh",
+        "heat pump (COP 3)",
+        "gas (92%)",
+        "1 in 3,405",
+    ):
+        assert expected in out, expected
+
+
+@pytest.mark.parametrize(("mode", "power_w"), [("LOW", 70.0), ("med", 100.0), ("Mid", 100.0)])
+def test_mode_names_are_case_insensitive(mode: str, power_w: float) -> None:
+    """Mode names match in any case, and the registry's aliases work."""
+    assert _json("--model", "nano3s", "--mode", mode, "--offline")["device"]["power_w"] == power_w
+
+
+def test_offline_uses_config_defaults_and_pool_fee() -> None:
+    """With no overrides and --offline, physics.md §6.3 defaults apply, 2 % pool fee included."""
+    data = _json("--model", "mini3", "--mode", "Mining", "--offline")
+    assert data["market"]["source"] == "default"
+    assert data["market"]["pool_fee"] == 0.02
+    sats = data["economics"]["revenue"]["sats_per_day"]
+    assert sats == pytest.approx(1587 * 0.98, abs=2)
+
+
+def test_percentage_pool_fee() -> None:
+    """--pool-fee 2% equals --pool-fee 0.02."""
+    a = _json("--model", "q", "--mode", "Super", "--offline", "--pool-fee", "2%")
+    b = _json("--model", "q", "--mode", "Super", "--offline", "--pool-fee", "0.02")
+    assert a["economics"] == b["economics"]
+
+
+def test_time_of_use_tariff_from_config() -> None:
+    """A TOU table in config.toml is averaged over today and labelled."""
+    _write_config(
+        "[tariff]\nprice_fiat_per_kwh = 0.10\n"
+        "[[tariff.periods]]\nstart_hour = 0\nend_hour = 12\nprice_fiat_per_kwh = 0.30\n"
+    )
+    data = _json("--model", "nano3s", "--mode", "High", "--offline")
+    assert data["tariff"]["day_average_price_fiat_per_kwh"] == pytest.approx(0.20, abs=0.01)
+    result = _run("--model", "nano3s", "--mode", "High", "--offline")
+    assert "time-of-use" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "nano9", "--mode", "High"], "unknown model"),
+        (["--model", "nano3s", "--mode", "Turbo"], "choose one of: Low, Mid, High"),
+        ([], "give HOST, or --model and --mode"),
+        (["--model", "nano3s"], "give HOST, or --model and --mode"),
+        (["127.0.0.1", "--model", "nano3s", "--mode", "High"], "not both"),
+        (["--model", "nano3s", "--mode", "High", "--pool-fee", "5"], "--pool-fee"),
+        (["--model", "nano3s", "--mode", "High", "--pool-fee", "x"], "--pool-fee"),
+        (["--model", "nano3s", "--mode", "High", "--price-kwh", "-1"], "--price-kwh"),
+        (["--model", "nano3s", "--mode", "High", "--difficulty", "0"], "--difficulty"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
+    """Every bad input is one stderr line and exit code 2, with nothing on stdout."""
+    result = _run(*args, "--offline")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert message in lines[0]
+
+
+def test_corrupt_config_is_reported_and_kept() -> None:
+    """A broken config.toml: exit 2, one line naming it, and a backup copy."""
+    path = _write_config("[tariff\nprice = ")
+    result = _run("--model", "nano3s", "--mode", "High", "--offline")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert str(path) in line
+    assert path.read_text() == "[tariff\nprice = "
+    assert [p.read_text() for p in path.parent.glob("config.toml.bad-*")] == ["[tariff\nprice = "]
+
+
+@pytest.fixture
+def market_server() -> Iterator[str]:
+    """A loopback stand-in for the mempool.space endpoints."""
+    replies = {
+        "/d": {"currentDifficulty": 75e12},
+        "/p": {"USD": 50_000},
+        "/f": {"startBlock": 1, "endBlock": 144, "totalFee": 0},
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(replies[self.path]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_live_market_from_configured_urls(market_server: str) -> None:
+    """Configured URLs are fetched: half the difficulty at half the price gives the same $/day."""
+    _write_config(
+        f'[market]\ndifficulty_url = "{market_server}/d"\nprice_url = "{market_server}/p"\n'
+        f'fees_url = "{market_server}/f"\npool_fee = 0.0\n'
+    )
+    data = _json("--model", "nano3s", "--mode", "High")
+    assert data["market"]["source"] == "live"
+    assert data["market"]["fees_btc_per_block"] == 0.0
+    revenue = data["economics"]["revenue"]
+    assert revenue["sats_per_day"] == pytest.approx(2 * 253.93 * 3.125 / 3.155, rel=1e-3)
+    offline = _json("--model", "nano3s", "--mode", "High", "--offline")
+    assert offline["market"]["source"] == "cache"
+    assert offline["market"]["difficulty"] == 75e12
+
+
+async def _run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the real entry point in a child process (the simulator keeps serving in this loop)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "nanoheater",
+        "economics",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_host_reads_live_hashrate_and_power() -> None:
+    """With HOST the measured hashrate and wall power of the (simulated) device are used."""
+    async with SimServer("nano3s", port=0) as sim:
+        code, out, err = await _run_cli(f"{sim.host}:{sim.port}", *WORKED, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["device"]["measured"] is True
+    assert data["device"]["power_w"] == pytest.approx(140.0, rel=0.05)
+    assert data["device"]["hashrate_ths"] == pytest.approx(6.0, rel=0.05)
+    assert sim.host in data["device"]["label"]
+
+
+async def test_unreachable_host_exits_4() -> None:
+    """A host with nothing listening is a connection failure (exit 4), one line."""
+    async with SimServer("nano3s", port=0) as sim:
+        port = sim.port
+    code, out, err = await _run_cli(f"127.0.0.1:{port}", "--offline")
+    assert code == 4
+    assert out == ""
+    assert len(err.splitlines()) == 1

@@ -1,0 +1,123 @@
+"""Tests for ``nanoheater history HOST``: day table, CSV, JSON, samples, errors, damaged file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pytest
+from click.testing import CliRunner, Result
+
+from nanoheater.cli import cli
+from nanoheater.cli.history import parse_since
+from nanoheater.config import data_dir
+from nanoheater.economics.market import MarketSettings, offline_market
+from nanoheater.economics.tariff import Tariff
+from nanoheater.history import DATABASE_FILE, HistoryStore, Sample
+
+MARKET = offline_market(MarketSettings(pool_fee=0.0), None)
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["history", *args])
+
+
+@pytest.fixture
+def recorded() -> float:
+    """Three hours of a Nano 3S High at 10.0.0.7, sampled every 10 s, ending now."""
+    now = time.time()
+    start = now - 3 * 3600
+    with HistoryStore.open() as store:
+        for step in range(3 * 360 + 1):
+            store.record(
+                Sample("dna-nano", start + 10 * step, 140.0, 6.0, mode="High"),
+                market=MARKET,
+                tariff=Tariff(price_fiat_per_kwh=0.17),
+                host="10.0.0.7",
+                port=4028,
+                model="nano3s",
+            )
+    return now
+
+
+def test_json_totals_match_the_recording(recorded: float) -> None:
+    """Three hours at 140 W: 0.42 kWh of heat, ≈ 31.7 sats, cost at $0.17/kWh."""
+    result = _run("10.0.0.7", "--since", "4h", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    totals = data["totals"]
+    assert data["device"] == "dna-nano"
+    assert totals["heat_kwh"] == pytest.approx(0.42, rel=1e-3)
+    assert totals["expected_sats"] == pytest.approx(253.93 / 8, rel=1e-3)
+    assert totals["cost_fiat"] == pytest.approx(0.42 * 0.17, rel=1e-3)
+    assert totals["net_cost_fiat_per_kwh_heat"] == pytest.approx(0.17 - 0.0756, abs=2e-4)
+    assert sum(h["seconds"] for h in data["hours"]) == pytest.approx(3 * 3600)
+
+
+def test_csv_has_one_row_per_hour(recorded: float) -> None:
+    """--csv prints a header and one row per ledger hour with net cost."""
+    result = _run("10.0.0.7", "--since", "4h", "--csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) in (3, 4)  # three hours of data straddle three or four clock hours
+    assert sum(float(r["heat_kwh"]) for r in rows) == pytest.approx(0.42, rel=1e-3)
+    assert {"hour", "expected_sats", "cost_fiat", "net_cost_fiat"} <= set(rows[0])
+
+
+def test_human_table_has_a_total_and_net_cost(recorded: float) -> None:
+    """The default output ends with a total line and the net cost of the heat."""
+    result = _run("10.0.0.7:4028", "--since", "1d")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-2].startswith("total")
+    assert "0.420" in lines[-2]
+    assert lines[-1].startswith("net cost of heat: 0.09")
+
+
+def test_samples_report(recorded: float) -> None:
+    """--samples --csv lists the stored readings since the start."""
+    result = _run("dna-nano", "--since", "30m", "--samples", "--csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert 170 <= len(rows) <= 181
+    assert rows[0]["mode"] == "High"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["10.0.0.99"], "no history for '10.0.0.99'; recorded devices: 10.0.0.7"),
+        (["10.0.0.7", "--csv", "--json"], "choose one of"),
+        (["10.0.0.7", "--since", "yesterday"], "--since 'yesterday'"),
+    ],
+)
+def test_bad_requests_exit_2_with_one_line(recorded: float, args: list[str], message: str) -> None:
+    """Unknown host, two formats or a bad --since: one line on stderr, exit 2."""
+    result = _run(*args)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert message in line
+
+
+def test_damaged_database_is_kept_and_reported() -> None:
+    """A damaged history file is moved aside with a one-line notice; the new one starts empty."""
+    path = data_dir() / DATABASE_FILE
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not sqlite at all" * 64)
+    result = _run("10.0.0.7")
+    assert result.exit_code == 2
+    notice, error = result.stderr.splitlines()
+    assert "moved to" in notice
+    assert "no history" in error
+    (backup,) = path.parent.glob(f"{DATABASE_FILE}.corrupt-*")
+    assert backup.read_bytes() == b"not sqlite at all" * 64
+
+
+def test_parse_since_forms() -> None:
+    """Spans, period names and ISO dates all parse."""
+    now = 1_800_000_000.0
+    assert parse_since("7d", now) == now - 7 * 86_400
+    assert parse_since("90m", now) == now - 5400
+    assert parse_since("today", now) <= now
+    assert parse_since("2026-01-01T00:00:00+00:00", now) == 1_767_225_600.0
