@@ -1,0 +1,91 @@
+"""pyasic 0.79.0, a client nobody here wrote, identifies and reads every simulated model.
+
+pyasic's factory hard-codes port 4028 (``_socket_ping``, ``send_api_command``) and also probes
+HTTP 80/443 and 4433, so each simulator listens on 127.0.0.x:4028 with its own loopback address;
+the probes to the other ports are refused on loopback. ``get_data`` then sends one JSON join
+(``version+devs+estats+stats+pools``), which is what the simulator must answer like the firmware.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import warnings
+
+import pytest
+from pyasic import get_miner
+from pyasic.miners.avalonminer.cgminer.mini import CGMinerAvalonMini3
+from pyasic.miners.avalonminer.cgminer.nano import CGMinerAvalonNano3, CGMinerAvalonNano3s
+from pyasic.miners.avalonminer.cgminer.Q import CGMinerAvalonQHome
+from pyasic.miners.backends import AvalonMiner
+
+from firmware_sim.clock import VirtualClock
+from firmware_sim.device import SimulatedHeater, create_heater
+from firmware_sim.server import SimServer
+from firmware_sim.view import CGMINER_START_S
+
+CASES = [
+    ("nano3s", "127.0.0.41", CGMinerAvalonNano3s),
+    ("nano3", "127.0.0.42", CGMinerAvalonNano3),
+    ("mini3", "127.0.0.43", CGMinerAvalonMini3),
+    ("q", "127.0.0.44", CGMinerAvalonQHome),
+]
+
+
+def running_heater(model: str) -> SimulatedHeater:
+    heater = create_heater(model)
+    clock = heater.world.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(3600.0)  # an hour of mining; the clock then stands still for the test
+    heater.world.sync()
+    return heater
+
+
+@pytest.mark.parametrize(("model", "host", "cls"), CASES, ids=[c[0] for c in CASES])
+async def test_pyasic_reads_simulated_model(model: str, host: str, cls: type) -> None:
+    """get_miner picks the model's class; get_data matches the simulator's state."""
+    assert ipaddress.ip_address(host).is_loopback
+    heater = running_heater(model)
+    st = heater.state
+    async with SimServer(heater, host=host, port=4028) as sim:
+        assert (sim.host, sim.port) == (host, 4028)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            miner = await get_miner(sim.host)
+            assert type(miner) is cls
+            assert isinstance(miner, AvalonMiner)
+            data = await miner.get_data()
+
+    assert st.hashrate_ghs > 0
+    # The live rate: devs "MHS 1m" (MH/s), or estats GHSspd on the Nano 3S; both print %.2f.
+    assert data.raw_hashrate is not None
+    assert float(data.raw_hashrate) == pytest.approx(st.hashrate_ghs / 1000.0, abs=1e-5)
+    # pyasic's headline figure sums the boards: MGHS (the average since start), or GHSspd.
+    elapsed_s = heater.now() - st.boot_time_s - CGMINER_START_S
+    board_ghs = st.hashrate_ghs if model == "nano3s" else st.total_mh / 1000.0 / elapsed_s
+    assert data.hashrate is not None
+    assert float(data.hashrate) == pytest.approx(board_ghs / 1000.0, abs=1e-5)
+    mode = heater.profile.modes[st.mode_index]
+    assert data.wattage_limit == mode.mpo_w
+    if model == "nano3s":
+        assert data.wattage == round(st.power_w)  # PS[6]
+    else:
+        # pyasic 0.79 reads WALLPOWER for these, a key only the A-series firmware prints.
+        assert data.wattage is None
+    board = data.hashboards[0]
+    assert board.chip_temp == int(st.chip_temp_max_c)
+    assert board.chips == heater.profile.chip_count
+    assert board.temp == int(st.chip_temp_avg_c)  # TAvg (MTmax[board] is not a list here)
+    if model == "q":
+        assert board.inlet_temp == int(st.inlet_temp_c) + 1  # HBITemp
+        assert board.outlet_temp == int(st.outlet_temp_c)  # HBOTemp
+    else:
+        # One board prints MTavg[n] as a scalar, so pyasic's MTavg[board] lookup finds nothing.
+        assert (board.inlet_temp, board.outlet_temp) == (None, None)
+    if model == "nano3":
+        assert data.env_temp == float(int(st.inlet_temp_c))  # Temp[]
+    expected_fans = len(data.fans)
+    assert expected_fans >= 1
+    assert [f.speed for f in data.fans] == [st.fan_rpm] * expected_fans
+    assert data.uptime is not None
+    assert data.uptime > 3000
+    assert [p.user for p in data.pools] == [p.user for p in st.pools]
