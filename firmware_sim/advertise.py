@@ -78,11 +78,11 @@ class Advertiser:
         self._zc = AsyncZeroconf(interfaces=self.interfaces)
         self.infos = [service_info(m, self._address_of(m)) for m in self.members]
         # allow_name_change: two devices whose MACs end alike get "... (2)" instead of an error.
-        pending = [
-            await self._zc.async_register_service(info, allow_name_change=True)
-            for info in self.infos
-        ]
-        await asyncio.gather(*pending)
+        # Probing (the first await) takes about a second per service, so run them all at once.
+        announcing = await asyncio.gather(
+            *(self._zc.async_register_service(info, allow_name_change=True) for info in self.infos)
+        )
+        await asyncio.gather(*announcing)
 
     async def stop(self) -> None:
         """Say goodbye for every service and close the responder."""
