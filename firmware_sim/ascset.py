@@ -171,13 +171,11 @@ def _soft(heater: HeaterView, setting: str, snap: Snapshot, off: bool) -> Result
     if not m:
         return "E", "Input param error."
     at_s = int(m.group(2))
-    st = heater.state
+    # Independent schedules (SoftOffTime / SoftOnTime): an off now and an on later both stand.
     if off:
-        st.soft_off_at_s = float(at_s)
-        st.soft_on_at_s = None
+        heater.state.soft_off_at_s = float(at_s)
     else:
-        st.soft_on_at_s = float(at_s)
-        st.soft_off_at_s = None
+        heater.state.soft_on_at_s = float(at_s)
     return "I", f"success {'softoff' if off else 'softon'}:{at_s}"
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from firmware_sim.clock import VirtualClock
+from firmware_sim.device import create_heater
 from firmware_sim.handlers import dispatch
 from tests.sim.standin import StandIn
 
@@ -267,3 +269,44 @@ def test_capture_mini3_stats_text_prefix() -> None:
     ]
     assert want_blob.endswith("] PCOMM")
     assert re.search(r" PS\[[^\]]*\] PCOMM", got_blob)
+
+
+def _first_items(reply: Any) -> Any:
+    out = {}
+    for key, value in reply.items():
+        if isinstance(value, list) and key != "STATS":
+            value = value[:1]
+        elif key == "STATS":
+            value = value[:2]
+            for entry in value:
+                for k in list(entry):
+                    if k.startswith("MM ID") or k == "HBinfo":
+                        entry[k] = [name for name, _ in blob_items(entry[k])]
+        out[key] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "command", "parameter"),
+    [c[:4] for c in JSON_CASES if "ascset" not in c[2]],
+    ids=[c[0] for c in JSON_CASES if "ascset" not in c[2]],
+)
+def test_capture_shapes_hold_on_running_device(
+    name: str, model: str, command: str, parameter: str | None
+) -> None:
+    """A SimulatedHeater an hour into mining answers with the capture's keys, types, blob keys."""
+    heater = create_heater(model)
+    clock = heater.world.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(3600.0)
+    req: dict[str, str] = {"command": command}
+    if parameter is not None:
+        req["parameter"] = parameter
+    data = heater.handle(json.dumps(req).encode())
+    assert data.endswith(b"\x00")
+    got = _first_items(load_raw(data[:-1].decode()))
+    want = _first_items(capture(name))
+    assert kind(got, False) == kind(want, False)
+    for got_entry, want_entry in zip(got.get("STATS", []), want.get("STATS", []), strict=True):
+        blobs = [k for k in want_entry if k.startswith("MM ID") or k == "HBinfo"]
+        assert [got_entry[k] for k in blobs] == [want_entry[k] for k in blobs]

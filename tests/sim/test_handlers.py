@@ -228,7 +228,7 @@ def test_ascset_softoff_softon_q() -> None:
     state = sim.state
     assert state.soft_off_at_s == 1765004024.0
     assert ascset(sim, "0,softon,1:1765004030")[2] == "ASC 0 set info: success softon:1765004030"
-    assert (state.soft_on_at_s, sim.state.soft_off_at_s) == (1765004030.0, None)
+    assert (state.soft_on_at_s, sim.state.soft_off_at_s) == (1765004030.0, 1765004024.0)
     assert ascset(sim, "0,softoff,now")[0] == "E"
 
 
