@@ -1,0 +1,109 @@
+"""Provides ``nanoheater demo``: a simulated fleet on loopback, in this process, with the TUI on it.
+
+The simulator is imported inside the command (only here and in ``simulate``; house style 2.2).
+Devices listen on 127.0.0.2, 127.0.0.3, ... port 4028 like units on a LAN; when those cannot be
+bound, on consecutive free ports of 127.0.0.1. Nothing is sent beyond loopback: discovery only
+probes the fleet's own endpoints, mDNS stays off, and live market prices are not fetched.
+The demo's settings are saved to a scratch file, never over the user's config.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from nanoheater.cli.output import handle_errors
+
+if TYPE_CHECKING:
+    from firmware_sim.fleet import Fleet
+
+DEFAULT_MODELS = ("nano3s:2", "nano3", "mini3", "q")
+"""Two Nano 3S, a Nano 3, a Mini 3 and an Avalon Q."""
+
+
+async def start_fleet(
+    models: list[str], *, address: str, port: int, speed: float, seed: int
+) -> Fleet:
+    """Start the fleet on consecutive loopback addresses, else on free ports of 127.0.0.1."""
+    from firmware_sim.fleet import Fleet
+
+    fleet = Fleet(models, address=address, port=port, speed=speed, seed=seed)
+    try:
+        await fleet.start()
+    except OSError:
+        # Another demo (or a real service) holds the port, or extra loopback addresses are
+        # unavailable on this OS: fall back to one address, kernel-chosen ports.
+        fleet = Fleet(models, address="127.0.0.1", port=0, layout="ports", speed=speed, seed=seed)
+        await fleet.start()
+    return fleet
+
+
+@click.command()
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    metavar="MODEL[:N]",
+    help="Simulated devices (repeatable); default: nano3s:2 nano3 mini3 q.",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Simulated seconds per wall second (60: a heating hour per minute).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulation.")
+@click.option(
+    "--address", default="127.0.0.2", show_default=True, help="First loopback address of the fleet."
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=4028, show_default=True)
+@handle_errors
+def demo(models: tuple[str, ...], speed: float, seed: int, address: str, port: int) -> None:
+    """Run the TUI on a simulated fleet on loopback (nothing reaches your LAN)."""
+    from firmware_sim.fleet import parse_models
+    from firmware_sim.server import is_loopback
+
+    if not is_loopback(address):
+        raise click.BadParameter(
+            "the demo stays on loopback: use an address in 127.0.0.0/8", param_hint="--address"
+        )
+    try:
+        expanded = parse_models(models or DEFAULT_MODELS)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--model") from None
+    asyncio.run(_run(expanded, address=address, port=port, speed=speed, seed=seed))
+
+
+async def _run(models: list[str], *, address: str, port: int, speed: float, seed: int) -> None:
+    from nanoheater.client import HeaterClient
+    from nanoheater.config import load_settings
+    from nanoheater.discovery import browse
+    from nanoheater.models import DiscoveredHeater
+    from nanoheater.tui.app import NanoheaterApp
+
+    fleet = await start_fleet(models, address=address, port=port, speed=speed, seed=seed)
+    endpoints = [f"{m.server.host}:{m.server.port}" for m in fleet.members]
+    settings = load_settings(defaults_on_error=True).settings.model_copy(update={"hosts": ()})
+
+    async def connect(heater: DiscoveredHeater) -> HeaterClient:
+        return await HeaterClient.connect_tcp(heater.host, heater.port)
+
+    def discover() -> AsyncIterator[DiscoveredHeater]:
+        # Probe exactly the fleet's endpoints; no mDNS, no subnet scan.
+        return browse(mdns=False, hosts=endpoints)
+
+    scratch = Path(tempfile.gettempdir()) / "nanoheater-demo" / "config.toml"
+    app = NanoheaterApp(
+        settings, connect=connect, discover=discover, config_file=scratch, live_market=False
+    )
+    app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"
+    try:
+        await app.run_async()
+    finally:
+        await fleet.stop()

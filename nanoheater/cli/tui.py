@@ -1,0 +1,75 @@
+"""Provides ``nanoheater tui`` (also a bare ``nanoheater``): the TUI wired to real devices.
+
+Devices come from the config file's hosts, ``--host`` options and discovery (mDNS unless
+``--no-mdns``, plus an optional ``--scan`` CIDR probe). Textual is imported only here, inside the
+command, so the other subcommands never pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import click
+
+from nanoheater.cli.output import handle_errors
+
+
+@click.command()
+@click.option(
+    "--host", "hosts", multiple=True, metavar="H[:P]", help="Also show this device (repeatable)."
+)
+@click.option(
+    "--scan",
+    metavar="CIDR",
+    default=None,
+    help="Probe this range for devices, e.g. 192.168.1.0/24.",
+)
+@click.option("--no-mdns", is_flag=True, help="Do not browse mDNS (nothing is multicast).")
+@click.option(
+    "--poll",
+    "poll_s",
+    type=click.FloatRange(0.2, 60),
+    default=1.0,
+    show_default=True,
+    help="Seconds between status polls of each device.",
+)
+@handle_errors
+def tui(hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float) -> None:
+    """Open the terminal companion on your devices."""
+    from nanoheater.client import HeaterClient
+    from nanoheater.config import load_settings
+    from nanoheater.discovery import browse
+    from nanoheater.models import DiscoveredHeater, DiscoverySource
+    from nanoheater.tui.app import NanoheaterApp, parse_address
+
+    loaded = load_settings()
+    settings = loaded.settings
+    wanted = tuple(dict.fromkeys((*settings.hosts, *hosts)))
+    initial = []
+    for text in wanted:
+        try:
+            host, port = parse_address(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--host") from None
+        initial.append(
+            DiscoveredHeater(name="", host=host, port=port, sources=(DiscoverySource.CONFIG,))
+        )
+
+    async def connect(heater: DiscoveredHeater) -> HeaterClient:
+        return await HeaterClient.connect_tcp(heater.host, heater.port)
+
+    def discover() -> AsyncIterator[DiscoveredHeater]:
+        return browse(mdns=not no_mdns, scan=scan or (), hosts=wanted)
+
+    app = NanoheaterApp(
+        settings,
+        connect=connect,
+        discover=discover,
+        hosts=initial,
+        config_file=loaded.path,
+        poll_interval_s=poll_s,
+        live_market=settings.market.live,
+    )
+    if loaded.notice:
+        app.call_later(app.notify, loaded.notice, severity="warning")
+    app.run()

@@ -1,0 +1,177 @@
+"""Provides DeviceEntry, what the TUI knows about one device between polls, and the fleet of them.
+
+Plain data with no I/O and no Textual: the App updates entries from worker messages and hands
+them down to widgets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nanoheater.models import DiscoveredHeater, HeaterState, HeaterStatus
+
+HISTORY_SAMPLES = 240
+"""Samples kept per chart: four minutes at 1 Hz, more than the widest terminal shows."""
+
+SERIES = ("hashrate_ths", "power_w", "chip_temp_c", "room_temp_c")
+"""The quantities charted on the device screen."""
+
+
+def device_key(host: str, port: int) -> str:
+    """Return the fleet key of a device: where the TUI reaches it."""
+    return f"{host}:{port}"
+
+
+@dataclass(slots=True)
+class Refusal:
+    """The device's last refusal of a command, kept until a command succeeds."""
+
+    description: str
+    reason: str
+    retry_at_s: float | None
+    """Wall-clock time (``time.time()``) after which a retry may succeed, when known."""
+
+    def retry_in_s(self, now_s: float | None = None) -> float | None:
+        """Seconds left until a retry may succeed (never negative), or None when unknown."""
+        if self.retry_at_s is None:
+            return None
+        return max(0.0, self.retry_at_s - (time.time() if now_s is None else now_s))
+
+
+@dataclass(slots=True)
+class DeviceEntry:
+    """One device in the fleet: how to reach it, its latest reading and short history."""
+
+    heater: DiscoveredHeater
+    status: HeaterStatus | None = None
+    online: bool | None = None
+    """None until the first poll answers or fails."""
+    error: str | None = None
+    """Why the last poll failed."""
+    history: dict[str, deque[float]] = field(
+        default_factory=lambda: {name: deque(maxlen=HISTORY_SAMPLES) for name in SERIES}
+    )
+    heat_kwh_today: float = 0.0
+    """Heat delivered today (device clock), copied from the ledger."""
+    sats_today: float = 0.0
+    """Expected sats earned today, copied from the ledger."""
+    control: str | None = None
+    """What the controller aims for (``21.0 C``, ``mode Night``...); None under manual control."""
+    decision: str | None = None
+    """Why the controller did what it last did, in words."""
+    target_c: float | None = None
+    """Room set-point while the controller holds one."""
+    sensor_room_c: float | None = None
+    """Room temperature from the controller's sensor, for models without an inlet reading."""
+    warned: set[str] = field(default_factory=set)
+    """Controller warnings already logged."""
+    refusal: Refusal | None = None
+
+    @property
+    def key(self) -> str:
+        """The fleet key (``host:port``)."""
+        return device_key(self.heater.host, self.heater.port)
+
+    @property
+    def name(self) -> str:
+        """A human name: the discovered name, else the product the device reports."""
+        if self.heater.name:
+            return self.heater.name
+        return self.status.info.product if self.status else self.key
+
+    @property
+    def state_label(self) -> str:
+        """One word for the state column: offline, waiting, or the device's own state."""
+        if self.online is False:
+            return "offline"
+        if self.status is None:
+            return "waiting"
+        if self.status.soft_off:
+            return HeaterState.OFF.value
+        return self.status.state.value
+
+    @property
+    def room_temp_c(self) -> float | None:
+        """Room temperature: the device's inlet, else the controller's sensor, else None."""
+        inlet = self.status.inlet_temp_c if self.status else None
+        return inlet if inlet is not None else self.sensor_room_c
+
+    def record(self, status: HeaterStatus) -> None:
+        """Take a new reading: mark online and extend the charts."""
+        self.status = status
+        self.online = True
+        self.error = None
+        self._append("hashrate_ths", status.hashrate_ths)
+        self._append("power_w", status.power_w)
+        self._append("chip_temp_c", status.chip_temp_max_c)
+        self._append("room_temp_c", self.room_temp_c)
+
+    def mark_offline(self, error: str) -> None:
+        """Record a failed poll; the last reading stays for display, the device stays listed."""
+        self.online = False
+        self.error = error
+
+    def _append(self, name: str, value: float | None) -> None:
+        if value is not None:
+            self.history[name].append(value)
+
+
+@dataclass
+class FleetState:
+    """Every device the TUI shows, in the order they were added; offline ones stay."""
+
+    entries: dict[str, DeviceEntry] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[DeviceEntry]:
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+    def get(self, key: str) -> DeviceEntry | None:
+        """Return the entry for ``key``, or None."""
+        return self.entries.get(key)
+
+    def add(self, heater: DiscoveredHeater) -> tuple[DeviceEntry, bool]:
+        """Add ``heater`` or merge it into the entry with the same address or identity.
+
+        Returns the entry and whether it is new. A device found again at a new address (same
+        DNA or MAC) moves there rather than appearing twice.
+        """
+        key = device_key(heater.host, heater.port)
+        existing = self.entries.get(key) or self._by_identity(heater)
+        if existing is None:
+            entry = DeviceEntry(heater=heater)
+            self.entries[key] = entry
+            return entry, True
+        old_key = existing.key
+        sources = tuple(dict.fromkeys((*existing.heater.sources, *heater.sources)))
+        existing.heater = heater.model_copy(
+            update={
+                "name": heater.name or existing.heater.name,
+                "model": heater.model or existing.heater.model,
+                "mac": heater.mac or existing.heater.mac,
+                "dna": heater.dna or existing.heater.dna,
+                "sources": sources,
+            }
+        )
+        if old_key != existing.key:
+            del self.entries[old_key]
+            self.entries[existing.key] = existing
+        return existing, False
+
+    def _by_identity(self, heater: DiscoveredHeater) -> DeviceEntry | None:
+        for entry in self.entries.values():
+            known = {entry.heater.dna, entry.heater.mac}
+            if entry.status is not None:
+                known |= {entry.status.info.dna, entry.status.info.mac}
+            known.discard(None)
+            if heater.dna in known or heater.mac in known:
+                return entry
+        return None

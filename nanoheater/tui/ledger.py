@@ -1,0 +1,135 @@
+"""Provides Ledger: heat, electricity cost and expected sats per device per day, for the session.
+
+Each poll adds the interval since the previous reading of that device, on the device's own
+clock, priced with the tariff in force then and paid at the expected mining rate of the
+hashrate measured. Plain data, no Textual and no I/O; the economics view sums it by period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from nanoheater.economics.engine import SATS_PER_BTC, expected_revenue
+from nanoheater.economics.market import MarketInputs
+from nanoheater.economics.tariff import Tariff
+from nanoheater.models import HeaterStatus
+
+MAX_INTERVAL_S = 900.0
+"""A gap between two readings longer than this (device time) is not counted: we do not know."""
+
+
+@dataclass(slots=True)
+class Totals:
+    """Sums over some devices and days."""
+
+    heat_kwh: float = 0.0
+    """Heat delivered; a miner turns every kWh it draws into a kWh of heat."""
+    cost_fiat: float = 0.0
+    """Electricity cost at the tariff."""
+    sats: float = 0.0
+    """Expected mining income (pool payout at the hashrate measured)."""
+    sats_fiat: float = 0.0
+    """The same income at the BTC price of the market inputs."""
+
+    def add(self, other: Totals) -> None:
+        """Add ``other`` into this one."""
+        self.heat_kwh += other.heat_kwh
+        self.cost_fiat += other.cost_fiat
+        self.sats += other.sats
+        self.sats_fiat += other.sats_fiat
+
+    @property
+    def net_cost_fiat(self) -> float:
+        """Electricity minus mining income; negative means the heat paid for itself."""
+        return self.cost_fiat - self.sats_fiat
+
+    @property
+    def effective_fiat_per_kwh(self) -> float | None:
+        """What a kWh of this heat really cost after mining income; None with no heat."""
+        return self.net_cost_fiat / self.heat_kwh if self.heat_kwh > 0 else None
+
+    @property
+    def average_price_fiat_per_kwh(self) -> float | None:
+        """Electricity price paid on average, which is also what resistive heat costs per kWh."""
+        return self.cost_fiat / self.heat_kwh if self.heat_kwh > 0 else None
+
+
+def day_of(epoch_s: float) -> date:
+    """The (UTC) calendar day of a device timestamp."""
+    return datetime.fromtimestamp(epoch_s, UTC).date()
+
+
+class Ledger:
+    """Per-device, per-day totals built from consecutive readings."""
+
+    def __init__(self, tariff: Tariff, market: MarketInputs) -> None:
+        """Price energy with ``tariff`` and value hashrate with ``market``."""
+        self.tariff = tariff
+        self.market = market
+        self._days: dict[tuple[str, date], Totals] = defaultdict(Totals)
+        self.latest_s: float | None = None
+        """Newest device time seen: what "today" means."""
+
+    def sats_per_s(self, hashrate_ths: float) -> float:
+        """Expected sats per second of a device hashing at ``hashrate_ths``."""
+        market = self.market
+        revenue = expected_revenue(
+            max(hashrate_ths, 0.0),
+            difficulty=market.difficulty,
+            subsidy_btc=market.subsidy_btc,
+            fees_btc_per_block=market.fees_btc_per_block,
+            btc_price_fiat=market.btc_price_fiat,
+            pool_fee=market.pool_fee,
+        )
+        return revenue.sats_per_day / 86_400
+
+    def record(self, key: str, previous: HeaterStatus | None, status: HeaterStatus) -> None:
+        """Count the interval from ``previous`` to ``status`` (both readings of device ``key``)."""
+        if status.when is None:
+            return
+        self.latest_s = max(self.latest_s or status.when, status.when)
+        if previous is None or previous.when is None:
+            return
+        start_s, end_s = previous.when, status.when
+        if not 0 < end_s - start_s <= MAX_INTERVAL_S:
+            return
+        # Trapezoid in power; hashrate likewise. Intervals crossing midnight go to the end day.
+        power_w = ((previous.power_w or 0.0) + (status.power_w or 0.0)) / 2
+        hashrate = ((previous.hashrate_ths or 0.0) + (status.hashrate_ths or 0.0)) / 2
+        sats = self.sats_per_s(hashrate) * (end_s - start_s)
+        bucket = self._days[(key, day_of(end_s))]
+        bucket.heat_kwh += power_w * (end_s - start_s) / 3_600_000
+        bucket.cost_fiat += self.tariff.cost_between(power_w, start_s, end_s)
+        bucket.sats += sats
+        bucket.sats_fiat += sats * self.market.btc_price_fiat / SATS_PER_BTC
+
+    @property
+    def today(self) -> date | None:
+        """The current day on the devices' clock, None before the first reading."""
+        return None if self.latest_s is None else day_of(self.latest_s)
+
+    def between(self, first: date, last: date, key: str | None = None) -> Totals:
+        """Totals from day ``first`` to ``last`` inclusive, of one device or (None) all."""
+        totals = Totals()
+        for (device, day), bucket in self._days.items():
+            if first <= day <= last and key in (None, device):
+                totals.add(bucket)
+        return totals
+
+    def on_day(self, day: date | None, key: str | None = None) -> Totals:
+        """Totals of one day (an empty Totals for None)."""
+        return Totals() if day is None else self.between(day, day, key)
+
+
+def season_start(today: date, month_day: str) -> date:
+    """The first day of the heating season containing ``today`` (``month_day`` is "MM-DD")."""
+    month, day = (int(part) for part in month_day.split("-"))
+    start = date(today.year, month, min(day, 28) if month == 2 else day)
+    return start if start <= today else start.replace(year=today.year - 1)
+
+
+def week_start(today: date) -> date:
+    """The first of the seven days ending ``today``."""
+    return today - timedelta(days=6)

@@ -1,0 +1,119 @@
+"""Provides the app-wide messages workers post back to the UI, all named in the past tense.
+
+Workers do the I/O and report what happened; handlers only update state and widgets. Poll results
+define ``can_replace`` so a burst for one device collapses to its newest reading when the UI lags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from nanoheater.economics.market import MarketInputs
+from nanoheater.models import DiscoveredHeater, HeaterStatus
+
+
+@dataclass
+class StatusPolled(Message):
+    """A device answered a status poll."""
+
+    key: str
+    """The device's key in the fleet (``host:port``)."""
+    status: HeaterStatus
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer reading of the same device makes an older, unhandled one worthless."""
+        return isinstance(message, StatusPolled) and message.key == self.key
+
+
+@dataclass
+class PollFailed(Message):
+    """A device did not answer a status poll (unreachable, timeout, garbage)."""
+
+    key: str
+    error: str
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the latest failure of a device matters."""
+        return isinstance(message, PollFailed) and message.key == self.key
+
+
+@dataclass
+class HeaterDiscovered(Message):
+    """Discovery (or the user) found a device."""
+
+    heater: DiscoveredHeater
+
+
+@dataclass
+class ScanFinished(Message):
+    """A discovery scan ended; ``error`` is set when it failed."""
+
+    found: int
+    error: str | None = None
+
+
+@dataclass
+class CommandSucceeded(Message):
+    """A command the user gave was accepted by the device."""
+
+    key: str
+    description: str
+
+
+@dataclass
+class CommandRefused(Message):
+    """The device refused a command; ``retry_after_s`` is set while it is calibrating."""
+
+    key: str
+    description: str
+    reason: str
+    retry_after_s: float | None = None
+
+
+@dataclass
+class CommandFailed(Message):
+    """A command could not be delivered, or the request was invalid for the device."""
+
+    key: str
+    description: str
+    error: str
+
+
+@dataclass
+class ControllerDecided(Message):
+    """The heat controller of a device took a decision (or kept the last one) and says why."""
+
+    key: str
+    reason: str
+    profile: str | None = None
+    """The step the controller chose."""
+    room_c: float | None = None
+    """The room temperature it acted on."""
+    applied: str = ""
+    """What was sent to the device this tick (empty when nothing changed)."""
+    warnings: tuple[str, ...] = ()
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer decision replaces an unhandled older one that changed nothing."""
+        return (
+            isinstance(message, ControllerDecided)
+            and message.key == self.key
+            and not message.applied
+        )
+
+
+@dataclass
+class SettingsSaved(Message):
+    """The settings were written to the config file (``error`` set if that failed)."""
+
+    path: str
+    error: str | None = None
+
+
+@dataclass
+class MarketLoaded(Message):
+    """Market inputs (BTC price, difficulty, fees) were loaded (live, cached or configured)."""
+
+    market: MarketInputs

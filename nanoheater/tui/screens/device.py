@@ -1,0 +1,187 @@
+"""Provides DeviceScreen: one device's live numbers, charts over time, controls and heat target."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Footer, Header
+
+from nanoheater.controller.targets import FixedLevel, RoomTemperature
+from nanoheater.exceptions import UsageError
+from nanoheater.models import ModelCapabilities
+from nanoheater.tui.devices import DeviceEntry
+from nanoheater.tui.regulation import TargetChoice
+from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.chart import TimeChart
+from nanoheater.tui.widgets.controls import DeviceControls
+from nanoheater.tui.widgets.device_stats import DeviceStats, RefusalBanner
+from nanoheater.tui.widgets.target_panel import SETPOINT_STEP_C, TargetPanel
+
+CHARTS: tuple[tuple[str, str, str, int], ...] = (
+    ("hashrate_ths", "Hashrate", "TH/s", 2),
+    ("power_w", "Power", "W", 0),
+    ("chip_temp_c", "Chip", "°C", 0),
+    ("room_temp_c", "Room", "°C", 1),
+)
+"""Series key, title, unit and decimals of each chart."""
+
+
+def model_capabilities(entry: DeviceEntry) -> ModelCapabilities | None:
+    """Return the capability record for the device's model, None while it is unknown."""
+    from nanoheater.capabilities import capabilities
+
+    model = entry.status.info.model if entry.status else entry.heater.model
+    if model is None:
+        return None
+    try:
+        return capabilities(model)
+    except UsageError:
+        return None
+
+
+class DeviceScreen(AppScreen):
+    """Everything about one device; Escape goes back to the fleet."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("plus,equals_sign", "setpoint(1)", "Target +"),
+        Binding("minus", "setpoint(-1)", "Target -"),
+        Binding("t", "engage", "Heat to target"),
+        Binding("m", "manual", "Manual"),
+        Binding("o", "soft_power(False)", "Soft off"),
+        Binding("n", "soft_power(True)", "Soft on"),
+    ]
+
+    def __init__(self, key: str) -> None:
+        """Show device ``key`` of the app's fleet."""
+        super().__init__()
+        self.key = key
+        self._capabilities_for: object = None
+
+    @property
+    def entry(self) -> DeviceEntry | None:
+        """The device shown (None if it left the fleet)."""
+        return self.nano_app.fleet.get(self.key)
+
+    def compose(self) -> ComposeResult:
+        """Stats, refusal banner, four charts, controls and the heat target."""
+        entry = self.entry
+        yield Header()
+        with VerticalScroll(id="device-body"):
+            yield DeviceStats(id="device-stats")
+            yield RefusalBanner(id="refusal")
+            with Grid(id="charts"):
+                for series, title, unit, decimals in CHARTS:
+                    yield TimeChart(title, unit, decimals=decimals, id=f"chart-{series}")
+            caps = model_capabilities(entry) if entry else None
+            self._capabilities_for = caps
+            yield DeviceControls(caps, id="controls")
+            yield TargetPanel(id="target")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Draw what is known and start the refusal countdown clock."""
+        entry = self.entry
+        if entry is not None:
+            self.sub_title = entry.name
+            panel = self.query_one(TargetPanel)
+            if entry.target_c is not None:
+                panel.setpoint_c = entry.target_c
+            caps = model_capabilities(entry)
+            if caps is not None:
+                panel.set_levels([p.name for p in caps.profiles])
+        self.fleet_changed(self.key)
+        self.set_interval(1.0, self.query_one(RefusalBanner).tick)
+
+    def fleet_changed(self, key: str | None) -> None:
+        """Redraw when this device (or the whole fleet) changed."""
+        if key not in (None, self.key):
+            return
+        entry = self.entry
+        if entry is None:
+            return
+        if self._capabilities_for is None and model_capabilities(entry) is not None:
+            self._rebuild_controls(entry)
+        self.query_one(DeviceStats).entry = entry
+        self.query_one(RefusalBanner).entry = entry
+        for series, *_ in CHARTS:
+            self.query_one(f"#chart-{series}", TimeChart).values = tuple(entry.history[series])
+        self.query_one(DeviceControls).preset(entry.status)
+        panel = self.query_one(TargetPanel)
+        panel.control = entry.control
+        panel.reason = entry.decision or ""
+
+    def _rebuild_controls(self, entry: DeviceEntry) -> None:
+        # The model is known only after the first poll; build the controls it allows then.
+        caps = model_capabilities(entry)
+        self._capabilities_for = caps
+        if caps is not None:
+            self.query_one(TargetPanel).set_levels([p.name for p in caps.profiles])
+        old = self.query_one(DeviceControls)
+        self.query_one("#device-body", VerticalScroll).mount(
+            DeviceControls(caps, id="controls"), after=old
+        )
+        old.remove()
+
+    # -- user intents -> command workers -----------------------------------------------------
+
+    @on(DeviceControls.ModeChosen)
+    def _mode_chosen(self, message: DeviceControls.ModeChosen) -> None:
+        name = message.name
+        self.nano_app.run_command(self.key, f"set mode {name}", lambda c: c.set_mode(name))
+
+    @on(DeviceControls.FanChosen)
+    def _fan_chosen(self, message: DeviceControls.FanChosen) -> None:
+        percent = message.percent
+        label = "auto" if percent < 0 else f"{percent} %"
+        self.nano_app.run_command(self.key, f"set fan {label}", lambda c: c.set_fan(percent))
+
+    @on(DeviceControls.SoftPowerChosen)
+    def _soft_power_chosen(self, message: DeviceControls.SoftPowerChosen) -> None:
+        self.action_soft_power(message.on)
+
+    def action_soft_power(self, on: bool) -> None:
+        """Soft on or off, where the model has it."""
+        entry = self.entry
+        caps = model_capabilities(entry) if entry else None
+        if caps is None or not caps.soft_off:
+            self.notify("This model has no soft off; change its mode instead.", severity="warning")
+            return
+        if on:
+            self.nano_app.run_command(self.key, "soft on", lambda c: c.soft_on())
+        else:
+            self.nano_app.run_command(self.key, "soft off", lambda c: c.soft_off())
+
+    @on(TargetPanel.SetpointChosen)
+    def _setpoint_chosen(self, message: TargetPanel.SetpointChosen) -> None:
+        choice = TargetChoice(RoomTemperature(message.target_c), quiet_hours=message.quiet_hours)
+        self.nano_app.engage(self.key, choice)
+
+    @on(TargetPanel.LevelChosen)
+    def _level_chosen(self, message: TargetPanel.LevelChosen) -> None:
+        choice = TargetChoice(FixedLevel(mode=message.mode), quiet_hours=message.quiet_hours)
+        self.nano_app.engage(self.key, choice)
+
+    @on(TargetPanel.ScheduleChosen)
+    def _schedule_chosen(self, message: TargetPanel.ScheduleChosen) -> None:
+        self.nano_app.engage_schedule(self.key, message.path, message.quiet_hours)
+
+    @on(TargetPanel.ControlStopped)
+    def _control_stopped(self) -> None:
+        self.action_manual()
+
+    def action_setpoint(self, steps: int) -> None:
+        """Move the room target up or down one step."""
+        self.query_one(TargetPanel).step(steps * SETPOINT_STEP_C)
+
+    def action_engage(self) -> None:
+        """Start heating to the shown set-point."""
+        self.query_one(TargetPanel).engage()
+
+    def action_manual(self) -> None:
+        """Stop the controller; the device keeps its current mode."""
+        self.nano_app.stop_control(self.key)

@@ -1,0 +1,121 @@
+"""Provides EconomicsScreen: heat, cost, sats and the effective price of heat by period.
+
+Periods follow the devices' clock (an accelerated demo fleet lives its own day): today, the
+seven days to today, and the heating season since ``history.season_start``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from nanoheater.tui.ledger import Totals, season_start, week_start
+from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.format import fmt
+
+
+def economics_table(
+    periods: list[tuple[str, Totals]], currency: str, heat_pump_cop: float
+) -> Table:
+    """Build the table: one column per period, one row per figure."""
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    table.add_column("", style="dim", no_wrap=True)
+    for label, _ in periods:
+        table.add_column(label, justify="right", no_wrap=True)
+
+    def row(label: str, values: list[str | Text]) -> None:
+        table.add_row(label, *values)
+
+    totals = [t for _, t in periods]
+    row("Heat delivered", [fmt(t.heat_kwh, 2, "kWh") for t in totals])
+    row("Electricity", [fmt(t.cost_fiat, 2, currency) for t in totals])
+    row("Mined (expected)", [f"{fmt(t.sats, 0)} sats" for t in totals])
+    row("  worth", [fmt(t.sats_fiat, 2, currency) for t in totals])
+    row("Net cost", [_money(t.net_cost_fiat, currency) for t in totals])
+    table.add_section()
+    per_kwh = f"{currency}/kWh"
+    row(
+        "Miner heat",
+        [Text(fmt(t.effective_fiat_per_kwh, 3, per_kwh), style="bold") for t in totals],
+    )
+    row("Resistive heater", [fmt(t.average_price_fiat_per_kwh, 3, per_kwh) for t in totals])
+    row(
+        f"Heat pump (COP {heat_pump_cop:g})",
+        [fmt(_div(t.average_price_fiat_per_kwh, heat_pump_cop), 3, per_kwh) for t in totals],
+    )
+    row("Saved vs resistive", [_money(_saving(t, 1.0), currency) for t in totals])
+    row("Saved vs heat pump", [_money(_saving(t, heat_pump_cop), currency) for t in totals])
+    return table
+
+
+def _div(value: float | None, by: float) -> float | None:
+    return None if value is None else value / by
+
+
+def _saving(totals: Totals, cop: float) -> float | None:
+    """What the same heat would have cost from an electric heater of ``cop``, minus the miner's."""
+    if totals.heat_kwh <= 0:
+        return None
+    return totals.cost_fiat / cop - totals.net_cost_fiat
+
+
+def _money(value: float | None, currency: str) -> Text:
+    if value is None:
+        return Text("-")
+    return Text(fmt(value, 2, currency), style="green" if value < 0 else "")
+
+
+class EconomicsScreen(AppScreen):
+    """Today, this week and this season, for the whole fleet."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.show_fleet", "Back")]
+
+    def compose(self) -> ComposeResult:
+        """A title, the table and a note on the market inputs."""
+        yield Header()
+        with VerticalScroll():
+            yield Static(id="economics-table")
+            yield Static(id="economics-note", classes="note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Draw the current figures."""
+        self.sub_title = "Economics"
+        self.fleet_changed(None)
+
+    def fleet_changed(self, key: str | None) -> None:
+        """Recompute the totals (cheap: a few dict entries per device and day)."""
+        app = self.nano_app
+        ledger = app.ledger
+        settings = app.settings
+        today = ledger.today
+        currency = settings.tariff.currency
+        if today is None:
+            periods = [(name, Totals()) for name in ("Today", "7 days", "Season")]
+        else:
+            periods = [
+                ("Today", ledger.on_day(today)),
+                ("7 days", ledger.between(week_start(today), today)),
+                (
+                    "Season",
+                    ledger.between(season_start(today, settings.history.season_start), today),
+                ),
+            ]
+        cop = settings.heat.heat_pump_cop
+        self.query_one("#economics-table", Static).update(economics_table(periods, currency, cop))
+        market = ledger.market
+        source = market.source.value + (f"; {market.note}" if market.note else "")
+        tou = " with time-of-use periods" if settings.tariff.periods else ""
+        note = (
+            f"Market: BTC {fmt(market.btc_price_fiat, 0)} {market.currency}, difficulty "
+            f"{market.difficulty / 1e12:.1f} T, pool fee {market.pool_fee:.1%} ({source}). "
+            f"Tariff {settings.tariff.price_fiat_per_kwh:g} {currency}/kWh{tou}. "
+            "Counted from this session's readings."
+        )
+        self.query_one("#economics-note", Static).update(note)

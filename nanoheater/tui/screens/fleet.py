@@ -1,0 +1,103 @@
+"""Provides FleetScreen, the home screen: every device with its live numbers, add and rescan."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from nanoheater.tui.screens.add_device import AddDeviceScreen
+from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.fleet_table import FleetTable
+from nanoheater.tui.widgets.format import fmt
+
+
+class FleetScreen(AppScreen):
+    """The table of devices; Enter opens one, ``a`` adds one by address, ``r`` rescans."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_device", "Open", show=True),
+        Binding("a", "add_device", "Add"),
+        Binding("r", "rescan", "Rescan"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Header, the device table, a totals line and the footer."""
+        yield Header()
+        yield FleetTable(id="fleet-table")
+        yield Static(id="fleet-totals")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table with what is known already."""
+        self.fleet_changed(None)
+
+    def on_screen_resume(self) -> None:
+        """Catch up on changes made while another screen was on top."""
+        self.fleet_changed(None)
+
+    def fleet_changed(self, key: str | None) -> None:
+        """Redraw one row (or every row) and the totals."""
+        fleet = self.nano_app.fleet
+        table = self.query_one(FleetTable)
+        entry = fleet.get(key) if key is not None else None
+        if entry is not None and entry.key in table.rows:
+            table.show_entry(entry)
+        else:
+            table.show(fleet)
+        self.query_one("#fleet-totals", Static).update(self._totals())
+
+    def _totals(self) -> str:
+        fleet = self.nano_app.fleet
+        if not len(fleet):
+            return "No devices yet: press [b]a[/] to add one by address or [b]r[/] to rescan."
+        online = sum(1 for e in fleet if e.online)
+        offline = sum(1 for e in fleet if e.online is False)
+        power = sum((e.status.power_w or 0.0) for e in fleet if e.online and e.status)
+        heat = sum(e.heat_kwh_today for e in fleet)
+        sats = sum(e.sats_today for e in fleet)
+        parts = [f"{len(fleet)} devices", f"{online} online"]
+        if offline:
+            parts.append(f"[red]{offline} offline[/]")
+        parts += [f"{fmt(power, 0)} W", f"heat today {fmt(heat, 2)} kWh", f"{fmt(sats, 0)} sats"]
+        return " · ".join(parts)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._open(event.row_key.value)
+
+    def action_open_device(self) -> None:
+        """Open the device under the cursor."""
+        self._open(self.query_one(FleetTable).selected_key)
+
+    def _open(self, key: str | None) -> None:
+        if key is None or key not in self.nano_app.fleet:
+            return
+        from nanoheater.tui.screens.device import DeviceScreen
+
+        self.app.push_screen(DeviceScreen(key))
+
+    def action_add_device(self) -> None:
+        """Ask for an address, then add and poll the device."""
+
+        def added(address: str | None) -> None:
+            if not address:
+                return
+            try:
+                entry = self.nano_app.add_address(address, remember=True)
+            except ValueError as exc:
+                self.notify(str(exc), title="Add device", severity="error")
+                return
+            self.query_one(FleetTable).move_cursor(
+                row=self.query_one(FleetTable).get_row_index(entry.key)
+            )
+
+        self.app.push_screen(AddDeviceScreen(), added)
+
+    def action_rescan(self) -> None:
+        """Look for devices again (configured hosts and discovery)."""
+        self.notify("Scanning for devices…", timeout=2)
+        self.nano_app.rescan()

@@ -1,0 +1,152 @@
+"""Provides SettingsScreen: tariff, market inputs, sensors, caps and hosts, saved to config.toml.
+
+The form edits a copy; Save validates it with the same ``Settings`` model the CLI loads, and the
+App writes the file in a worker (atomic write in ``nanoheater.config``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
+
+from nanoheater.config import Settings
+from nanoheater.tui.screens.base import AppScreen
+
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    # (input id, label, help) — ids name the settings path with dashes.
+    ("tariff-price", "Electricity price per kWh", "flat price, in the tariff currency"),
+    ("tariff-currency", "Currency", "ISO code, e.g. USD, EUR"),
+    ("market-btc", "BTC price", "used when live prices are off or unavailable"),
+    ("market-difficulty", "Difficulty (T)", "network difficulty in trillions"),
+    ("market-pool-fee", "Pool fee %", "e.g. 2 for 2 %"),
+    ("heat-cop", "Heat pump COP", "the heat pump you compare with"),
+    ("sensors", "Room sensors", "comma-separated specs, e.g. file:/path/to/temperature"),
+    ("caps-max-room", "Max room °C", "every device turns down above this"),
+    ("caps-budget", "Power budget W", "total across devices; empty for none"),
+    ("caps-quiet", "Quiet hours", "HH-HH max W, e.g. 22-7 200; empty for none"),
+    ("hosts", "Hosts", "always polled: host or host:port, comma-separated"),
+)
+"""The form, in order."""
+
+
+def form_values(settings: Settings) -> dict[str, str]:
+    """The text each input starts with."""
+    caps = settings.caps
+    quiet = caps.quiet_hours
+    return {
+        "tariff-price": f"{settings.tariff.price_fiat_per_kwh:g}",
+        "tariff-currency": settings.tariff.currency,
+        "market-btc": f"{settings.market.btc_price_fiat:g}",
+        "market-difficulty": f"{settings.market.difficulty / 1e12:g}",
+        "market-pool-fee": f"{settings.market.pool_fee * 100:g}",
+        "heat-cop": f"{settings.heat.heat_pump_cop:g}",
+        "sensors": ", ".join(settings.sensors),
+        "caps-max-room": f"{caps.max_room_temp_c:g}",
+        "caps-budget": "" if caps.power_budget_w is None else f"{caps.power_budget_w:g}",
+        "caps-quiet": (
+            ""
+            if quiet is None
+            else f"{quiet.start_hour:g}-{quiet.end_hour:g} {quiet.max_power_w:g}"
+        ),
+        "hosts": ", ".join(settings.hosts),
+    }
+
+
+def _number(text: str, label: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError(f"{label}: {text!r} is not a number") from None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _quiet(text: str) -> dict[str, float] | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        hours, power = text.split()
+        start, end = hours.split("-")
+        return {"start_hour": float(start), "end_hour": float(end), "max_power_w": float(power)}
+    except ValueError:
+        raise ValueError(f"Quiet hours: {text!r} is not like 22-7 200") from None
+
+
+def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settings:
+    """Return ``settings`` with the form's values; ValueError names the first bad field."""
+    data: dict[str, Any] = settings.model_dump(mode="json", exclude_none=True)
+    data["tariff"]["price_fiat_per_kwh"] = _number(values["tariff-price"], "Electricity price")
+    data["tariff"]["currency"] = values["tariff-currency"].strip().upper()
+    data["market"]["btc_price_fiat"] = _number(values["market-btc"], "BTC price")
+    data["market"]["difficulty"] = _number(values["market-difficulty"], "Difficulty") * 1e12
+    data["market"]["pool_fee"] = _number(values["market-pool-fee"], "Pool fee") / 100
+    data["market"]["live"] = live
+    data["heat"]["heat_pump_cop"] = _number(values["heat-cop"], "Heat pump COP")
+    data["sensors"] = _split(values["sensors"])
+    data["caps"]["max_room_temp_c"] = _number(values["caps-max-room"], "Max room")
+    budget = values["caps-budget"].strip()
+    data["caps"].pop("power_budget_w", None)
+    if budget:
+        data["caps"]["power_budget_w"] = _number(budget, "Power budget")
+    data["caps"].pop("quiet_hours", None)
+    quiet = _quiet(values["caps-quiet"])
+    if quiet is not None:
+        data["caps"]["quiet_hours"] = quiet
+    data["hosts"] = _split(values["hosts"])
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"{where}: {first['msg']}") from None
+
+
+class SettingsScreen(AppScreen):
+    """The settings form; Ctrl+S (or the Save button) validates and saves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.show_fleet", "Back"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """One labelled input per field, the live-market switch and Save."""
+        settings = self.nano_app.settings
+        values = form_values(settings)
+        yield Header()
+        with VerticalScroll(id="settings-form"):
+            for field_id, label, help_text in FIELDS:
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(values[field_id], id=field_id, tooltip=help_text, compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Live market prices", classes="form-label")
+                yield Switch(value=settings.market.live, id="market-live")
+            yield Static(f"Saved to {self.nano_app.config_file}", classes="note")
+            yield Button("Save", id="settings-save", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Name the screen."""
+        self.sub_title = "Settings"
+
+    @on(Button.Pressed, "#settings-save")
+    def action_save(self) -> None:
+        """Validate the form and hand the new settings to the app to save."""
+        values = {field_id: self.query_one(f"#{field_id}", Input).value for field_id, *_ in FIELDS}
+        live = self.query_one("#market-live", Switch).value
+        try:
+            settings = apply_form(self.nano_app.settings, values, live)
+        except ValueError as exc:
+            self.notify(str(exc), title="Settings not saved", severity="error")
+            return
+        self.nano_app.save_settings(settings)

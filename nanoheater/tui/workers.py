@@ -1,0 +1,220 @@
+"""Provides DeviceWorkers, the App's device I/O: polls, commands and controller ticks, in workers.
+
+Every coroutine here runs in a Textual worker started on the App, catches every failure, and
+reports the outcome as a message from ``tui.messages``; nothing here touches a widget. Polls and
+controller ticks skip a device whose previous one is still in flight, so a slow device is never
+queued up and a stalled one never blocks the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from nanoheater.capabilities import capabilities
+from nanoheater.controller.regulator import Regulator
+from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
+from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError
+from nanoheater.models import DiscoveredHeater, ModelCapabilities
+from nanoheater.tui.messages import (
+    CommandFailed,
+    CommandRefused,
+    CommandSucceeded,
+    ControllerDecided,
+    PollFailed,
+    StatusPolled,
+)
+from nanoheater.tui.regulation import TargetChoice, build_regulator
+from nanoheater.tui.services import Connect, DeviceClient
+
+if TYPE_CHECKING:
+    from nanoheater.tui.app import NanoheaterApp
+
+DeviceAction = Callable[[DeviceClient], Awaitable[object]]
+"""A command to run against one device's client."""
+
+RoomSensorFactory = Callable[[DiscoveredHeater], RoomSensor | None]
+"""Returns the room thermometer for a device, or None to fall back to the settings."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a notification: the library's message, else the exception type and text."""
+    if isinstance(exc, NanoheaterError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class DeviceWorkers:
+    """Clients, in-flight bookkeeping and regulators for every device of the App's fleet."""
+
+    def __init__(
+        self, app: NanoheaterApp, connect: Connect, room_sensor: RoomSensorFactory | None
+    ) -> None:
+        """Work for ``app``, opening clients with ``connect``."""
+        self.app = app
+        self.connect = connect
+        self.room_sensor = room_sensor
+        self.clients: dict[str, DeviceClient] = {}
+        self.regulators: dict[str, Regulator] = {}
+        self.choices: dict[str, TargetChoice] = {}
+        self._polling: set[str] = set()
+        self._ticking: set[str] = set()
+
+    def _start(self, work: Coroutine[Any, Any, None], group: str, exclusive: bool = False) -> None:
+        self.app.run_worker(work, name=group, group=group, exclusive=exclusive, exit_on_error=False)
+
+    async def client(self, key: str) -> DeviceClient:
+        """The open client for ``key``, connecting on first use."""
+        client = self.clients.get(key)
+        if client is None:
+            entry = self.app.fleet.get(key)
+            if entry is None:
+                raise KeyError(key)
+            client = await self.connect(entry.heater)
+            self.clients[key] = client
+        return client
+
+    async def close(self) -> None:
+        """Close every client (on exit)."""
+        clients, self.clients = list(self.clients.values()), {}
+        for client in clients:
+            close = getattr(client, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # noqa: S112 - closing is best effort at exit
+                    continue
+
+    # -- polls ---------------------------------------------------------------------------------
+
+    def poll(self, key: str) -> None:
+        """Start a status poll of ``key`` unless one is already in flight."""
+        if key in self._polling or key not in self.app.fleet:
+            return
+        self._polling.add(key)
+        self._start(self._poll(key), f"poll:{key}")
+
+    async def _poll(self, key: str) -> None:
+        try:
+            status = await (await self.client(key)).get_status()
+        except Exception as exc:
+            self.clients.pop(key, None)
+            self.app.post_message(PollFailed(key, describe_error(exc)))
+        else:
+            self.app.post_message(StatusPolled(key, status))
+        finally:
+            self._polling.discard(key)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def command(self, key: str, description: str, action: DeviceAction) -> None:
+        """Send ``action`` to ``key``; a newer command to the same device replaces a pending one."""
+        self._start(self._command(key, description, action), f"command:{key}", exclusive=True)
+
+    async def _command(self, key: str, description: str, action: DeviceAction) -> None:
+        post = self.app.post_message
+        try:
+            await action(await self.client(key))
+        except CalibratingError as exc:
+            post(CommandRefused(key, description, exc.reason, exc.retry_after_s))
+        except DeviceRefused as exc:
+            post(CommandRefused(key, description, exc.reason))
+        except Exception as exc:
+            post(CommandFailed(key, description, describe_error(exc)))
+        else:
+            post(CommandSucceeded(key, description))
+
+    # -- heat control --------------------------------------------------------------------------
+
+    def engage(self, key: str, choice: TargetChoice) -> None:
+        """Hand ``key`` to a regulator aiming for ``choice``, replacing any running one."""
+        self.choices[key] = choice
+        self.regulators.pop(key, None)
+        self._start(self._engage(key, choice), f"control:{key}", exclusive=True)
+
+    def stop(self, key: str) -> None:
+        """Stop regulating ``key``; the device keeps whatever it runs now."""
+        self.choices.pop(key, None)
+        self.regulators.pop(key, None)
+        self.app.workers.cancel_group(self.app, f"control:{key}")
+        self._ticking.discard(key)
+
+    def tick_all(self) -> None:
+        """Start one controller tick per regulated device that has none in flight."""
+        for key in list(self.regulators):
+            if key not in self._ticking:
+                self._ticking.add(key)
+                self._start(self._tick(key), f"control:{key}")
+
+    def _capabilities(self, key: str) -> ModelCapabilities:
+        entry = self.app.fleet.get(key)
+        model = entry.status.info.model if entry and entry.status else None
+        if model is None:
+            raise NanoheaterError("the device's model is not known yet (no reading)")
+        return capabilities(model)
+
+    def _sensor(self, key: str, client: DeviceClient, caps: ModelCapabilities) -> RoomSensor | None:
+        entry = self.app.fleet.get(key)
+        if self.room_sensor is not None and entry is not None:
+            sensor = self.room_sensor(entry.heater)
+            if sensor is not None:
+                return sensor
+        specs = self.app.settings.sensors
+        if specs:
+            return sensor_from_spec(specs[0], port=client)
+        return sensor_from_spec("inlet", port=client) if caps.has_inlet_sensor else None
+
+    def _device_time(self, key: str) -> float:
+        # The regulator runs on the device's clock, so an accelerated simulator's dwell
+        # times and schedules pass at its speed, not the wall clock's.
+        entry = self.app.fleet.get(key)
+        when = entry.status.when if entry and entry.status else None
+        return when if when is not None else time.time()
+
+    async def _engage(self, key: str, choice: TargetChoice) -> None:
+        try:
+            client = await self.client(key)
+            caps = self._capabilities(key)
+            regulator = build_regulator(
+                label=key,
+                port=client,
+                caps=caps,
+                choice=choice,
+                settings=self.app.settings,
+                sensor=self._sensor(key, client, caps),
+                clock=lambda: self._device_time(key),
+            )
+        except Exception as exc:
+            self.choices.pop(key, None)
+            self.app.post_message(
+                CommandFailed(key, f"heat to {choice.describe()}", describe_error(exc))
+            )
+            return
+        self.regulators[key] = regulator
+        self._ticking.add(key)
+        await self._tick(key)
+
+    async def _tick(self, key: str) -> None:
+        try:
+            regulator = self.regulators.get(key)
+            if regulator is None:
+                return
+            try:
+                record = await regulator.tick()
+            except Exception as exc:
+                self.app.post_message(ControllerDecided(key, f"tick failed: {describe_error(exc)}"))
+                return
+            sent = {k: v for k, v in record.applied.items() if v not in ("ok", "unreachable")}
+            self.app.post_message(
+                ControllerDecided(
+                    key,
+                    record.reason,
+                    profile=record.step,
+                    room_c=record.room_c,
+                    applied="; ".join(sent.values()),
+                    warnings=tuple(regulator.warnings),
+                )
+            )
+        finally:
+            self._ticking.discard(key)

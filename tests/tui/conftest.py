@@ -1,0 +1,99 @@
+"""Fixtures for the TUI tests: a simulated fleet on loopback in virtual time, apps wired to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from firmware_sim.clock import VirtualClock
+from firmware_sim.fleet import Fleet
+from nanoheater.client import HeaterClient
+from nanoheater.config import Settings
+from nanoheater.discovery import browse
+from nanoheater.models import DiscoveredHeater
+from nanoheater.tui.app import NanoheaterApp
+
+MODELS = ("nano3s", "nano3", "mini3", "q")
+"""One device of each model."""
+
+AppFactory = Callable[..., NanoheaterApp]
+
+
+@pytest.fixture
+async def sim_fleet() -> AsyncIterator[Fleet]:
+    """Four simulated heaters on free ports of 127.0.0.1; time moves only when a test says so."""
+    clock = VirtualClock()
+    fleet = Fleet(
+        list(MODELS), address="127.0.0.1", port=0, layout="ports", clock=clock, seed=0, tick_s=3600
+    )
+    async with fleet:
+        yield fleet
+
+
+def endpoints(fleet: Fleet) -> list[str]:
+    """``host:port`` of every fleet member, in order."""
+    return [f"{m.server.host}:{m.server.port}" for m in fleet.members]
+
+
+def advance(fleet: Fleet, seconds: float) -> None:
+    """Move the fleet's virtual clock forward and let the physics catch up."""
+    clock = fleet.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(seconds)
+    fleet.world.sync()
+
+
+@pytest.fixture
+def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
+    """Build a NanoheaterApp wired to ``sim_fleet`` (discovery probes only its endpoints)."""
+
+    async def connect(heater: DiscoveredHeater) -> HeaterClient:
+        return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=2.0)
+
+    def discover() -> AsyncIterator[DiscoveredHeater]:
+        return browse(mdns=False, hosts=endpoints(sim_fleet), timeout_s=1.0)
+
+    def factory(
+        *,
+        settings: Settings | None = None,
+        hosts: Sequence[DiscoveredHeater] = (),
+        scan_on_start: bool = True,
+    ) -> NanoheaterApp:
+        return NanoheaterApp(
+            settings or Settings(),
+            connect=connect,
+            discover=discover,
+            hosts=hosts,
+            config_file=tmp_path / "config" / "config.toml",
+            # Polls happen only when a test asks: nothing depends on wall-clock timing.
+            poll_interval_s=3600.0,
+            scan_on_start=scan_on_start,
+        )
+
+    return factory
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every worker has finished and every message they posted has been handled."""
+    app = pilot.app
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("workers kept starting")
+
+
+async def poll(
+    pilot: Pilot[None], advance_fleet: Fleet | None = None, seconds: float = 0.0
+) -> None:
+    """Optionally advance simulated time, then poll every device once and settle."""
+    if advance_fleet is not None and seconds:
+        advance(advance_fleet, seconds)
+    app = pilot.app
+    assert isinstance(app, NanoheaterApp)
+    app.poll_all()
+    await settle(pilot)

@@ -1,0 +1,124 @@
+"""Pilot tests of the fleet screen: devices appear, go offline, are added and rescanned."""
+
+from __future__ import annotations
+
+from firmware_sim.fleet import Fleet
+from nanoheater.models import DiscoveredHeater
+from nanoheater.tui.screens.add_device import AddDeviceScreen
+from nanoheater.tui.screens.device import DeviceScreen
+from nanoheater.tui.screens.fleet import FleetScreen
+from nanoheater.tui.widgets.fleet_table import FleetTable
+from tests.tui.conftest import MODELS, AppFactory, endpoints, poll, settle
+
+
+async def test_discovered_devices_appear_with_live_numbers(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that every simulated device is discovered, polled and shown with its model and state."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(FleetTable)
+        assert isinstance(app.screen, FleetScreen)
+        assert table.row_count == len(MODELS)
+        assert sorted(str(e.status.info.model) for e in app.fleet if e.status) == sorted(MODELS)
+        for entry in app.fleet:
+            assert entry.online is True
+            row = table.get_row(entry.key)
+            assert str(row[1]) == entry.state_label != "offline"
+            assert entry.status is not None
+            assert entry.status.power_w
+            assert str(row[3]) == f"{entry.status.power_w:,.0f}"
+
+
+async def test_offline_device_is_marked_not_removed(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that a device that stops answering stays listed, shown offline, and is logged."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        gone = sim_fleet.members[1]
+        key = f"{gone.server.host}:{gone.server.port}"
+        await gone.server.stop()
+        await poll(pilot)
+        entry = app.fleet.get(key)
+        assert entry is not None
+        assert entry.online is False
+        assert entry.status is not None, "the last reading is kept for display"
+        table = app.screen.query_one(FleetTable)
+        assert table.row_count == len(MODELS)
+        assert str(table.get_row(key)[1]) == "offline"
+        assert any("offline" in e.text for e in app.events)
+        others = [e for e in app.fleet if e.key != key]
+        assert all(e.online for e in others)
+
+
+async def test_add_device_by_address(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that typing an address in the add dialog adds, polls and remembers the device."""
+    app = make_app(scan_on_start=False)
+    address = endpoints(sim_fleet)[2]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(app.fleet) == 0
+        await pilot.press("a")
+        assert isinstance(app.screen, AddDeviceScreen)
+        await pilot.press(*address, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FleetScreen)
+        entry = app.fleet.get(address)
+        assert entry is not None
+        assert entry.online
+        assert entry.status is not None
+        assert str(entry.status.info.model) == MODELS[2]
+        assert address in app.settings.hosts
+
+
+async def test_bad_address_is_a_notification(make_app: AppFactory) -> None:
+    """Pins that a malformed address is reported, not added, and does not crash the app."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("a", *"10.0.0.1:99999", "enter")
+        await settle(pilot)
+        assert len(app.fleet) == 0
+        assert any("port" in n.message for n in app._notifications)
+
+
+async def test_rescan_finds_devices(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that the rescan key runs discovery and adds what it finds."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(app.fleet) == 0
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(app.fleet) == len(MODELS)
+        assert all(e.online for e in app.fleet)
+
+
+async def test_known_hosts_shown_before_they_answer(make_app: AppFactory) -> None:
+    """Pins that a configured host nobody answers on is listed as offline, not dropped."""
+    silent = DiscoveredHeater(name="garage", host="127.0.0.1", port=1)
+    app = make_app(hosts=[silent], scan_on_start=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        entry = app.fleet.get("127.0.0.1:1")
+        assert entry is not None
+        assert entry.online is False
+        assert entry.error
+        table = app.screen.query_one(FleetTable)
+        assert str(table.get_row("127.0.0.1:1")[0]) == "garage"
+
+
+async def test_enter_opens_the_device_screen(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that Enter on a row opens that device, and Escape returns to the fleet."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(FleetTable)
+        table.focus()
+        selected = table.selected_key
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DeviceScreen)
+        assert app.screen.key == selected
+        await pilot.press("escape")
+        assert isinstance(app.screen, FleetScreen)

@@ -1,0 +1,116 @@
+"""Unit tests of the TUI's plain parts: chart raster, address parsing, fleet merging, ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from nanoheater.economics.market import MarketSettings, offline_market
+from nanoheater.economics.tariff import Tariff
+from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
+from nanoheater.tui.app import parse_address
+from nanoheater.tui.devices import FleetState
+from nanoheater.tui.eventlog import EventLog
+from nanoheater.tui.ledger import Ledger, season_start
+from nanoheater.tui.widgets.chart import braille_lines
+
+
+def test_braille_rising_line_fills_bottom_left_and_top_right() -> None:
+    """Pins that the lowest value is drawn at the bottom and the newest at the right edge."""
+    lines = braille_lines([0.0, 1.0, 2.0, 3.0], width=2, height=1)
+    assert len(lines) == 1
+    assert len(lines[0]) == 2
+    first, last = (ord(c) - 0x2800 for c in lines[0])
+    assert first & 0x40, "lowest value: bottom-left dot"
+    assert last & 0x08, "highest value: top-right dot"
+
+
+def test_braille_empty_and_flat_series() -> None:
+    """Pins that no data draws blanks and a flat series draws a level line mid-height."""
+    assert braille_lines([], 3, 2) == ["\u2800" * 3] * 2
+    flat = braille_lines([5.0] * 6, 3, 2)
+    assert flat[0] != "\u2800" * 3 or flat[1] != "\u2800" * 3
+    assert len({line for line in flat}) <= 2
+
+
+def test_braille_keeps_only_what_fits() -> None:
+    """Pins that a long series shows its newest 2*width samples."""
+    old_spike = [100.0] + [1.0, 2.0] * 10
+    assert braille_lines(old_spike, 2, 1) == braille_lines([1.0, 2.0, 1.0, 2.0], 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.0.0.5", ("10.0.0.5", 4028)),
+        ("heater.lan:4029", ("heater.lan", 4029)),
+        (" 127.0.0.2:1 ", ("127.0.0.2", 1)),
+    ],
+)
+def test_parse_address_accepts_host_and_port(text: str, expected: tuple[str, int]) -> None:
+    """Pins host[:port] parsing with the default API port."""
+    assert parse_address(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", ":4028", "a b", "host:0", "host:70000", "host:x"])
+def test_parse_address_rejects_garbage(text: str) -> None:
+    """Pins that malformed addresses are ValueErrors."""
+    with pytest.raises(ValueError):
+        parse_address(text)
+
+
+def test_fleet_merges_by_identity_and_moves_address() -> None:
+    """Pins that a device found again at a new address (same DNA) moves instead of doubling."""
+    fleet = FleetState()
+    fleet.add(DiscoveredHeater(name="den", host="10.0.0.5", dna="abc"))
+    entry, new = fleet.add(DiscoveredHeater(name="", host="10.0.0.9", dna="abc"))
+    assert not new
+    assert len(fleet) == 1
+    assert entry.key == "10.0.0.9:4028"
+    assert entry.name == "den"
+    assert fleet.get("10.0.0.5:4028") is None
+
+
+def test_event_log_since_counts_across_the_limit() -> None:
+    """Pins that a view catching up gets only the events it has not seen, within the limit."""
+    log = EventLog(limit=3)
+    for n in range(5):
+        log.add("", str(n))
+    assert [e.text for e in log.since(3)] == ["3", "4"]
+    assert [e.text for e in log.since(0)] == ["2", "3", "4"]
+    assert log.since(5) == []
+
+
+def _status(when: float, power_w: float, hashrate_ths: float) -> HeaterStatus:
+    info = HeaterInfo(model=None, product="X", firmware="1")
+    return HeaterStatus(
+        info=info,
+        host="h",
+        port=1,
+        state=HeaterState.MINING,
+        power_w=power_w,
+        hashrate_ths=hashrate_ths,
+        when=when,
+    )
+
+
+def test_ledger_integrates_power_prices_it_and_skips_gaps() -> None:
+    """Pins trapezoid heat, tariff cost and expected sats per interval; long gaps count nothing."""
+    market = offline_market(MarketSettings(), None)
+    ledger = Ledger(Tariff(price_fiat_per_kwh=0.2), market)
+    t0 = 1_764_547_200.0
+    ledger.record("a", None, _status(t0, 100, 5))
+    ledger.record("a", _status(t0, 100, 5), _status(t0 + 360, 200, 5))
+    day = ledger.on_day(ledger.today, "a")
+    assert day.heat_kwh == pytest.approx(150 * 360 / 3.6e6)
+    assert day.cost_fiat == pytest.approx(day.heat_kwh * 0.2)
+    assert day.sats == pytest.approx(ledger.sats_per_s(5) * 360)
+    ledger.record("a", _status(t0 + 360, 200, 5), _status(t0 + 360 + 7200, 200, 5))
+    assert ledger.on_day(ledger.today, "a").heat_kwh == pytest.approx(day.heat_kwh)
+
+
+def test_season_start_wraps_to_last_year() -> None:
+    """Pins that the season containing a spring day began the previous autumn."""
+    assert season_start(date(2026, 3, 1), "09-01") == date(2025, 9, 1)
+    assert season_start(date(2026, 10, 1), "09-01") == date(2026, 9, 1)

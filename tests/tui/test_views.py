@@ -1,0 +1,110 @@
+"""Pilot tests of the economics, events and settings screens."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from rich.console import Console
+from textual.widgets import Input, RichLog, Static
+
+from firmware_sim.fleet import Fleet
+from nanoheater.config import Settings, load_settings
+from nanoheater.economics.tariff import Tariff
+from nanoheater.tui.screens.economics import EconomicsScreen
+from nanoheater.tui.screens.events import EventsScreen
+from nanoheater.tui.screens.fleet import FleetScreen
+from nanoheater.tui.screens.settings import SettingsScreen
+from tests.tui.conftest import AppFactory, poll, settle
+
+
+def _text(widget: Static) -> str:
+    console = Console(width=120, record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_economics_counts_heat_cost_and_sats(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that heat, cost and sats accumulate per poll and the view prices heat per kWh."""
+    settings = Settings(tariff=Tariff(price_fiat_per_kwh=0.25))
+    app = make_app(settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await poll(pilot, sim_fleet, 600)
+        await poll(pilot, sim_fleet, 600)
+        today = app.ledger.on_day(app.ledger.today)
+        drawn_w = sum(e.status.power_w or 0 for e in app.fleet if e.status)
+        assert today.heat_kwh > 0
+        assert today.sats > 0
+        # Roughly the fleet's power for 20 simulated minutes (powers ramp, so not exact).
+        assert 0.5 * drawn_w / 3000 < today.heat_kwh < 1.5 * drawn_w / 3000
+        assert abs(today.cost_fiat - 0.25 * today.heat_kwh) < 1e-9
+        await pilot.press("e")
+        assert isinstance(app.screen, EconomicsScreen)
+        table = _text(app.screen.query_one("#economics-table", Static))
+        assert f"{today.heat_kwh:,.2f} kWh" in table
+        assert "Resistive heater" in table
+        assert "Heat pump (COP 3)" in table
+        assert "0.250 USD/kWh" in table, "resistive heat costs the electricity price"
+        effective = today.effective_fiat_per_kwh
+        assert effective is not None
+        assert f"{effective:,.3f} USD/kWh" in table
+
+
+async def test_events_screen_lists_what_happened(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that discovery and an offline device show up in the events log."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await sim_fleet.members[0].server.stop()
+        await poll(pilot)
+        await pilot.press("l")
+        assert isinstance(app.screen, EventsScreen)
+        log = app.screen.query_one(RichLog)
+        lines = "\n".join(strip.text for strip in log.lines)
+        for expected in ("found at", "offline", "scan finished"):
+            assert expected in lines
+        await pilot.press("escape")
+        assert isinstance(app.screen, FleetScreen)
+
+
+async def test_settings_are_saved_to_the_config_file(make_app: AppFactory, tmp_path: Path) -> None:
+    """Pins that the settings form validates and writes tariff, market and caps atomically."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        assert isinstance(app.screen, SettingsScreen)
+        for field, value in (
+            ("#tariff-price", "0.31"),
+            ("#market-btc", "90000"),
+            ("#caps-max-room", "24"),
+            ("#caps-quiet", "22-7 150"),
+            ("#sensors", "file:/tmp/room"),
+        ):
+            app.screen.query_one(field, Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        path = app.config_file
+        assert path.exists()
+        data = tomllib.loads(path.read_text())
+        assert data["tariff"]["price_fiat_per_kwh"] == 0.31
+        assert data["market"]["btc_price_fiat"] == 90000
+        assert data["caps"]["max_room_temp_c"] == 24
+        assert data["caps"]["quiet_hours"]["max_power_w"] == 150
+        loaded = load_settings(path).settings
+        assert loaded.sensors == ("file:/tmp/room",)
+        assert app.settings == loaded
+        assert app.ledger.tariff.price_fiat_per_kwh == 0.31
+
+
+async def test_invalid_settings_are_refused_with_a_reason(make_app: AppFactory) -> None:
+    """Pins that a bad value is named in a notification and nothing is written."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        app.screen.query_one("#tariff-price", Input).value = "cheap"
+        app.screen.query_one("#market-pool-fee", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not app.config_file.exists()
+        assert any("Electricity price" in n.message for n in app._notifications)
