@@ -350,8 +350,8 @@ def backup_file(path: Path, *, move: bool) -> Path | None:
     With ``move`` the original is renamed away; without, it is copied and left in place. A copy
     identical to the newest existing backup is not made again (the CLI may fail on every run).
     """
-    if not path.exists():
-        return None
+    if not path.is_file():
+        return None  # nothing to keep (missing), or not ours to move (a folder)
     previous = sorted(path.parent.glob(f"{path.name}.bad-*"))
     if previous and not move and previous[-1].read_bytes() == path.read_bytes():
         return previous[-1]

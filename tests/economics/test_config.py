@@ -184,3 +184,14 @@ def test_bad_environment_value_is_a_usage_error(monkeypatch: pytest.MonkeyPatch)
         load_settings()
     assert not isinstance(info.value, ConfigError)  # the good file is not blamed or copied
     assert list(path.parent.glob("*.bad-*")) == []
+
+
+def test_config_path_that_is_a_folder_is_an_error() -> None:
+    """A folder where config.toml should be is reported in one line and left alone."""
+    path = config_path()
+    path.mkdir(parents=True)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.backup is None
+    assert "\n" not in str(info.value)
+    assert path.is_dir()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from firmware_sim.server import SimServer
+from nanoheater.client import HeaterClient
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff, TouPeriod
 from nanoheater.history import (
@@ -246,3 +251,59 @@ async def test_async_store_runs_off_the_loop(tmp_path: Path) -> None:
     got = await store.call(lambda s: s.samples_since("nano", 0))
     await store.close()
     assert [s.power_w for s in got] == [140.0]
+
+
+async def test_recording_a_simulated_heater(tmp_path: Path) -> None:
+    """A status read from the simulator is keyed by the device identity and fills the ledger."""
+    async with SimServer("nano3s", port=0) as sim:
+        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=2.0)
+        async with client:
+            status = await client.get_status()
+    with HistoryStore.open(tmp_path / "h.sqlite3") as history:
+        first = Sample.from_status(status, T0, room_temp_c=20.5)
+        history.record(first, market=MARKET, tariff=FLAT, host=status.host, port=status.port)
+        history.record(
+            Sample.from_status(status, T0 + 60), market=MARKET, tariff=FLAT, host=status.host
+        )
+        assert first.device == status.info.identity != ""
+        assert history.resolve(status.host) == first.device
+        (stored, _) = history.samples_since(first.device, 0)
+        assert (stored.power_w, stored.hashrate_ths, stored.mode) == (
+            status.power_w,
+            status.hashrate_ths,
+            status.mode,
+        )
+        assert stored.room_temp_c == 20.5
+        (entry,) = history.ledger_hours(first.device, 0)
+        assert entry.energy_kwh == pytest.approx((status.power_w or 0) * 60 / 3.6e6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    readings=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=50 * 86_400),
+            st.one_of(st.none(), st.floats(min_value=0, max_value=2000)),
+        ),
+        min_size=1,
+        max_size=60,
+        unique_by=lambda r: r[0],
+    ),
+    runs=st.integers(min_value=1, max_value=3),
+)
+def test_compaction_never_loses_a_reading(
+    readings: list[tuple[int, float | None]], runs: int
+) -> None:
+    """However often it runs, compaction keeps the number of readings and their power sum."""
+    now = T0
+    with tempfile.TemporaryDirectory() as folder, HistoryStore.open(Path(folder) / "h") as history:
+        history.add_samples([_nano(now - age, power_w=p) for age, p in readings])
+        for _ in range(runs):
+            history.compact(now)
+        rows = history.samples_since("nano", 0)
+        assert sum(r.count for r in rows) == len(readings)
+        powered = [p for _, p in readings if p is not None]
+        stored = sum((r.power_w or 0.0) * r.count for r in rows if r.power_w is not None)
+        if all(p is not None for _, p in readings):
+            assert stored == pytest.approx(sum(powered), rel=1e-9, abs=1e-6)
+        assert all(r.resolution_s == 0 for r in rows if r.ts_s >= now - 86_400)
