@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nanoheater.history.records import SAMPLE_FIELDS
+
+if TYPE_CHECKING:
+    from nanoheater.config import HistorySettings
 
 MINUTE_S = 60
 HOUR_S = 3600
@@ -29,6 +33,16 @@ class RetentionPolicy:
     hourly_means_s: float | None = None
     events_s: float | None = 365 * DAY_S
     """Decisions and device events."""
+
+    @classmethod
+    def from_settings(cls, section: HistorySettings) -> RetentionPolicy:
+        """Build from the ``[history]`` section of the settings."""
+        return cls.from_days(
+            full_resolution_h=section.full_resolution_h,
+            minute_means_days=section.minute_means_days,
+            hourly_means_days=section.hourly_means_days,
+            events_days=section.events_days,
+        )
 
     @classmethod
     def from_days(

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from typing import Self, TypeVar
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
 from nanoheater.history.ledger import accrue
+from nanoheater.history.period import Period, period_start
 from nanoheater.history.records import (
     SAMPLE_FIELDS,
     Decision,
@@ -41,6 +43,8 @@ from nanoheater.history.schema import open_database
 
 T = TypeVar("T")
 
+COMPACT_EVERY_S = 3600.0
+"""How often (in sample time) ``record`` applies the retention policy."""
 DATABASE_FILE = "history.sqlite3"
 """Name of the database inside the data folder."""
 _SAMPLE_COLUMNS = ("device", "ts_s", *SAMPLE_FIELDS, "mode", "resolution_s", "count")
@@ -80,23 +84,29 @@ class HistoryStore:
         *,
         notice: str | None = None,
         backup: Path | None = None,
+        policy: RetentionPolicy | None = None,
     ) -> None:
         self._db = connection
         self.path = path
         self.notice = notice
         """One line for the user if a damaged database was moved aside on opening."""
         self.backup = backup
+        self.policy = policy or RetentionPolicy()
+        """Retention applied by ``record`` at most once per ``COMPACT_EVERY_S`` of sample time."""
         self._last: dict[str, Sample] = {}
+        self._compacted_at_s = -math.inf
 
     @classmethod
-    def open(cls, path: Path | None = None) -> HistoryStore:
+    def open(cls, path: Path | None = None, *, policy: RetentionPolicy | None = None) -> Self:
         """Open the database (default: ``history.sqlite3`` in the data folder)."""
         if path is None:
             from nanoheater.config import data_dir
 
             path = data_dir() / DATABASE_FILE
         opened = open_database(path)
-        return cls(opened.connection, path, notice=opened.notice, backup=opened.backup)
+        return cls(
+            opened.connection, path, notice=opened.notice, backup=opened.backup, policy=policy
+        )
 
     def close(self) -> None:
         """Checkpoint and close; idempotent."""
@@ -154,6 +164,9 @@ class HistoryStore:
             self._upsert_device(sample.device, sample.ts_s, host, port, model)
         if previous is None or sample.ts_s >= previous.ts_s:
             self._last[sample.device] = sample
+        if sample.ts_s - self._compacted_at_s >= COMPACT_EVERY_S:
+            # The writer keeps the file tidy itself, so no one has to remember a cron job.
+            self.compact(sample.ts_s)
         return entries
 
     def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
@@ -178,8 +191,10 @@ class HistoryStore:
             )
 
     def compact(self, now_s: float, policy: RetentionPolicy | None = None) -> CompactionReport:
-        """Downsample and expire rows per ``policy`` (defaults: 24 h raw, 30 d minutes)."""
-        return compact(self._db, now_s, policy or RetentionPolicy())
+        """Downsample and expire rows per ``policy`` (default: the store's own policy)."""
+        report = compact(self._db, now_s, policy or self.policy)
+        self._compacted_at_s = now_s
+        return report
 
     # ---- queries ----------------------------------------------------------------------------
 
@@ -237,6 +252,12 @@ class HistoryStore:
             (device, device, _hour_floor(since_s), until_s),
         ).fetchone()
         return LedgerTotals(since_s, until_s, *row)
+
+    def period_totals(
+        self, device: str | None, period: Period | str, now_s: float, *, season_start: str = "09-01"
+    ) -> LedgerTotals:
+        """Totals for today, this week or this season (``Period``) up to ``now_s``."""
+        return self.totals(device, period_start(period, now_s, season_start=season_start), now_s)
 
     def decisions_since(self, since_s: float, device: str | None = None) -> list[Decision]:
         """Control decisions since ``since_s``, oldest first."""
@@ -329,9 +350,11 @@ class AsyncHistoryStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoheater-history")
 
     @classmethod
-    async def open(cls, path: Path | None = None) -> AsyncHistoryStore:
+    async def open(
+        cls, path: Path | None = None, *, policy: RetentionPolicy | None = None
+    ) -> AsyncHistoryStore:
         """Open the database off the event loop."""
-        return cls(await asyncio.to_thread(HistoryStore.open, path))
+        return cls(await asyncio.to_thread(lambda: HistoryStore.open(path, policy=policy)))
 
     async def call(self, operation: Callable[[HistoryStore], T]) -> T:
         """Run ``operation(store)`` on the history thread and return its result."""

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from firmware_sim.server import SimServer
 from nanoheater.client import HeaterClient
+from nanoheater.config import HistorySettings
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff, TouPeriod
 from nanoheater.history import (
@@ -307,3 +308,33 @@ def test_compaction_never_loses_a_reading(
         if all(p is not None for _, p in readings):
             assert stored == pytest.approx(sum(powered), rel=1e-9, abs=1e-6)
         assert all(r.resolution_s == 0 for r in rows if r.ts_s >= now - 86_400)
+
+
+def test_record_applies_retention_hourly(tmp_path: Path) -> None:
+    """The writer compacts by itself: at the first record, then once per hour of sample time."""
+    policy = RetentionPolicy.from_settings(HistorySettings(full_resolution_h=1.0))
+    with HistoryStore.open(tmp_path / "h.sqlite3", policy=policy) as history:
+        history.add_samples([_nano(T0 - 7200), _nano(T0 - 7190)])
+        history.record(_nano(T0), market=MARKET, tariff=FLAT)
+        assert [s.resolution_s for s in history.samples_since("nano", 0)] == [60, 0]
+        history.add_sample(_nano(T0 - 7000))
+        history.record(_nano(T0 + 10), market=MARKET, tariff=FLAT)
+        assert [s.resolution_s for s in history.samples_since("nano", 0)] == [60, 0, 0, 0]
+        history.record(_nano(T0 + 3600), market=MARKET, tariff=FLAT)
+        assert [s.resolution_s for s in history.samples_since("nano", 0)] == [60, 60, 0, 0, 0]
+
+
+def test_period_totals_today_week_season(store: HistoryStore) -> None:
+    """Today, week and season totals include exactly the hours since each period began."""
+    day = datetime(2026, 1, 7, tzinfo=UTC).timestamp()  # a Wednesday
+    for start in (day - 3 * 86_400, day - 86_400, day + 3600):  # Sunday, Tuesday, today
+        store.record(_nano(start), market=MARKET, tariff=FLAT)
+        store.record(_nano(start + 60), market=MARKET, tariff=FLAT)
+    now = day + 12 * 3600
+    one = 140 * 60 / 3.6e6
+    local_day = period_start("today", now)
+    expected_today = sum(
+        one for s in (day - 3 * 86_400, day - 86_400, day + 3600) if s >= local_day
+    )
+    assert store.period_totals("nano", "today", now).energy_kwh == pytest.approx(expected_today)
+    assert store.period_totals("nano", Period.SEASON, now).energy_kwh == pytest.approx(3 * one)
