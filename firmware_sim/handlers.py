@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from firmware_sim import records, wire
+from firmware_sim import poolcmds, records, wire
 from firmware_sim.ascset import handle_ascset
 from firmware_sim.ascset_periph import set_device_time
 from firmware_sim.blob import full_blob, lite_blob
@@ -20,6 +20,8 @@ from firmware_sim.view import HeaterView, Snapshot, snapshot
 from firmware_sim.wire import Body, Esc, Fields, diff, mhs, percent
 
 Handler = Callable[[HeaterView, str | None, Snapshot], Body]
+CGMINER_RESTART_S = 15.0
+"""Assumption: the API is back about 15 s after cgminer restarts (modelled as a short reboot)."""
 
 
 def handle_version(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
@@ -56,7 +58,7 @@ def handle_pools(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
     pools = heater.state.pools
     if not pools:
         return Body("E", 8, "No pools")
-    active = records.active_pool(pools)
+    active = poolcmds.active_pool(heater)
     items = [records.pool_fields(heater, i, p, active) for i, p in enumerate(pools)]
     return Body("S", 7, f"{len(pools)} Pool(s)", "POOLS", False, items)
 
@@ -157,7 +159,7 @@ def handle_lcd(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
     st = heater.state
     run = snap.elapsed_s
     _, last = records.last_share_pool(st.pools)
-    active = records.active_pool(st.pools)
+    active = poolcmds.active_pool(heater)
     pool = st.pools[active] if active >= 0 else None
     ghs = st.hashrate_ghs
     fields: Fields = [
@@ -219,6 +221,18 @@ def handle_privileged(heater: HeaterView, param: str | None, snap: Snapshot) -> 
     return Body("S", 46, "Privileged access OK")
 
 
+def handle_restart(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
+    """RESTART (stock cgminer on the Nano 3): reply, then cgminer restarts."""
+    heater.reboot(CGMINER_RESTART_S, 0.0)
+    return Body("S", 0, "", action="RESTART")
+
+
+def handle_quit(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
+    """QUIT (stock cgminer on the Nano 3): reply BYE; the unit's watchdog starts cgminer again."""
+    heater.reboot(CGMINER_RESTART_S, 0.0)
+    return Body("S", 0, "", action="BYE")
+
+
 def _ascset(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
     return handle_ascset(heater, param, snap)
 
@@ -240,14 +254,23 @@ MM319_COMMANDS: dict[str, tuple[Handler, bool]] = {
     "lcd": (handle_lcd, True),
     "lockstats": (handle_lockstats, True),
     "time": (handle_time, False),
+    "switchpool": (poolcmds.handle_switchpool, False),
+    "poolpriority": (poolcmds.handle_poolpriority, False),
+    "enablepool": (poolcmds.handle_enablepool, False),
+    "disablepool": (poolcmds.handle_disablepool, False),
+    "setpool": (poolcmds.handle_setpool, False),
 }
-"""api.c cmds[] (less the pool-management writes, which the simulator does not model)."""
+"""api.c cmds[]."""
 
 MM318_COMMANDS: dict[str, tuple[Handler, bool]] = {
     name: entry
     for name, entry in MM319_COMMANDS.items()
     if name not in ("litestats", "time")  # Canaan additions absent from the MM318 binary
-} | {"privileged": (handle_privileged, False)}
+} | {
+    "privileged": (handle_privileged, False),
+    "restart": (handle_restart, False),
+    "quit": (handle_quit, False),
+}
 
 
 def commands(heater: HeaterView) -> dict[str, tuple[Handler, bool]]:
@@ -266,6 +289,7 @@ def dispatch(heater: HeaterView, request: bytes) -> bytes:
     """Answer one request the way the firmware does: reply bytes including the trailing NUL."""
     req = wire.parse_request(request)
     when = int(heater.now())
+    poolcmds.apply_pending(heater)
     if req.error is not None:
         return wire.frame_single(
             Body("E", req.error, _REQUEST_ERRORS[req.error]), when, req.is_json

@@ -6,7 +6,7 @@ Field order and types follow api.c ascstatus(), poolstatus() and itemstats() and
 
 from __future__ import annotations
 
-from firmware_sim import wire
+from firmware_sim import poolcmds, wire
 from firmware_sim.blob import full_blob, q_hbinfo
 from firmware_sim.state import PoolState
 from firmware_sim.view import HeaterView, Snapshot
@@ -43,14 +43,6 @@ def last_share_pool(pools: list[PoolState]) -> tuple[int, PoolState | None]:
         if p.last_share_time > 0 and (best < 0 or p.last_share_time > pools[best].last_share_time):
             best = i
     return best, (pools[best] if best >= 0 else None)
-
-
-def active_pool(pools: list[PoolState]) -> int:
-    """The index of the pool in use: the first alive one, or -1."""
-    for i, p in enumerate(pools):
-        if p.alive:
-            return i
-    return -1
 
 
 def totals(heater: HeaterView) -> tuple[int, int, float, float]:
@@ -110,8 +102,8 @@ def pool_fields(heater: HeaterView, i: int, pool: PoolState, active: int) -> Fie
     fields: Fields = [
         ("POOL", i),
         ("URL", Esc(pool.url)),
-        ("Status", "Alive" if pool.alive else "Dead"),
-        ("Priority", i),
+        ("Status", _status(heater, i, pool)),
+        ("Priority", poolcmds.priorities(heater)[i]),
         ("Quota", 1),
         ("Long Poll", "N"),
         ("Getworks", pool.getworks),
@@ -211,3 +203,9 @@ def pool_stats(index: int, pool: PoolState, snap: Snapshot) -> Fields:
         ("Net Bytes Recv", (sent + pool.getworks) * 555),
     ]
     return fields
+
+
+def _status(heater: HeaterView, index: int, pool: PoolState) -> str:
+    if not poolcmds.is_enabled(heater, index):
+        return "Disabled"
+    return "Alive" if pool.alive else "Dead"

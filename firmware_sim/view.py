@@ -8,7 +8,7 @@ does not model (filter clean time, time zone, voltage override).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 from weakref import WeakKeyDictionary
 
@@ -58,6 +58,11 @@ class Extras:
     fac_locked: bool = True
     webpass: str = ""
     """sha256 of the web password; empty means the default (see ascset_periph)."""
+    pool_prio: list[int] = field(default_factory=list)
+    pool_disabled: set[int] = field(default_factory=set)
+    pending_pools: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    """``setpool`` slots waiting for the next boot: index -> (url, user, password)."""
+    pending_boot_s: float = 0.0
 
 
 _EXTRAS: WeakKeyDictionary[object, Extras] = WeakKeyDictionary()

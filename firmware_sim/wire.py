@@ -167,6 +167,8 @@ class Body:
     section: str | None = None
     header: bool = False
     items: list[Fields] = field(default_factory=list)
+    action: str | None = None
+    """Stock cgminer's restart/quit replies: ``{"STATUS":"RESTART"`` / ``RESTART``, no message."""
 
 
 def status_fields(severity: str, when: int, code: int, msg: str) -> Fields:
@@ -179,6 +181,8 @@ def status_fields(severity: str, when: int, code: int, msg: str) -> Fields:
 
 def render_body(body: Body, when: int, is_json: bool) -> str:
     """Print one command's reply without the final JSON_END (joins need it per command)."""
+    if body.action is not None:
+        return f'{{"STATUS":"{body.action}"' if is_json else body.action
     status = status_fields(body.severity, when, body.code, body.msg)
     if is_json:
         out = '{"STATUS":[' + json_object(status) + "]"
