@@ -190,6 +190,10 @@ class DeviceLink:
             body = decode_reply(raw)
         except ProtocolError as exc:
             raise ProtocolError(f"{self.label}: {exc}") from None
+        if "id" not in body:
+            # Every complete reply ends with JSON_END ',"id":1}'; the codec can close a cut-off
+            # reply, but the client retries it rather than trusting a partial reading.
+            raise ProtocolError(f"{self.label}: reply to {command} was cut short")
         self._note_clock(body)
         return body
 
@@ -208,7 +212,8 @@ class DeviceLink:
         if self._join_ok is not False and len(commands) > 1:
             body = await self._read("+".join(commands))
             parts = {c: joined_part(body, c) for c in commands}
-            complete = {c: p for c, p in parts.items() if p is not None}
+            # Each command's part ends with its own JSON_END; a part without "id" was cut off.
+            complete = {c: p for c, p in parts.items() if p is not None and "id" in p}
             if len(complete) == len(commands):
                 self._join_ok = True
                 return complete

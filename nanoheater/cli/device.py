@@ -16,7 +16,7 @@ from nanoheater.cli.output import print_json, run_async
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
 from nanoheater.exceptions import UsageError
-from nanoheater.models import HeaterStatus
+from nanoheater.models import HeaterState, HeaterStatus
 from nanoheater.protocol.sanitize import sanitize
 
 _TARGET_HELP = "HOST[:PORT], serial:///dev/ttyUSB0 or a pyserial URL (socket://, rfc2217://)."
@@ -183,6 +183,10 @@ def _duration(seconds: int | None) -> str:
     return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
 
 
+def _also_calibrating(reading: HeaterStatus) -> bool:
+    return reading.calibrating and reading.state is not HeaterState.CALIBRATING
+
+
 def format_status(reading: HeaterStatus) -> str:
     """Return a reading as the human-readable table ``nanoheater status`` prints."""
     info = reading.info
@@ -193,7 +197,7 @@ def format_status(reading: HeaterStatus) -> str:
         duty = "" if reading.fan_percent is None else f" ({reading.fan_percent} %)"
         fan = rpm + duty
     rows = [
-        ("state", reading.state.value + (" (calibrating)" if reading.calibrating else "")),
+        ("state", reading.state.value + (" (calibrating)" if _also_calibrating(reading) else "")),
         ("mode", reading.mode or "—"),
         ("power", _num(reading.power_w, "W")),
         ("hashrate", _num(reading.hashrate_ths, "TH/s", 2)),

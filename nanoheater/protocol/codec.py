@@ -99,7 +99,7 @@ def decode_reply(data: bytes) -> dict[str, Any]:
     if not text.startswith("{"):
         raise ProtocolError(f"not a CGMiner reply: {text[:40]!r}")
     try:
-        value = json.loads(text, parse_constant=_zero)
+        value = json.loads(text, parse_constant=_zero, strict=False)
     except RecursionError:
         raise ProtocolError("reply nests too deeply to be a CGMiner reply") from None
     except ValueError:
@@ -151,12 +151,12 @@ def _zero(_token: str) -> float:
 def _loads_repaired(text: str) -> Any:
     repaired = _replace_bare_words(text)
     try:
-        return json.loads(repaired, parse_constant=_zero)
+        return json.loads(repaired, parse_constant=_zero, strict=False)
     except ValueError:
         pass
     closed = _close_truncated(repaired)
     try:
-        return json.loads(closed, parse_constant=_zero)
+        return json.loads(closed, parse_constant=_zero, strict=False)
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"reply is not valid JSON even after repairs ({exc.msg})") from None
     except (ValueError, RecursionError):

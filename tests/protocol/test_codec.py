@@ -180,3 +180,9 @@ def test_any_truncation_of_a_real_reply_is_handled(cut: int) -> None:
     data = (CAPTURES / "q_stats.json").read_bytes()[:cut]
     with contextlib.suppress(ProtocolError):
         assert isinstance(decode_reply(data), dict)
+
+
+def test_decode_accepts_raw_control_characters_inside_strings() -> None:
+    """api_add_escape escapes only quotes and backslashes, so raw controls arrive in strings."""
+    body = decode_reply(b'{"STATUS":[{"STATUS":"S","Msg":"a\x1b[2Jb\x07"}],"id":1}\x00')
+    assert reply_status(body).msg == "a\x1b[2Jb\x07"

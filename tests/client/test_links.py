@@ -1,0 +1,106 @@
+"""Other links and addresses: serial over a pty and socket://, and target parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from firmware_sim.server import SimServer
+from nanoheater.client import HeaterClient
+from nanoheater.exceptions import ConnectionFailed, DeviceTimeout, UsageError
+from nanoheater.link import parse_target
+from nanoheater.transport.serial import SerialTransport
+from nanoheater.transport.tcp import TcpTransport
+from tests.client.conftest import make_heater
+
+
+async def test_serial_over_a_pty() -> None:
+    """The simulator's pty carries the same API: status and a write read back."""
+    heater = make_heater("nano3s")
+    async with SimServer(heater, serial_pty=True) as sim:
+        assert sim.serial is not None
+        assert sim.serial.pty_path is not None
+        async with await HeaterClient.connect(f"serial://{sim.serial.pty_path}") as client:
+            status = await client.get_status()
+            assert status.info.dna == heater.state.dna
+            assert status.power_w == pytest.approx(heater.state.power_w, abs=1.0)
+            changed = await client.set_mode("Low")
+            assert changed.mode == "Low"
+            assert client.transport.label == sim.serial.pty_path
+
+
+async def test_serial_over_socket_url() -> None:
+    """A pyserial socket:// URL reaches the simulator's serial-over-TCP line."""
+    heater = make_heater("q")
+    async with SimServer(heater, serial_port=0) as sim:
+        assert sim.serial is not None
+        url = sim.serial.url
+        assert url is not None
+        assert url.startswith("socket://127.0.0.1:")
+        async with await HeaterClient.connect(url, timeout_s=3.0) as client:
+            first = await client.get_status()
+            second = await client.get_status()
+        assert first.info.dna == second.info.dna == heater.state.dna
+        assert second.mode == "Eco"
+
+
+async def test_serial_reply_without_nul_times_out() -> None:
+    """On serial the NUL ends a reply, so a missing one is a DeviceTimeout at the deadline."""
+    from firmware_sim.faults import arm_fault
+
+    heater = make_heater("nano3s")
+    async with SimServer(heater, serial_port=0) as sim:
+        assert sim.serial is not None
+        assert sim.serial.url is not None
+        transport = SerialTransport(sim.serial.url, timeout_s=0.5)
+        arm_fault(heater, "no-nul", count=1)
+        with pytest.raises(DeviceTimeout):
+            await transport.request(b'{"command":"version"}')
+        # The stale bytes are discarded before the next exchange.
+        assert (await transport.request(b'{"command":"version"}')).endswith(b"\x00")
+        await transport.close()
+        await transport.close()
+
+
+async def test_serial_bad_path_is_connection_failed() -> None:
+    """A serial device that does not exist fails with ConnectionFailed naming it."""
+    async with await HeaterClient.connect("serial:///dev/nonexistent-nanoheater") as client:
+        with pytest.raises(ConnectionFailed) as raised:
+            await client.get_status()
+    assert "/dev/nonexistent-nanoheater" in str(raised.value)
+
+
+async def test_closed_transports_refuse() -> None:
+    """A closed transport raises ConnectionFailed instead of reconnecting silently."""
+    tcp = TcpTransport("127.0.0.1", 4028)
+    await tcp.close()
+    with pytest.raises(ConnectionFailed):
+        await tcp.request(b"{}")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("192.168.1.20", ("tcp", "192.168.1.20", 4028)),
+        ("192.168.1.20:4029", ("tcp", "192.168.1.20", 4029)),
+        ("heater.local", ("tcp", "heater.local", 4028)),
+        ("[fe80::1]:4030", ("tcp", "fe80::1", 4030)),
+        ("fe80::1", ("tcp", "fe80::1", 4028)),
+        ("serial:///dev/ttyUSB0", ("serial", "/dev/ttyUSB0", 0)),
+        ("/dev/pts/3", ("serial", "/dev/pts/3", 0)),
+        ("socket://127.0.0.1:7000", ("serial", "socket://127.0.0.1:7000", 0)),
+        ("rfc2217://127.0.0.1:7000", ("serial", "rfc2217://127.0.0.1:7000", 0)),
+        ("loop://", ("serial", "loop://", 0)),
+    ],
+)
+def test_parse_target(target: str, expected: tuple[str, str, int]) -> None:
+    """CLI addresses map to a transport kind, host or URL, and port."""
+    assert parse_target(target) == expected
+
+
+@pytest.mark.parametrize(
+    "target", ["", "host:0", "host:70000", "host:abc", "http://x", "serial://", "a b", "x::y::z"]
+)
+def test_parse_target_rejects(target: str) -> None:
+    """Malformed addresses are usage errors (exit code 2)."""
+    with pytest.raises(UsageError):
+        parse_target(target)
