@@ -137,28 +137,31 @@ class Tariff(BaseModel):
 
     def day_average_price(self, day_start: datetime) -> float:
         """Mean price over the wall-clock day from ``day_start`` (naive = tariff zone)."""
-        start = day_start if day_start.tzinfo else day_start.replace(tzinfo=self._zone)
-        if start.tzinfo is None:
-            start = start.astimezone()
-        end = start + timedelta(days=1)
-        return self.average_price(start.timestamp(), end.timestamp())
+        end = day_start + timedelta(days=1)
+        return self.average_price(self._epoch(day_start), self._epoch(end))
 
     def _local(self, when_s: float) -> datetime:
         if self._zone is None:
             return datetime.fromtimestamp(when_s).astimezone()
         return datetime.fromtimestamp(when_s, self._zone)
 
+    def _epoch(self, wall: datetime) -> float:
+        # Naive times are wall-clock in the tariff zone; without a zone, in this machine's
+        # zone, where naive .timestamp() applies the DST rules in force on that date.
+        if wall.tzinfo is None and self._zone is not None:
+            wall = wall.replace(tzinfo=self._zone)
+        return wall.timestamp()
+
     def _next_boundary(self, when_s: float) -> float:
         """Epoch second of the first period boundary strictly after ``when_s``."""
         local = self._local(when_s)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        zone = self._zone or local.tzinfo
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
         for day in (0, 1, 2):
-            base = (midnight + timedelta(days=day)).replace(tzinfo=None)
+            base = midnight + timedelta(days=day)
             for hour in self._boundaries_h:
-                # Build the wall-clock time naively, then attach the zone: this keeps 17:00 at
-                # 17:00 on a day that has 23 or 25 hours.
-                candidate = (base + timedelta(hours=hour)).replace(tzinfo=zone).timestamp()
+                # Wall-clock arithmetic on naive times, then the zone: 17:00 stays 17:00 on a
+                # day that has 23 or 25 hours.
+                candidate = self._epoch(base + timedelta(hours=hour))
                 if candidate > when_s:
                     return candidate
         raise AssertionError("no boundary within two days")  # pragma: no cover

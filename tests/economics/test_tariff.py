@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -112,3 +114,20 @@ def test_cost_is_additive_and_bounded(
     assert whole == pytest.approx(TOU.cost_between(power, a, b) + TOU.cost_between(power, b, c))
     kwh = power / 1000 * length / HOUR
     assert 0.05 * kwh - 1e-9 <= whole <= 0.40 * kwh + 1e-9
+
+
+def test_machine_zone_follows_dst_too() -> None:
+    """Without a configured zone the machine's zone is used, DST included (25-hour autumn day)."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"
+    time.tzset()
+    try:
+        tariff = Tariff(price_fiat_per_kwh=0.10, periods=(NIGHT,))
+        expected = (16 * 0.10 + 9 * 0.05) / 25
+        assert tariff.day_average_price(datetime(2026, 10, 25)) == pytest.approx(expected)
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
