@@ -98,8 +98,12 @@ class InletSensor:
         self.label = label
 
     async def read(self, now_s: float) -> Reading:
-        """Read ``inlet_temp_c`` from a fresh status."""
-        status = await self.port.get_status()
+        """Read ``inlet_temp_c`` from a fresh status; an unreachable device is a SensorError."""
+        try:
+            status = await self.port.get_status()
+        except NanoheaterError as exc:
+            # The guard must see a sensor fault (and fall back), not a crash of the whole tick.
+            raise SensorError(f"{self.label}: {exc}") from None
         if status.inlet_temp_c is None:
             raise SensorError("device reports no inlet temperature")
         return Reading(plausible(status.inlet_temp_c), now_s)
