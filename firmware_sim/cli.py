@@ -15,13 +15,16 @@ import http.client
 import json
 import signal
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from firmware_sim.control import DEFAULT_CONTROL_PORT, ControlServer
 from firmware_sim.faults import DEFAULT_DOWNTIME_S, FAULT_KINDS
 from firmware_sim.server import API_PORT, LOOPBACK, is_loopback
+
+if TYPE_CHECKING:
+    from firmware_sim.fleet import Fleet
 
 CONTROL_ENV = "FIRMWARE_SIM_CONTROL"
 HTTP_TIMEOUT_S = 10.0
@@ -158,7 +161,7 @@ def serve(
         pass
 
 
-async def _serve(fleet: Any, control_port: int) -> None:
+async def _serve(fleet: Fleet, control_port: int) -> None:
     """Run the fleet and its control endpoint until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -257,7 +260,7 @@ def devices(control: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("device")
-@click.argument("kind", type=click.Choice([*FAULT_KINDS, "clear"]))
+@click.argument("kind", type=click.Choice([*FAULT_KINDS, "clear"]), metavar="KIND")
 @click.option(
     "--count", type=int, default=1, show_default=True, help="Replies the fault applies to."
 )
@@ -342,5 +345,14 @@ def room(
 
 
 def main() -> None:
-    """Entry point of ``firmware-sim``."""
-    cli(prog_name="firmware-sim")
+    """Entry point of ``firmware-sim``: click's usage errors also become one error line."""
+    try:
+        status = cli.main(prog_name="firmware-sim", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as err:
+        click.echo(err.format_message())  # a bare command shows its help, not an error
+        sys.exit(0)
+    except click.ClickException as err:
+        _fail(err.format_message().replace("\n", " "), err.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -132,6 +132,7 @@ class ControlServer:
             if method == "POST":
                 self._arm(members, _json_object(body))
             elif method == "DELETE":
+                self.fleet.world.sync()
                 for member in members:
                     clear_faults(member.heater)
             elif method != "GET":
@@ -169,6 +170,8 @@ class ControlServer:
             downtime_s = float(body.get("downtime_s", DEFAULT_DOWNTIME_S))
         except (TypeError, ValueError):
             raise ControlError(400, "count, delay_s and downtime_s must be numbers") from None
+        # Bring the physics up to now first, so a fan blocked now is not blocked in the past.
+        self.fleet.world.sync()
         for member in members:
             try:
                 arm_fault(member.heater, kind, count=count, delay_s=delay_s, downtime_s=downtime_s)

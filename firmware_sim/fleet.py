@@ -212,9 +212,14 @@ class Fleet:
         return self._record.with_name(f"{self._record.stem}-{index}{suffix}")
 
     def tick(self) -> None:
-        """Advance the world to now; recorders without an interval write one row per tick."""
+        """Advance the world to now; recorders without an interval write one row per tick.
+
+        Also closes the listener of a device whose delayed reboot (``reboot,<after>``) has begun,
+        so connections are refused rather than accepted and reset.
+        """
         self.world.sync()
         for member in self.members:
+            member.server.notice_down()
             if member.recorder is not None:
                 if self._record_interval_s is None:
                     member.recorder.sample()

@@ -162,3 +162,17 @@ async def test_background_tick_advances_a_quiet_world() -> None:
         start = fleet.world.time_s
         await asyncio.sleep(0.3)
         assert fleet.world.time_s > start
+
+
+async def test_delayed_reboot_is_refused_from_its_start_time() -> None:
+    """Pins that a reboot scheduled for later (reboot,30) closes the listener once it begins."""
+    clock = VirtualClock()
+    async with Fleet(["nano3s"], port=0, clock=clock, tick_s=0.05) as fleet:
+        server = fleet.members[0].server
+        reply = await exchange(server.host, server.port, b"ascset|0,reboot,30")
+        assert reply.endswith(b"\x00")
+        assert b"CGMiner versions" in await exchange(server.host, server.port, VERSION)
+        clock.advance(31)
+        await asyncio.sleep(0.3)
+        with pytest.raises(ConnectionRefusedError):
+            await exchange(server.host, server.port, VERSION)

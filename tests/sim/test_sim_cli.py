@@ -58,6 +58,23 @@ def test_bad_serve_input_is_one_error_line(args: list[str], fragment: str) -> No
     assert_one_error_line(code, err, 2, fragment)
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["fault", "0", "explode"], "'explode' is not one of"),
+        (["serve", "--bogus"], "No such option '--bogus'"),
+        (["fault"], "Missing argument 'DEVICE'"),
+        (["serve", "--port", "abc"], "'abc' is not a valid integer"),
+    ],
+)
+def test_usage_errors_from_the_entry_point_are_one_line(args: list[str], fragment: str) -> None:
+    """Pins that click's own usage errors also print as one error line, exit 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "firmware_sim", *args], capture_output=True, text=True, check=False
+    )
+    assert_one_error_line(done.returncode, done.stderr, 2, fragment)
+
+
 def test_port_in_use_is_one_error_line() -> None:
     """Pins that an API port already taken exits 1 with one line naming host:port."""
     with socket.socket() as taken:
