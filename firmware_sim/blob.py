@@ -202,7 +202,24 @@ def _inlet(heater: HeaterView) -> str:
     return str(int(heater.state.inlet_temp_c))
 
 
-def nano3s_blob(heater: HeaterView, snap: Snapshot) -> str:
+def all_estats(heater: HeaterView, snap: Snapshot) -> str:
+    """``estats|all`` per-chip arrays (driver-avalon.c show_all_estats), with a leading space."""
+    n = heater.profile.chip_count
+    freqs = snap.mode.freqs_mhz
+    totals = [int(x) for x in STYLES[heater.profile.blob_style].pll_counts.split()]
+    counts = [[t // n + (1 if k < t % n else 0) for k in range(n)] for t in totals]
+    passed = int(heater.state.total_mh / MW_MH_PER_NONCE / n * 1000)
+    parts = [f" CF0_{p}[" + (("%3d " * n) % ((freqs[p],) * n))[:-1] + "]" for p in range(4)]
+    parts += [f" PLLCNT0_{p}[" + (("%3d " * n) % tuple(counts[p]))[:-1] + "]" for p in range(4)]
+    parts.append(" ERATIO0[" + ("  0.00% " * n)[:-1] + "]")
+    parts.append(" C_00_00[" + (f"{passed:7d} " * n)[:-1] + "]")
+    parts.append(" C_00_01[" + ("      0 " * n)[:-1] + "]")
+    ghs = tuple(sum(counts[p][k] * freqs[p] for p in range(4)) / 1000 for k in range(n))
+    parts.append(" GHSmm00[" + (("%7.2f " * n) % ghs)[:-1] + "]")
+    return "".join(parts)
+
+
+def nano3s_blob(heater: HeaterView, snap: Snapshot, show_all: bool = False) -> str:
     """The Nano 3S ``MM ID0`` value, key order as nano3s_estats_mmid0.txt / avalon_api_stats()."""
     h = _common_head(heater, snap)
     st = heater.state
@@ -220,12 +237,13 @@ def nano3s_blob(heater: HeaterView, snap: Snapshot) -> str:
         f" TA[{h['TA']}] Core[{h['Core']}] BIN[{h['BIN']}] PING[{h['PING']}]"
         f" SoftOFF[{h['SoftOFF']}] ECHU[0] ECMM[0] PLL0[{h['PLL0']}] SF0[{h['SF0']}]"
         f" PVT_T0[{h['PVT_T0']}] PVT_V0[{h['PVT_V0']}] MW0[{h['MW0']}] CRC[0] COMCRC[0]"
-        f" {_ata(heater, snap)} WORKMODE[{h['WORKMODE']}] WORKLEVEL[{h['WORKLEVEL']}]"
+        f" {_ata(heater, snap)}{all_estats(heater, snap) if show_all else ''}"
+        f" WORKMODE[{h['WORKMODE']}] WORKLEVEL[{h['WORKLEVEL']}]"
         f" MPO[{h['MPO']}] CALIALL[7] ADJ[{h['ADJ']}]{bar}"
     )
 
 
-def mini3_blob(heater: HeaterView, snap: Snapshot) -> str:
+def mini3_blob(heater: HeaterView, snap: Snapshot, show_all: bool = False) -> str:
     """The Mini 3 ``MM ID0`` value: the capture's order up to PCOMM, then the MM319 driver's."""
     h = _common_head(heater, snap)
     st = heater.state
@@ -244,7 +262,8 @@ def mini3_blob(heater: HeaterView, snap: Snapshot) -> str:
         f" MTavg[{h['MTavg']}] TA[{h['TA']}] Core[{h['Core']}] BIN[{h['BIN']}] PING[{h['PING']}]"
         f" SoftOFF[{h['SoftOFF']}] ECHU[0] ECMM[0] PLL0[{h['PLL0']}] SF0[{h['SF0']}]"
         f" PVT_T0[{h['PVT_T0']}] PVT_V0[{h['PVT_V0']}] MW0[{h['MW0']}] CRC[0] COMCRC[0]"
-        f" {_ata(heater, snap)} LcdOnoff[{h['LcdOnoff']}] WORKMODE[{h['WORKMODE']}]"
+        f" {_ata(heater, snap)}{all_estats(heater, snap) if show_all else ''}"
+        f" LcdOnoff[{h['LcdOnoff']}] WORKMODE[{h['WORKMODE']}]"
         f" WORKLEVEL[{h['WORKLEVEL']}] MPO[{h['MPO']}] CALIALL[7] ADJ[{h['ADJ']}]{bar}"
     )
 
@@ -334,13 +353,13 @@ def _calibration_pct(heater: HeaterView, snap: Snapshot) -> int:
     return max(0, min(100, int(100 * (1 - left / total)))) if total > 0 else 100
 
 
-def full_blob(heater: HeaterView, snap: Snapshot) -> str:
-    """The ``MM ID0`` (or Q ``MM ID0:Summary``) value for the device's blob style."""
+def full_blob(heater: HeaterView, snap: Snapshot, show_all: bool = False) -> str:
+    """The ``MM ID0`` (or Q ``MM ID0:Summary``) value; ``show_all`` adds estats|all arrays."""
     style = heater.profile.blob_style
     if style == "q":
         return q_summary(heater, snap)
     if style == "nano3":
         return nano3_blob(heater, snap)
     if style == "mini3":
-        return mini3_blob(heater, snap)
-    return nano3s_blob(heater, snap)
+        return mini3_blob(heater, snap, show_all)
+    return nano3s_blob(heater, snap, show_all)

@@ -139,9 +139,11 @@ def handle_stats(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
 
 
 def handle_estats(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
-    """ESTATS: the device entry only (api.c minerestats)."""
+    """ESTATS: the device entry only (api.c minerestats); ``estats|all`` adds per-chip arrays."""
     ident = f"{heater.profile.device_name}0"
-    items = [records.stats_head(0, ident, snap) + records.device_extra(heater, snap)]
+    show_all = param is not None and param.startswith("all")
+    extra = records.device_extra(heater, snap, show_all=show_all)
+    items = [records.stats_head(0, ident, snap) + extra]
     return Body("S", 70, "CGMiner stats", "STATS", False, items)
 
 

@@ -164,14 +164,17 @@ def stats_head(index: int, ident: str, snap: Snapshot) -> Fields:
     ]
 
 
-def device_extra(heater: HeaterView, snap: Snapshot, empty_summary: bool = False) -> Fields:
+def device_extra(
+    heater: HeaterView, snap: Snapshot, empty_summary: bool = False, show_all: bool = False
+) -> Fields:
     """The driver's fields of STATS[0]: the blob(s), then MM Count and Nonce Mask (not on the Q)."""
     style = heater.profile.blob_style
     if style == "q":
         summary = "" if empty_summary else full_blob(heater, snap)
         return [("MM ID0:Summary", summary), ("HBinfo", q_hbinfo(heater))]
     nonce_mask = 1 if style == "nano3" else 25  # nano3_stats.json; MM319 24 + 1
-    return [("MM ID0", full_blob(heater, snap)), ("MM Count", 1), ("Nonce Mask", nonce_mask)]
+    blob = full_blob(heater, snap, show_all)
+    return [("MM ID0", blob), ("MM Count", 1), ("Nonce Mask", nonce_mask)]
 
 
 def pool_stats(index: int, pool: PoolState, snap: Snapshot) -> Fields:

@@ -18,6 +18,7 @@ import pytest
 from firmware_sim.clock import VirtualClock
 from firmware_sim.device import create_heater
 from firmware_sim.handlers import dispatch
+from firmware_sim.view import HeaterView
 from tests.sim.standin import StandIn
 
 CAPTURES = Path(__file__).parent.parent / "captures"
@@ -296,6 +297,8 @@ def test_capture_shapes_hold_on_running_device(
 ) -> None:
     """A SimulatedHeater an hour into mining answers with the capture's keys, types, blob keys."""
     heater = create_heater(model)
+    view: HeaterView = heater  # SimulatedHeater satisfies the wire side's protocol (mypy checks)
+    assert view.profile.model == model
     clock = heater.world.clock
     assert isinstance(clock, VirtualClock)
     clock.advance(3600.0)

@@ -410,3 +410,18 @@ def test_setpool_applies_after_reboot() -> None:
     sim.state.boot_time_s = sim.t  # the device has rebooted
     assert call(sim, "pools")["POOLS"][0]["URL"] == "stratum+tcp://new.invalid:3333"
     assert call(sim, "pools")["POOLS"][0]["User"] == "w1"
+
+
+def test_estats_all_adds_per_chip_arrays() -> None:
+    """estats|all inserts CF, PLLCNT, ERATIO, C_ and GHSmm arrays between ATA and WORKMODE."""
+    sim = StandIn("nano3s")
+    plain = list(blob(sim))
+    entry = call(sim, "estats", "all")["STATS"][0]["MM ID0"]
+    keys = [k.strip() for k, _ in re.findall(r"([^\[\]]+?)\[([^\]]*)\]", entry)]
+    extra = [f"CF0_{p}" for p in range(4)] + [f"PLLCNT0_{p}" for p in range(4)]
+    extra += ["ERATIO0", "C_00_00", "C_00_01", "GHSmm00"]
+    at = plain.index("WORKMODE")
+    assert keys == plain[:at] + extra + plain[at:]
+    values = dict(re.findall(r"(\w+)\[([^\]]*)\]", entry))
+    assert len(values["ERATIO0"].split()) == 12
+    assert values["CF0_0"].split() == ["432"] * 12
