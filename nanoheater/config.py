@@ -4,8 +4,9 @@ Precedence is CLI flag > environment (``NANOHEATER_<SECTION>__<FIELD>``) > confi
 (house style 2.11); the CLI applies its flags on top of what ``load_settings`` returns. A file
 that cannot be read, parsed or validated is never silently replaced: ``load_settings`` copies it
 to a timestamped backup and raises ``ConfigError`` (one line naming the file and the problem,
-exit code 2), unless the caller explicitly asks to continue with defaults, in which case the bad
-file is moved aside (still kept) and the result carries a notice for the user.
+exit code 2), unless the caller explicitly asks to continue with defaults: then the result
+carries a one-line notice, and the bad file stays where it is (plus its backup copy) until the
+user fixes it or saves new settings, which backs it up again if needed.
 
 Example:
     >>> loaded = load_settings()
@@ -258,9 +259,9 @@ class LoadedSettings:
     path: Path
     """The config file (it may not exist)."""
     notice: str | None = None
-    """One line for the user, e.g. that a broken file was moved aside; None when all is well."""
+    """One line for the user, e.g. that a broken file is being ignored; None when all is well."""
     backup: Path | None = None
-    """Where a broken file was kept, if one was found."""
+    """Where a copy of a broken file was kept, if one was found."""
 
 
 def config_dir() -> Path:
@@ -285,8 +286,8 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
 
     Raises:
         ConfigError: the file is unreadable or invalid (after copying it to a backup), unless
-            ``defaults_on_error`` is set: then the bad file is moved to the backup and defaults
-            (plus environment values) are returned with a notice.
+            ``defaults_on_error`` is set: then defaults (plus environment values) are returned
+            with a notice, and the bad file is left in place beside its backup copy.
     """
     path = path or config_path()
     try:
@@ -297,9 +298,9 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError) as exc:
         problem = _describe(exc)
         if not defaults_on_error:
-            raise ConfigError(path, problem, backup_file(path, move=False)) from exc
-        backup = backup_file(path, move=True)
-        notice = f"{path}: {problem}; moved to {backup}, using defaults"
+            raise ConfigError(path, problem, backup_file(path)) from exc
+        backup = backup_file(path)
+        notice = f"{path}: {problem}; using defaults for now (a copy is kept at {backup})"
         _LOGGER.warning("%s", notice)
         return LoadedSettings(_defaults_or_raise(path), path, notice, backup)
     return LoadedSettings(_defaults_or_raise(path, data), path)
@@ -316,7 +317,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         try:
             _read_toml(path)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            backup_file(path, move=False)
+            backup_file(path)
     data = settings.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     write_atomic(path, tomli_w.dumps(data).encode("utf-8"))
     return path
@@ -344,16 +345,17 @@ def write_atomic(path: Path, content: bytes) -> None:
             os.close(dir_fd)
 
 
-def backup_file(path: Path, *, move: bool) -> Path | None:
-    """Keep a timestamped copy ``<name>.bad-YYYYmmddTHHMMSS`` next to ``path``; return it.
+def backup_file(path: Path) -> Path | None:
+    """Copy ``path`` to ``<name>.bad-YYYYmmddTHHMMSS`` beside it and return the copy.
 
-    With ``move`` the original is renamed away; without, it is copied and left in place. A copy
-    identical to the newest existing backup is not made again (the CLI may fail on every run).
+    A file identical to the newest existing backup is not copied again (the CLI may fail on
+    every run until the user fixes it); that backup is returned instead.
     """
     if not path.is_file():
-        return None  # nothing to keep (missing), or not ours to move (a folder)
+        return None  # nothing to keep (missing), or not ours to copy (a folder)
+    content = path.read_bytes()
     previous = sorted(path.parent.glob(f"{path.name}.bad-*"))
-    if previous and not move and previous[-1].read_bytes() == path.read_bytes():
+    if previous and previous[-1].read_bytes() == content:
         return previous[-1]
     stamp = time.strftime("%Y%m%dT%H%M%S")
     backup = path.with_name(f"{path.name}.bad-{stamp}")
@@ -361,10 +363,7 @@ def backup_file(path: Path, *, move: bool) -> Path | None:
     while backup.exists():
         backup = path.with_name(f"{path.name}.bad-{stamp}-{counter}")
         counter += 1
-    if move:
-        os.replace(path, backup)
-    else:
-        shutil.copy2(path, backup)
+    shutil.copy2(path, backup)
     return backup
 
 

@@ -136,18 +136,21 @@ def test_not_utf8_is_a_clear_error() -> None:
     assert path.exists()
 
 
-def test_defaults_on_request_move_the_bad_file_aside() -> None:
-    """Asked to continue, the loader moves the bad file to a backup and says so in one line."""
+def test_defaults_on_request_keep_the_bad_file() -> None:
+    """Asked to continue, the loader returns defaults with a one-line notice; the file stays."""
     bad = b"this is not toml"
     path = _write(bad)
     loaded = load_settings(defaults_on_error=True)
     assert loaded.settings == Settings()
     assert loaded.backup is not None
     assert loaded.backup.read_bytes() == bad
-    assert not path.exists()
+    assert path.read_bytes() == bad
     assert loaded.notice is not None
     assert "\n" not in loaded.notice
     assert str(loaded.backup) in loaded.notice
+    assert load_settings(defaults_on_error=True).backup == loaded.backup  # no second copy
+    save_settings(Settings(hosts=("10.0.0.3",)))
+    assert [b.read_bytes() for b in path.parent.glob("config.toml.bad-*")] == [bad]
 
 
 def test_saving_over_a_broken_file_backs_it_up_first() -> None:
