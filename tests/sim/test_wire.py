@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firmware_sim import wire
 from firmware_sim.handlers import dispatch
@@ -216,3 +218,31 @@ def test_wire_formatters() -> None:
     assert wire.mhtotal(1679772288024.0) == "1679772288024.0000"
     assert wire.temp(-273.0) == "-273.00"
     assert wire.boolean(True) == "true"
+
+
+@given(request=st.binary(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_wire_any_bytes_get_one_framed_reply(request: bytes) -> None:
+    """Whatever arrives, the device answers once, ends with one NUL and never raises."""
+    sim = StandIn("q")
+    data = dispatch(sim, request)
+    assert data.endswith(b"\x00")
+    assert b"\x00" not in data[:-1]
+    if request.startswith(b"{"):
+        assert data.startswith((b'{"STATUS":[{', b'{"', b',"id":1}'))
+
+
+@given(
+    command=st.sampled_from(["version", "summary", "ascset", "check", "estats", "bogus", ""]),
+    parameter=st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(allow_nan=False)),
+)
+@settings(max_examples=200, deadline=None)
+def test_wire_json_requests_always_parse(command: str, parameter: object) -> None:
+    """Any JSON object request gets a JSON reply that plain json can parse."""
+    req: dict[str, object] = {"command": command}
+    if parameter is not None:
+        req["parameter"] = parameter
+    sim = StandIn("nano3s")
+    body = json.loads(reply(sim, json.dumps(req).encode()), strict=False)
+    assert body["id"] == 1
+    assert body["STATUS"][0]["STATUS"] in ("S", "I", "W", "E")
