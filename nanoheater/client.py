@@ -10,14 +10,18 @@ protocol.md §1.7). Retries live here and nowhere else; every call is bounded by
 Example (``docs/library-example.md`` has the README version; a test runs both)::
 
     import asyncio
+
     from nanoheater import HeaterClient
+
 
     async def main(target: str) -> None:
         async with await HeaterClient.connect(target) as client:
             status = await client.get_status()
-            print(status.info.model, status.state, status.power_w, status.mode)
-            if status.mode != "Low":
-                await client.set_mode("Low")
+            print(status.info.model, status.state, status.mode, status.power_w)
+            async for reading in client.watch(interval_s=1.0):
+                print(reading.state, reading.power_w, reading.chip_temp_max_c)
+                break
+
 
     asyncio.run(main("192.168.1.20"))
 """
