@@ -68,21 +68,21 @@ def handle_summary(heater: HeaterView, param: str | None, snap: Snapshot) -> Bod
     st = heater.state
     accepted, rejected, diff_acc, diff_rej = records.totals(heater)
     run = snap.elapsed_s
-    rate = mhs(st.hashrate_ghs * 1000.0)
+    r5s, r1m, r5m, r15m = (mhs(x) for x in snap.rolling_mhs)
     hw = st.hw_errors
     pool_total = diff_acc + diff_rej
     best = max([st.best_share, *(p.best_share for p in st.pools)])
     head: Fields = [
         ("Elapsed", wire.elapsed(run)),
         ("MHS av", mhs(st.total_mh / run if run > 0 else 0.0)),
-        (f"MHS {LOG_INTERVAL_S}s", rate),
-        ("MHS 1m", rate),
-        ("MHS 5m", rate),
+        (f"MHS {LOG_INTERVAL_S}s", r5s),
+        ("MHS 1m", r1m),
+        ("MHS 5m", r5m),
     ]
     if heater.profile.blob_style == "q":
-        head += [("Found Blocks", st.found_blocks), ("MHS 15m", rate)]
+        head += [("Found Blocks", st.found_blocks), ("MHS 15m", r15m)]
     else:
-        head += [("MHS 15m", rate), ("Found Blocks", st.found_blocks)]
+        head += [("MHS 15m", r15m), ("Found Blocks", st.found_blocks)]
     fields = head
     fields += [
         ("Getworks", sum(p.getworks for p in st.pools)),
@@ -167,7 +167,7 @@ def handle_lcd(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
     fields: Fields = [
         ("Elapsed", wire.elapsed(run)),
         ("GHS av", mhs(st.total_mh / run / 1000.0 if run > 0 else 0.0)),
-        ("GHS 5m", mhs(ghs)),
+        ("GHS 5m", mhs(snap.rolling_mhs[2] / 1000.0)),
         ("GHS 5s", mhs(ghs)),
         ("Temperature", wire.temp(0.0)),
         ("Last Share Difficulty", diff(last.last_share_difficulty if last else 0.0)),

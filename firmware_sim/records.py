@@ -61,7 +61,7 @@ def asc_fields(heater: HeaterView, snap: Snapshot) -> Fields:
     st = heater.state
     accepted, rejected, diff_acc, diff_rej = totals(heater)
     run = snap.elapsed_s
-    rate = mhs(st.hashrate_ghs * 1000.0)
+    r5s, r1m, r5m, r15m = (mhs(x) for x in snap.rolling_mhs)
     index, last = last_share_pool(st.pools)
     hw = st.hw_errors
     return [
@@ -72,10 +72,10 @@ def asc_fields(heater: HeaterView, snap: Snapshot) -> Fields:
         ("Status", "Alive"),
         ("Temperature", wire.temp(0.0)),  # cgpu->temp is never set by these drivers
         ("MHS av", mhs(st.total_mh / run if run > 0 else 0.0)),
-        (f"MHS {LOG_INTERVAL_S}s", rate),
-        ("MHS 1m", rate),
-        ("MHS 5m", rate),
-        ("MHS 15m", rate),
+        (f"MHS {LOG_INTERVAL_S}s", r5s),
+        ("MHS 1m", r1m),
+        ("MHS 5m", r5m),
+        ("MHS 15m", r15m),
         ("Accepted", accepted),
         ("Rejected", rejected),
         ("Hardware Errors", hw),

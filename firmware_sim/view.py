@@ -8,6 +8,7 @@ does not model (filter clean time, time zone, voltage override).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 from weakref import WeakKeyDictionary
@@ -18,6 +19,8 @@ from firmware_sim.state import HeaterState
 
 CGMINER_START_S = 30.0
 """cgminer starts about 30 s after boot: q_stats.json blob Elapsed 37850 vs envelope 37819."""
+ROLLING_WINDOWS_S = (60.0, 300.0, 900.0)
+"""The MHS 1m / 5m / 15m decay windows (cgminer decay_time)."""
 INIT_S = 60.0
 """Assumption: SYSTEMSTATU shows "In Init" (Q STATE[0]) for the first minute after boot."""
 
@@ -63,6 +66,10 @@ class Extras:
     pending_pools: dict[int, tuple[str, str, str]] = field(default_factory=dict)
     """``setpool`` slots waiting for the next boot: index -> (url, user, password)."""
     pending_boot_s: float = 0.0
+    rolling_mhs: list[float] = field(default_factory=list)
+    """cgminer's decaying 1m / 5m / 15m averages, advanced at each request."""
+    rolling_t: float = 0.0
+    rolling_total_mh: float = 0.0
 
 
 _EXTRAS: WeakKeyDictionary[object, Extras] = WeakKeyDictionary()
@@ -90,6 +97,8 @@ class Snapshot:
     calibrating: bool
     ghs_avg: float
     diff1: float
+    rolling_mhs: tuple[float, float, float, float]
+    """MHS 5s, 1m, 5m, 15m."""
 
 
 def snapshot(heater: HeaterView) -> Snapshot:
@@ -119,4 +128,25 @@ def snapshot(heater: HeaterView) -> Snapshot:
         calibrating=now < st.calibrating_until_s,
         ghs_avg=ghs_avg,
         diff1=st.total_mh * 1e6 / 2**32,
+        rolling_mhs=_rolling(heater, now),
     )
+
+
+def _rolling(heater: HeaterView, now: float) -> tuple[float, float, float, float]:
+    # Each request feeds the average rate since the previous one (from total MH) into the
+    # decaying averages, so a sparse poller still sees them move like the firmware's.
+    st = heater.state
+    ext = extras(heater)
+    current = st.hashrate_ghs * 1000.0
+    if not ext.rolling_mhs or st.total_mh < ext.rolling_total_mh or now < ext.rolling_t:
+        ext.rolling_mhs = [current] * len(ROLLING_WINDOWS_S)
+    elif now > ext.rolling_t:
+        dt = now - ext.rolling_t
+        rate = (st.total_mh - ext.rolling_total_mh) / dt
+        ext.rolling_mhs = [
+            r + (1.0 - math.exp(-dt / w)) * (rate - r)
+            for r, w in zip(ext.rolling_mhs, ROLLING_WINDOWS_S, strict=True)
+        ]
+    ext.rolling_t, ext.rolling_total_mh = now, st.total_mh
+    one, five, fifteen = ext.rolling_mhs
+    return current, one, five, fifteen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -425,3 +426,17 @@ def test_estats_all_adds_per_chip_arrays() -> None:
     values = dict(re.findall(r"(\w+)\[([^\]]*)\]", entry))
     assert len(values["ERATIO0"].split()) == 12
     assert values["CF0_0"].split() == ["432"] * 12
+
+
+def test_rolling_averages_decay_after_standby() -> None:
+    """MHS 5s follows the live rate; 1m, 5m and 15m decay like cgminer's averages."""
+    sim = StandIn("q")
+    first = call(sim, "devs")["DEVS"][0]
+    assert first["MHS 1m"] == first["MHS 15m"] == pytest.approx(43e6, rel=1e-6)
+    sim.set_standby()  # no more MH hashed from here on
+    sim.t += 60.0
+    got = call(sim, "summary")["SUMMARY"][0]
+    assert got["MHS 5s"] == 0.0
+    assert got["MHS 1m"] == pytest.approx(43e6 * math.exp(-1.0), rel=1e-3)
+    assert got["MHS 5m"] == pytest.approx(43e6 * math.exp(-60 / 300), rel=1e-3)
+    assert got["MHS 15m"] == pytest.approx(43e6 * math.exp(-60 / 900), rel=1e-3)
