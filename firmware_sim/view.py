@@ -2,8 +2,9 @@
 
 ``HeaterView`` is the slice of SimulatedHeater that handlers and blobs use, so tests can drive
 them with a small stand-in. ``Snapshot`` computes the derived figures (uptime, cgminer elapsed,
-STATE code, averages) once per request; ``Extras`` holds the few firmware settings HeaterState
-does not model (filter clean time, time zone, voltage override).
+STATE code, averages) once per request; ``Extras`` holds what the firmware keeps and HeaterState
+does not model (filter clean time, time zone, voltage override, pool priorities, pending
+``setpool`` slots, the decaying MHS averages), per device and without touching the state.
 """
 
 from __future__ import annotations
