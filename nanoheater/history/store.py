@@ -208,7 +208,7 @@ class HistoryStore:
 
     def resolve(self, name: str) -> str | None:
         """The device key for a key, a host or a ``host:port``; None if unknown."""
-        host, _, port = name.rpartition(":") if name.count(":") == 1 else (name, "", "")
+        host, port = _split_host_port(name)
         row = self._db.execute(
             "SELECT device FROM devices WHERE device = ? OR host = ? OR (host = ? AND port = ?) "
             "ORDER BY device = ? DESC, last_seen_s DESC LIMIT 1",
@@ -365,6 +365,17 @@ class AsyncHistoryStore:
         """Close the database and stop the thread."""
         await self.call(HistoryStore.close)
         self._executor.shutdown(wait=True)
+
+
+def _split_host_port(name: str) -> tuple[str, str]:
+    # "host:port", "[v6]:port" or "[v6]"; anything else (a MAC, a bare IPv6) is only a host.
+    if name.startswith("[") and "]" in name:
+        host, _, rest = name[1:].partition("]")
+        return host, rest.removeprefix(":")
+    if name.count(":") == 1:
+        host, _, port = name.partition(":")
+        return host, port
+    return name, ""
 
 
 def _hour_floor(ts_s: float) -> int:

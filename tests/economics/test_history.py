@@ -143,6 +143,10 @@ def test_resolve_by_host_port_or_key(store: HistoryStore) -> None:
     assert store.resolve("10.0.0.8") is None
     (known,) = store.devices()
     assert (known.host, known.port, known.model) == ("10.0.0.7", 4029, "nano3s")
+    store.register_device("aa:bb:cc:dd:ee:ff", T0, host="::1", port=4028, model=None)
+    assert store.resolve("[::1]:4028") == "aa:bb:cc:dd:ee:ff"
+    assert store.resolve("::1") == "aa:bb:cc:dd:ee:ff"
+    assert store.resolve("aa:bb:cc:dd:ee:ff") == "aa:bb:cc:dd:ee:ff"
 
 
 def test_totals_across_devices_and_periods(store: HistoryStore) -> None:

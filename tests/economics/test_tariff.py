@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -98,6 +98,7 @@ def test_invalid_tariffs_are_rejected(bad: dict[str, object]) -> None:
         Tariff.model_validate(bad)
 
 
+@settings(deadline=None)
 @given(
     start=st.floats(min_value=0, max_value=7 * 24 * HOUR),
     length=st.floats(min_value=0, max_value=3 * 24 * HOUR),
