@@ -107,11 +107,14 @@ async def _operating_point(host: str | None, model: str | None, mode: str | None
         if model or mode:
             raise UsageError("give either HOST or --model/--mode, not both")
         return await _measure(host)
-    if not model or not mode:
+    if not model:
         raise UsageError("give HOST, or --model and --mode (e.g. --model nano3s --mode high)")
     from nanoheater.capabilities import capabilities, find_profile
 
     caps = capabilities(model)
+    if not mode:
+        names = ", ".join(p.name for p in caps.profiles)
+        raise UsageError(f"--model {caps.model.value} needs --mode, one of: {names}")
     profile = find_profile(caps.model, mode)
     return OperatingPoint(
         f"{caps.display_name}, {profile.name}", profile.hashrate_ths, profile.power_w, False

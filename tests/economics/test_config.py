@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -198,3 +201,32 @@ def test_config_path_that_is_a_folder_is_an_error() -> None:
     assert info.value.backup is None
     assert "\n" not in str(info.value)
     assert path.is_dir()
+
+
+WRITER = """
+import sys
+from nanoheater.config import Settings, save_settings
+i = 0
+while True:
+    save_settings(Settings(hosts=(f"10.0.{i // 256 % 256}.{i % 256}",)))
+    print(i, flush=True)  # printed only after the rename returned
+    i += 1
+"""
+
+
+def test_killed_writer_leaves_a_whole_config() -> None:
+    """SIGKILL while saving in a loop: config.toml parses and holds the last or a later save."""
+    root = Path(__file__).resolve().parents[2]
+    env = os.environ | {"PYTHONPATH": str(root)}
+    with subprocess.Popen(
+        [sys.executable, "-c", WRITER], stdout=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        assert proc.stdout is not None
+        saved = [int(proc.stdout.readline()) for _ in range(60)]
+        os.kill(proc.pid, signal.SIGKILL)
+        saved += [int(line) for line in proc.stdout.read().split()]
+        proc.wait()
+    (host,) = load_settings().settings.hosts
+    third, fourth = (int(part) for part in host.split(".")[2:])
+    assert third * 256 + fourth in (saved[-1], saved[-1] + 1)
+    assert list(config_path().parent.glob("*.bad-*")) == []
