@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -77,23 +78,23 @@ def start_fleet() -> subprocess.Popen[str]:
     raise SystemExit(f"firmware-sim exited ({proc.wait()}) before serving")
 
 
-async def nanoheater_scan() -> int:
-    """Probe the range with nanoheater; return how many heaters it found."""
+async def nanoheater_scan() -> list[str]:
+    """Probe the range with nanoheater; return the model of every heater it found."""
     from nanoheater.discovery import discover
 
-    return len(await discover(scan=CIDR, mdns=False))
+    return [str(h.model) for h in await discover(scan=CIDR, mdns=False)]
 
 
-def pyasic_scan(semaphore: int | None) -> Callable[[], Awaitable[int]]:
+def pyasic_scan(semaphore: int | None) -> Callable[[], Awaitable[list[str]]]:
     """Return a scan with pyasic's MinerNetwork at the given ``network_scan_semaphore``."""
 
-    async def scan() -> int:
+    async def scan() -> list[str]:
         from pyasic import settings
         from pyasic.network import MinerNetwork
 
         settings.update("network_scan_semaphore", semaphore)
         miners = await MinerNetwork.from_subnet(CIDR).scan()
-        return len(miners)
+        return [type(miner).__name__ for miner in miners]
 
     return scan
 
@@ -102,7 +103,7 @@ async def measure(rounds: int) -> dict[str, list[tuple[float, int]]]:
     """Run every contender ``rounds`` times, interleaved, after one untimed warm-up each."""
     import pyasic.network  # noqa: F401 - imported before timing starts
 
-    contenders: dict[str, Callable[[], Awaitable[int]]] = {
+    contenders: dict[str, Callable[[], Awaitable[list[str]]]] = {
         "nanoheater (256 in flight)": nanoheater_scan,
         "pyasic 0.79.0 (defaults)": pyasic_scan(None),
         "pyasic 0.79.0 (256 in flight)": pyasic_scan(256),
@@ -111,9 +112,13 @@ async def measure(rounds: int) -> dict[str, list[tuple[float, int]]]:
     for round_index in range(rounds + 1):
         for name, scan in contenders.items():
             start = time.perf_counter()
-            found = await scan()
+            kinds = await scan()
             elapsed = time.perf_counter() - start
-            if round_index:
+            found = len(kinds)
+            if not round_index:
+                # Shows that both tools identified every device, and as what.
+                print(f"warm-up: {name:<30} {dict(sorted(Counter(kinds).items()))}")
+            else:
                 results[name].append((elapsed, found))
                 print(f"round {round_index}: {name:<30} {elapsed:6.3f} s  found {found}")
     return results

@@ -34,6 +34,8 @@ MAX_NAME_CHARS = 64
 """Longest instance name kept; DNS-SD allows 63 bytes, so this only trims hostile input."""
 MAX_TXT_CHARS = 64
 """Longest TXT value kept: DNA is 16-32 hex digits, firmware strings about 20 characters."""
+RESOLVE_SLICE_MS = 100
+"""How long one resolve attempt waits before looking in the cache again (see ``browse_mdns``)."""
 TXT_KEYS = frozenset({"model", "mac", "dna", "firmware"})
 """The TXT keys the advertisement carries; any other key is ignored."""
 
@@ -96,7 +98,7 @@ async def browse_mdns(
     """
     # zeroconf is imported here so that importing the library (or the CLI for other commands)
     # never loads it; only a discovery run that browses pays for it.
-    from zeroconf import IPVersion, ServiceStateChange
+    from zeroconf import DNSQuestionType, IPVersion, ServiceStateChange
     from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo
     from zeroconf.asyncio import AsyncZeroconf as _AsyncZeroconf
 
@@ -108,10 +110,18 @@ async def browse_mdns(
 
     async def resolve(name: str) -> None:
         info = AsyncServiceInfo(service_type, name)
-        remaining_ms = max(int((deadline - loop.time()) * 1000), 1)
-        if not await info.async_request(aiozc.zeroconf, remaining_ms):
-            _LOGGER.debug("mDNS service %r did not resolve in time", name)
-            return
+        # Ask in short slices: each async_request first reloads from the cache. python-zeroconf
+        # hands a packet's records to a waiting ServiceInfo before caching them, so an address
+        # record that precedes its SRV in one packet is missed until the next answer, which a
+        # responder rate-limits to once a second (RFC 6762 §6); the cache already holds it.
+        while True:
+            remaining_ms = int((deadline - loop.time()) * 1000)
+            if remaining_ms <= 0:
+                _LOGGER.debug("mDNS service %r did not resolve in time", name)
+                return
+            slice_ms = min(remaining_ms, RESOLVE_SLICE_MS)
+            if await info.async_request(aiozc.zeroconf, slice_ms, DNSQuestionType.QM):
+                break
         addresses = info.parsed_addresses(IPVersion.V4Only) or info.parsed_addresses()
         heater = heater_from_service(name, service_type, addresses, info.port, info.properties)
         if heater is not None:
@@ -134,7 +144,12 @@ async def browse_mdns(
         resolving.add(task)
         task.add_done_callback(finished)
 
-    browser = AsyncServiceBrowser(aiozc.zeroconf, service_type, handlers=[on_change])
+    # QM (multicast-answer) questions from the start: zeroconf's default first question is QU,
+    # whose unicast answers go to whichever socket on this host holds port 5353 (an avahi daemon,
+    # another zeroconf process), so some answers never reach us and wait for the next query.
+    browser = AsyncServiceBrowser(
+        aiozc.zeroconf, service_type, handlers=[on_change], question_type=DNSQuestionType.QM
+    )
     try:
         await asyncio.sleep(max(deadline - loop.time(), 0))
     finally:
