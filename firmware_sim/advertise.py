@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,8 +28,35 @@ if TYPE_CHECKING:
     from firmware_sim.fleet import FleetMember
 
 SERVICE_TYPE = "_avalon-miner._tcp.local."
+_SIOCGIFADDR = 0x8915
+"""Linux ioctl: an interface's IPv4 address (no stdlib call does this)."""
 DEFAULT_INTERFACES = ("127.0.0.1",)
 """Loopback only unless the user names interfaces."""
+
+
+def interface_address(interface: str) -> str:
+    """Return the IPv4 address for ``interface``: an address as is, or a Linux name like ``lo``.
+
+    ValueError when the name is unknown or has no IPv4 address.
+    """
+    try:
+        socket.inet_aton(interface)
+    except OSError:
+        pass
+    else:
+        if interface.count(".") == 3:
+            return interface
+    if not sys.platform.startswith("linux"):
+        raise ValueError(f"{interface!r} is not an IPv4 address (names work on Linux only)")
+    import fcntl
+
+    request = struct.pack("256s", interface.encode()[:15])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            packed = fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)
+        except OSError:
+            raise ValueError(f"no interface {interface!r} with an IPv4 address") from None
+    return socket.inet_ntoa(packed[20:24])
 
 
 def instance_name(prod: str, mac: str) -> str:

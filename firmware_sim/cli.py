@@ -74,8 +74,8 @@ def cli() -> None:
     "--interface",
     "interfaces",
     multiple=True,
-    metavar="ADDRESS",
-    help="Interface address for mDNS (repeatable; default 127.0.0.1 only).",
+    metavar="IF",
+    help="Interface (name or IPv4 address) for mDNS; repeatable; default lo only.",
 )
 @click.option(
     "--speed", type=float, default=1.0, show_default=True, help="Simulated seconds per wall second."
@@ -131,8 +131,15 @@ def serve(
         _fail("--record-interval must be a whole number of seconds, at least 1")
     if not 0 <= control_port <= 65535:
         _fail(f"--control-port {control_port} is outside 0..65535")
+    addresses = []
+    if interfaces:
+        from firmware_sim.advertise import interface_address  # zeroconf only when asked for
     for iface in interfaces:
-        if not is_loopback(iface) and not expose:
+        try:
+            addresses.append(interface_address(iface))
+        except ValueError as err:
+            _fail(f"--interface {iface}: {err}")
+        if not is_loopback(addresses[-1]) and not expose:
             _fail(f"mDNS interface {iface} is outside 127.0.0.0/8; pass --expose to use it")
     if interfaces and not mdns:
         _fail("--interface only applies with --mdns")
@@ -147,7 +154,7 @@ def serve(
             expose=expose,
             serial=serial,
             mdns=mdns,
-            interfaces=interfaces or None,
+            interfaces=addresses or None,
             record=record,
             record_interval_s=record_interval,
         )
@@ -355,4 +362,7 @@ def main() -> None:
         _fail(err.format_message().replace("\n", " "), err.exit_code)
     except click.Abort:
         sys.exit(130)
+    except Exception as err:
+        # Last line of defence: a tester sees one line, never a traceback.
+        _fail(f"unexpected {type(err).__name__}: {err}", 1)
     sys.exit(status if isinstance(status, int) else 0)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from firmware_sim.advertise import SERVICE_TYPE, firmware_version, instance_name
+from firmware_sim.advertise import (
+    SERVICE_TYPE,
+    firmware_version,
+    instance_name,
+    interface_address,
+)
 from firmware_sim.clock import VirtualClock
 from firmware_sim.fleet import Fleet
 
@@ -98,6 +106,37 @@ async def test_services_are_withdrawn_when_the_fleet_stops(browser_zc: AsyncZero
         await watcher.wait(lambda: watcher.removed == watcher.added)
     finally:
         await watcher.close()
+
+
+async def test_serve_mdns_on_a_named_interface(browser_zc: AsyncZeroconf) -> None:
+    """Pins firmware-sim serve --mdns --interface lo: the device is browsable, then withdrawn."""
+    watcher = Watcher(browser_zc)
+    argv = [sys.executable, "-m", "firmware_sim", "serve", "--model", "q", "--port", "0"]
+    argv += ["--control-port", "0", "--mdns", "--interface", "lo"]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = [await asyncio.to_thread(process.stdout.readline) for _ in range(3)]
+        assert lines[1].startswith("mdns")
+        assert "127.0.0.1" in lines[1]
+        await watcher.wait(lambda: len(watcher.added) == 1)
+        [name] = watcher.added
+        assert name.startswith("Avalon Q ")
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        if process.stdout is not None:
+            process.stdout.close()
+    await watcher.wait(lambda: watcher.removed == watcher.added)
+    await watcher.close()
+
+
+def test_interface_names_resolve_to_addresses() -> None:
+    """Pins --interface resolution: an address stays, lo is 127.0.0.1, an unknown name fails."""
+    assert interface_address("127.0.0.1") == "127.0.0.1"
+    assert interface_address("lo") == "127.0.0.1"
+    with pytest.raises(ValueError, match="no interface"):
+        interface_address("nope0")
 
 
 def test_instance_name_uses_the_last_four_mac_digits() -> None:

@@ -49,6 +49,7 @@ def assert_one_error_line(code: int, err: str, expected_code: int, fragment: str
         (["--control-port", "-1"], "--control-port"),
         (["--mdns", "--interface", "192.168.1.9"], "pass --expose"),
         (["--interface", "127.0.0.1"], "only applies with --mdns"),
+        (["--mdns", "--interface", "nope0"], "no interface 'nope0'"),
         (["--record-interval", "0.5"], "--record-interval"),
     ],
 )
