@@ -1,0 +1,100 @@
+"""Provides the TUI rig of the reliability tests: a NanoheaterApp on a small simulated fleet.
+
+Time is virtual (the fleet's clock moves only when a test says so) and the App's timers are
+set to an hour, so polls and controller ticks happen only when a test asks for them. Clients
+time out after ``TUI_TIMEOUT_S``: the deadline is the client's own, never the test's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from firmware_sim.clock import VirtualClock
+from firmware_sim.fleet import Fleet
+from nanoheater.client import HeaterClient
+from nanoheater.config import Settings
+from nanoheater.models import DiscoveredHeater, DiscoverySource
+from nanoheater.tui.app import NanoheaterApp
+
+TUI_TIMEOUT_S = 0.4
+
+
+@asynccontextmanager
+async def sim_fleet(models: Sequence[str]) -> AsyncIterator[Fleet]:
+    """Simulated heaters on free ports of 127.0.0.1, in virtual time."""
+    fleet = Fleet(
+        list(models),
+        address="127.0.0.1",
+        port=0,
+        layout="ports",
+        clock=VirtualClock(),
+        seed=0,
+        tick_s=3600,
+    )
+    async with fleet:
+        yield fleet
+
+
+def key_of(fleet: Fleet, index: int = 0) -> str:
+    """The TUI's key (``host:port``) of fleet member ``index``."""
+    member = fleet.members[index]
+    return f"{member.server.host}:{member.server.port}"
+
+
+def advance(fleet: Fleet, seconds: float) -> None:
+    """Move the fleet's virtual clock forward and let the physics catch up."""
+    clock = fleet.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(seconds)
+    fleet.world.sync()
+
+
+def make_app(fleet: Fleet, tmp_path: Path, *, control_interval_s: float = 3600.0) -> NanoheaterApp:
+    """An App that knows every fleet member from the start and never scans or polls by itself."""
+
+    async def connect(heater: DiscoveredHeater) -> HeaterClient:
+        return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=TUI_TIMEOUT_S)
+
+    async def discover() -> AsyncIterator[DiscoveredHeater]:
+        for heater in ():
+            yield heater
+
+    hosts = [
+        DiscoveredHeater(
+            name="", host=m.server.host, port=m.server.port, sources=(DiscoverySource.CONFIG,)
+        )
+        for m in fleet.members
+    ]
+    return NanoheaterApp(
+        Settings(),
+        connect=connect,
+        discover=discover,
+        hosts=hosts,
+        config_file=tmp_path / "config.toml",
+        poll_interval_s=3600.0,
+        control_interval_s=control_interval_s,
+        scan_on_start=False,
+    )
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every worker has finished and every message it posted has been handled."""
+    app = pilot.app
+    for _ in range(50):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("workers kept starting")
+
+
+async def poll(pilot: Pilot[None]) -> None:
+    """Poll every device once and settle."""
+    app = pilot.app
+    assert isinstance(app, NanoheaterApp)
+    app.poll_all()
+    await settle(pilot)
