@@ -161,6 +161,9 @@ def test_wire_join_text_shape(sim: StandIn) -> None:
     assert data.startswith("CMD=version|STATUS=S,")
     assert "|CMD=config|STATUS=S," in data
     assert "|CONFIG,ASC Count=1," in data
+    denied = reply(sim, b"version+ascset").decode()
+    assert "|CMD=ascset|STATUS=E,When=" in denied
+    assert ",Code=45,Msg=Access denied to 'ascset' command,Description=cgminer 4.11.1|" in denied
 
 
 def test_wire_join_denies_non_joinable(sim: StandIn) -> None:
