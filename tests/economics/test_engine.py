@@ -58,6 +58,8 @@ def test_nano3s_high_worked_example() -> None:
         (37.5, 800.0, 1587, 1.59, 19.2, 0.083),  # Mini 3 Mining
         (20.0, 400.0, 846, 0.85, 9.6, 0.088),  # Mini 3 Night
         (90.0, 1674.0, 3808, 3.81, 40.2, 0.095),  # Avalon Q Super
+        (1.071, 19.0, 45, 0.045, 0.46, 0.099),  # Bitaxe Gamma (stock)
+        (0.625, 14.0, 26, 0.026, 0.34, 0.079),  # Bitaxe Supra
     ],
 )
 def test_worked_examples_table(
@@ -92,6 +94,8 @@ def test_subsidy_only_hashvalue_constant() -> None:
         (0.08, 6.0, 140.0, 0.004, 0.94, 18.0),  # Nano 3S on a cheap tariff
         (0.287, 6.0, 140.0, 0.212, 0.26, 1.36),  # Nano 3S at the EU average
         (0.394, 37.5, 800.0, 0.312, 0.21, 1.27),  # Mini 3 in Germany
+        (0.287, 37.5, 800.0, 0.205, 0.29, 1.40),  # Mini 3 at the EU average
+        (0.394, 6.0, 140.0, 0.319, 0.19, 1.24),  # Nano 3S in Germany
     ],
 )
 def test_heat_cost_table(
@@ -103,6 +107,19 @@ def test_heat_cost_table(
     assert result.revenue_ratio == pytest.approx(ratio, abs=0.006)
     assert result.cop_economic == pytest.approx(cop, rel=0.03)
     assert not result.paid_to_heat
+
+
+@pytest.mark.parametrize(
+    ("price", "cop3", "cop4"),
+    [(0.08, 0.027, 0.020), (0.17, 0.057, 0.043), (0.287, 0.096, 0.072), (0.394, 0.131, 0.099)],
+)
+def test_heat_pump_column(price: float, cop3: float, cop4: float) -> None:
+    """Heat pump COP 3 and 4 cost p/3 and p/4 per kWh of heat (physics.md §4.1 table)."""
+    for cop, expected in ((3.0, cop3), (4.0, cop4)):
+        result = evaluate(6.0, 140.0, price_fiat_per_kwh=price, heat_pump_cop=cop, **MARKET)
+        pump = result.alternatives[1]
+        assert pump.name == f"heat pump (COP {cop:g})"
+        assert pump.cost_fiat_per_kwh_heat == pytest.approx(expected, abs=6e-4)
 
 
 def test_mini3_on_cheap_tariff_is_paid_to_heat() -> None:
