@@ -164,7 +164,14 @@ def test_heat_units() -> None:
 
 @pytest.mark.parametrize(
     ("hashrate_ths", "per_day", "one_in"),
-    [(4.0, 5.4e-7, 5100), (6.0, 8.0e-7, 3400), (37.5, 5.0e-6, 545), (90.0, 1.2e-5, 227)],
+    [
+        (0.625, 8.4e-8, 32_700),
+        (1.071, 1.44e-7, 19_100),
+        (4.0, 5.4e-7, 5100),
+        (6.0, 8.0e-7, 3400),
+        (37.5, 5.0e-6, 545),
+        (90.0, 1.2e-5, 227),
+    ],
 )
 def test_solo_odds_table(hashrate_ths: float, per_day: float, one_in: float) -> None:
     """λ per day and "1 in N per year" match physics.md §3.5 at D = 150 T."""
