@@ -36,7 +36,7 @@ _LOGGER = logging.getLogger(__name__)
 
 CACHE_FILE = "market.json"
 """Name of the cache file in the data folder."""
-_USER_AGENT = "nanoheater (+https://github.com/nanoheater)"
+_USER_AGENT = "nanoheater"
 
 
 class MarketSource(StrEnum):
