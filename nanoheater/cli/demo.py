@@ -21,6 +21,7 @@ from nanoheater.cli.output import handle_errors
 
 if TYPE_CHECKING:
     from firmware_sim.fleet import Fleet
+    from firmware_sim.room import Room
 
 DEFAULT_MODELS = ("nano3s:2", "nano3", "mini3", "q")
 """Two Nano 3S, a Nano 3, a Mini 3 and an Avalon Q."""
@@ -83,12 +84,29 @@ def demo(models: tuple[str, ...], speed: float, seed: int, address: str, port: i
 async def _run(models: list[str], *, address: str, port: int, speed: float, seed: int) -> None:
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
+    from nanoheater.controller.sensors import Reading, RoomSensor
     from nanoheater.discovery import browse
     from nanoheater.models import DiscoveredHeater
     from nanoheater.tui.app import NanoheaterApp
 
     fleet = await start_fleet(models, address=address, port=port, speed=speed, seed=seed)
     endpoints = [f"{m.server.host}:{m.server.port}" for m in fleet.members]
+    rooms = {(m.server.host, m.server.port): m.heater.room for m in fleet.members}
+
+    class RoomThermometer:
+        """The simulated room's air temperature: the thermometer a real home would have."""
+
+        def __init__(self, label: str, room: Room) -> None:
+            self.label = label
+            self.room = room
+
+        async def read(self, now_s: float) -> Reading:
+            return Reading(float(self.room.air_c), now_s)
+
+    def room_sensor(heater: DiscoveredHeater) -> RoomSensor | None:
+        room = rooms.get((heater.host, heater.port))
+        return None if room is None else RoomThermometer(f"room of {heater.host}", room)
+
     settings = load_settings(defaults_on_error=True).settings.model_copy(update={"hosts": ()})
 
     async def connect(heater: DiscoveredHeater) -> HeaterClient:
@@ -100,7 +118,13 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
 
     scratch = Path(tempfile.gettempdir()) / "nanoheater-demo" / "config.toml"
     app = NanoheaterApp(
-        settings, connect=connect, discover=discover, config_file=scratch, live_market=False
+        settings,
+        connect=connect,
+        discover=discover,
+        config_file=scratch,
+        live_market=False,
+        control_interval_s=2.0,
+        room_sensor=room_sensor,
     )
     app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"
     try:

@@ -85,11 +85,13 @@ def quiet_window(settings: Settings, caps: ModelCapabilities) -> QuietHours | No
     allowed = [p for p in caps.profiles if p.power_w <= quiet.max_power_w]
     # 0 W (or a ceiling below every profile) means "the lowest profile", as config.py documents.
     profile = max(allowed, key=lambda p: p.power_w) if allowed else caps.profiles[0]
+    # Capped by the profile's noise, not its name: the regulator's zone ladder names its steps
+    # "<device>:<mode>", so a bare mode name would not resolve there.
     return QuietHours(
         days=ALL_DAYS,
         start=_clock(quiet.start_hour),
         end=_clock(quiet.end_hour),
-        max_mode=profile.name,
+        max_noise_db=profile.noise_db,
     )
 
 
@@ -99,17 +101,44 @@ def local_zone() -> tzinfo:
 
 
 def _clock(hours: float) -> time:
-    minutes = round(hours * 60) % (24 * 60)
+    # 24 means the end of the day; a time of day cannot say 24:00, so end a minute early.
+    minutes = min(round(hours * 60), 24 * 60 - 1)
     return time(minutes // 60, minutes % 60)
 
 
 def build_schedule(choice: TargetChoice, settings: Settings, caps: ModelCapabilities) -> Schedule:
     """The schedule to follow: the loaded one, or the single target, plus quiet hours."""
     schedule = choice.schedule if choice.schedule is not None else Schedule(default=choice.target)
+    schedule = _by_power(schedule, caps)
     window = quiet_window(settings, caps) if choice.quiet_hours else None
     if window is not None:
         schedule = replace(schedule, quiet=(*schedule.quiet, window))
     return schedule
+
+
+def _level(target: HeatTarget | None, caps: ModelCapabilities) -> HeatTarget | None:
+    if isinstance(target, FixedLevel) and target.mode is not None:
+        return FixedLevel(power_w=caps.profile(target.mode).power_w)
+    return target
+
+
+def _by_power(schedule: Schedule, caps: ModelCapabilities) -> Schedule:
+    """The same schedule with modes named as powers and noise levels.
+
+    The regulator's zone ladder names its steps "<device>:<mode>", so a bare mode name from the
+    UI or a schedule file would not resolve there; a power or a noise ceiling always does.
+    """
+    entries = tuple(
+        replace(entry, target=_level(entry.target, caps) or entry.target)
+        for entry in schedule.entries
+    )
+    quiet = tuple(
+        replace(window, max_mode=None, max_noise_db=caps.profile(window.max_mode).noise_db)
+        if window.max_mode is not None and window.max_noise_db is None
+        else window
+        for window in schedule.quiet
+    )
+    return replace(schedule, entries=entries, quiet=quiet, default=_level(schedule.default, caps))
 
 
 def build_regulator(

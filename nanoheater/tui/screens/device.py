@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
@@ -28,6 +28,9 @@ CHARTS: tuple[tuple[str, str, str, int], ...] = (
     ("room_temp_c", "Room", "°C", 1),
 )
 """Series key, title, unit and decimals of each chart."""
+
+WIDE_CHARTS_FROM = 140
+"""Terminal width from which the charts sit in one row."""
 
 
 def model_capabilities(entry: DeviceEntry) -> ModelCapabilities | None:
@@ -96,6 +99,10 @@ class DeviceScreen(AppScreen):
                 panel.set_levels([p.name for p in caps.profiles])
         self.fleet_changed(self.key)
         self.set_interval(1.0, self.query_one(RefusalBanner).tick)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Put the four charts side by side, taller, on wide terminals."""
+        self.query_one("#charts", Grid).set_class(event.size.width >= WIDE_CHARTS_FROM, "-wide")
 
     def fleet_changed(self, key: str | None) -> None:
         """Redraw when this device (or the whole fleet) changed."""

@@ -49,8 +49,14 @@ def economics_table(
         f"Heat pump (COP {heat_pump_cop:g})",
         [fmt(_div(t.average_price_fiat_per_kwh, heat_pump_cop), 3, per_kwh) for t in totals],
     )
-    row("Saved vs resistive", [_money(_saving(t, 1.0), currency) for t in totals])
-    row("Saved vs heat pump", [_money(_saving(t, heat_pump_cop), currency) for t in totals])
+    row(
+        "Saved vs resistive",
+        [_money(_saving(t, 1.0), currency, good_if_positive=True) for t in totals],
+    )
+    row(
+        "Saved vs heat pump",
+        [_money(_saving(t, heat_pump_cop), currency, good_if_positive=True) for t in totals],
+    )
     return table
 
 
@@ -65,10 +71,12 @@ def _saving(totals: Totals, cop: float) -> float | None:
     return totals.cost_fiat / cop - totals.net_cost_fiat
 
 
-def _money(value: float | None, currency: str) -> Text:
+def _money(value: float | None, currency: str, *, good_if_positive: bool = False) -> Text:
     if value is None:
         return Text("-")
-    return Text(fmt(value, 2, currency), style="green" if value < 0 else "")
+    good = value > 0 if good_if_positive else value < 0
+    bad = value < 0 if good_if_positive else False
+    return Text(fmt(value, 2, currency), style="green" if good else "red" if bad else "")
 
 
 class EconomicsScreen(AppScreen):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
@@ -34,6 +34,10 @@ class FleetScreen(AppScreen):
     def on_mount(self) -> None:
         """Fill the table with what is known already."""
         self.fleet_changed(None)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Use the wide table layout when the terminal is wide enough."""
+        self.query_one(FleetTable).fit(event.size.width, self.nano_app.fleet)
 
     def on_screen_resume(self) -> None:
         """Catch up on changes made while another screen was on top."""

@@ -59,7 +59,7 @@ class DeviceControls(Horizontal):
         caps = self.capabilities
         modes = [(p.name, p.name) for p in caps.profiles] if caps else []
         yield Label("Mode", classes="control-label")
-        yield Select(modes, prompt="mode", id="mode-select", disabled=not modes, allow_blank=True)
+        yield Select(modes, prompt="mode", id="mode-select", disabled=not modes, compact=True)
         soft = bool(caps and caps.soft_off)
         yield Button("Soft off", id="soft-off", disabled=not soft, compact=True)
         yield Button("Soft on", id="soft-on", disabled=not soft, compact=True)
@@ -69,7 +69,7 @@ class DeviceControls(Horizontal):
             for label, value in FAN_CHOICES
             if value == -1 or caps is None or value in caps.fan_percent
         ]
-        yield Select(fans, prompt="fan", id="fan-select", disabled=caps is None, allow_blank=True)
+        yield Select(fans, prompt="fan", id="fan-select", disabled=caps is None, compact=True)
 
     def preset(self, status: HeaterStatus | None) -> None:
         """Show the device's current mode without sending anything back."""

@@ -16,12 +16,22 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("mode", "Mode"),
     ("power", "W"),
     ("hashrate", "TH/s"),
-    ("chip", "Chip°C"),
-    ("room", "Room°C"),
+    ("chip", "Chip"),
+    ("room", "Room"),
     ("heat", "kWh"),
     ("sats", "Sats"),
 )
-"""Column keys and headers, in display order."""
+"""Column keys and headers, in display order (temperatures in °C, energy today)."""
+
+NARROW_WIDTHS = (11, 7, 13, 4, 5, 4, 4, 5, 5)
+"""Column widths that fit 80 columns with cell padding and a scrollbar."""
+WIDE_WIDTHS = (22, 11, 14, 6, 6, 6, 6, 7, 8)
+"""Column widths from 100 columns on."""
+WIDE_FROM = 100
+"""Terminal width at which the wide layout starts."""
+
+_STATE_LABELS = {"calibrating": "calib"}
+"""Short state words for the narrow layout."""
 
 _STATE_STYLES = {
     "mining": "green",
@@ -34,13 +44,16 @@ _STATE_STYLES = {
 }
 
 
-def row_cells(entry: DeviceEntry) -> list[str | Text]:
+def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
     """Return the cells of ``entry``'s row, in ``COLUMNS`` order."""
     status = entry.status
     state = entry.state_label
+    # Every device is an Avalon: in a narrow table the brand only pushes the serial out of view.
+    name = entry.name.removeprefix("Avalon ") if narrow else entry.name
+    label = _STATE_LABELS.get(state, state) if narrow else state
     cells: list[str | Text] = [
-        Text(entry.name, overflow="ellipsis", no_wrap=True),
-        Text(state, style=_STATE_STYLES.get(state, "")),
+        Text(name, overflow="ellipsis", no_wrap=True),
+        Text(label, style=_STATE_STYLES.get(state, "")),
     ]
     stale = entry.online is False
     if status is None:
@@ -48,7 +61,7 @@ def row_cells(entry: DeviceEntry) -> list[str | Text]:
     else:
         values: list[str | Text] = [
             status.mode or "-",
-            fmt(status.power_w, 0),
+            fmt(status.power_w, 0) if not narrow else f"{status.power_w or 0:.0f}",
             fmt(status.hashrate_ths, 2),
             fmt(status.chip_temp_max_c, 0),
             fmt(entry.room_temp_c, 1),
@@ -62,12 +75,32 @@ def row_cells(entry: DeviceEntry) -> list[str | Text]:
 class FleetTable(DataTable[str | Text]):
     """The device table; ``show(entries)`` makes it match the fleet, keeping the cursor."""
 
+    narrow = True
+    """Whether the narrow (80-column) layout is in use."""
+
     def on_mount(self) -> None:
         """Create the columns and row cursor."""
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        self._add_columns(self.app.size.width < WIDE_FROM)
+
+    def _add_columns(self, narrow: bool) -> None:
+        self.narrow = narrow
+        widths = NARROW_WIDTHS if narrow else WIDE_WIDTHS
+        for (key, label), width in zip(COLUMNS, widths, strict=True):
+            self.add_column(label, key=key, width=width)
+
+    def fit(self, width: int, entries: Iterable[DeviceEntry]) -> None:
+        """Switch between the narrow and wide layouts for a terminal ``width`` columns wide."""
+        narrow = width < WIDE_FROM
+        if narrow == self.narrow:
+            return
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self._add_columns(narrow)
+        self.show(entries)
+        if self.row_count:
+            self.move_cursor(row=min(cursor, self.row_count - 1))
 
     def show(self, entries: Iterable[DeviceEntry]) -> None:
         """Add rows for new devices, rewrite the known ones, drop rows of devices that moved."""
@@ -80,7 +113,7 @@ class FleetTable(DataTable[str | Text]):
 
     def show_entry(self, entry: DeviceEntry) -> None:
         """Add or update the row of one device."""
-        cells = row_cells(entry)
+        cells = row_cells(entry, narrow=self.narrow)
         if entry.key not in self.rows:
             self.add_row(*cells, key=entry.key)
             return
