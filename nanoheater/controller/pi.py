@@ -36,6 +36,7 @@ class PI:
         integrate_band_k: float = 0.5,
         ua_w_k: float | None = None,
         alternate: bool = False,
+        boost_k: float | None = 0.7,
     ) -> None:
         if kp_w_k <= 0 or ti_s <= 0 or period_s <= 0 or not 0 <= min_segment_s <= period_s / 2:
             raise ValueError("need kp > 0, ti > 0, period > 0 and 0 <= min segment <= period / 2")
@@ -48,6 +49,7 @@ class PI:
         self.integrate_band_k = integrate_band_k
         self.ua_w_k = ua_w_k
         self.alternate = alternate
+        self.boost_k = boost_k
         self._integral_w = 0.0
         self._last_s: float | None = None
         self._period_start_s: float | None = None
@@ -56,6 +58,9 @@ class PI:
         self._carry_s = 0.0
         """Seconds of upper rung owed (positive) or overpaid (negative) by rounding."""
         self._demand_w = 0.0
+        self._saturated = 0
+        self._boosting = False
+        """-1 while the running period is all floor, +1 while all ceiling, else 0."""
 
     @property
     def demand_w(self) -> float:
@@ -77,7 +82,13 @@ class PI:
         # Anti-windup: no integration that pushes further into saturation, and the integrated
         # error is clipped to +/- integrate_band_k so a long warm-up against a cold building mass
         # cannot wind the integral up (clipping keeps the law monotone in the set-point).
-        if not ((unsat >= p_max and error_k > 0) or (unsat <= p_min and error_k < 0)):
+        # The period plan also saturates the actuator: a demand that rounds to a whole period
+        # at the floor must not wind the integral further down (a set-back would otherwise
+        # leave it deeply negative). At the ceiling the law's own saturation is enough: during a
+        # warm-up the integral must learn the extra heat the cold building mass soaks up.
+        high = unsat >= p_max
+        low = unsat <= p_min or self._saturated < 0
+        if not ((high and error_k > 0) or (low and error_k < 0)):
             clipped = max(-self.integrate_band_k, min(self.integrate_band_k, error_k))
             self._integral_w += self.kp_w_k / self.ti_s * clipped * dt
         self._integral_w = min(max(self._integral_w, p_min - ff_w), p_max - ff_w)
@@ -112,6 +123,12 @@ class PI:
         else:
             self._plan = (lo, hi, self.period_s - on_s)
         self._period_start_s = obs.now_s
+        first, second, first_s = self._plan
+        rungs = (
+            {first} if first_s >= self.period_s else {first, second} if first_s > 0 else {second}
+        )
+        caps = obs.caps
+        self._saturated = -1 if rungs == {caps.low} else 1 if rungs == {caps.high} else 0
 
     def decide(self, obs: Observation) -> Decision:
         """Return the rung for this instant of the current time-proportioning period."""
@@ -120,7 +137,17 @@ class PI:
         error = obs.setpoint_c - obs.room_c
         ff = self.feed_forward_w(obs)
         self._update_integral(obs, error, ff, p_min, p_max)
+        boosting = self.boost_k is not None and error > self.boost_k
+        if self._boosting and not boosting:
+            # Bumpless hand-back from boost: start the integral where the law gives the power
+            # that was running, so the heat the cold mass still soaks up is not forgotten.
+            self._integral_w = p_max - ff - self.kp_w_k * error
+        self._boosting = boosting
         demand = min(max(ff + self._integral_w + self.kp_w_k * error, p_min), p_max)
+        if boosting:
+            # Far below the set-point a cold building mass soaks up far more than the steady
+            # load; run flat out, as the staged controller and bang-bang do.
+            demand = p_max
         self._demand_w = demand
         lo, hi, duty = self._bracket(demand, caps.low, caps.high)
         start = self._period_start_s

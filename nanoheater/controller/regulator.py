@@ -132,6 +132,7 @@ class Regulator:
         """Re-read a device at most this often; every write's confirmed reply counts as a read."""
         self._by_label = {m.label: m for m in members}
         self._warned: set[str] = set()
+        self._unreachable = False
         self.warnings: list[str] = []
         """Every distinct warning so far, in order (unreachable set-point, overheating...)."""
 
@@ -159,6 +160,18 @@ class Regulator:
             self._warned.add(text)
             self.warnings.append(text)
             log.warning("%s", text)
+
+    def _check_reach(self, setpoint: float | None, outdoor: float | None) -> None:
+        """Warn when the set-point becomes unreachable at full power (once per episode)."""
+        if setpoint is None or outdoor is None or self.ua_w_k is None:
+            return
+        reach = reachability(setpoint, outdoor, self.ladder.power_w(self.ladder.top), self.ua_w_k)
+        if not reach.reachable and not self._unreachable:
+            self.warnings.append(reach.message())
+            log.warning("%s", reach.message())
+        elif reach.reachable and self._unreachable:
+            log.info("%s", reach.message())
+        self._unreachable = not reach.reachable
 
     # ---- one tick --------------------------------------------------------------------------
 
@@ -190,17 +203,7 @@ class Regulator:
             )
         else:
             decision = Decision(current, "no room reading")
-        if setpoint is not None and outdoor is not None and self.ua_w_k is not None:
-            reach = reachability(
-                setpoint, outdoor, self.ladder.power_w(plan.caps.high), self.ua_w_k
-            )
-            if not reach.reachable:
-                # Round so the warning repeats only when the numbers move noticeably.
-                self._warn(
-                    reachability(
-                        setpoint, round(outdoor), self.ladder.power_w(plan.caps.high), self.ua_w_k
-                    ).message()
-                )
+        self._check_reach(setpoint, outdoor)
         problem = self.sensor.problem if self.sensor is not None else "no sensor configured"
         decision = guard(
             decision,

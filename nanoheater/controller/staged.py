@@ -1,13 +1,14 @@
 """Provides Staged, the multi-level controller that suits Avalon modes best (physics.md §2.3).
 
 One rung up when the room is below ``set - band``, one down above ``set + band``, never more
-often than the minimum dwell. Two additions keep it from being slow or overshooting:
+often than the minimum dwell. Additions that keep it from being slow or overshooting:
 
-* far from the set-point (more than ``boost_k`` below) it goes straight to the top rung, so a
-  cold start is as fast as bang-bang;
-* a feed-forward rung from the estimated heat loss, ``UA · (set - outdoor)``, is where it lands
-  when it first enters the band from far away, so it does not have to hunt one rung per dwell
-  from the top down to the load.
+* far below the set-point (more than ``boost_k``) it goes straight to the top rung, so a cold
+  start is as fast as bang-bang; far above, it drops at once to the rung that matches the load;
+* that rung is the feed-forward from the estimated heat loss, ``UA · (set - outdoor)``, which is
+  also where it starts, instead of hunting one rung per dwell from whatever the device ran.
+  (Landing on it when a warm-up reaches the band was tried and dropped: after a set-back the
+  building mass is still cold and the room sagged back out of the band.)
 
 The trend of the measurement (a slope over the last few minutes) is projected ``lookahead_s``
 ahead before comparing with the band: sensor lag and the fast air node otherwise make it act
@@ -47,7 +48,7 @@ class Staged:
         self.slope_window_s = slope_window_s
         self._tracker = ChangeTracker()
         self._history: list[tuple[float, float]] = []
-        self._boosting = False
+        self._fresh = True
 
     def feed_forward(self, setpoint_c: float, outdoor_c: float | None) -> int | None:
         """Rung whose power best matches the estimated steady load, or None without a model."""
@@ -76,8 +77,13 @@ class Staged:
         current = caps.clamp(obs.current)
         dwell_ok = self._tracker.held_for_s(obs.now_s) >= self.dwell_s
         ff = self.feed_forward(obs.setpoint_c, obs.outdoor_c)
+        fresh, self._fresh = self._fresh, False
+        if fresh and ff is not None and abs(error) <= self.boost_k:
+            # First decision near the set-point: start from the load estimate rather than from
+            # whatever the device happened to run (a Mini 3 boots in Mining, 800 W).
+            target = caps.clamp(ff)
+            return Decision(target, f"start: feed-forward {self.ladder.name(target)}")
         if error > self.boost_k:
-            self._boosting = True
             return Decision(caps.high, f"{error:.1f} K below set-point: full heat")
         if error < -self.boost_k:
             # Far above: drop at once (no dwell) to the load estimate, at least one rung.
@@ -86,16 +92,6 @@ class Staged:
                 return Decision(
                     target, f"{-error:.1f} K above set-point: drop to {self.ladder.name(target)}"
                 )
-        if self._boosting:
-            # First time back inside the boost range after a full-heat run: land on the load
-            # estimate (downward only, so a higher set-point never gives less heat).
-            self._boosting = False
-            if ff is not None and error < self.band_k:
-                target = caps.clamp(min(ff, current))
-                if target != current:
-                    return Decision(
-                        target, f"entering band: feed-forward {self.ladder.name(target)}"
-                    )
         if predicted < obs.setpoint_c - self.band_k and not (
             slope > 0 and obs.room_c > obs.setpoint_c - self.band_k
         ):

@@ -20,18 +20,16 @@ def test_staged_boosts_when_far_below() -> None:
     assert "full heat" in d.reason
 
 
-def test_staged_lands_on_feed_forward_after_boost() -> None:
-    """Entering the band after a boost lands on the rung nearest UA * (set - outdoor)."""
-    ctl = Staged(MINI3, ua_w_k=20.0)
-    ctl.decide(obs(0.0, 16.0, 0))
-    d = ctl.decide(obs(3600.0, 20.9, 4))
+def test_staged_starts_on_feed_forward() -> None:
+    """Near the set-point the first decision is the rung nearest UA * (set - outdoor)."""
+    d = Staged(MINI3, ua_w_k=20.0).decide(obs(0.0, 21.0, 4))
     assert MINI3.name(d.index) == "Night"  # 20 W/K * 21 K = 420 W -> Night 400 W
     assert "feed-forward" in d.reason
 
 
 def test_staged_steps_one_rung_after_dwell() -> None:
     """Below the band it steps up one rung, then waits for the dwell before the next."""
-    ctl = Staged(MINI3, dwell_s=600.0, lookahead_s=0.0)
+    ctl = Staged(MINI3, dwell_s=600.0, lookahead_s=0.0)  # no model: no feed-forward start
     assert ctl.decide(obs(0.0, 20.5, 1)).index == 2
     assert ctl.decide(obs(30.0, 20.5, 2)).index == 2
     assert "dwell" in ctl.decide(obs(300.0, 20.5, 2)).reason
