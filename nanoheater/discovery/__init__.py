@@ -11,11 +11,11 @@ Three ways find a heater, all run at once:
 Findings are merged into one entry per device, keyed by DNA, else MAC, never by address; each
 entry lists every source that found it. Every string a device supplied is sanitised.
 
-Example (against the simulator; any loopback fleet works the same)::
+Example (tests/discovery/test_probe_fleet.py runs it against three simulated heaters)::
 
     heaters = await discover(scan="127.0.0.0/29", mdns=False)
     for heater in heaters:
-        print(heater.name, heater.host, heater.model, heater.sources)
+        print(heater.name, heater.host, heater.model, source_label(heater))
 """
 
 from __future__ import annotations

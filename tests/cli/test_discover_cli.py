@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from firmware_sim.fleet import Fleet
 from nanoheater.cli import cli
+from nanoheater.cli.discover import ScanProgress
 
 JSON_KEYS = {"name", "host", "port", "model", "mac", "dna", "source"}
 
@@ -167,3 +169,34 @@ async def test_discover_lists_mdns_and_probe_sources_together() -> None:
         ("127.0.0.2", "mdns,probe"),
         ("127.0.0.3", "mdns"),
     ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_scan_progress_redraws_one_line_on_a_terminal() -> None:
+    """Pins terminal progress: redrawn in place, throttled, ending at the total on its own line."""
+    stream = _Terminal()
+    progress = ScanProgress(stream)
+    for done in range(1, 2001):
+        progress(done, 2000, done // 1000)
+    progress.finish()
+    text = stream.getvalue()
+    assert text.endswith("\rscanned 2000/2000 hosts, 2 heaters found\n")
+    assert text.count("\n") == 1
+    assert text.count("\r") < 2000  # throttled, not one redraw per host
+    assert "\x1b" not in text
+
+
+def test_scan_progress_prints_lines_by_tenths_elsewhere() -> None:
+    """Pins pipe/file progress: one plain line per tenth of the scan, none repeated."""
+    stream = io.StringIO()
+    progress = ScanProgress(stream)
+    for done in range(1, 1001):
+        progress(done, 1000, 0)
+    progress.finish()
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "scanned 1/1000 hosts, 0 heaters found"
+    assert lines[1:] == [f"scanned {n}/1000 hosts, 0 heaters found" for n in range(100, 1001, 100)]

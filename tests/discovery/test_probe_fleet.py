@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import textwrap
 from collections.abc import AsyncIterator
 
 import pytest
 
+import nanoheater.discovery
 from firmware_sim.fleet import Fleet
 from nanoheater.discovery import build_targets, discover, probe
 from nanoheater.discovery.probe import ProbeTarget
@@ -139,3 +141,22 @@ async def test_probe_finds_a_device_on_another_port(fleet3: Fleet) -> None:
 async def test_discover_with_nothing_enabled_finds_nothing() -> None:
     """Pins that no mDNS, no range and no hosts is an immediate empty result."""
     assert await asyncio.wait_for(discover(mdns=False), timeout=1) == []
+
+
+async def test_module_docstring_example_runs(
+    fleet3: Fleet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pins that the example in nanoheater.discovery's docstring runs and prints each heater."""
+    doc = nanoheater.discovery.__doc__ or ""
+    block = doc.split("::\n", 1)[1].split("\n\n", 1)[0]
+    body = textwrap.indent(textwrap.dedent(block), "    ")
+    namespace: dict[str, object] = dict(vars(nanoheater.discovery))
+    exec(f"async def example():\n{body}\n", namespace)  # noqa: S102 - our own docstring
+    await namespace["example"]()  # type: ignore[operator]
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[-3:] for line in lines] == [
+        ["127.0.0.2", "nano3s", "probe"],
+        ["127.0.0.3", "mini3", "probe"],
+        ["127.0.0.4", "q", "probe"],
+    ]
+    assert lines[0].startswith("Avalon Nano3s ")
