@@ -58,8 +58,20 @@ def test_pi_time_proportions_between_bracketing_rungs() -> None:
 
 def test_pi_anti_windup_after_saturation() -> None:
     """Hours saturated at full heat do not wind the integral up: demand follows at the set-point."""
-    ctl = PI(MINI3, ua_w_k=20.0)
+    ctl = PI(MINI3, ua_w_k=20.0, boost_k=None)
     for k in range(600):
         ctl.decide(obs(k * 30.0, 15.0, 4))
     ctl.decide(obs(600 * 30.0, 21.0, 4))
     assert abs(ctl.demand_w - 420.0) < 5.0
+
+
+def test_pi_boost_hands_back_without_a_bump() -> None:
+    """Far below, PI runs flat out; leaving boost keeps the demand continuous, then it decays."""
+    ctl = PI(MINI3, ua_w_k=20.0, boost_k=0.7)
+    ctl.decide(obs(0.0, 18.0, 0))
+    assert ctl.demand_w == 800.0
+    ctl.decide(obs(30.0, 20.5, 4))
+    assert ctl.demand_w == 800.0
+    for k in range(2, 400):
+        ctl.decide(obs(k * 30.0, 21.3, 4))
+    assert ctl.demand_w < 500.0
