@@ -182,6 +182,20 @@ async def test_a_stuck_client_on_one_device_does_not_block_another() -> None:
     assert b"Avalon Q" in data
 
 
+async def test_a_slow_device_does_not_delay_another() -> None:
+    """Pins that a delay fault on one device holds only that device; the other answers at once."""
+    world = World(VirtualClock(), 0)
+    slow = create_heater("nano3s", world=world, index=0)
+    fast = create_heater("mini3", world=world, index=1)
+    slow.faults.arm("delay", delay_s=30.0)
+    async with SimServer(slow) as sim_slow, SimServer(fast) as sim_fast:
+        held = asyncio.create_task(exchange(sim_slow.host, sim_slow.port, VERSION))
+        await asyncio.sleep(0.1)
+        assert b"CGMiner versions" in await exchange(sim_fast.host, sim_fast.port, VERSION)
+        assert not held.done()
+        held.cancel()
+
+
 async def test_reboot_refuses_connections_then_comes_back_on_the_same_port() -> None:
     """Pins that a rebooting device refuses connections and listens again when it is back."""
     heater = create_heater("nano3s")
