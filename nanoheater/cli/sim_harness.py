@@ -18,7 +18,7 @@ import csv
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,19 +28,17 @@ from firmware_sim.device import SimulatedHeater, create_heater
 from firmware_sim.room import Outdoor, Room
 from firmware_sim.world import World
 from nanoheater.capabilities import capabilities
+from nanoheater.cli.sim_scenarios import SCENARIOS, Scenario, controller_factory
 from nanoheater.client import HeaterClient
-from nanoheater.controller.bangbang import BangBang
 from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.metrics import OFF_MODE, Point, summary
-from nanoheater.controller.pi import PI
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
 from nanoheater.controller.roomfit import reachability
 from nanoheater.controller.sensors import Reading, SensorGuard
-from nanoheater.controller.staged import Staged
-from nanoheater.controller.targets import EconomicLimit, RoomTemperature, parse_schedule
+from nanoheater.controller.targets import EconomicLimit, RoomTemperature, Schedule, parse_schedule
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
-from nanoheater.economics.tariff import Tariff, TouPeriod
+from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 from nanoheater.transport.memory import CallableTransport
 
@@ -52,110 +50,6 @@ DIFFICULTY = 150e12
 SUBSIDY_BTC = 3.125
 FEES_BTC = 0.03
 POOL_FEE = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """One reference run (physics.md §6.4)."""
-
-    name: str
-    description: str
-    model: str
-    hours: float
-    air_c: float
-    mass_c: float
-    outdoor_mean_c: float
-    outdoor_amplitude_k: float = 4.0
-    schedule: str = ""
-    """Schedule TOML; empty means hold ``setpoint_c``."""
-    setpoint_c: float = 21.0
-    tariff: Tariff = field(default_factory=lambda: Tariff(price_fiat_per_kwh=0.17, timezone="UTC"))
-    economic_limit: float | None = None
-    room: str = "medium"
-
-
-# Steady start: the mass settles near 185/192 of the air lift at 0 C outdoors.
-STEADY_AIR_C, STEADY_MASS_C = 21.0, 20.2
-SCENARIOS: dict[str, Scenario] = {
-    s.name: s
-    for s in (
-        Scenario(
-            "cold-start",
-            "48 h from 16 C to 21 C, outdoor 0 +/- 4 C, Mini 3",
-            "mini3",
-            48.0,
-            16.0,
-            16.0,
-            0.0,
-        ),
-        Scenario(
-            "steady-week",
-            "7 days holding 21 C, outdoor 0 +/- 4 C, Mini 3",
-            "mini3",
-            168.0,
-            outdoor_mean_c=0.0,
-            air_c=STEADY_AIR_C,
-            mass_c=STEADY_MASS_C,
-        ),
-        Scenario(
-            "setback",
-            "21 C, 17 C from 09:00 to 17:00, back to 21 C; Mini 3",
-            "mini3",
-            48.0,
-            outdoor_mean_c=0.0,
-            schedule=(
-                '[[entry]]\nat = "09:00"\ntarget_c = 17\n[[entry]]\nat = "17:00"\ntarget_c = 21\n'
-            ),
-            air_c=STEADY_AIR_C,
-            mass_c=STEADY_MASS_C,
-        ),
-        Scenario(
-            "cold-snap",
-            "-10 C outdoors with an undersized Nano 3S, 21 C wanted",
-            "nano3s",
-            48.0,
-            16.0,
-            16.0,
-            -10.0,
-            0.0,
-        ),
-        Scenario(
-            "tou-peak",
-            "time-of-use peak 17-20 h at $0.45 (else $0.17); heating stops above $0.20/kWh net, "
-            "pre-heat to 22 C from 14:00; Mini 3",
-            "mini3",
-            48.0,
-            outdoor_mean_c=0.0,
-            schedule=(
-                '[[entry]]\nat = "14:00"\ntarget_c = 22\n[[entry]]\nat = "17:00"\ntarget_c = 21\n'
-            ),
-            tariff=Tariff(
-                price_fiat_per_kwh=0.17,
-                periods=(
-                    TouPeriod(start_hour=17, end_hour=20, price_fiat_per_kwh=0.45, name="peak"),
-                ),
-                timezone="UTC",
-            ),
-            economic_limit=0.20,
-            air_c=STEADY_AIR_C,
-            mass_c=STEADY_MASS_C,
-        ),
-    )
-}
-
-
-def controller_factory(name: str, ua_w_k: float | None) -> Callable[[Ladder], Controller]:
-    """Return a factory for the controller called ``name`` (staged, pi, bang-bang)."""
-    if name == "staged":
-        return lambda ladder: Staged(ladder, ua_w_k=ua_w_k)
-    if name == "pi":
-        return lambda ladder: PI(ladder, ua_w_k=ua_w_k)
-    if name in ("bang-bang", "bangbang"):
-        return lambda ladder: BangBang(ladder)
-    raise UsageError(f"unknown controller {name!r}; use staged, pi or bang-bang")
-
-
-CONTROLLERS = ("bang-bang", "staged", "pi")
 
 
 class VirtualThermometer:
@@ -191,55 +85,130 @@ class RunResult:
     report: dict[str, Any]
 
 
-def _mode_of(heater: SimulatedHeater) -> str:
+def mode_of(heater: SimulatedHeater) -> str:
+    """What ``heater`` runs now: its mode name, or ``off`` in standby."""
     st = heater.state
     return OFF_MODE if st.soft_off else heater.profile.modes[st.mode_index].name
 
 
-async def _run(scenario: Scenario, controller: str, hours: float, interval_s: float) -> RunResult:
-    clock = VirtualClock()
-    outdoor = Outdoor(scenario.outdoor_mean_c, scenario.outdoor_amplitude_k)
-    world = World(clock, 0, outdoor=outdoor)
-    room = Room.preset(scenario.room, air_c=scenario.air_c)
-    room.mass_c = scenario.mass_c
-    heater = create_heater(scenario.model, world=world, room=room, seed=0)
-    ua = room.params.ua_w_per_k
-    thermometer = VirtualThermometer(room)
-    schedule = parse_schedule(scenario.schedule, default=RoomTemperature(scenario.setpoint_c))
-    start_s = clock.now()
-    points: list[Point] = []
-    current_set: list[float | None] = [scenario.setpoint_c]
-    price = scenario.tariff
-    cost = [0.0]
-    last_kwh = [heater.state.energy_kwh]
+class SimRig:
+    """A virtual-time world: one room, its heaters, their real clients and a thermometer."""
 
-    def observe(t_s: float) -> None:
-        thermometer.sample(t_s)
-        kwh = heater.state.energy_kwh
-        cost[0] += (kwh - last_kwh[0]) * price.price_at(t_s - SAMPLE_S)
-        last_kwh[0] = kwh
-        points.append(
-            Point(
-                t_s - start_s,
-                room.air_c,
-                current_set[0],
-                _mode_of(heater),
-                heater.state.power_w,
-                kwh,
-            )
+    def __init__(
+        self,
+        models: list[str],
+        *,
+        room: str = "medium",
+        air_c: float = 20.0,
+        mass_c: float | None = None,
+        outdoor_mean_c: float = 0.0,
+        outdoor_amplitude_k: float = 4.0,
+        seed: int = 0,
+    ) -> None:
+        self.clock = VirtualClock()
+        self.outdoor = Outdoor(outdoor_mean_c, outdoor_amplitude_k)
+        self.world = World(self.clock, seed, outdoor=self.outdoor)
+        self.room = Room.preset(room, air_c=air_c)
+        self.room.mass_c = air_c if mass_c is None else mass_c
+        self.heaters = [
+            create_heater(m, world=self.world, room=self.room, index=i, seed=seed)
+            for i, m in enumerate(models)
+        ]
+        self.thermometer = VirtualThermometer(self.room)
+        self.start_s = self.clock.now()
+        self.points: list[Point] = []
+        self.setpoint_c: float | None = None
+        """Set-point recorded into the points (the regulator's last one)."""
+        self.tariff = Tariff(price_fiat_per_kwh=0.17, timezone="UTC")
+        self.cost_usd = 0.0
+        self.peak_kwh = 0.0
+        """kWh bought above the tariff's base price."""
+        self._last_kwh = self.energy_kwh()
+        self.world.add_observer(self._observe, SAMPLE_S)
+
+    @property
+    def ua_w_k(self) -> float:
+        """The room's true heat loss (what a good room fit would find)."""
+        return self.room.params.ua_w_per_k
+
+    def energy_kwh(self) -> float:
+        """Meter total of every heater."""
+        return sum(h.state.energy_kwh for h in self.heaters)
+
+    def power_w(self) -> float:
+        """Wall power of every heater now."""
+        return sum(h.state.power_w for h in self.heaters)
+
+    def mode(self) -> str:
+        """Modes of every heater, joined with ``+``."""
+        return "+".join(mode_of(h) for h in self.heaters)
+
+    def _observe(self, t_s: float) -> None:
+        self.thermometer.sample(t_s)
+        kwh = self.energy_kwh()
+        price = self.tariff.price_at(t_s - SAMPLE_S)
+        self.cost_usd += (kwh - self._last_kwh) * price
+        if price > self.tariff.price_fiat_per_kwh:
+            self.peak_kwh += kwh - self._last_kwh
+        self._last_kwh = kwh
+        mode = self.mode() if len(self.heaters) > 1 else mode_of(self.heaters[0])
+        self.points.append(
+            Point(t_s - self.start_s, self.room.air_c, self.setpoint_c, mode, self.power_w(), kwh)
         )
 
-    world.add_observer(observe, SAMPLE_S)
+    def client(self, index: int = 0) -> HeaterClient:
+        """A real client talking to heater ``index``; each exchange advances time by 1 s."""
+        heater = self.heaters[index]
 
-    def exchange(request: bytes) -> bytes:
-        clock.advance(1.0)
-        return heater.handle(request)
+        def exchange(request: bytes) -> bytes:
+            # A request is not instantaneous, and soft off/on confirmation needs time to pass.
+            self.clock.advance(1.0)
+            return heater.handle(request)
 
-    async def sleep(dt_s: float) -> None:
-        world.run_for(dt_s)
+        return HeaterClient(CallableTransport(exchange, label=heater.label), host=heater.label)
 
-    caps = capabilities(scenario.model)
-    top = max(caps.profiles, key=lambda p: p.power_w)
+    def members(self) -> list[Member]:
+        """One regulator member per heater, each with its own client."""
+        return [
+            Member(h.label, self.client(i), capabilities(h.profile.model))
+            for i, h in enumerate(self.heaters)
+        ]
+
+    async def sleep(self, dt_s: float) -> None:
+        """The regulator's sleep: advance virtual time and the world."""
+        self.world.run_for(dt_s)
+
+    def regulator(
+        self, factory: Callable[[Ladder], Controller], schedule: Schedule, **kwargs: Any
+    ) -> Regulator:
+        """A Regulator over all heaters with the virtual thermometer, clock and sleep."""
+        user_hook = kwargs.pop("on_decision", None)
+
+        def on_decision(rec: DecisionRecord) -> None:
+            self.setpoint_c = rec.setpoint_c
+            if user_hook is not None:
+                user_hook(rec)
+
+        kwargs.setdefault("sensor", SensorGuard(self.thermometer, max_age_s=300.0))
+        kwargs.setdefault("outdoor", self.outdoor.temp_c)
+        kwargs.setdefault("ua_w_k", self.ua_w_k)
+        kwargs.setdefault("soft_switch_lead_s", 0.0)
+        interval_s = kwargs.setdefault("interval_s", 30.0)
+        kwargs.setdefault("status_interval_s", 2 * interval_s)
+        return Regulator(
+            self.members(),
+            factory,
+            schedule,
+            clock=self.clock.now,
+            sleep=self.sleep,
+            on_decision=on_decision,
+            **kwargs,
+        )
+
+
+def revenue_per_kwh_usd(model: str) -> float:
+    """Mining revenue per kWh of ``model`` at its top profile (physics.md §6.3 market)."""
+    top = max(capabilities(model).profiles, key=lambda p: p.power_w)
     rev = expected_revenue(
         top.hashrate_ths,
         difficulty=DIFFICULTY,
@@ -248,59 +217,60 @@ async def _run(scenario: Scenario, controller: str, hours: float, interval_s: fl
         btc_price_fiat=BTC_PRICE_USD,
         pool_fee=POOL_FEE,
     )
-    revenue_kwh = revenue_per_kwh(rev.fiat_per_day, power_w=top.power_w)
+    return revenue_per_kwh(rev.fiat_per_day, power_w=top.power_w)
+
+
+async def _run(scenario: Scenario, controller: str, hours: float, interval_s: float) -> RunResult:
+    rig = SimRig(
+        [scenario.model],
+        room=scenario.room,
+        air_c=scenario.air_c,
+        mass_c=scenario.mass_c,
+        outdoor_mean_c=scenario.outdoor_mean_c,
+        outdoor_amplitude_k=scenario.outdoor_amplitude_k,
+    )
+    rig.tariff = scenario.tariff
+    rig.setpoint_c = scenario.setpoint_c
+    heater = rig.heaters[0]
+    revenue_kwh = revenue_per_kwh_usd(scenario.model)
     records: list[tuple[DecisionRecord, float, str, float]] = []
 
     def on_decision(rec: DecisionRecord) -> None:
-        current_set[0] = rec.setpoint_c
-        records.append((rec, room.air_c, _mode_of(heater), heater.state.power_w))
+        records.append((rec, rig.room.air_c, mode_of(heater), heater.state.power_w))
 
-    client = HeaterClient(CallableTransport(exchange, label=f"sim:{scenario.model}"), host="sim")
-    member = Member(scenario.model, client, caps)
-    regulator = Regulator(
-        [member],
-        controller_factory(controller, ua),
-        schedule,
-        sensor=SensorGuard(thermometer, max_age_s=300.0),
-        clock=clock.now,
-        sleep=sleep,
+    regulator = rig.regulator(
+        controller_factory(controller, rig.ua_w_k),
+        parse_schedule(scenario.schedule, default=RoomTemperature(scenario.setpoint_c)),
         interval_s=interval_s,
         economic=None
         if scenario.economic_limit is None
         else EconomicLimit(scenario.economic_limit),
-        net_cost=lambda t: price.price_at(t) - revenue_kwh,
-        outdoor=outdoor.temp_c,
-        ua_w_k=ua,
+        net_cost=lambda t: scenario.tariff.price_at(t) - revenue_kwh,
         on_decision=on_decision,
-        soft_switch_lead_s=0.0,
-        status_interval_s=2 * interval_s,
     )
     sats0 = heater.state.expected_sats
-    await regulator.run(until_s=start_s + hours * 3600.0)
-    report = _report(scenario, controller, hours, points, regulator, heater, sats0, cost[0], ua)
-    return RunResult(points, records, report)
+    await regulator.run(until_s=rig.start_s + hours * 3600.0)
+    report = _report(scenario, controller, hours, rig, regulator, sats0)
+    return RunResult(rig.points, records, report)
 
 
 def _report(
     scenario: Scenario,
     controller: str,
     hours: float,
-    points: list[Point],
+    rig: SimRig,
     regulator: Regulator,
-    heater: SimulatedHeater,
     sats0: float,
-    cost_usd: float,
-    ua: float,
 ) -> dict[str, Any]:
-    metrics = summary(points)
-    sats = heater.state.expected_sats - sats0
+    metrics = summary(rig.points)
+    sats = sum(h.state.expected_sats for h in rig.heaters) - sats0
     kwh = metrics["kwh"] or 0.0
     revenue_usd = sats / 1e8 * BTC_PRICE_USD
     reach = reachability(
         scenario.setpoint_c,
         scenario.outdoor_mean_c - scenario.outdoor_amplitude_k,
         regulator.ladder.power_w(regulator.ladder.top),
-        ua,
+        rig.ua_w_k,
     )
     return {
         "scenario": scenario.name,
@@ -309,8 +279,9 @@ def _report(
         "hours": hours,
         **metrics,
         "expected_sats": round(sats, 1),
-        "electricity_cost_usd": round(cost_usd, 3),
-        "net_cost_per_kwh_heat_usd": round((cost_usd - revenue_usd) / kwh, 4) if kwh else None,
+        "electricity_cost_usd": round(rig.cost_usd, 3),
+        "kwh_at_peak_price": round(rig.peak_kwh, 3),
+        "net_cost_per_kwh_heat_usd": round((rig.cost_usd - revenue_usd) / kwh, 4) if kwh else None,
         "setpoint_reachable": reach.reachable,
         "warnings": list(regulator.warnings),
     }

@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 from nanoheater.cli.output import handle_errors, print_json
+from nanoheater.cli.sim_scenarios import CONTROLLERS, SCENARIOS
 
-SCENARIO_NAMES = ("cold-start", "steady-week", "setback", "cold-snap", "tou-peak")
-CONTROLLER_NAMES = ("staged", "pi", "bang-bang")
+SCENARIO_NAMES = tuple(SCENARIOS)
+CONTROLLER_NAMES = CONTROLLERS
 
 
 @click.command()
@@ -85,6 +86,7 @@ def simulate(
         ("energy (kWh)", report["kwh"]),
         ("expected sats", report["expected_sats"]),
         ("electricity cost ($)", report["electricity_cost_usd"]),
+        ("kWh at peak price", report["kwh_at_peak_price"]),
         ("net cost per kWh of heat ($)", report["net_cost_per_kwh_heat_usd"]),
     ]
     for label, value in rows:
