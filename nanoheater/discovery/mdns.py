@@ -102,7 +102,16 @@ async def browse_mdns(
     from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo
     from zeroconf.asyncio import AsyncZeroconf as _AsyncZeroconf
 
-    aiozc = zeroconf if zeroconf is not None else _AsyncZeroconf()
+    if zeroconf is not None:
+        aiozc = zeroconf
+    else:
+        try:
+            aiozc = _AsyncZeroconf()
+        except (OSError, RuntimeError) as exc:
+            # No usable interface (zeroconf raises RuntimeError for "no interfaces"): the other
+            # discovery means still run, so say why mDNS found nothing instead of failing.
+            _LOGGER.warning("mDNS browsing unavailable: %s", exc)
+            return
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     resolving: set[asyncio.Task[None]] = set()

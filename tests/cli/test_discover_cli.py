@@ -200,3 +200,37 @@ def test_scan_progress_prints_lines_by_tenths_elsewhere() -> None:
     lines = stream.getvalue().splitlines()
     assert lines[0] == "scanned 1/1000 hosts, 0 heaters found"
     assert lines[1:] == [f"scanned {n}/1000 hosts, 0 heaters found" for n in range(100, 1001, 100)]
+
+
+@pytest.mark.mdns  # needs namespaces: it runs the CLI in a nested one that has no interface up
+async def test_discover_without_any_network_interface_warns_and_finds_nothing() -> None:
+    """Pins that mDNS with no usable interface is a one-line warning, not a crash (exit 0)."""
+    proc = await asyncio.create_subprocess_exec(
+        "unshare",
+        "-rn",
+        sys.executable,
+        "-m",
+        "nanoheater",
+        "discover",
+        "--timeout",
+        "0.5",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0
+    assert out == b""
+    warning, summary = err.decode().splitlines()
+    assert warning.startswith("WARNING nanoheater.discovery.mdns: mDNS browsing unavailable: ")
+    assert summary == "no heaters found"
+
+
+def test_discover_refuses_a_broken_config_file(isolated_dirs: Path) -> None:
+    """Pins that an unreadable config file is a usage error (exit 2) naming the file."""
+    config = isolated_dirs / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text("hosts = [\n")
+    result = CliRunner().invoke(cli, ["discover", "--no-mdns", "--json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "config.toml" in result.stderr
