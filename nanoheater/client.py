@@ -10,6 +10,7 @@ protocol.md §1.7). Retries live here and nowhere else; every call is bounded by
 Example (``docs/library-example.md`` has the README version; a test runs both)::
 
     import asyncio
+import time
 
     from nanoheater import HeaterClient
 
@@ -29,6 +30,7 @@ Example (``docs/library-example.md`` has the README version; a test runs both)::
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Literal, Self
@@ -126,9 +128,11 @@ class HeaterClient(link.DeviceLink):
             return (await self._snapshot())[0]
 
     async def get_pools(self) -> list[Pool]:
-        """Return the configured pools."""
+        """Return the configured pools (always read fresh; status reuses them for a while)."""
         async with self._call():
-            return parse_pools(await self._read("pools"))
+            pools = parse_pools(await self._read("pools"))
+            self._pools = (time.monotonic(), pools)
+            return pools
 
     async def get_capabilities(self) -> ModelCapabilities:
         """Return the registry entry of this device's model.

@@ -26,7 +26,7 @@ from nanoheater.exceptions import (
     ProtocolError,
     UsageError,
 )
-from nanoheater.models import HeaterInfo, HeaterStatus
+from nanoheater.models import HeaterInfo, HeaterStatus, Pool
 from nanoheater.protocol.blob import BlobValue
 from nanoheater.protocol.codec import decode_reply, encode_request, joined_part, reply_status
 from nanoheater.protocol.parse import (
@@ -45,12 +45,15 @@ from nanoheater.transport.tcp import TcpTransport
 Check = Callable[[HeaterStatus, Mapping[str, BlobValue]], bool]
 """A read-back test: does this status (and raw blob) show the write took effect?"""
 
-Snapshot = tuple[HeaterStatus, dict[str, BlobValue]]
+Snapshot = tuple[HeaterStatus, Mapping[str, BlobValue]]
 
 CONFIRM_POLL_S = 0.25
 """Pause between read-backs while waiting for a write to show."""
 
-_STATUS_COMMANDS = ("summary", "estats", "pools")
+_STATUS_COMMANDS = ("summary", "estats")
+
+POOLS_MAX_AGE_S = 30.0
+"""Pool settings change only by ``setpool`` (and a reboot), so status re-reads them this often."""
 _SERIAL_SCHEMES = (
     "socket://",
     "rfc2217://",
@@ -135,6 +138,8 @@ class DeviceLink:
         self._info: HeaterInfo | None = None
         self._join_ok: bool | None = None
         self._clock: tuple[float, float] | None = None
+        self._pools: tuple[float, list[Pool]] | None = None
+        """Pools from the last ``pools`` read, with the monotonic time of that read."""
 
     @property
     def label(self) -> str:
@@ -237,6 +242,9 @@ class DeviceLink:
         commands = list(_STATUS_COMMANDS)
         if self._info is None:
             commands.insert(0, "version")
+        pools_due = self._pools is None or time.monotonic() - self._pools[0] > POOLS_MAX_AGE_S
+        if pools_due:
+            commands.append("pools")
         parts = await self._read_many(commands)
         blob = find_blob(parts["estats"])
         for fallback in ("litestats", "stats"):
@@ -251,6 +259,8 @@ class DeviceLink:
             if not entry:
                 raise ProtocolError(f"{self.label}: version reply has no VERSION section")
             self._info = parse_info(entry, blob)
+        if pools_due:
+            self._pools = (time.monotonic(), parse_pools(parts["pools"]))
         summaries = section(parts["summary"], "SUMMARY")
         status = parse_status(
             self._info,
@@ -258,7 +268,7 @@ class DeviceLink:
             host=self.host,
             port=self.port,
             summary=summaries[0] if summaries else None,
-            pools=parse_pools(parts["pools"]),
+            pools=self._pools[1] if self._pools else [],
             when=self._clock[0] if self._clock else None,
         )
         return status, blob

@@ -11,6 +11,7 @@ matching each ``[`` with its ``]``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 
 Number = int | float
 BlobValue = int | float | str | tuple[Number, ...]
@@ -19,7 +20,14 @@ BlobValue = int | float | str | tuple[Number, ...]
 NO_SENSOR_C = -273
 """Temperature the firmware reports for a missing sensor (Nano 3S ``ITemp[-273]``)."""
 
+MAX_NUMBER_CHARS = 40
+"""A bracketed value longer than this is never parsed as a number (hostile digit runs)."""
+
 _WRAPPER = re.compile(r"^\s*'([^']*)'\s*:\s*\{")
+# Fast path: flat ``Key[value]`` pairs. Nested brackets or junk between pairs break contiguity,
+# and the careful scanner below takes over.
+_FLAT_PAIR = re.compile(r"([^\[\]]*)\[([^\[\]]*)\]")
+_FLAT_BLOB = re.compile(r"(?:[^\[\]]*\[[^\[\]]*\])*[^\[\]]*")
 _HB_ENTRY = re.compile(r"'([^']+)'\s*:\s*\{")
 # A leading zero followed by more digits is an identifier (DNA 0000000000000000), not a number.
 _NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
@@ -37,8 +45,46 @@ def parse_blob(text: str) -> dict[str, BlobValue]:
     >>> parse_blob("'STATS':{Ver[Q-1] FanR[0%] Nonce Mask[25] PS[0 1221 4]}")
     {'Ver': 'Q-1', 'FanR': 0, 'Nonce Mask': 25, 'PS': (0, 1221, 4)}
     """
+    return {key: typed_value(raw) for key, raw in split_blob(text).items()}
+
+
+class Blob(Mapping[str, BlobValue]):
+    """A parsed blob that types each value on first access (status reads use about 20 of ~60)."""
+
+    __slots__ = ("_raw", "_typed")
+
+    def __init__(self, text: str) -> None:
+        self._raw = split_blob(text)
+        self._typed: dict[str, BlobValue] = {}
+
+    def __getitem__(self, key: str) -> BlobValue:
+        try:
+            return self._typed[key]
+        except KeyError:
+            value = self._typed[key] = typed_value(self._raw[key])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+
+def split_blob(text: str) -> dict[str, str]:
+    """Split a blob into raw ``key -> value text`` pairs (brackets matched, wrapper removed)."""
     body = _unwrap(text)
-    result: dict[str, BlobValue] = {}
+    if _FLAT_BLOB.fullmatch(body):
+        # One C-level pass proves the pairs are flat and contiguous; the common case.
+        return {
+            (_clean_key(key) if ":" in key or "{" in key else key.strip()): value
+            for key, value in _FLAT_PAIR.findall(body)
+            if key.strip()
+        }
+    result: dict[str, str] = {}
     index, length = 0, len(body)
     while index < length:
         open_at = body.find("[", index)
@@ -49,7 +95,7 @@ def parse_blob(text: str) -> dict[str, BlobValue]:
         if close_at < 0:
             break  # truncated mid-value
         if key:
-            result[key] = typed_value(body[open_at + 1 : close_at])
+            result[key] = body[open_at + 1 : close_at]
         index = close_at + 1
     return result
 
@@ -69,6 +115,16 @@ def typed_value(raw: str) -> BlobValue:
     text = raw.strip()
     if not text:
         return ""
+    if (
+        text.isascii()
+        and " " not in text
+        and "_" not in text
+        and (text[0] != "0" or len(text) == 1)
+    ):
+        try:
+            return int(text)  # the common case, tried first because the blob is parsed often
+        except ValueError:
+            pass
     if text.endswith("%"):
         number = _number(text[:-1].strip())
         if number is not None:
@@ -89,24 +145,29 @@ def typed_value(raw: str) -> BlobValue:
 
 def as_number(value: BlobValue | None) -> float | None:
     """Return a scalar value as float; the first element of a tuple; None for text or absent."""
-    if isinstance(value, tuple):
-        return float(value[0]) if value else None
-    if isinstance(value, int | float):
-        return float(value)
-    return None
+    numbers = as_numbers(value[:1] if isinstance(value, tuple) else value)
+    return numbers[0] if numbers else None
 
 
 def as_numbers(value: BlobValue | None) -> tuple[float, ...]:
-    """Return a value as a tuple of floats (a scalar becomes a 1-tuple, text an empty tuple)."""
-    if isinstance(value, tuple):
-        return tuple(float(v) for v in value)
-    if isinstance(value, int | float):
-        return (float(value),)
+    """Return a value as a tuple of floats (a scalar becomes a 1-tuple, text an empty tuple).
+
+    An integer too large for a float (a hostile ``TMax[999...]``) makes the value count as text.
+    """
+    try:
+        if isinstance(value, tuple):
+            return tuple(float(v) for v in value)
+        if isinstance(value, int | float):
+            return (float(value),)
+    except OverflowError:
+        return ()
     return ()
 
 
 def _number(token: str) -> Number | None:
-    if not _NUMBER.fullmatch(token):
+    # int() refuses thousands of digits with ValueError (int_max_str_digits) and float() turns
+    # hundreds into inf: no real blob number is this long, so a longer run stays text.
+    if len(token) > MAX_NUMBER_CHARS or not _NUMBER.fullmatch(token):
         return None
     return float(token) if "." in token else int(token)
 

@@ -23,10 +23,10 @@ from nanoheater.models import (
 )
 from nanoheater.protocol.blob import (
     NO_SENSOR_C,
+    Blob,
     BlobValue,
     as_number,
     as_numbers,
-    parse_blob,
 )
 from nanoheater.protocol.sanitize import sanitize
 
@@ -79,7 +79,7 @@ def parse_info(
     )
 
 
-def find_blob(stats_body: Mapping[str, Any]) -> dict[str, BlobValue] | None:
+def find_blob(stats_body: Mapping[str, Any]) -> Blob | None:
     """Return the parsed ``MM ID0`` (or Q ``MM ID0:Summary``) blob of a stats-type reply.
 
     Returns None when the reply carries no blob or an empty one (the Q ``stats`` quirk,
@@ -93,8 +93,8 @@ def find_blob(stats_body: Mapping[str, Any]) -> dict[str, BlobValue] | None:
             continue
         for key, value in entry.items():
             if str(key).split(":", 1)[0].strip().startswith("MM ID") and isinstance(value, str):
-                blob = parse_blob(value)
-                return blob if blob else None
+                blob = Blob(value)
+                return blob if len(blob) else None
     return None
 
 

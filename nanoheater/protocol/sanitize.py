@@ -33,6 +33,8 @@ def sanitize(value: object, max_chars: int = MAX_TEXT_CHARS) -> str:
     'Avalon Q'
     """
     text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+    if text.isprintable() and len(text) <= max_chars:
+        return text.strip()  # nothing to remove: no control, format or separator characters
     text = _ESCAPES.sub("", text)
     out: list[str] = []
     for char in text:

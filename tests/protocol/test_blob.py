@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanoheater.protocol.blob import as_number, as_numbers, parse_blob, parse_hbinfo, typed_value
+from nanoheater.protocol.blob import (
+    Blob,
+    as_number,
+    as_numbers,
+    parse_blob,
+    parse_hbinfo,
+    typed_value,
+)
 
 
 def test_values_with_spaces_commas_and_colons_stay_whole() -> None:
@@ -83,6 +90,9 @@ def test_blob_round_trip(fields: dict[str, int | tuple[int, ...] | str], wrapped
     if wrapped:
         text = "'STATS':{" + text + "}"
     assert parse_blob(text) == fields
+    lazy = Blob(text)
+    assert dict(lazy) == fields
+    assert all(key in lazy for key in fields)
 
 
 @given(st.text(max_size=300))
