@@ -12,6 +12,7 @@ sees malformed data or a ``json`` exception. Anything that cannot be repaired is
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ def decode_reply(data: bytes) -> dict[str, Any]:
     if not text.startswith("{"):
         raise ProtocolError(f"not a CGMiner reply: {text[:40]!r}")
     try:
-        value = json.loads(text, parse_constant=_zero, strict=False)
+        value = _loads(text)
     except RecursionError:
         raise ProtocolError("reply nests too deeply to be a CGMiner reply") from None
     except ValueError:
@@ -144,19 +145,43 @@ def joined_part(body: Mapping[str, Any], command: str) -> dict[str, Any] | None:
     return None
 
 
+def _loads(text: str) -> Any:
+    # strict=False: raw control characters arrive inside strings (api_add_escape).
+    return json.loads(
+        text, parse_constant=_zero, parse_int=_int_token, parse_float=_float_token, strict=False
+    )
+
+
 def _zero(_token: str) -> float:
     return 0.0
+
+
+_MAX_INT_DIGITS = 20
+"""2**64 has 20 digits; no CGMiner field is wider, and int() refuses thousands of digits."""
+
+
+def _int_token(token: str) -> int:
+    """A JSON integer; one wider than 64 bits is junk and becomes 0, like a bare inf or nan."""
+    if len(token.lstrip("-")) > _MAX_INT_DIGITS:
+        return 0
+    return int(token)
+
+
+def _float_token(token: str) -> float:
+    """A JSON real; one that overflows to infinity (``1e999``) becomes 0, like a bare inf."""
+    value = float(token)
+    return value if math.isfinite(value) else 0.0
 
 
 def _loads_repaired(text: str) -> Any:
     repaired = _replace_bare_words(text)
     try:
-        return json.loads(repaired, parse_constant=_zero, strict=False)
+        return _loads(repaired)
     except ValueError:
         pass
     closed = _close_truncated(repaired)
     try:
-        return json.loads(closed, parse_constant=_zero, strict=False)
+        return _loads(closed)
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"reply is not valid JSON even after repairs ({exc.msg})") from None
     except (ValueError, RecursionError):
@@ -293,5 +318,5 @@ def _text_value(value: str) -> Any:
     if value == "false":
         return False
     if _NUMBER.fullmatch(value):
-        return float(value) if any(c in value for c in ".eE") else int(value)
+        return _float_token(value) if any(c in value for c in ".eE") else _int_token(value)
     return value
