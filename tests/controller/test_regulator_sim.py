@@ -1,0 +1,158 @@
+"""The regulator against firmware_sim through the real client, in virtual time."""
+
+from __future__ import annotations
+
+from nanoheater.cli.sim_harness import SimRig, mode_of
+from nanoheater.controller.bangbang import BangBang
+from nanoheater.controller.ladder import Ladder
+from nanoheater.controller.regulator import DecisionRecord
+from nanoheater.controller.safety import SafetyLimits
+from nanoheater.controller.sensors import Reading, SensorError, SensorGuard
+from nanoheater.controller.staged import Staged
+from nanoheater.controller.targets import RoomTemperature, parse_schedule
+
+HOLD_21 = parse_schedule("", default=RoomTemperature(21.0))
+
+
+def staged(ua: float | None = 20.0):
+    return lambda ladder: Staged(ladder, ua_w_k=ua)
+
+
+async def test_staged_converges_and_holds_the_band() -> None:
+    """From 18 C a Mini 3 under staged control reaches 21 C and then stays within +/- 0.5 K."""
+    rig = SimRig(["mini3"], air_c=18.0, mass_c=19.5)
+    reg = rig.regulator(staged(), HOLD_21)
+    await reg.run(until_s=rig.start_s + 12 * 3600)
+    late = [p for p in rig.points if p.t_s > 6 * 3600]
+    assert all(abs(p.air_c - 21.0) <= 0.5 for p in late)
+
+
+async def test_bang_bang_cycles_between_off_and_top() -> None:
+    """Bang-bang on a Mini 3 only ever runs soft off or Mining."""
+    rig = SimRig(["mini3"], air_c=20.5, mass_c=20.2)
+    reg = rig.regulator(lambda ladder: BangBang(ladder), HOLD_21)
+    await reg.run(until_s=rig.start_s + 4 * 3600)
+    modes = {p.mode for p in rig.points[30:]}
+    assert modes <= {"off", "Mining"}
+    assert "off" in modes
+
+
+async def test_calibration_refusal_is_held_not_raised() -> None:
+    """A device that refuses mode changes leaves the loop running and reports the hold."""
+    rig = SimRig(["mini3"], air_c=21.0, mass_c=20.2)
+    rig.heaters[0].faults.refuse_calibrating = True
+    seen: list[DecisionRecord] = []
+    reg = rig.regulator(staged(), HOLD_21, on_decision=seen.append)
+    await reg.run(until_s=rig.start_s + 600)
+    assert any("held" in r.applied.get("mini3-0", "") for r in seen)
+    assert mode_of(rig.heaters[0]) == "Mining"  # never changed
+
+
+async def test_nano3s_overheat_warns_and_stays_low() -> None:
+    """A Nano 3S in a warm room sits at Low (no off) and the user is told the room overheats."""
+    rig = SimRig(
+        ["nano3s"],
+        room="small",
+        air_c=24.0,
+        mass_c=24.0,
+        outdoor_mean_c=22.0,
+        outdoor_amplitude_k=0.0,
+    )
+    reg = rig.regulator(staged(10.0), HOLD_21)
+    await reg.run(until_s=rig.start_s + 2 * 3600)
+    assert mode_of(rig.heaters[0]) == "Low"
+    assert any("cannot switch off" in w for w in reg.warnings)
+
+
+class _FlakyThermometer:
+    """Reads the rig's thermometer until ``fail_after_s``, then fails."""
+
+    label = "flaky"
+
+    def __init__(self, rig: SimRig, fail_after_s: float) -> None:
+        self.rig = rig
+        self.fail_at = rig.start_s + fail_after_s
+
+    async def read(self, now_s: float) -> Reading:
+        if now_s >= self.fail_at:
+            raise SensorError("sensor unplugged")
+        return await self.rig.thermometer.read(now_s)
+
+
+async def test_sensor_loss_falls_back_to_lowest_step() -> None:
+    """When the room sensor fails for longer than its max age, the fail-safe runs Night."""
+    rig = SimRig(["mini3"], air_c=17.0, mass_c=17.0)
+    seen: list[DecisionRecord] = []
+    reg = rig.regulator(
+        staged(),
+        HOLD_21,
+        sensor=SensorGuard(_FlakyThermometer(rig, 1800), max_age_s=300),
+        on_decision=seen.append,
+    )
+    await reg.run(until_s=rig.start_s + 1500)
+    assert mode_of(rig.heaters[0]) == "Mining"  # before the failure: far below, full heat
+    await reg.run(until_s=rig.start_s + 2 * 3600 + 600)
+    assert mode_of(rig.heaters[0]) == "Night"
+    assert "fail-safe" in seen[-1].reason
+
+
+async def test_chip_overtemperature_steps_down() -> None:
+    """A chip above the limit makes the regulator step the device down rung by rung."""
+    rig = SimRig(["mini3"], air_c=15.0, mass_c=15.0)
+    seen: list[DecisionRecord] = []
+    reg = rig.regulator(
+        staged(), HOLD_21, limits=SafetyLimits(max_chip_c=60.0), on_decision=seen.append
+    )
+    await reg.run(until_s=rig.start_s + 1800)
+    assert mode_of(rig.heaters[0]) != "Mining"
+    assert any("chip" in text for r in seen for text in r.applied.values())
+
+
+async def test_quiet_hours_cap_noise() -> None:
+    """All-day quiet hours at 35 dB keep a Mini 3 at Night even in a cold room."""
+    sched = parse_schedule(
+        '[[quiet]]\nfrom = "00:00"\nto = "23:59"\nmax_db = 35\n', default=RoomTemperature(21.0)
+    )
+    rig = SimRig(["mini3"], air_c=16.0, mass_c=16.0)
+    reg = rig.regulator(staged(), sched)
+    await reg.run(until_s=rig.start_s + 3 * 3600)
+    assert {p.mode for p in rig.points[10:]} == {"Night"}
+
+
+async def test_zone_stays_within_budget_and_prefers_efficiency() -> None:
+    """A Mini 3 and a Nano 3S share 700 W: the Mini 3 leads, the Nano 3S (no off) keeps Low."""
+    rig = SimRig(["nano3s", "mini3"], air_c=15.0, mass_c=15.0)
+    reg = rig.regulator(staged(), HOLD_21, budget_w=700.0)
+    assert [d.label for d in reg.zone.devices] == ["mini3-1", "nano3s-0"]
+    await reg.run(until_s=rig.start_s + 3 * 3600)
+    # Ramps overshoot nominal power for a few seconds at most; nominal allocation is the cap.
+    assert max(p.power_w for p in rig.points[10:]) <= 700.0 + 1.0
+    # Super 650 W + Low 70 W would be 720 W, so the cold room gets Eco 500 W + Low 70 W.
+    assert reg.ladder.power_w(reg.ladder.top) == 570.0
+    assert mode_of(rig.heaters[1]) == "Heating Eco"
+    assert mode_of(rig.heaters[0]) == "Low"
+
+
+async def test_shutdown_leaves_lowest_step_or_off() -> None:
+    """On exit every device is left at its lowest heating step, or off when asked."""
+    rig = SimRig(["mini3", "nano3s"], air_c=16.0, mass_c=16.0)
+    reg = rig.regulator(staged(), HOLD_21)
+    await reg.run(until_s=rig.start_s + 600)
+    await reg.shutdown()
+    assert [mode_of(h) for h in rig.heaters] == ["Night", "Low"]
+    await reg.shutdown(lambda ladder: 0)
+    assert [mode_of(h) for h in rig.heaters] == ["off", "Low"]
+
+
+def test_rig_ladder_is_the_capability_ladder() -> None:
+    """The regulator's single-device ladder is the model's capability ladder, off first."""
+    rig = SimRig(["mini3"])
+    reg = rig.regulator(staged(), HOLD_21)
+    assert isinstance(reg.ladder, Ladder)
+    assert reg.ladder.can_off
+    assert [s.name for s in reg.ladder.steps][1:] == [
+        "mini3-0:Night",
+        "mini3-0:Heating Eco",
+        "mini3-0:Heating Super",
+        "mini3-0:Mining",
+    ]
