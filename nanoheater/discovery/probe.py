@@ -172,11 +172,20 @@ async def probe_host(
     try:
         reply = decode_reply(await transport.request(encode_request("version")))
     except NanoheaterError as exc:
-        _LOGGER.debug("%s:%s is not a heater: %s", target.host, target.port, exc)
+        reason = str(exc) if str(exc).startswith(transport.label) else f"{transport.label}: {exc}"
+        if DiscoverySource.CONFIG in target.sources:
+            # The user named this host, so its silence is worth a line on stderr; a scanned
+            # address that does not answer is the normal case.
+            _LOGGER.warning("configured host did not answer: %s", reason)
+        else:
+            _LOGGER.debug("not a heater: %s", reason)
         return None
     finally:
         await transport.close()
-    return heater_from_version(reply, target.host, target.port, target.sources)
+    heater = heater_from_version(reply, target.host, target.port, target.sources)
+    if heater is None and DiscoverySource.CONFIG in target.sources:
+        _LOGGER.warning("configured host %s is not an Avalon", transport.label)
+    return heater
 
 
 async def probe_targets(

@@ -114,14 +114,19 @@ async def test_discover_joins_sources_with_a_comma_for_config_hosts(
 async def test_discover_uses_config_hosts_without_any_scan(
     fleet: Fleet, isolated_dirs: Path
 ) -> None:
-    """Pins that configured hosts alone make --no-mdns valid."""
+    """Pins that configured hosts alone make --no-mdns valid, and a silent one is reported."""
     config = isolated_dirs / "config"
     config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text('hosts = ["127.0.0.4"]\n')
+    (config / "config.toml").write_text('hosts = ["127.0.0.4", "127.0.0.9"]\n')
     code, out, err = await _run_cli("--no-mdns", "--json")
     assert code == 0, err
     assert [(h["host"], h["model"], h["source"]) for h in json.loads(out)] == [
         ("127.0.0.4", "q", "config")
+    ]
+    # The configured host that is not there is named on stderr, once.
+    assert err.splitlines() == [
+        "WARNING nanoheater.discovery.probe: configured host did not answer: "
+        "127.0.0.9:4028: connection refused"
     ]
 
 
