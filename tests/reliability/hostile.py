@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 ESCAPES = "\x1b[2J\x1b]0;pwned\x07\x1b[31mred\x9b1m\r\x08\x00"
 """Clear screen, set the terminal title, colour, a C1 CSI, carriage return, backspace and NUL."""
+BLOB_ESCAPES = "\x1b]0;pwned\x07\x9b2J\x1bc\r\x08\u202e"
+"""Escapes without brackets (which would end an MM ID0 value): title, C1 clear, reset, bidi."""
 
 
 def version_reply(prod: str = "Avalon Nano3s", mac: str = "e0e1a93f3053", **extra: object) -> bytes:
@@ -120,18 +122,87 @@ def behaviours() -> dict[str, Callable[[asyncio.StreamReader, asyncio.StreamWrit
     }
 
 
+Serve = Callable[[asyncio.StreamReader, asyncio.StreamWriter], object]
+
+POISON_KEYS = frozenset({"PROD", "MAC", "URL", "User", "Status", "Msg", "Description", "LVERSION"})
+"""Reply fields a lying device fills with escape sequences (names, pool URLs, messages)."""
+POISON_BLOB_KEYS = ("SYSTEMSTATU[", "Ver[", "SSID[")
+"""MM ID0 values that are text on the firmware, poisoned the same way."""
+SECRET_PASS = "hunter2-pool-secret"  # noqa: S105 - a planted fake, searched for in output
+"""A pool password a device leaks in its ``pools`` reply; nanoheater must never show it."""
+
+
+def _poison_value(key: str, value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _poison_value(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_poison_value(key, v) for v in value]
+    if isinstance(value, str):
+        if key.startswith("MM ID"):
+            for blob_key in POISON_BLOB_KEYS:
+                value = value.replace(blob_key, blob_key + BLOB_ESCAPES)
+            return value
+        if key in POISON_KEYS:
+            return f"{value}{ESCAPES}\u202e\u200b"
+    return value
+
+
+def poison_reply(reply: bytes, *, raw_controls: bool = False) -> bytes:
+    """Return ``reply`` with escape sequences in every name, pool and message field.
+
+    Pool entries also gain a ``Pass`` field holding ``SECRET_PASS``. With ``raw_controls`` the
+    control characters are sent as raw bytes inside the JSON strings, as ``api_add_escape``
+    would (it escapes only quotes and backslashes), plus a few invalid UTF-8 bytes.
+    """
+    body = json.loads(reply.rstrip(b"\x00"))
+    body = _poison_value("", body)
+
+    def add_pass(node: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "POOLS" and isinstance(v, list):
+                    for pool in v:
+                        if isinstance(pool, dict):
+                            pool["Pass"] = SECRET_PASS
+                add_pass(v)
+        elif isinstance(node, list):
+            for v in node:
+                add_pass(v)
+
+    add_pass(body)
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    data = text.encode("utf-8")
+    if raw_controls:
+        for code in (0x1B, 0x07, 0x08, 0x0D):
+            data = data.replace(f"\\u{code:04x}".encode(), bytes([code]))
+        data = data.replace(b"\\r", b"\r").replace(b"\\b", b"\x08")
+        data = data.replace(b"pwned", b"pw\xff\xfe\xc3(ned")
+    return data + b"\x00"
+
+
+def proxy(handle: Callable[[bytes], bytes], rewrite: Callable[[bytes], bytes]) -> Serve:
+    """A behaviour that lets a real (simulated) device answer, then lies about what it said."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.read(4095)
+        writer.write(rewrite(handle(request)))
+        await writer.drain()
+
+    return serve
+
+
 @dataclass
 class HostileDevice:
-    """A loopback TCP server that runs one named behaviour on every connection."""
+    """A loopback TCP server that runs one behaviour (by name, or a callable) per connection."""
 
-    behaviour: str
+    behaviour: str | Serve
     host: str = "127.0.0.1"
     port: int = 0
     _server: asyncio.Server | None = field(default=None, repr=False)
     _tasks: set[asyncio.Task[object]] = field(default_factory=set, repr=False)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        serve = behaviours()[self.behaviour]
+        serve = behaviours()[self.behaviour] if isinstance(self.behaviour, str) else self.behaviour
         with contextlib.suppress(ConnectionError, asyncio.CancelledError):
             result = serve(reader, writer)
             if asyncio.iscoroutine(result):
