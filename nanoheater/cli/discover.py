@@ -121,7 +121,13 @@ def _config_hosts() -> list[str]:
     help="Probe every host of CIDR (at most a /16) on port 4028. Repeatable.",
 )
 @click.option("--no-mdns", is_flag=True, help="Do not browse mDNS.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON list of {name, host, port, model, mac, dna, source} instead of a table; "
+    'source is comma-joined when found several ways ("mdns,probe").',
+)
 @run_async
 async def discover(timeout_s: float, scan: tuple[str, ...], no_mdns: bool, as_json: bool) -> None:
     """Find heaters by mDNS, by probing --scan ranges, and at the config file's hosts."""

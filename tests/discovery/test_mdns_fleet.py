@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -61,7 +62,12 @@ async def test_mdns_and_probe_merge_into_one_entry_per_device(zeroconf: AsyncZer
 async def test_mdns_without_an_injected_instance_makes_and_closes_its_own() -> None:
     """Pins that discovery works with no AsyncZeroconf given (it creates one for the run)."""
     async with Fleet(["q", "mini3"], address="127.0.0.2", port=4028, mdns=True):
+        fds_before = set(os.listdir("/proc/self/fd"))
         heaters = await discover(timeout_s=3.0)
+        for _ in range(3):
+            await asyncio.sleep(0)  # asyncio closes transport sockets on the next loop pass
+        leaked = set(os.listdir("/proc/self/fd")) - fds_before
+    assert leaked == set()  # the instance it created (two sockets) was closed
     assert [(h.host, h.model) for h in heaters] == [
         ("127.0.0.2", ModelId.Q),
         ("127.0.0.3", ModelId.MINI3),
