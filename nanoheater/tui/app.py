@@ -9,7 +9,8 @@ handlers only update the fleet state and the visible screen.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +23,7 @@ from nanoheater.config import Settings, config_path, data_dir, save_settings
 from nanoheater.controller.targets import load_schedule
 from nanoheater.economics.market import load_market, offline_market
 from nanoheater.models import DiscoveredHeater, DiscoverySource
-from nanoheater.tui.devices import DeviceEntry, FleetState, Refusal
+from nanoheater.tui.devices import HISTORY_SAMPLES, DeviceEntry, FleetState, Refusal
 from nanoheater.tui.eventlog import EventLog, Severity
 from nanoheater.tui.ledger import Ledger
 from nanoheater.tui.messages import (
@@ -71,6 +72,7 @@ class NanoheaterApp(App[None]):
         scan_on_start: bool = True,
         live_market: bool = False,
         room_sensor: RoomSensorFactory | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """Create the app.
 
@@ -87,6 +89,7 @@ class NanoheaterApp(App[None]):
                 off, the configured or cached values are used and nothing leaves the machine.
             room_sensor: the room thermometer of a device, when the caller has a better one than
                 the settings' sensors or the device's inlet (the demo's simulated rooms).
+            clock: wall clock for refusal retry times (fixed in snapshot tests).
         """
         super().__init__()
         self.settings = settings
@@ -94,6 +97,8 @@ class NanoheaterApp(App[None]):
         self.config_file = config_file or config_path()
         """Where the settings screen saves."""
         self.live_market = live_market
+        self.clock = clock
+        """Wall-clock time; refusals count down on it."""
         self.ledger = Ledger(settings.tariff, offline_market(settings.market, None))
         """Heat, cost and sats per device and day, for the economics view."""
         self.discover = discover
@@ -104,6 +109,8 @@ class NanoheaterApp(App[None]):
         """Every device shown, offline ones included."""
         self.events = EventLog()
         """What happened this session."""
+        self.power_history: deque[float] = deque(maxlen=HISTORY_SAMPLES)
+        """Total power of the online devices, one sample per poll round."""
         self.devices = DeviceWorkers(self, connect, room_sensor)
         """Device I/O: polls, commands and controllers, all in workers."""
         for heater in hosts:
@@ -159,7 +166,10 @@ class NanoheaterApp(App[None]):
     # -- what screens ask for (each starts a worker) -----------------------------------------
 
     def poll_all(self) -> None:
-        """Poll every device that has no poll in flight."""
+        """Record the fleet's total power, then poll every device that has no poll in flight."""
+        online = [e.status.power_w or 0.0 for e in self.fleet if e.online and e.status]
+        if online:
+            self.power_history.append(sum(online))
         for entry in self.fleet:
             self.devices.poll(entry.key)
 
@@ -245,6 +255,7 @@ class NanoheaterApp(App[None]):
     def save_settings(self, settings: Settings) -> None:
         """Adopt ``settings`` now and write them to the config file in a worker."""
         self.settings = settings
+        self.devices.settings_changed()
         self.ledger.tariff = settings.tariff
         self.ledger.market = offline_market(settings.market, None)
         self.run_worker(self._save(settings), group="settings", exit_on_error=False)
@@ -266,6 +277,8 @@ class NanoheaterApp(App[None]):
             return
         was_offline = entry.online is False
         self.ledger.record(entry.key, entry.status, message.status)
+        if message.room_c is not None:
+            entry.sensor_room_c = message.room_c
         entry.record(message.status)
         today = self.ledger.on_day(self.ledger.today, entry.key)
         entry.heat_kwh_today, entry.sats_today = today.heat_kwh, today.sats
@@ -315,7 +328,7 @@ class NanoheaterApp(App[None]):
             return
         retry = message.retry_after_s
         entry.refusal = Refusal(
-            message.description, message.reason, None if retry is None else time.time() + retry
+            message.description, message.reason, None if retry is None else self.clock() + retry
         )
         text = f"{message.description} refused: {message.reason}"
         if retry is not None:

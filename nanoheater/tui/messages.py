@@ -21,6 +21,8 @@ class StatusPolled(Message):
     key: str
     """The device's key in the fleet (``host:port``)."""
     status: HeaterStatus
+    room_c: float | None = None
+    """Room temperature from an external sensor, read with the poll when the device has none."""
 
     def can_replace(self, message: Message) -> bool:
         """A newer reading of the same device makes an older, unhandled one worthless."""

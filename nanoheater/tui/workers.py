@@ -60,9 +60,14 @@ class DeviceWorkers:
         self.choices: dict[str, TargetChoice] = {}
         self._polling: set[str] = set()
         self._ticking: set[str] = set()
+        self._room_sensors: dict[str, RoomSensor | None] = {}
 
     def _start(self, work: Coroutine[Any, Any, None], group: str, exclusive: bool = False) -> None:
         self.app.run_worker(work, name=group, group=group, exclusive=exclusive, exit_on_error=False)
+
+    def settings_changed(self) -> None:
+        """Forget sensors built from the old settings."""
+        self._room_sensors.clear()
 
     async def client(self, key: str) -> DeviceClient:
         """The open client for ``key``, connecting on first use."""
@@ -154,15 +159,23 @@ class DeviceWorkers:
             raise NanoheaterError("the device's model is not known yet (no reading)")
         return capabilities(model)
 
-    def _sensor(self, key: str, client: DeviceClient, caps: ModelCapabilities) -> RoomSensor | None:
+    def _external_sensor(self, key: str, client: DeviceClient) -> RoomSensor | None:
+        """The injected thermometer of this device, else the first configured sensor."""
         entry = self.app.fleet.get(key)
         if self.room_sensor is not None and entry is not None:
             sensor = self.room_sensor(entry.heater)
             if sensor is not None:
                 return sensor
         specs = self.app.settings.sensors
-        if specs:
-            return sensor_from_spec(specs[0], port=client)
+        try:
+            return sensor_from_spec(specs[0], port=client) if specs else None
+        except NanoheaterError:
+            return None
+
+    def _sensor(self, key: str, client: DeviceClient, caps: ModelCapabilities) -> RoomSensor | None:
+        sensor = self._external_sensor(key, client)
+        if sensor is not None:
+            return sensor
         return sensor_from_spec("inlet", port=client) if caps.has_inlet_sensor else None
 
     def _device_time(self, key: str) -> float:

@@ -13,31 +13,26 @@ from nanoheater.tui.app import parse_address
 from nanoheater.tui.devices import FleetState
 from nanoheater.tui.eventlog import EventLog
 from nanoheater.tui.ledger import Ledger, season_start
-from nanoheater.tui.widgets.chart import braille_lines
+from nanoheater.tui.widgets.chart import block_lines
 
 
-def test_braille_rising_line_fills_bottom_left_and_top_right() -> None:
-    """Pins that the lowest value is drawn at the bottom and the newest at the right edge."""
-    lines = braille_lines([0.0, 1.0, 2.0, 3.0], width=2, height=1)
-    assert len(lines) == 1
-    assert len(lines[0]) == 2
-    first, last = (ord(c) - 0x2800 for c in lines[0])
-    assert first & 0x40, "lowest value: bottom-left dot"
-    assert last & 0x08, "highest value: top-right dot"
+def test_chart_rising_series_fills_up_to_the_right() -> None:
+    """Pins that the lowest value is a sliver at the bottom and the newest, highest is full height."""
+    lines = block_lines([0.0, 1.0, 2.0, 3.0], width=4, height=2)
+    assert lines == ["  ▃█", "▁▆██"]
 
 
-def test_braille_empty_and_flat_series() -> None:
-    """Pins that no data draws blanks and a flat series draws a level line mid-height."""
-    assert braille_lines([], 3, 2) == ["\u2800" * 3] * 2
-    flat = braille_lines([5.0] * 6, 3, 2)
-    assert flat[0] != "\u2800" * 3 or flat[1] != "\u2800" * 3
-    assert len({line for line in flat}) <= 2
+def test_chart_empty_flat_and_short_series() -> None:
+    """Pins blanks for no data, a low bar for a flat series, and right alignment of short ones."""
+    assert block_lines([], 3, 2) == ["   ", "   "]
+    assert block_lines([5.0, 5.0], 3, 1) == [" ▁▁"]
 
 
-def test_braille_keeps_only_what_fits() -> None:
-    """Pins that a long series shows its newest 2*width samples."""
+def test_chart_keeps_only_what_fits() -> None:
+    """Pins that a long series shows its newest ``width`` samples and scales to them."""
     old_spike = [100.0] + [1.0, 2.0] * 10
-    assert braille_lines(old_spike, 2, 1) == braille_lines([1.0, 2.0, 1.0, 2.0], 2, 1)
+    assert block_lines(old_spike, 4, 1) == block_lines([1.0, 2.0, 1.0, 2.0], 4, 1)
+    assert block_lines(old_spike, 4, 1) == ["▁█▁█"]
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,7 @@ class DeviceScreen(AppScreen):
         yield Header()
         with VerticalScroll(id="device-body"):
             yield DeviceStats(id="device-stats")
-            yield RefusalBanner(id="refusal")
+            yield RefusalBanner(clock=self.nano_app.clock, id="refusal")
             with Grid(id="charts"):
                 for series, title, unit, decimals in CHARTS:
                     yield TimeChart(title, unit, decimals=decimals, id=f"chart-{series}")

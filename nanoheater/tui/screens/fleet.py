@@ -11,8 +11,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.chart import TimeChart
 from nanoheater.tui.widgets.fleet_table import FleetTable
 from nanoheater.tui.widgets.format import fmt
+
+POWER_CHART_FROM = 30
+"""Terminal height from which the fleet's total power is charted under the table."""
 
 
 class FleetScreen(AppScreen):
@@ -28,6 +32,7 @@ class FleetScreen(AppScreen):
         """Header, the device table, a totals line and the footer."""
         yield Header()
         yield FleetTable(id="fleet-table")
+        yield TimeChart("Fleet power", "W", decimals=0, id="fleet-power")
         yield Static(id="fleet-totals")
         yield Footer()
 
@@ -36,8 +41,9 @@ class FleetScreen(AppScreen):
         self.fleet_changed(None)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Use the wide table layout when the terminal is wide enough."""
+        """Use the wide table layout when wide enough, and show the power chart when tall enough."""
         self.query_one(FleetTable).fit(event.size.width, self.nano_app.fleet)
+        self.query_one("#fleet-power").display = event.size.height >= POWER_CHART_FROM
 
     def on_screen_resume(self) -> None:
         """Catch up on changes made while another screen was on top."""
@@ -53,6 +59,7 @@ class FleetScreen(AppScreen):
         else:
             table.show(fleet)
         self.query_one("#fleet-totals", Static).update(self._totals())
+        self.query_one("#fleet-power", TimeChart).values = tuple(self.nano_app.power_history)
 
     def _totals(self) -> str:
         fleet = self.nano_app.fleet

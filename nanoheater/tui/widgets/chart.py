@@ -1,7 +1,8 @@
-"""Provides TimeChart, a line chart of one quantity over time drawn with braille dots.
+"""Provides TimeChart, an area chart of one quantity over time drawn with eighth-block characters.
 
-Braille gives each terminal cell a 2x4 grid of dots, so a 30x4 chart still shows 60 samples
-at 16 levels; it needs no plotting dependency and stays readable in 80x24.
+One column per sample and eight levels per row, so a 36x4 chart shows 36 samples at 32 levels.
+Block characters are in every terminal font (braille is not, and SVG exports lose it); the
+chart needs no plotting dependency and stays readable in 80x24.
 """
 
 from __future__ import annotations
@@ -13,37 +14,33 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-# Bit of each dot in a braille cell, indexed [row][column] (Unicode "Braille Patterns").
-_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
-_BRAILLE_BASE = 0x2800
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
-def braille_lines(values: Sequence[float], width: int, height: int) -> list[str]:
-    """Return ``height`` strings of ``width`` braille cells plotting the last ``2*width`` values.
+def block_lines(values: Sequence[float], width: int, height: int) -> list[str]:
+    """Return ``height`` strings of ``width`` cells plotting the last ``width`` values, top first.
 
-    The vertical scale spans the plotted values; a flat series is drawn mid-height.
+    The vertical scale spans the plotted values with the lowest one a sliver above the floor, so
+    a flat series shows as a low bar rather than nothing. Newest sample at the right edge.
     """
     if width <= 0 or height <= 0:
         return []
-    cells = [[0] * width for _ in range(height)]
-    points = list(values)[-2 * width :]
+    points = list(values)[-width:]
+    levels = 8 * height
+    columns: list[int] = []
     if points:
         low, high = min(points), max(points)
         span = high - low
-        dots_high = 4 * height - 1
-        previous: int | None = None
-        # Right-align the series so the newest sample is always at the right edge.
-        offset = 2 * width - len(points)
-        for index, value in enumerate(points):
-            level = round((value - low) / span * dots_high) if span > 0 else dots_high // 2
-            row_dot = dots_high - level
-            x = offset + index
-            # Join to the previous point with a vertical run so steep changes stay a line.
-            lo_dot, hi_dot = (row_dot, row_dot) if previous is None else sorted((previous, row_dot))
-            for y in range(lo_dot, hi_dot + 1):
-                cells[y // 4][x // 2] |= _DOTS[y % 4][x % 2]
-            previous = row_dot
-    return ["".join(chr(_BRAILLE_BASE + bits) for bits in row) for row in cells]
+        for value in points:
+            # 1..levels: even the minimum gets one eighth so the series is always visible.
+            fraction = (value - low) / span if span > 0 else 0.0
+            columns.append(1 + round(fraction * (levels - 1)))
+    columns = [0] * (width - len(columns)) + columns
+    rows = []
+    for row in range(height):
+        floor = 8 * (height - 1 - row)
+        rows.append("".join(_EIGHTHS[max(0, min(8, level - floor))] for level in columns))
+    return rows
 
 
 def _format(value: float, decimals: int) -> str:
@@ -111,7 +108,7 @@ class TimeChart(Widget):
                 text.append(scale, scale_style)
         else:
             text.append("  waiting for data", scale_style)
-        for line in braille_lines(self.values, width, height):
+        for line in block_lines(self.values, width, height):
             text.append("\n")
             text.append(line, line_style)
         return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.table import Table
@@ -92,6 +94,11 @@ class RefusalBanner(Widget):
     entry: reactive[DeviceEntry | None] = reactive(None, always_update=True, layout=True)
     """The device whose last refusal is shown; hidden when it has none."""
 
+    def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
+        """Count down on ``clock`` (wall-clock seconds)."""
+        super().__init__(id=id)
+        self.clock = clock
+
     def watch_entry(self, entry: DeviceEntry | None) -> None:
         """Show the banner only while there is a refusal."""
         self.set_class(entry is not None and entry.refusal is not None, "-shown")
@@ -104,9 +111,9 @@ class RefusalBanner(Widget):
         text = Text.assemble(
             ("Refused: ", "bold"), f"{refusal.description}. The device says: {refusal.reason}."
         )
-        left = refusal.retry_in_s()
+        left = refusal.retry_in_s(self.clock())
         if left is not None and refusal.retry_at_s is not None:
-            at = datetime.fromtimestamp(refusal.retry_at_s).strftime("%H:%M:%S")
+            at = datetime.fromtimestamp(refusal.retry_at_s).strftime("%H:%M")
             text.append(
                 f" Retry in {_duration(left)} (at {at})." if left > 0 else " You can retry now.",
                 style="bold",

@@ -55,20 +55,26 @@ def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
         Text(name, overflow="ellipsis", no_wrap=True),
         Text(label, style=_STATE_STYLES.get(state, "")),
     ]
-    stale = entry.online is False
     if status is None:
-        cells += ["-"] * 5
+        cells += [Text("-")] + [Text("-", justify="right")] * 4
     else:
-        values: list[str | Text] = [
-            status.mode or "-",
-            fmt(status.power_w, 0) if not narrow else f"{status.power_w or 0:.0f}",
-            fmt(status.hashrate_ths, 2),
-            fmt(status.chip_temp_max_c, 0),
-            fmt(entry.room_temp_c, 1),
-        ]
+        power = fmt(status.power_w, 0) if not narrow else f"{status.power_w or 0:.0f}"
+        style = "dim" if entry.online is False else ""
         # An offline device keeps its last reading, dimmed, so it is obvious it is old.
-        cells += [Text(str(v), style="dim") for v in values] if stale else values
-    cells += [fmt(entry.heat_kwh_today, 2), fmt(entry.sats_today, 0)]
+        cells.append(Text(status.mode or "-", style=style))
+        cells += [
+            Text(value, style=style, justify="right")
+            for value in (
+                power,
+                fmt(status.hashrate_ths, 2),
+                fmt(status.chip_temp_max_c, 0),
+                fmt(entry.room_temp_c, 1),
+            )
+        ]
+    cells += [
+        Text(fmt(entry.heat_kwh_today, 2), justify="right"),
+        Text(fmt(entry.sats_today, 0), justify="right"),
+    ]
     return cells
 
 

@@ -63,10 +63,10 @@ class TargetPanel(Vertical):
         with Horizontal(classes="target-row"):
             yield Label("Room target", classes="control-label")
             yield Button("-", id="setpoint-down", compact=True)
-            yield Static(id="setpoint-value")
+            yield Static(self._setpoint_text(), id="setpoint-value")
             yield Button("+", id="setpoint-up", compact=True)
             yield Button("Heat to target", id="target-engage", variant="primary", compact=True)
-            yield Button("Manual", id="target-stop", compact=True)
+            yield Button("Manual", id="target-stop", compact=True, disabled=self.control is None)
         with Horizontal(classes="target-row"):
             yield Label("Level", classes="control-label")
             yield Select[str]([], prompt="hold level", id="level-select", compact=True)
@@ -74,7 +74,7 @@ class TargetPanel(Vertical):
             yield Input(placeholder="schedule.toml", id="schedule-path", compact=True)
             yield Label("Quiet hours", classes="control-label")
             yield Switch(value=True, id="quiet-hours")
-        yield Static(id="decision")
+        yield Static(self._decision_text(), id="decision")
 
     def on_mount(self) -> None:
         """Draw the initial values."""
@@ -101,16 +101,20 @@ class TargetPanel(Vertical):
         """Redraw the decision line."""
         self._redraw()
 
+    def _setpoint_text(self) -> str:
+        return f"{self.setpoint_c:.1f} °C"
+
+    def _decision_text(self) -> str:
+        if self.control is not None:
+            return f"[b]Controller ({self.control}):[/] {self.reason or 'starting…'}"
+        return "[dim]Manual control: the device keeps the mode you set.[/]"
+
     def _redraw(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one("#setpoint-value", Static).update(f" {self.setpoint_c:.1f} °C ")
+        self.query_one("#setpoint-value", Static).update(self._setpoint_text())
         self.query_one("#target-stop", Button).disabled = self.control is None
-        if self.control is not None:
-            decision = f"[b]Controller ({self.control}):[/] {self.reason or 'starting…'}"
-        else:
-            decision = "[dim]Manual control: the device keeps the mode you set.[/]"
-        self.query_one("#decision", Static).update(decision)
+        self.query_one("#decision", Static).update(self._decision_text())
 
     def step(self, delta_c: float) -> None:
         """Move the set-point by ``delta_c`` within range; re-target a running set-point."""

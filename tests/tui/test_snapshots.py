@@ -1,0 +1,167 @@
+"""Layout snapshots at fixed terminal sizes: fleet, device detail, and the error states.
+
+The fleet runs in virtual time with a fixed seed on fixed loopback addresses, and the app's wall
+clock is pinned, so every number on screen is the same on every run. ``snap_compare`` runs the
+app in its own event loop, so the simulator is started inside ``run_before`` and stopped there
+once the screen has what it needs. Update with ``--snapshot-update`` only after looking at the
+report (Textual docs/guide/testing.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Select
+
+from firmware_sim.clock import VirtualClock
+from firmware_sim.faults import arm_fault
+from firmware_sim.fleet import Fleet
+from nanoheater.client import HeaterClient
+from nanoheater.config import Settings
+from nanoheater.discovery import browse
+from nanoheater.models import DiscoveredHeater
+from nanoheater.tui.app import NanoheaterApp
+from nanoheater.tui.screens.device import DeviceScreen
+from tests.tui.conftest import MODELS, settle
+
+SNAPSHOT_PORT = 40710
+"""A fixed port: the run has its own network namespace, so nothing else holds it."""
+PINNED_NOW_S = 1_764_590_400.0
+"""The app's wall clock in snapshots (2025-12-01 12:00 UTC)."""
+
+Snap = Callable[..., bool]
+Steps = Callable[[Pilot[None], Fleet], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Print local times as UTC so a retry time reads the same on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+class SimFleet:
+    """Starts a seeded fleet inside the snapshot's own event loop and serves the app from it."""
+
+    def __init__(self) -> None:
+        self.fleet: Fleet | None = None
+
+    def endpoints(self) -> list[str]:
+        assert self.fleet is not None
+        return [f"{m.server.host}:{m.server.port}" for m in self.fleet.members]
+
+    async def connect(self, heater: DiscoveredHeater) -> HeaterClient:
+        return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=2.0)
+
+    def discover(self) -> AsyncIterator[DiscoveredHeater]:
+        return browse(mdns=False, hosts=self.endpoints(), timeout_s=1.0)
+
+    def app(self, tmp_path: Path) -> NanoheaterApp:
+        return NanoheaterApp(
+            Settings(),
+            connect=self.connect,
+            discover=self.discover,
+            config_file=tmp_path / "config.toml",
+            poll_interval_s=3600.0,
+            control_interval_s=3600.0,
+            scan_on_start=False,
+            clock=lambda: PINNED_NOW_S,
+        )
+
+    def run_before(self, app: NanoheaterApp, steps: Steps) -> Callable[[Pilot[None]], Awaitable[None]]:
+        async def run(pilot: Pilot[None]) -> None:
+            fleet = Fleet(
+                list(MODELS),
+                address="127.0.0.2",
+                port=SNAPSHOT_PORT,
+                clock=VirtualClock(),
+                seed=0,
+                tick_s=3600,
+            )
+            self.fleet = fleet
+            async with fleet:
+                app.rescan()
+                await settle(pilot)
+                for _ in range(6):
+                    _advance(fleet, 60)
+                    app.poll_all()
+                    await settle(pilot)
+                await steps(pilot, fleet)
+            await pilot.pause()
+
+        return run
+
+
+def _advance(fleet: Fleet, seconds: float) -> None:
+    clock = fleet.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(seconds)
+    fleet.world.sync()
+
+
+def _key(fleet: Fleet, model: str) -> str:
+    member = fleet.members[MODELS.index(model)]
+    return f"{member.server.host}:{member.server.port}"
+
+
+async def _nothing(pilot: Pilot[None], fleet: Fleet) -> None:
+    return None
+
+
+def test_fleet_80x24(snap_compare: Snap, tmp_path: Path) -> None:
+    """Pins the fleet screen in a standard 80x24 terminal."""
+    sim = SimFleet()
+    app = sim.app(tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=sim.run_before(app, _nothing))
+
+
+def test_fleet_wide_120x30(snap_compare: Snap, tmp_path: Path) -> None:
+    """Pins the wide fleet layout (full names, wider columns) in a 120x30 terminal."""
+    sim = SimFleet()
+    app = sim.app(tmp_path)
+    assert snap_compare(app, terminal_size=(120, 30), run_before=sim.run_before(app, _nothing))
+
+
+def test_device_100x32(snap_compare: Snap, tmp_path: Path) -> None:
+    """Pins the device screen: stats, four charts, controls and the heat target."""
+    sim = SimFleet()
+    app = sim.app(tmp_path)
+
+    async def open_q(pilot: Pilot[None], fleet: Fleet) -> None:
+        await app.push_screen(DeviceScreen(_key(fleet, "q")))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=sim.run_before(app, open_q))
+
+
+def test_refusal_80x24(snap_compare: Snap, tmp_path: Path) -> None:
+    """Pins the refusal banner: what was refused, the device's words, when to retry."""
+    sim = SimFleet()
+    app = sim.app(tmp_path)
+
+    async def refuse(pilot: Pilot[None], fleet: Fleet) -> None:
+        arm_fault(fleet.members[MODELS.index("nano3s")].heater, "calibrating")
+        screen = DeviceScreen(_key(fleet, "nano3s"))
+        await app.push_screen(screen)
+        screen.query_one("#mode-select", Select).value = "Low"
+        await settle(pilot)
+        app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=sim.run_before(app, refuse))
+
+
+def test_offline_80x24(snap_compare: Snap, tmp_path: Path) -> None:
+    """Pins an offline device: still listed, marked offline, last reading dimmed, and the toast."""
+    sim = SimFleet()
+    app = sim.app(tmp_path)
+
+    async def unplug(pilot: Pilot[None], fleet: Fleet) -> None:
+        await fleet.members[MODELS.index("nano3")].server.stop()
+        app.poll_all()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=sim.run_before(app, unplug))
