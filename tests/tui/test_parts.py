@@ -17,7 +17,7 @@ from nanoheater.tui.widgets.chart import block_lines
 
 
 def test_chart_rising_series_fills_up_to_the_right() -> None:
-    """Pins that the lowest value is a sliver at the bottom and the newest, highest is full height."""
+    """Pins that the lowest value is a sliver at the bottom and the highest is full height."""
     lines = block_lines([0.0, 1.0, 2.0, 3.0], width=4, height=2)
     assert lines == ["  ▃█", "▁▆██"]
 

@@ -72,7 +72,9 @@ class SimFleet:
             clock=lambda: PINNED_NOW_S,
         )
 
-    def run_before(self, app: NanoheaterApp, steps: Steps) -> Callable[[Pilot[None]], Awaitable[None]]:
+    def run_before(
+        self, app: NanoheaterApp, steps: Steps
+    ) -> Callable[[Pilot[None]], Awaitable[None]]:
         async def run(pilot: Pilot[None]) -> None:
             fleet = Fleet(
                 list(MODELS),
