@@ -10,6 +10,11 @@ distinct heaters have been yielded. The clock starts before the AsyncZeroconf is
 socket setup, the browser's first query (python-zeroconf waits a random 20-120 ms before it)
 and every resolve are included. Rounds are 1.5 s apart because a responder does not multicast
 the same record twice within one second (RFC 6762 §6). Target: under 1.5 s.
+
+Measured 2026-11-26 (``--rounds 7``): 20/20 listed every round, median 0.283 s (0.238-0.306 s).
+Before asking QM questions and re-reading the cache while resolving (see
+``nanoheater.discovery.mdns``) the same run took a median of 1.33 s, and with zeroconf's default
+QU first question only 14 of the 20 were ever listed from a separate responder process.
 """
 
 from __future__ import annotations

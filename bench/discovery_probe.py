@@ -21,6 +21,11 @@ Both tools see the same 254 addresses, of which 154 refuse every port.
 
 Targets: nanoheater at least 3 times faster than pyasic, and under 2 s. Prints every round and
 the medians; only loopback inside the namespace is ever contacted.
+
+Measured 2026-11-26 (``--rounds 7``, shared 3.11 box; all three found 100/100 every round, pyasic
+as CGMinerAvalon{Nano3,Nano3s,Mini3,QHome}): nanoheater median 0.034 s; pyasic defaults 0.410 s
+(12.0x); pyasic with 256 in flight 0.499 s (14.6x). Under load from other jobs: 0.112 s against
+1.044 s (9.3x) and 1.552 s (13.8x).
 """
 
 from __future__ import annotations
