@@ -14,7 +14,8 @@ the same record twice within one second (RFC 6762 §6). Target: under 1.5 s.
 Measured 2026-11-26 (``--rounds 7``): 20/20 listed every round, median 0.283 s (0.238-0.306 s).
 Before asking QM questions and re-reading the cache while resolving (see
 ``nanoheater.discovery.mdns``) the same run took a median of 1.33 s, and with zeroconf's default
-QU first question only 14 of the 20 were ever listed from a separate responder process.
+QU first questions only 14 of the 20 were listed within a 10 s window from a separate responder
+process.
 """
 
 from __future__ import annotations
