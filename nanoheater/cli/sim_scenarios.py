@@ -6,16 +6,10 @@ list them without loading firmware_sim.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nanoheater.controller.bangbang import BangBang
-from nanoheater.controller.decision import Controller
-from nanoheater.controller.ladder import Ladder
-from nanoheater.controller.pi import PI
-from nanoheater.controller.staged import Staged
+from nanoheater.controller.factory import CONTROLLERS, controller_factory
 from nanoheater.economics.tariff import Tariff, TouPeriod
-from nanoheater.exceptions import UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +102,4 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-def controller_factory(name: str, ua_w_k: float | None) -> Callable[[Ladder], Controller]:
-    """Return a factory for the controller called ``name`` (staged, pi, bang-bang)."""
-    if name == "staged":
-        return lambda ladder: Staged(ladder, ua_w_k=ua_w_k)
-    if name == "pi":
-        return lambda ladder: PI(ladder, ua_w_k=ua_w_k)
-    if name in ("bang-bang", "bangbang"):
-        return lambda ladder: BangBang(ladder)
-    raise UsageError(f"unknown controller {name!r}; use staged, pi or bang-bang")
-
-
-CONTROLLERS = ("bang-bang", "staged", "pi")
+__all__ = ["CONTROLLERS", "SCENARIOS", "Scenario", "controller_factory"]

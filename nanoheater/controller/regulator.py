@@ -342,5 +342,9 @@ class Regulator:
             m.see(status, now)
             m.blocked_until_s = 0.0
             results[m.label] = await self._apply_one(now, m, rung)
+            if results[m.label].startswith("held") and m.ladder.can_off and rung > 0:
+                # Calibrating: the mode cannot change now, so standby is the safe exit.
+                results[m.label] = "calibrating: " + await self._apply_one(now, m, 0)
+                rung = 0
             log.info("%s: exit level %s: %s", m.label, m.ladder.name(rung), results[m.label])
         return results

@@ -76,6 +76,8 @@ def build_zone(devices: list[ZoneDevice], budget_w: float | None = None) -> Zone
         power = sum(s.power_w for _, s in parts)
         if all(s.is_off for _, s in parts):
             name = OFF
+        elif len(parts) == 1:
+            name = parts[0][1].name  # one device: its own mode names, so a fixed mode resolves
         else:
             name = " + ".join(f"{d.label}:{s.name}" for d, s in parts if not s.is_off)
         steps.append(

@@ -1,0 +1,323 @@
+"""Provides ``nanoheater thermostat``: the headless room thermostat over one or more heaters.
+
+It runs the regulator in real time: every decision is printed with its reason (one line, or
+one JSON object with ``--json``), and on exit (duration reached, Ctrl-C or SIGTERM) every
+device is left at a safe level (``--exit-level``: its lowest heating step by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from nanoheater.capabilities import capabilities
+from nanoheater.cli.output import run_async
+from nanoheater.client import HeaterClient
+from nanoheater.controller.factory import CONTROLLERS, controller_factory
+from nanoheater.controller.ladder import Ladder
+from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
+from nanoheater.controller.safety import SafetyLimits
+from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
+from nanoheater.controller.targets import (
+    EconomicLimit,
+    FixedLevel,
+    HeatTarget,
+    RoomTemperature,
+    Schedule,
+    load_schedule,
+)
+from nanoheater.exceptions import UsageError
+
+TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
+"""Environment variable read for the HTTP sensor's bearer token (keeps it out of ``ps``)."""
+
+
+def _default_target(target_c: float | None, mode: str | None, power_w: float | None) -> HeatTarget:
+    given = [x is not None for x in (target_c, mode, power_w)]
+    if sum(given) > 1:
+        raise UsageError("give only one of --target, --mode, --power")
+    if target_c is not None:
+        return RoomTemperature(target_c)
+    if mode is not None:
+        return FixedLevel(mode=mode)
+    if power_w is not None:
+        return FixedLevel(power_w=power_w)
+    raise UsageError("give --target C (or --mode/--power, or a --schedule with entries)")
+
+
+def _exit_rung(level: str) -> Callable[[Ladder], int]:
+    def pick(ladder: Ladder) -> int:
+        if level == "lowest":
+            return ladder.lowest_on()
+        if level == "off":
+            return 0
+        return FixedLevel(mode=level).resolve(ladder)
+
+    return pick
+
+
+def _print(record: DecisionRecord, as_json: bool) -> None:
+    stamp = datetime.fromtimestamp(record.now_s).astimezone().isoformat(timespec="seconds")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "time": stamp,
+                    "room_c": record.room_c,
+                    "setpoint_c": record.setpoint_c,
+                    "step": record.step,
+                    "power_w": record.power_w,
+                    "reason": record.reason,
+                    "applied": record.applied,
+                    "warnings": list(record.warnings),
+                },
+                separators=(",", ":"),
+            )
+        )
+        return
+    room = "-" if record.room_c is None else f"{record.room_c:.1f} C"
+    target = "-" if record.setpoint_c is None else f"{record.setpoint_c:.1f} C"
+    applied = ", ".join(f"{k}: {v}" for k, v in record.applied.items())
+    click.echo(f"{stamp} room {room} target {target} -> {record.step}: {record.reason} [{applied}]")
+    for warning in record.warnings:
+        click.echo(f"{stamp} warning: {warning}")
+
+
+@click.command()
+@click.argument("hosts", nargs=-1, required=True)
+@click.option("--target", "target_c", type=float, help="Room set-point in C.")
+@click.option("--mode", help="Run a fixed mode instead of a set-point.")
+@click.option("--power", "power_w", type=float, help="Run the profile nearest these watts.")
+@click.option(
+    "--schedule", type=click.Path(dir_okay=False, path_type=Path), help="Weekly schedule (TOML)."
+)
+@click.option(
+    "--sensor",
+    "sensor_spec",
+    default="inlet",
+    show_default=True,
+    help="Room sensor: inlet, cmd:COMMAND, file:PATH or http(s)://URL[#json.path].",
+)
+@click.option(
+    "--sensor-max-age",
+    "max_age_s",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    help="Seconds without a fresh reading before the fail-safe.",
+)
+@click.option("--controller", type=click.Choice(CONTROLLERS), default="staged", show_default=True)
+@click.option(
+    "--interval",
+    "interval_s",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds between decisions.",
+)
+@click.option(
+    "--ua",
+    "ua_w_k",
+    type=click.FloatRange(min=0.1),
+    help="Room heat loss in W/K (feed-forward, reachability).",
+)
+@click.option(
+    "--outdoor", "outdoor_spec", help="Outdoor temperature source (same forms as --sensor)."
+)
+@click.option(
+    "--max-room",
+    "max_room_c",
+    type=float,
+    default=27.0,
+    show_default=True,
+    help="Hard maximum room temperature.",
+)
+@click.option(
+    "--max-chip",
+    "max_chip_c",
+    type=float,
+    default=95.0,
+    show_default=True,
+    help="Chip temperature at which a device steps down.",
+)
+@click.option(
+    "--fail-safe", type=click.Choice(["lowest", "off"]), default="lowest", show_default=True
+)
+@click.option(
+    "--exit-level",
+    default="lowest",
+    show_default=True,
+    help="Level left on exit: lowest, off or a mode name.",
+)
+@click.option(
+    "--budget", "budget_w", type=click.FloatRange(min=0), help="Whole-zone power budget in W."
+)
+@click.option(
+    "--max-net-cost", type=float, help="Stop heating above this net cost per kWh of heat."
+)
+@click.option(
+    "--price",
+    "price_kwh",
+    type=float,
+    default=0.17,
+    show_default=True,
+    help="Electricity price per kWh (for --max-net-cost).",
+)
+@click.option(
+    "--soft-lead",
+    "soft_lead_s",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Seconds ahead on the device clock that soft off/on is scheduled.",
+)
+@click.option(
+    "--duration", "duration_s", type=click.FloatRange(min=0), help="Stop after this many seconds."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per decision.")
+@run_async
+async def thermostat(
+    hosts: tuple[str, ...],
+    target_c: float | None,
+    mode: str | None,
+    power_w: float | None,
+    schedule: Path | None,
+    sensor_spec: str,
+    max_age_s: float,
+    controller: str,
+    interval_s: float,
+    ua_w_k: float | None,
+    outdoor_spec: str | None,
+    max_room_c: float,
+    max_chip_c: float,
+    fail_safe: str,
+    exit_level: str,
+    budget_w: float | None,
+    max_net_cost: float | None,
+    price_kwh: float,
+    soft_lead_s: float,
+    duration_s: float | None,
+    as_json: bool,
+) -> None:
+    """Hold HOSTS' room at a target, logging each decision; leave them safe on exit."""
+    only_schedule = schedule is not None and target_c is None and mode is None and power_w is None
+    default = None if only_schedule else _default_target(target_c, mode, power_w)
+    plan = load_schedule(schedule, default) if schedule is not None else Schedule(default=default)
+    token = os.environ.get(TOKEN_ENV)
+    clients = [await HeaterClient.connect(host) for host in hosts]
+    try:
+        members = []
+        for host, client in zip(hosts, clients, strict=True):
+            info = await client.get_info()
+            if info.model is None:
+                raise UsageError(f"{host}: {info.product} is not a model nanoheater knows")
+            members.append(Member(host, client, capabilities(info.model)))
+        if sensor_spec == "inlet" and not members[0].caps.has_inlet_sensor:
+            raise UsageError(
+                f"{members[0].caps.display_name} has no trustworthy inlet sensor; give --sensor"
+            )
+        sensor = SensorGuard(sensor_from_spec(sensor_spec, token=token, port=clients[0]), max_age_s)
+        outdoor_guard = (
+            SensorGuard(sensor_from_spec(outdoor_spec, token=token, port=clients[0]), max_age_s)
+            if outdoor_spec
+            else None
+        )
+        outdoor_c: dict[str, float | None] = {"value": None}
+        revenue = await asyncio.to_thread(_revenue_per_kwh, members)
+        regulator = Regulator(
+            members,
+            controller_factory(controller, ua_w_k),
+            plan,
+            sensor=sensor,
+            clock=time.time,
+            sleep=asyncio.sleep,
+            interval_s=interval_s,
+            tz=datetime.now().astimezone().tzinfo or UTC,
+            limits=SafetyLimits(
+                max_room_c=max_room_c,
+                max_chip_c=max_chip_c,
+                fail_safe="off" if fail_safe == "off" else "lowest",
+            ),
+            budget_w=budget_w,
+            economic=EconomicLimit(max_net_cost) if max_net_cost is not None else None,
+            net_cost=(lambda _t: price_kwh - revenue) if max_net_cost is not None else None,
+            outdoor=(lambda _t: outdoor_c["value"]) if outdoor_guard else None,
+            ua_w_k=ua_w_k,
+            on_decision=lambda rec: _print(rec, as_json),
+            soft_switch_lead_s=soft_lead_s,
+        )
+        await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)
+        results = await regulator.shutdown(_exit_rung(exit_level))
+        for label, result in results.items():
+            click.echo(f"exit: {label}: {result}", err=not as_json)
+    finally:
+        for client in clients:
+            await client.close()
+
+
+def _revenue_per_kwh(members: list[Member]) -> float:
+    """Expected revenue per kWh of the zone's most efficient top profile at default market."""
+    from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
+    from nanoheater.economics.market import MarketSettings
+
+    m = MarketSettings()
+    best = min(
+        (max(mem.caps.profiles, key=lambda p: p.power_w) for mem in members),
+        key=lambda p: p.efficiency_j_th,
+    )
+    rev = expected_revenue(
+        best.hashrate_ths,
+        difficulty=m.difficulty,
+        subsidy_btc=m.subsidy_btc,
+        fees_btc_per_block=m.fees_btc_per_block,
+        btc_price_fiat=m.btc_price_fiat,
+        pool_fee=m.pool_fee,
+    )
+    return revenue_per_kwh(rev.fiat_per_day, power_w=best.power_w)
+
+
+async def _run_until_stopped(
+    regulator: Regulator,
+    outdoor: SensorGuard | None,
+    outdoor_c: dict[str, float | None],
+    duration_s: float | None,
+) -> None:
+    """Run the loop until the duration ends or SIGINT/SIGTERM arrives."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    until = None if duration_s is None else time.time() + duration_s
+
+    async def loop_body() -> None:
+        while until is None or time.time() < until:
+            if outdoor is not None:
+                outdoor_c["value"] = await outdoor.read(time.time())
+            await regulator.tick()
+            await asyncio.sleep(regulator.interval_s)
+
+    task = asyncio.create_task(loop_body())
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        failure = task.exception() if task.done() else None
+    finally:
+        for pending in (task, waiter):
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    if failure is not None:
+        raise failure

@@ -1,0 +1,138 @@
+"""``nanoheater thermostat`` against simulated heaters on loopback, in a child process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from firmware_sim.clock import ScaledClock
+from firmware_sim.device import SimulatedHeater
+from firmware_sim.server import SimServer
+from nanoheater.cli.sim_harness import mode_of
+from tests.client.conftest import make_heater
+
+
+async def start(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nanoheater", "thermostat", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=os.environ.copy(),
+    )  # fmt: skip
+
+
+async def run_cli(*args: str) -> tuple[int, str, str]:
+    proc = await start(*args)
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+async def mini3() -> AsyncIterator[tuple[SimulatedHeater, str]]:
+    """A Mini 3 in real time (it boots in Mining, 800 W) served on 127.0.0.1."""
+    heater = make_heater("mini3", ScaledClock(speed=1.0))
+    async with SimServer(heater) as sim:
+        yield heater, f"{sim.host}:{sim.port}"
+
+
+def room_file(tmp_path: Path, value: str, age_s: float = 0.0) -> Path:
+    path = tmp_path / "room.txt"
+    path.write_text(value)
+    if age_s:
+        old = path.stat().st_mtime - age_s
+        os.utime(path, (old, old))
+    return path
+
+
+async def test_logs_decisions_and_leaves_exit_level(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """A warm room steps the Mini 3 down with reasons on stdout; on exit it is left soft off."""
+    heater, target = mini3
+    sensor = room_file(tmp_path, "24.0\n")
+    code, out, err = await run_cli(
+        target, "--target", "21", "--sensor", f"file:{sensor}", "--interval", "0.5",
+        "--duration", "2", "--exit-level", "off", "--soft-lead", "0", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    decisions = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert len(decisions) >= 2
+    first = decisions[0]
+    assert first["room_c"] == 24.0
+    assert first["setpoint_c"] == 21.0
+    assert "above set-point" in first["reason"]
+    assert mode_of(heater) == "off"
+    assert "exit:" in out
+
+
+async def test_stale_sensor_runs_fail_safe(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """A sensor file older than --sensor-max-age trips the fail-safe: lowest heating step."""
+    heater, target = mini3
+    sensor = room_file(tmp_path, "19.0", age_s=3600)
+    code, out, err = await run_cli(
+        target, "--target", "21", "--sensor", f"file:{sensor}", "--sensor-max-age", "60",
+        "--interval", "0.5", "--duration", "1", "--exit-level", "Heating Eco",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "fail-safe" in out.splitlines()[0]
+    assert "stale" in out.splitlines()[0]
+    assert mode_of(heater) == "Heating Eco" or "calibrating" in err
+
+
+async def test_sigterm_leaves_devices_at_lowest_step(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """On SIGTERM the loop stops and every device is left at its lowest heating step."""
+    heater, target = mini3
+    sensor = room_file(tmp_path, "20.5")
+    proc = await start(target, "--target", "21", "--sensor", f"file:{sensor}", "--interval", "0.5")
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
+    assert b"target 21.0 C" in line
+    assert mode_of(heater) == "Mining"
+    proc.send_signal(signal.SIGTERM)
+    _, err = await proc.communicate()
+    assert proc.returncode == 0, err
+    assert mode_of(heater) == "Night"
+    assert b"exit:" in err
+
+
+async def test_fixed_mode_needs_no_sensor_reading(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """--mode runs that mode even when the room sensor is missing."""
+    heater, target = mini3
+    code, out, err = await run_cli(
+        target, "--mode", "Heating Eco", "--sensor", f"file:{tmp_path / 'missing'}",
+        "--interval", "0.5", "--duration", "1", "--exit-level", "Heating Eco",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "fixed level" in out.splitlines()[0]
+    assert mode_of(heater) == "Heating Eco"
+
+
+async def test_nano3s_inlet_sensor_is_refused() -> None:
+    """A Nano 3S has no trustworthy inlet sensor: asking for it is a usage error (exit 2)."""
+    heater = make_heater("nano3s", ScaledClock(speed=1.0))
+    async with SimServer(heater) as sim:
+        code, out, err = await run_cli(
+            f"{sim.host}:{sim.port}", "--target", "21", "--duration", "1"
+        )
+    assert code == 2
+    assert "inlet sensor" in err
+    assert out == ""
+
+
+async def test_target_and_mode_together_is_a_usage_error(tmp_path: Path) -> None:
+    """Conflicting targets are refused before any device is contacted."""
+    code, _, err = await run_cli("127.0.0.1:9", "--target", "21", "--mode", "Night")
+    assert code == 2
+    assert "only one of" in err
