@@ -34,7 +34,7 @@ from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.metrics import OFF_MODE, Point, summary
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
-from nanoheater.controller.roomfit import reachability
+from nanoheater.controller.roomfit import Sample, fit_room, reachability
 from nanoheater.controller.sensors import Reading, SensorGuard
 from nanoheater.controller.targets import EconomicLimit, RoomTemperature, Schedule, parse_schedule
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
@@ -272,6 +272,17 @@ def _report(
         regulator.ladder.power_w(regulator.ladder.top),
         rig.ua_w_k,
     )
+    try:
+        fit = fit_room(
+            [Sample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
+             for p in rig.points]
+        )  # fmt: skip
+        room_fit: dict[str, float] | None = {
+            "ua_w_k": round(fit.ua_w_k, 2),
+            "tau_h": round(fit.tau_s / 3600.0, 1),
+        }
+    except UsageError:
+        room_fit = None  # too short or too flat a log to separate loss from capacity
     return {
         "scenario": scenario.name,
         "controller": controller,
@@ -283,6 +294,7 @@ def _report(
         "kwh_at_peak_price": round(rig.peak_kwh, 3),
         "net_cost_per_kwh_heat_usd": round((rig.cost_usd - revenue_usd) / kwh, 4) if kwh else None,
         "setpoint_reachable": reach.reachable,
+        "room_fit": room_fit,
         "warnings": list(regulator.warnings),
     }
 

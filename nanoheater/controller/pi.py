@@ -1,16 +1,23 @@
 """Provides PI, a proportional-integral heat demand realised by time-proportioning between rungs.
 
-The law is ``u = ff + Kp·e + (Kp/Ti)·int e dt`` in watts (e = set - room), with anti-windup (the
-integral stops when the demand is saturated in the direction of the error) and a feed-forward
-start from the estimated heat loss so the integral does not have to find the load from zero
-(physics.md §2.3; defaults §6.4: Kp 400 W/K, Ti 1 h, period 15 min).
+The law is ``u = ff + Kp*e + (Kp/Ti)*int e dt`` in watts (e = set - room) with feed-forward
+``ff = UA * (set - outdoor)`` from the estimated heat loss, so the integral only corrects the
+model instead of finding the load from zero (physics.md §2.3). Defaults are tuned on the
+simulated default room: Kp 200 W/K (physics.md's 400 W/K oscillated once the 0.1 K sensor
+steps, the 5 min calibration lock and the 15 min period were in the loop), Ti 1 h, period 15 min.
+
+Anti-windup, three ways: no integration that pushes further into the law's saturation; the
+integrated error is clipped to +/- ``integrate_band_k``; and no downward integration while the
+period plan sits entirely at the floor (a set-back would otherwise leave the integral deeply
+negative). Far below the set-point (``boost_k``) it runs flat out like bang-bang, and hands back
+bumplessly: the integral starts where the law gives the power that was running, so the heat a
+cold building mass still soaks up is not forgotten.
 
 Discrete rungs realise the demand: within each period the device runs the rung above the
-demand for the duty fraction and the rung below for the rest. Two details respect the device:
-no segment is shorter than ``min_segment_s`` (a mode change locks the device while it
-calibrates), with the rounding carried into the next period so the average stays right, and
-the order of the two segments alternates so one period's end continues into the next (one
-switch per period instead of two).
+demand for the duty fraction and the rung below for the rest. No segment between two heating
+modes is shorter than ``min_segment_s`` (a mode change locks the device while it calibrates);
+an off segment may be shorter (``min_off_segment_s``: soft off/on is not a mode change). The
+rounding is carried into the next period so the average stays right.
 """
 
 from __future__ import annotations

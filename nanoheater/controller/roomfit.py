@@ -5,9 +5,12 @@ The fit uses the integrated first-order energy balance over consecutive windows,
     int P dt = UA · int (T - T_o) dt + C · (T_end - T_start)
 
 and solves the two unknowns (heat loss UA in W/K, effective capacity C in J/K) by least squares.
-Integrating instead of differentiating keeps a 0.1 K sensor's steps from becoming noise; windows
-of a few hours let the slow building mass show up in C the way a user experiences it. The time
-constant is C / UA. Reachability is the steady-state bound T_max = T_o + P_max / UA (physics.md
+Integrating instead of differentiating keeps a 0.1 K sensor's steps from becoming noise. A real
+room is second order (fast air, slow mass), so C and the time constant C / UA are effective
+values over the window length (longer windows see more of the mass); the heat loss is the
+robust number, and the one the reachability check and feed-forward use; it needs a log in
+which the heat input varies (a cooling transient at constant power confounds the mass's stored
+heat with loss). Reachability is the steady-state bound T_max = T_o + P_max / UA (physics.md
 §2.2).
 """
 
@@ -52,7 +55,7 @@ class RoomFit:
         )
 
 
-def fit_room(samples: Sequence[Sample], window_s: float = 4 * 3600.0) -> RoomFit:
+def fit_room(samples: Sequence[Sample], window_s: float = 8 * 3600.0) -> RoomFit:
     """Fit UA and C from time-ordered ``samples``; UsageError when the data cannot separate them."""
     if len(samples) < 3:
         raise UsageError("need at least three samples to fit a room")

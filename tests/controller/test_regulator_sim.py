@@ -6,6 +6,7 @@ from nanoheater.cli.sim_harness import SimRig, mode_of
 from nanoheater.controller.bangbang import BangBang
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.regulator import DecisionRecord
+from nanoheater.controller.roomfit import Sample, fit_room
 from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import Reading, SensorError, SensorGuard
 from nanoheater.controller.staged import Staged
@@ -152,3 +153,17 @@ def test_rig_ladder_is_the_capability_ladder() -> None:
     assert reg.ladder.can_off
     names = [s.name for s in reg.ladder.steps]
     assert names == ["off", "Night", "Heating Eco", "Heating Super", "Mining"]
+
+
+async def test_room_fit_from_a_simulated_log_finds_the_heat_loss() -> None:
+    """Fitting a 48 h staged run of the simulated room recovers its UA within 15 %."""
+    rig = SimRig(["mini3"], air_c=16.0, mass_c=16.0)
+    reg = rig.regulator(staged(), HOLD_21)
+    await reg.run(until_s=rig.start_s + 48 * 3600)
+    samples = [
+        Sample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
+        for p in rig.points
+    ]
+    fit = fit_room(samples)
+    assert abs(fit.ua_w_k - rig.ua_w_k) / rig.ua_w_k < 0.15
+    assert fit.tau_s > 3600.0  # slower than the air node alone: the mass shows up
