@@ -79,6 +79,7 @@ class DecisionRecord:
     power_w: float
     reason: str
     warnings: tuple[str, ...]
+    """Warnings that started at this tick (each is repeated only after it has cleared)."""
     applied: dict[str, str]
     """Per device: what was sent or why nothing was ("held: calibrating", "ok", error text)."""
 
@@ -131,8 +132,7 @@ class Regulator:
         self.status_interval_s = interval_s if status_interval_s is None else status_interval_s
         """Re-read a device at most this often; every write's confirmed reply counts as a read."""
         self._by_label = {m.label: m for m in members}
-        self._warned: set[str] = set()
-        self._unreachable = False
+        self._active: set[str] = set()
         self.warnings: list[str] = []
         """Every distinct warning so far, in order (unreachable set-point, overheating...)."""
 
@@ -149,29 +149,29 @@ class Regulator:
                 m.status = None
 
     def _current_index(self) -> int:
-        rungs = tuple(
-            self._by_label[d.label].current if self._by_label[d.label].current is not None else 0
-            for d in self.zone.devices
-        )
-        return self.zone.index_of(tuple(r if r is not None else 0 for r in rungs))
+        rungs = []
+        for d in self.zone.devices:
+            current = self._by_label[d.label].current
+            rungs.append(0 if current is None else current)
+        return self.zone.index_of(tuple(rungs))
 
-    def _warn(self, text: str) -> None:
-        if text not in self._warned:
-            self._warned.add(text)
+    def _episode(self, key: str, active: bool, text: str, new: list[str]) -> None:
+        """Warn once when condition ``key`` starts; stay quiet until it has ended again."""
+        if active and key not in self._active:
+            self._active.add(key)
             self.warnings.append(text)
+            new.append(text)
             log.warning("%s", text)
+        elif not active and key in self._active:
+            self._active.discard(key)
 
-    def _check_reach(self, setpoint: float | None, outdoor: float | None) -> None:
+    def _check_reach(self, setpoint: float | None, outdoor: float | None, new: list[str]) -> None:
         """Warn when the set-point becomes unreachable at full power (once per episode)."""
         if setpoint is None or outdoor is None or self.ua_w_k is None:
+            self._episode("unreachable", False, "", new)
             return
         reach = reachability(setpoint, outdoor, self.ladder.power_w(self.ladder.top), self.ua_w_k)
-        if not reach.reachable and not self._unreachable:
-            self.warnings.append(reach.message())
-            log.warning("%s", reach.message())
-        elif reach.reachable and self._unreachable:
-            log.info("%s", reach.message())
-        self._unreachable = not reach.reachable
+        self._episode("unreachable", not reach.reachable, reach.message(), new)
 
     # ---- one tick --------------------------------------------------------------------------
 
@@ -203,7 +203,8 @@ class Regulator:
             )
         else:
             decision = Decision(current, "no room reading")
-        self._check_reach(setpoint, outdoor)
+        new_warnings: list[str] = []
+        self._check_reach(setpoint, outdoor, new_warnings)
         problem = self.sensor.problem if self.sensor is not None else "no sensor configured"
         decision = guard(
             decision,
@@ -220,9 +221,8 @@ class Regulator:
             ),
             self.limits,
         )
-        for text in (*plan.notes, *decision.warnings):
-            if "cannot switch off" in text or "cannot be reached" in text:
-                self._warn(text)
+        overheat = [w for w in decision.warnings if "cannot switch off" in w]
+        self._episode("overheat", bool(overheat), overheat[0] if overheat else "", new_warnings)
         applied = await self._apply(now, decision)
         record = DecisionRecord(
             now,
@@ -232,7 +232,7 @@ class Regulator:
             self.ladder.name(decision.index),
             self.ladder.power_w(decision.index),
             decision.reason,
-            decision.warnings,
+            tuple(new_warnings),
             applied,
         )
         log.info(

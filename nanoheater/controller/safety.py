@@ -76,6 +76,9 @@ def guard(
         why = caps.why_high or "caps"
         reason = f"{reason}; capped at {ladder.name(clamped)} ({why})"
         index = clamped
+    elif index == caps.high < ladder.top and caps.why_high:
+        # The controller chose the ceiling itself; say which cap made it the ceiling.
+        reason = f"{reason} (ceiling: {caps.why_high})"
     if (
         not ladder.can_off
         and index == 0

@@ -136,3 +136,25 @@ async def test_target_and_mode_together_is_a_usage_error(tmp_path: Path) -> None
     code, _, err = await run_cli("127.0.0.1:9", "--target", "21", "--mode", "Night")
     assert code == 2
     assert "only one of" in err
+
+
+async def test_schedule_quiet_hours_cap_the_mode(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """A schedule whose quiet hours allow at most Night keeps a cold room's Mini 3 at Night."""
+    heater, target = mini3
+    sensor = room_file(tmp_path, "15.0")
+    schedule = tmp_path / "week.toml"
+    schedule.write_text(
+        '[[entry]]\ndays = "all"\nat = "00:00"\ntarget_c = 22\n'
+        '[[quiet]]\ndays = "all"\nfrom = "00:00"\nto = "23:59"\nmax_mode = "Night"\n'
+    )
+    code, out, err = await run_cli(
+        target, "--schedule", str(schedule), "--sensor", f"file:{sensor}", "--interval", "0.5",
+        "--duration", "1", "--exit-level", "Night",
+    )  # fmt: skip
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert "target 22.0 C -> Night" in first
+    assert "quiet hours" in first
+    assert mode_of(heater) == "Night"
