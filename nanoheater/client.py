@@ -47,9 +47,6 @@ from nanoheater.transport.base import Transport
 SOFT_SWITCH_LEAD_S = 5.0
 """softoff/softon are scheduled this far ahead of the device clock, as pyasic and asic-rs do."""
 
-CONFIRM_WINDOW_S = 3.0
-"""How long a write keeps re-reading the device for its effect (fan duty settles over ~1 s)."""
-
 SOFT_SWITCH_POLL_S = 0.5
 """Read-back interval while waiting for a scheduled soft off/on to happen."""
 
@@ -65,8 +62,16 @@ class HeaterClient(link.DeviceLink):
         port: int = DEFAULT_TCP_PORT,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         retries: int = 1,
+        confirm_window_s: float = link.CONFIRM_WINDOW_S,
     ) -> None:
-        super().__init__(transport, host=host, port=port, timeout_s=timeout_s, retries=retries)
+        super().__init__(
+            transport,
+            host=host,
+            port=port,
+            timeout_s=timeout_s,
+            retries=retries,
+            confirm_window_s=confirm_window_s,
+        )
 
     @classmethod
     async def connect_tcp(
@@ -163,7 +168,7 @@ class HeaterClient(link.DeviceLink):
             CalibratingError: the device refused because it is still calibrating.
             DeviceRefused: the device refused, or did not switch.
         """
-        async with self._call():
+        async with self._call(extra_s=self.confirm_window_s):
             caps = await self._caps_unlocked()
             if profile not in caps.profiles:
                 raise UsageError(f"{profile.name!r} is not a {caps.display_name} profile")
@@ -192,7 +197,7 @@ class HeaterClient(link.DeviceLink):
 
     async def set_level(self, level: int) -> HeaterStatus:
         """Set ``worklevel`` to ``level`` (the Nano 3's only mode control; Mini 3 Eco is -1)."""
-        async with self._call():
+        async with self._call(extra_s=self.confirm_window_s):
             caps = await self._caps_unlocked()
             known = {p.worklevel for p in caps.profiles if p.worklevel is not None}
             if known and level not in known:
@@ -219,7 +224,7 @@ class HeaterClient(link.DeviceLink):
 
     async def set_fan(self, percent: int | Literal["auto"]) -> HeaterStatus:
         """Set the fan duty in percent, or "auto" (also -1) to let the firmware regulate it."""
-        async with self._call():
+        async with self._call(extra_s=self.confirm_window_s):
             caps = await self._caps_unlocked()
             duty = -1 if percent == "auto" else percent
             if not isinstance(duty, int) or isinstance(duty, bool):
@@ -237,7 +242,7 @@ class HeaterClient(link.DeviceLink):
 
     async def set_chip_target(self, temp_c: int) -> HeaterStatus:
         """Set the chip target temperature (``target-temp``, reported as ``TarT``)."""
-        async with self._call():
+        async with self._call(extra_s=self.confirm_window_s):
             caps = await self._caps_unlocked()
             if caps.chip_target_c is None or "target-temp" not in caps.ascset_options:
                 raise UnsupportedError(f"{caps.display_name} has no chip target temperature")
@@ -253,7 +258,7 @@ class HeaterClient(link.DeviceLink):
 
     async def set_lcd(self, on: bool) -> HeaterStatus:
         """Switch the display on or off (``lcd,0:1`` / ``lcd,0:0``)."""
-        async with self._call():
+        async with self._call(extra_s=self.confirm_window_s):
             caps = await self._caps_unlocked()
             if "lcd" not in caps.ascset_options:
                 raise UnsupportedError(f"{caps.display_name} has no display control")
@@ -281,7 +286,7 @@ class HeaterClient(link.DeviceLink):
         values = (effect, brightness, temper, *color)
         if not all(0 <= v <= 255 for v in values) or not 0 <= brightness <= 100:
             raise UsageError(f"LED values out of range: {values}")
-        async with self._call():
+        async with self._call(extra_s=self.confirm_window_s):
             caps = await self._caps_unlocked()
             if "ledset" not in caps.ascset_options:
                 raise UnsupportedError(
@@ -313,7 +318,7 @@ class HeaterClient(link.DeviceLink):
     async def _soft_switch(self, option: str, *, off: bool, lead_s: float) -> HeaterStatus:
         if lead_s < 0:
             raise UsageError("lead_s must not be negative")
-        async with self._call(extra_s=lead_s + CONFIRM_WINDOW_S):
+        async with self._call(extra_s=lead_s + self.confirm_window_s):
             caps = await self._caps_unlocked()
             if not caps.soft_off or option not in caps.ascset_options:
                 raise UnsupportedError(f"{caps.display_name} has no {option}")
@@ -327,7 +332,7 @@ class HeaterClient(link.DeviceLink):
                 check=lambda s, _b: s.soft_off == off,
                 what=f"{option} at {at}",
                 # Poll rather than sleep on our estimate: the device clock in each reply decides.
-                window_s=lead_s + CONFIRM_WINDOW_S,
+                window_s=lead_s + self.confirm_window_s,
                 poll_s=SOFT_SWITCH_POLL_S,
             )
 
@@ -353,4 +358,4 @@ def _led_user(blob: Mapping[str, BlobValue]) -> tuple[float, ...] | None:
         return None
 
 
-__all__ = ["CONFIRM_WINDOW_S", "SOFT_SWITCH_LEAD_S", "HeaterClient"]
+__all__ = ["SOFT_SWITCH_LEAD_S", "HeaterClient"]

@@ -47,6 +47,9 @@ Check = Callable[[HeaterStatus, Mapping[str, BlobValue]], bool]
 
 Snapshot = tuple[HeaterStatus, Mapping[str, BlobValue]]
 
+CONFIRM_WINDOW_S = 3.0
+"""How long a write keeps re-reading the device for its effect (fan duty settles over ~1 s)."""
+
 CONFIRM_POLL_S = 0.25
 """Pause between read-backs while waiting for a write to show."""
 
@@ -124,7 +127,14 @@ class DeviceLink:
     """Exchanges with one device: one at a time, each public call under one deadline."""
 
     def __init__(
-        self, transport: Transport, *, host: str | None, port: int, timeout_s: float, retries: int
+        self,
+        transport: Transport,
+        *,
+        host: str | None,
+        port: int,
+        timeout_s: float,
+        retries: int,
+        confirm_window_s: float = CONFIRM_WINDOW_S,
     ) -> None:
         if timeout_s <= 0:
             raise UsageError("timeout_s must be positive")
@@ -133,6 +143,7 @@ class DeviceLink:
         self.port = port
         self.timeout_s = timeout_s
         self.retries = max(0, retries)
+        self.confirm_window_s = max(0.0, confirm_window_s)
         self._lock = asyncio.Lock()
         self._closed = False
         self._info: HeaterInfo | None = None
@@ -302,7 +313,7 @@ class DeviceLink:
         *values: object,
         check: Check,
         what: str,
-        window_s: float = 3.0,
+        window_s: float | None = None,
         poll_s: float = CONFIRM_POLL_S,
     ) -> HeaterStatus:
         """Send one ascset, then read back until ``check`` passes or ``window_s`` runs out.
@@ -320,7 +331,7 @@ class DeviceLink:
             raise
         except (ConnectionFailed, ProtocolError) as exc:
             lost = exc
-        give_up = time.monotonic() + window_s
+        give_up = time.monotonic() + (self.confirm_window_s if window_s is None else window_s)
         while True:
             status, blob = await self._snapshot()
             if check(status, blob):

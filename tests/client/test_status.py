@@ -154,3 +154,19 @@ async def test_memory_transport_drives_virtual_time() -> None:
     assert first.uptime_s is not None
     assert later.uptime_s - first.uptime_s == pytest.approx(3600, abs=2)
     assert later.host == "sim"
+
+
+@pytest.mark.parametrize("model", ["nano3s", "mini3", "q"])
+async def test_overheat_reads_as_fault(model: str) -> None:
+    """The overheat fault shows as SYSTEMSTATU In Fault, which the client reports as FAULT."""
+    rig = await open_rig(model)
+    try:
+        arm_fault(rig.heater, "overheat")
+        rig.heater.world.run_for(5)
+        status = await rig.client.get_status()
+        assert status.state is HeaterState.FAULT
+        assert status.chip_temp_max_c is not None
+        assert status.chip_temp_max_c >= 100
+    finally:
+        await rig.client.close()
+        await rig.sim.stop()

@@ -184,7 +184,7 @@ async def test_q_softon_without_reply_is_confirmed_by_reading_back() -> None:
     def q_firmware(request: bytes) -> bytes:
         reply = link.exchange(request)
         if b"softon" in request:
-            heater.world.run_for(6)  # the scheduled time passes
+            heater.world.run_for(60)  # the scheduled time passes
             return b""  # asic-rs: "softon closes the connection without responding"
         return reply
 
