@@ -74,17 +74,22 @@ async def test_logs_decisions_and_leaves_exit_level(
 async def test_stale_sensor_runs_fail_safe(
     mini3: tuple[SimulatedHeater, str], tmp_path: Path
 ) -> None:
-    """A sensor file older than --sensor-max-age trips the fail-safe: lowest heating step."""
+    """A stale sensor file trips the fail-safe (Night); the exit level then falls back to off.
+
+    The fail-safe's mode change starts calibration, so the exit level's mode change is refused
+    and the thermostat leaves the Mini 3 in standby instead of at a higher step.
+    """
     heater, target = mini3
     sensor = room_file(tmp_path, "19.0", age_s=3600)
     code, out, err = await run_cli(
         target, "--target", "21", "--sensor", f"file:{sensor}", "--sensor-max-age", "60",
-        "--interval", "0.5", "--duration", "1", "--exit-level", "Heating Eco",
+        "--interval", "0.5", "--duration", "1", "--exit-level", "Heating Eco", "--soft-lead", "0",
     )  # fmt: skip
     assert code == 0, err
     assert "fail-safe" in out.splitlines()[0]
     assert "stale" in out.splitlines()[0]
-    assert mode_of(heater) == "Heating Eco" or "calibrating" in err
+    assert mode_of(heater) == "off"
+    assert "calibrating: soft off" in err
 
 
 async def test_sigterm_leaves_devices_at_lowest_step(
