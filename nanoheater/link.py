@@ -265,6 +265,16 @@ class DeviceLink:
             blob = find_blob(await self._read(fallback))
         if blob is None:
             raise ProtocolError(f"{self.label}: the device sent no status blob")
+        try:
+            return self._build_snapshot(parts, blob, pools_due)
+        except (ValueError, TypeError, OverflowError) as exc:
+            # Values the parser could not make sense of (a hostile or corrupt device): the
+            # library promises NanoheaterError only, so this is a protocol error, not a crash.
+            raise ProtocolError(f"{self.label}: unusable status values ({exc})") from None
+
+    def _build_snapshot(
+        self, parts: dict[str, dict[str, Any]], blob: Mapping[str, BlobValue], pools_due: bool
+    ) -> Snapshot:
         if self._info is None:
             entry = version_entry(parts["version"])
             if not entry:
