@@ -97,3 +97,20 @@ def test_registry_agrees_with_the_simulator_profiles(model: ModelId) -> None:
     for option in ("workmode", "worklevel", "softoff", "target-temp", "lcd", "ledset", "fan-spd"):
         if option in caps.ascset_options:
             assert option in sim.ascset_options
+
+
+def test_option_lists_match_the_captured_help_replies() -> None:
+    """The Nano 3S and Q option lists are exactly what their ascset|0,help printed."""
+    nano3s_help = (CAPTURES / "nano3s_ascset_help_options_CLEANED.txt").read_text("utf-8").split()
+    assert list(capabilities("nano3s").ascset_options) == nano3s_help
+    q_msg = json.loads((CAPTURES / "q_ascset_help.json").read_text("utf-8"))["STATUS"][0]["Msg"]
+    q_help = q_msg.removeprefix("ASC 0 set info: ").strip("|").split("|")
+    assert list(capabilities("q").ascset_options) == q_help
+
+
+def test_nano3_default_level_from_the_firmware_dump() -> None:
+    """The Nano 3 config dump's work_level is one of the registry's levels (High)."""
+    ini = (CAPTURES / "nano3_firmware_dump_systemcfg.ini").read_text("utf-8")
+    level = int(ini.split("work_level", 1)[1].split("=", 1)[1].split()[0])
+    profile = next(p for p in capabilities("nano3").profiles if p.worklevel == level)
+    assert profile.name == "High"
