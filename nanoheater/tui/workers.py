@@ -8,6 +8,7 @@ queued up and a stalled one never blocks the others.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,10 @@ class DeviceWorkers:
         post = self.app.post_message
         try:
             await action(await self.client(key))
+        except asyncio.CancelledError:
+            # A newer command replaced this one mid-flight: say so rather than drop it silently.
+            post(CommandFailed(key, description, "replaced by a newer command before confirmed"))
+            raise
         except CalibratingError as exc:
             post(CommandRefused(key, description, exc.reason, exc.retry_after_s))
         except DeviceRefused as exc:
