@@ -157,6 +157,15 @@ class NanoheaterApp(App[None]):
 
         self._open(SettingsScreen)
 
+    def open_device(self, key: str) -> None:
+        """Show the device screen of ``key``; it is built once and kept, so reopening is instant."""
+        from nanoheater.tui.screens.device import DeviceScreen
+
+        name = f"device:{key}"
+        if not self.is_screen_installed(name):
+            self.install_screen(DeviceScreen(key), name=name)
+        self.push_screen(name)
+
     def _open(self, screen_type: type[AppScreen]) -> None:
         if isinstance(self.screen, screen_type):
             return

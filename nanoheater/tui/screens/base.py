@@ -24,3 +24,7 @@ class AppScreen(Screen[None]):
 
     def fleet_changed(self, key: str | None) -> None:
         """Redraw what shows device ``key`` (None: anything may have changed)."""
+
+    def on_screen_resume(self) -> None:
+        """Catch up on changes made while another screen was on top."""
+        self.fleet_changed(None)

@@ -45,10 +45,6 @@ class FleetScreen(AppScreen):
         self.query_one(FleetTable).fit(event.size.width, self.nano_app.fleet)
         self.query_one("#fleet-power").display = event.size.height >= POWER_CHART_FROM
 
-    def on_screen_resume(self) -> None:
-        """Catch up on changes made while another screen was on top."""
-        self.fleet_changed(None)
-
     def fleet_changed(self, key: str | None) -> None:
         """Redraw one row (or every row) and the totals."""
         fleet = self.nano_app.fleet
@@ -87,9 +83,7 @@ class FleetScreen(AppScreen):
     def _open(self, key: str | None) -> None:
         if key is None or key not in self.nano_app.fleet:
             return
-        from nanoheater.tui.screens.device import DeviceScreen
-
-        self.app.push_screen(DeviceScreen(key))
+        self.nano_app.open_device(key)
 
     def action_add_device(self) -> None:
         """Ask for an address, then add and poll the device."""

@@ -118,13 +118,15 @@ class FleetTable(DataTable[str | Text]):
             self.remove_row(row_key)
 
     def show_entry(self, entry: DeviceEntry) -> None:
-        """Add or update the row of one device."""
+        """Add or update the row of one device, touching only the cells that changed."""
         cells = row_cells(entry, narrow=self.narrow)
         if entry.key not in self.rows:
             self.add_row(*cells, key=entry.key)
             return
-        for (column, _), value in zip(COLUMNS, cells, strict=True):
-            self.update_cell(entry.key, column, value)
+        # Each update_cell re-measures and repaints; a poll usually changes two or three cells.
+        for (column, _), old, new in zip(COLUMNS, self.get_row(entry.key), cells, strict=True):
+            if old != new:
+                self.update_cell(entry.key, column, new)
 
     @property
     def selected_key(self) -> str | None:
