@@ -13,6 +13,7 @@ from nanoheater.client import HeaterClient
 from nanoheater.exceptions import (
     CalibratingError,
     ConnectionFailed,
+    DeviceRefused,
     UnsupportedError,
     UsageError,
 )
@@ -221,3 +222,17 @@ async def test_reboot_needs_confirmation_then_goes_down(rig: Rig) -> None:
     assert rig.heater.is_down()
     with pytest.raises(ConnectionFailed):
         await rig.client.get_status()
+
+
+async def test_info_reply_that_is_a_refusal_is_caught_by_read_back() -> None:
+    """Nano 3S ledset in dark mode answers I "not in (day)mode now": DeviceRefused with it."""
+    heater = make_heater("nano3s")
+    heater.state.led_mode = 1  # dark mode
+    link = MemoryLink(heater)
+    async with HeaterClient(CallableTransport(link.exchange), confirm_window_s=0.3) as client:
+        with pytest.raises(DeviceRefused) as refused:
+            await client.set_led(1, brightness=50)
+    assert not isinstance(refused.value, CalibratingError)
+    assert "not in (day)mode now" in str(refused.value)
+    assert refused.value.exit_code == 3
+    assert heater.state.led_user[0] != 1 or heater.state.led_user[1] != 50
