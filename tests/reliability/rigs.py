@@ -40,6 +40,8 @@ class Ledger:
     heater: SimulatedHeater
     requests: list[tuple[str, str]] = field(default_factory=list)
     applied_modes: list[str] = field(default_factory=list)
+    unparsed: list[bytes] = field(default_factory=list)
+    """Requests that were not one whole JSON object (interleaved or cut bytes would land here)."""
     before_write: Callable[[], None] | None = None
     after_write: Callable[[], None] | None = None
 
@@ -55,6 +57,7 @@ class Ledger:
             except ValueError:
                 command = ""
                 self.requests.append((request.decode("latin-1"), ""))
+                self.unparsed.append(request)
             is_write = command == "ascset"
             if is_write and self.before_write is not None:
                 hook, self.before_write = self.before_write, None

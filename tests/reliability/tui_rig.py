@@ -7,11 +7,13 @@ time out after ``TUI_TIMEOUT_S``: the deadline is the client's own, never the te
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from firmware_sim.clock import VirtualClock
 from firmware_sim.fleet import Fleet
@@ -60,7 +62,8 @@ def make_app(fleet: Fleet, tmp_path: Path, *, control_interval_s: float = 3600.0
         return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=TUI_TIMEOUT_S)
 
     async def discover() -> AsyncIterator[DiscoveredHeater]:
-        for heater in ():
+        nothing: tuple[DiscoveredHeater, ...] = ()
+        for heater in nothing:
             yield heater
 
     hosts = [
@@ -85,7 +88,9 @@ async def settle(pilot: Pilot[None]) -> None:
     """Wait until every worker has finished and every message it posted has been handled."""
     app = pilot.app
     for _ in range(50):
-        await app.workers.wait_for_complete()
+        # A command replaced by a newer one (an exclusive worker group) ends cancelled.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             return
