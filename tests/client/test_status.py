@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -170,3 +171,29 @@ async def test_overheat_reads_as_fault(model: str) -> None:
     finally:
         await rig.client.close()
         await rig.sim.stop()
+
+
+async def test_firmware_refusing_joins_gets_separate_calls() -> None:
+    """A firmware that rejects 'a+b' is read command by command, and not asked to join again."""
+    heater = make_heater("nano3s")
+    link = MemoryLink(heater)
+    sent: list[str] = []
+
+    def no_join_firmware(request: bytes) -> bytes:
+        command = json.loads(request)["command"]
+        sent.append(command)
+        if "+" in command:
+            # Answer as the firmware answers any unknown command: E/14 Invalid command.
+            return link.exchange(b'{"command":"minerstats"}')
+        return link.exchange(request)
+
+    async with HeaterClient(CallableTransport(no_join_firmware)) as client:
+        first = await client.get_status()
+        sent_first = list(sent)
+        sent.clear()
+        second = await client.get_status()
+    assert sent_first[0] == "version+summary+estats+pools"
+    assert sorted(sent_first[1:]) == ["estats", "pools", "summary", "version"]
+    assert sorted(sent) == ["estats", "summary"]
+    assert first.info.dna == second.info.dna == heater.state.dna
+    assert second.pool_url == heater.state.pools[0].url
