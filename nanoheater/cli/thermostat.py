@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,9 @@ import click
 from nanoheater.capabilities import capabilities
 from nanoheater.cli.output import run_async
 from nanoheater.client import HeaterClient
-from nanoheater.controller.factory import CONTROLLERS, controller_factory
+from nanoheater.config import load_settings
+from nanoheater.controller.configure import controller_from_settings, quiet_from_settings
+from nanoheater.controller.factory import CONTROLLERS
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
 from nanoheater.controller.safety import SafetyLimits
@@ -35,6 +38,9 @@ from nanoheater.controller.targets import (
     Schedule,
     load_schedule,
 )
+from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
+from nanoheater.economics.market import MarketSettings
+from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 
 TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
@@ -103,9 +109,8 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--sensor",
     "sensor_spec",
-    default="inlet",
-    show_default=True,
-    help="Room sensor: inlet, cmd:COMMAND, file:PATH or http(s)://URL[#json.path].",
+    help="Room sensor: inlet, cmd:COMMAND, file:PATH or http(s)://URL[#json.path] "
+    "(default: the config's first sensor, else inlet).",
 )
 @click.option(
     "--sensor-max-age",
@@ -115,7 +120,9 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
     show_default=True,
     help="Seconds without a fresh reading before the fail-safe.",
 )
-@click.option("--controller", type=click.Choice(CONTROLLERS), default="staged", show_default=True)
+@click.option(
+    "--controller", type=click.Choice(CONTROLLERS), help="Control law (default: config, staged)."
+)
 @click.option(
     "--interval",
     "interval_s",
@@ -137,9 +144,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
     "--max-room",
     "max_room_c",
     type=float,
-    default=27.0,
-    show_default=True,
-    help="Hard maximum room temperature.",
+    help="Hard maximum room temperature (default: config caps.max_room_temp_c, 26).",
 )
 @click.option(
     "--max-chip",
@@ -159,7 +164,10 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
     help="Level left on exit: lowest, off or a mode name.",
 )
 @click.option(
-    "--budget", "budget_w", type=click.FloatRange(min=0), help="Whole-zone power budget in W."
+    "--budget",
+    "budget_w",
+    type=click.FloatRange(min=0),
+    help="Whole-zone power budget in W (default: config caps.power_budget_w).",
 )
 @click.option(
     "--max-net-cost", type=float, help="Stop heating above this net cost per kWh of heat."
@@ -168,9 +176,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
     "--price",
     "price_kwh",
     type=float,
-    default=0.17,
-    show_default=True,
-    help="Electricity price per kWh (for --max-net-cost).",
+    help="Flat electricity price per kWh for --max-net-cost (default: the config's tariff).",
 )
 @click.option(
     "--soft-lead",
@@ -191,27 +197,38 @@ async def thermostat(
     mode: str | None,
     power_w: float | None,
     schedule: Path | None,
-    sensor_spec: str,
+    sensor_spec: str | None,
     max_age_s: float,
-    controller: str,
+    controller: str | None,
     interval_s: float,
     ua_w_k: float | None,
     outdoor_spec: str | None,
-    max_room_c: float,
+    max_room_c: float | None,
     max_chip_c: float,
     fail_safe: str,
     exit_level: str,
     budget_w: float | None,
     max_net_cost: float | None,
-    price_kwh: float,
+    price_kwh: float | None,
     soft_lead_s: float,
     duration_s: float | None,
     as_json: bool,
 ) -> None:
-    """Hold HOSTS' room at a target, logging each decision; leave them safe on exit."""
+    """Hold HOSTS' room at a target, logging each decision; leave them safe on exit.
+
+    Flags override config.toml ([controller], [caps], [tariff], [market], sensors), which
+    overrides the built-in defaults.
+    """
+    settings = load_settings().settings
     only_schedule = schedule is not None and target_c is None and mode is None and power_w is None
+    nothing = schedule is None and target_c is None and mode is None and power_w is None
+    if nothing:
+        target_c = settings.controller.setpoint_c  # the configured comfort set-point
     default = None if only_schedule else _default_target(target_c, mode, power_w)
     plan = load_schedule(schedule, default) if schedule is not None else Schedule(default=default)
+    sensor_spec = sensor_spec or (settings.sensors[0] if settings.sensors else "inlet")
+    kind = controller or settings.controller.kind
+    caps = settings.caps
     token = os.environ.get(TOKEN_ENV)
     clients = [await HeaterClient.connect(host) for host in hosts]
     try:
@@ -225,6 +242,9 @@ async def thermostat(
             raise UsageError(
                 f"{members[0].caps.display_name} has no trustworthy inlet sensor; give --sensor"
             )
+        if caps.quiet_hours is not None:
+            window = quiet_from_settings(caps.quiet_hours, [m.ladder for m in members])
+            plan = replace(plan, quiet=(*plan.quiet, window))
         sensor = SensorGuard(sensor_from_spec(sensor_spec, token=token, port=clients[0]), max_age_s)
         outdoor_guard = (
             SensorGuard(sensor_from_spec(outdoor_spec, token=token, port=clients[0]), max_age_s)
@@ -232,10 +252,11 @@ async def thermostat(
             else None
         )
         outdoor_c: dict[str, float | None] = {"value": None}
-        revenue = await asyncio.to_thread(_revenue_per_kwh, members)
+        tariff = settings.tariff if price_kwh is None else Tariff(price_fiat_per_kwh=price_kwh)
+        revenue = _revenue_per_kwh(members, settings.market)
         regulator = Regulator(
             members,
-            controller_factory(controller, ua_w_k),
+            controller_from_settings(kind, settings.controller, ua_w_k),
             plan,
             sensor=sensor,
             clock=time.time,
@@ -243,13 +264,13 @@ async def thermostat(
             interval_s=interval_s,
             tz=datetime.now().astimezone().tzinfo or UTC,
             limits=SafetyLimits(
-                max_room_c=max_room_c,
+                max_room_c=caps.max_room_temp_c if max_room_c is None else max_room_c,
                 max_chip_c=max_chip_c,
                 fail_safe="off" if fail_safe == "off" else "lowest",
             ),
-            budget_w=budget_w,
+            budget_w=caps.power_budget_w if budget_w is None else budget_w,
             economic=EconomicLimit(max_net_cost) if max_net_cost is not None else None,
-            net_cost=(lambda _t: price_kwh - revenue) if max_net_cost is not None else None,
+            net_cost=lambda t: tariff.price_at(t) - revenue,
             outdoor=(lambda _t: outdoor_c["value"]) if outdoor_guard else None,
             ua_w_k=ua_w_k,
             on_decision=lambda rec: _print(rec, as_json),
@@ -264,12 +285,12 @@ async def thermostat(
             await client.close()
 
 
-def _revenue_per_kwh(members: list[Member]) -> float:
-    """Expected revenue per kWh of the zone's most efficient top profile at default market."""
-    from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
-    from nanoheater.economics.market import MarketSettings
+def _revenue_per_kwh(members: list[Member], m: MarketSettings) -> float:
+    """Expected revenue per kWh of the zone's most efficient top profile (configured market).
 
-    m = MarketSettings()
+    Uses the configured market values (no live fetch): a thermostat must not stall on the
+    network, and the economic limit only needs the order of magnitude.
+    """
     best = min(
         (max(mem.caps.profiles, key=lambda p: p.power_w) for mem in members),
         key=lambda p: p.efficiency_j_th,

@@ -14,7 +14,7 @@ A schedule file is TOML (stdlib ``tomllib``)::
     days = "all"
     from = "22:00"
     to = "07:00"
-    max_db = 35            # and/or: max_mode = "Night"
+    max_db = 35            # and/or: max_mode = "Night", max_power_w = 400
 
 Times are local wall-clock times; the caller supplies the time zone, so nothing here reads a clock.
 """
@@ -120,13 +120,15 @@ class ScheduleEntry:
 
 @dataclass(frozen=True, slots=True)
 class QuietHours:
-    """A window (starting on ``days``, may wrap midnight) that caps noise and/or mode."""
+    """A window (starting on ``days``, may wrap midnight) that caps noise, mode and/or power."""
 
     days: frozenset[int]
     start: time
     end: time
     max_noise_db: float | None = None
     max_mode: str | None = None
+    max_power_w: float | None = None
+    """Ceiling on the ladder's power (the zone total when several devices share a ladder)."""
 
     def active(self, local: datetime) -> bool:
         """Whether ``local`` falls inside the window."""
@@ -145,6 +147,10 @@ class QuietHours:
         if self.max_noise_db is not None:
             high = ladder.highest_quieter_than(self.max_noise_db)
             why = f"quiet hours: at most {self.max_noise_db:g} dB"
+        if self.max_power_w is not None:
+            index = ladder.highest_at_most(self.max_power_w)
+            if index < high:
+                high, why = index, f"quiet hours: at most {self.max_power_w:.0f} W"
         if self.max_mode is not None:
             index = FixedLevel(mode=self.max_mode).resolve(ladder)
             if index < high:
@@ -215,9 +221,10 @@ def parse_schedule(text: str, default: HeatTarget | None = None) -> Schedule:
             parse_clock(str(q.get("to", ""))),
             float(q["max_db"]) if "max_db" in q else None,
             str(q["max_mode"]) if "max_mode" in q else None,
+            float(q["max_power_w"]) if "max_power_w" in q else None,
         )
-        if window.max_noise_db is None and window.max_mode is None:
-            raise UsageError(f"quiet {i + 1}: give max_db or max_mode")
+        if window.max_noise_db is None and window.max_mode is None and window.max_power_w is None:
+            raise UsageError(f"quiet {i + 1}: give max_db, max_mode or max_power_w")
         quiet.append(window)
     return Schedule(entries, tuple(quiet), default)
 

@@ -163,3 +163,25 @@ async def test_schedule_quiet_hours_cap_the_mode(
     assert "target 22.0 C -> Night" in first
     assert "quiet hours" in first
     assert mode_of(heater) == "Night"
+
+
+async def test_config_file_supplies_caps_and_sensor(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """Without flags, config.toml's sensor and hard maximum apply: 23 C > 22 C forces off."""
+    heater, target = mini3
+    sensor = room_file(tmp_path, "23.0")
+    config_dir = Path(os.environ["NANOHEATER_CONFIG_DIR"])
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "config.toml").write_text(
+        f'sensors = ["file:{sensor}"]\n[caps]\nmax_room_temp_c = 22.0\n'
+        "[controller]\nsetpoint_c = 24.0\n"
+    )
+    code, out, err = await run_cli(
+        target, "--interval", "0.5", "--duration", "1", "--exit-level", "off", "--soft-lead", "0"
+    )
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert "target 24.0 C" in first
+    assert "hard maximum 22.0 C" in first
+    assert mode_of(heater) == "off"

@@ -1,0 +1,79 @@
+"""Provides the bridge from the user's settings (config.toml) to controller objects.
+
+Only settings the user actually set override a controller's own tuned defaults: the config
+file's built-in defaults are physics.md's starting points (for example PI Kp 400 W/K), while
+the controllers here carry values tuned against the simulated room (PI Kp 200 W/K, bang-bang
+with Home Assistant's 0.3 K tolerance). A value written in config.toml or the environment
+always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time
+from typing import Any
+
+from nanoheater.config import ControllerSettings
+from nanoheater.config import QuietHours as QuietSettings
+from nanoheater.controller.bangbang import BangBang
+from nanoheater.controller.decision import Controller
+from nanoheater.controller.factory import controller_factory
+from nanoheater.controller.ladder import Ladder
+from nanoheater.controller.pi import PI
+from nanoheater.controller.staged import Staged
+from nanoheater.controller.targets import ALL_DAYS, QuietHours
+
+# settings field -> (controller kind, keyword argument of that controller)
+_FIELDS: dict[str, tuple[str, str]] = {
+    "tolerance_k": ("staged", "band_k"),
+    "min_dwell_s": ("staged", "dwell_s"),
+    "bang_bang_tolerance_k": ("bang-bang", "tolerance"),
+    "min_on_off_s": ("bang-bang", "min_cycle_s"),
+    "pi_kp_w_per_k": ("pi", "kp_w_k"),
+    "pi_ti_s": ("pi", "ti_s"),
+    "pi_period_s": ("pi", "period_s"),
+}
+
+
+def controller_from_settings(
+    kind: str, settings: ControllerSettings, ua_w_k: float | None
+) -> Callable[[Ladder], Controller]:
+    """A factory for ``kind`` with the controller settings the user set explicitly."""
+    chosen = {f: getattr(settings, f) for f in settings.model_fields_set if f in _FIELDS}
+    kwargs: dict[str, Any] = {}
+    for field, value in chosen.items():
+        owner, arg = _FIELDS[field]
+        if owner == kind:
+            kwargs[arg] = value
+    if not kwargs:
+        return controller_factory(kind, ua_w_k)
+    if kind == "staged":
+        return lambda ladder: Staged(ladder, ua_w_k=ua_w_k, **kwargs)
+    if kind == "pi":
+        if "period_s" in kwargs:
+            # Keep the calibration-safe minimum segment inside the configured period.
+            kwargs.setdefault("min_segment_s", min(330.0, kwargs["period_s"] / 2))
+        return lambda ladder: PI(ladder, ua_w_k=ua_w_k, **kwargs)
+    tolerance = kwargs.pop("tolerance", None)
+    if tolerance is not None:
+        kwargs["cold_tolerance_k"] = kwargs["hot_tolerance_k"] = tolerance
+    return lambda ladder: BangBang(ladder, **kwargs)
+
+
+def _clock(hours: float) -> time:
+    minutes = round(hours * 60) % 1440
+    return time(minutes // 60, minutes % 60)
+
+
+def quiet_from_settings(quiet: QuietSettings, ladders: list[Ladder]) -> QuietHours:
+    """The config's nightly per-device power ceiling as a quiet-hours window on the zone total.
+
+    Each device may run up to its highest profile within ``max_power_w`` (0: its lowest
+    profile); the window caps the zone at the sum of those, which is the same ceiling for a
+    single device and the same total for several.
+    """
+    total = 0.0
+    for ladder in ladders:
+        index = ladder.highest_at_most(quiet.max_power_w) if quiet.max_power_w > 0 else 0
+        total += ladder.power_w(max(index, ladder.lowest_on()))
+    return QuietHours(ALL_DAYS, _clock(quiet.start_hour), _clock(quiet.end_hour), max_power_w=total)

@@ -1,0 +1,50 @@
+"""Settings to controllers: only explicit settings override tuned defaults; quiet hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from nanoheater.config import ControllerSettings
+from nanoheater.config import QuietHours as QuietSettings
+from nanoheater.controller.bangbang import BangBang
+from nanoheater.controller.configure import controller_from_settings, quiet_from_settings
+from nanoheater.controller.pi import PI
+from nanoheater.controller.staged import Staged
+from nanoheater.controller.targets import Schedule
+from tests.controller.ladders import MINI3, NANO3S
+
+
+def test_unset_settings_keep_the_tuned_defaults() -> None:
+    """Config defaults (PI Kp 400, bang-bang 0.5 K) do not replace the controllers' own."""
+    pi = controller_from_settings("pi", ControllerSettings(), 20.0)(MINI3)
+    bb = controller_from_settings("bang-bang", ControllerSettings(), None)(MINI3)
+    assert isinstance(pi, PI)
+    assert pi.kp_w_k == 200.0
+    assert isinstance(bb, BangBang)
+    assert bb.cold_tolerance_k == 0.3
+
+
+def test_explicit_settings_win() -> None:
+    """Values the user set reach the controller they belong to, and only that one."""
+    ctl = ControllerSettings(pi_kp_w_per_k=300.0, bang_bang_tolerance_k=0.5, min_dwell_s=900.0)
+    pi = controller_from_settings("pi", ctl, 20.0)(MINI3)
+    bb = controller_from_settings("bang-bang", ctl, None)(MINI3)
+    st = controller_from_settings("staged", ctl, 20.0)(MINI3)
+    assert isinstance(pi, PI)
+    assert pi.kp_w_k == 300.0
+    assert isinstance(bb, BangBang)
+    assert bb.hot_tolerance_k == bb.cold_tolerance_k == 0.5
+    assert isinstance(st, Staged)
+    assert st.dwell_s == 900.0
+    assert st.band_k == 0.3
+
+
+def test_config_quiet_hours_cap_each_device() -> None:
+    """A 22-07 h window at 0 W holds each device at its lowest profile (zone total 470 W)."""
+    window = quiet_from_settings(QuietSettings(), [MINI3, NANO3S])
+    assert window.max_power_w == 400.0 + 70.0
+    sched = Schedule(quiet=(window,))
+    night = datetime(2025, 12, 2, 23, 0, tzinfo=UTC)
+    noon = datetime(2025, 12, 2, 12, 0, tzinfo=UTC)
+    assert sched.caps_at(MINI3, night).high == 1  # Night 400 W fits, Eco does not
+    assert sched.caps_at(MINI3, noon).high == MINI3.top
