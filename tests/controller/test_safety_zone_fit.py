@@ -116,3 +116,26 @@ def test_reachability_message_has_the_numbers() -> None:
     assert "cannot be reached" in r.message()
     assert "620 W" in r.message()
     assert reachability(21.0, 0.0, 800.0, 20.0).reachable
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    members=st.lists(st.sampled_from([MINI3, NANO3S]), min_size=1, max_size=4),
+    budget=st.one_of(st.none(), st.floats(min_value=300.0, max_value=4000.0)),
+)
+def test_zone_ladder_is_monotone_and_within_budget(members, budget) -> None:
+    """Zone ladders rise in power, stay within budget, and only ever stage devices up."""
+    devices = [ZoneDevice(f"d{i}", lad) for i, lad in enumerate(members)]
+    try:
+        zone = build_zone(devices, budget)
+    except UsageError:
+        floor = sum(d.ladder.power_w(0) for d in devices)
+        assert budget is not None
+        assert floor > budget
+        return
+    powers = [s.power_w for s in zone.ladder.steps]
+    assert powers == sorted(powers)
+    if budget is not None:
+        assert powers[-1] <= budget
+    for a, b in zip(zone.allocations, zone.allocations[1:], strict=False):
+        assert all(x <= y for x, y in zip(a, b, strict=True))
