@@ -26,8 +26,9 @@ _ESCAPES = re.compile(
 def sanitize(value: object, max_chars: int = MAX_TEXT_CHARS) -> str:
     r"""Return ``value`` as printable text: no escape sequences or control characters, capped.
 
-    Bytes are decoded as UTF-8 with replacement; tabs and newlines become spaces; other control
-    and format characters (C0, C1, DEL, bidi overrides) are dropped.
+    Bytes are decoded as UTF-8 with replacement; tabs, newlines and Unicode separators become
+    spaces; other control, format (bidi overrides), private-use and unassigned characters are
+    dropped.
 
     >>> sanitize("Avalon\x1b[31m Q\x07")
     'Avalon Q'
@@ -38,9 +39,10 @@ def sanitize(value: object, max_chars: int = MAX_TEXT_CHARS) -> str:
     text = _ESCAPES.sub("", text)
     out: list[str] = []
     for char in text:
-        if char in "\t\n\r":
-            out.append(" ")
-        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
+        category = unicodedata.category(char)
+        if char in "\t\n\r" or category in ("Zl", "Zp", "Zs"):
+            out.append(" ")  # U+2028 and friends break lines in some terminals
+        elif category[0] == "C":  # control, format (bidi), surrogate, private, unassigned
             continue
         else:
             out.append(char)
