@@ -18,6 +18,7 @@ import math
 import re
 import shlex
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +168,8 @@ class HttpJsonSensor:
         self.token = token
         self.path = path
         self.timeout_s = timeout_s
-        self.label = url
+        self.label = redact_url(url)
+        """The URL with any credentials and query values masked: labels end up in logs."""
 
     def _fetch(self) -> Any:
         request = urllib.request.Request(self.url, headers={"Accept": "application/json"})  # noqa: S310
@@ -177,14 +179,30 @@ class HttpJsonSensor:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:  # noqa: S310
                 return json.loads(reply.read(1 << 20))
         except urllib.error.HTTPError as exc:
-            raise SensorError(f"{self.url}: HTTP {exc.code}") from None
+            raise SensorError(f"{self.label}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise SensorError(f"{self.url}: {exc}") from None
+            reason = str(exc).replace(self.url, self.label)
+            raise SensorError(f"{self.label}: {reason}") from None
 
     async def read(self, now_s: float) -> Reading:
         """Fetch in a worker thread (urllib blocks) and extract the value."""
         payload = await asyncio.to_thread(self._fetch)
         return Reading(extract_json(payload, self.path), now_s)
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with its user info and every query value replaced by ``***``.
+
+    >>> redact_url("https://ha:pw@ha.local/api?token=abc&x=1")
+    'https://***@ha.local/api?token=***&x=***'
+    """
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(f"{key}=***" for key, _ in pairs) if pairs else parts.query and "***"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def sensor_from_spec(
