@@ -259,13 +259,15 @@ class Regulator:
     async def _apply(self, now: float, decision: Decision) -> dict[str, str]:
         applied: dict[str, str] = {}
         wanted = self.zone.allocation(decision.index)
-        for label, rung in wanted.items():
-            m = self._by_label[label]
-            rung, chip_note = self._chip_limited(m, rung)
-            applied[label] = await self._apply_one(now, m, rung) + (
+        members = [self._by_label[label] for label in wanted]
+        # Turn devices down before others up, so a zone never passes its budget in between.
+        members.sort(key=lambda m: wanted[m.label] - (m.current or 0))
+        for m in members:
+            rung, chip_note = self._chip_limited(m, wanted[m.label])
+            applied[m.label] = await self._apply_one(now, m, rung) + (
                 f" ({chip_note})" if chip_note else ""
             )
-        return applied
+        return {label: applied[label] for label in wanted}
 
     async def _soft(self, m: Member, off: bool) -> Any:
         call = m.port.soft_off if off else m.port.soft_on
@@ -298,6 +300,10 @@ class Regulator:
                 if m.status.calibrating or now < m.blocked_until_s:
                     # The firmware refuses mode changes while calibrating; do not hammer it.
                     held = True
+                    old = m.ladder.index_of(m.status.mode)
+                    if m.status.soft_off and (old is None or old > rung):
+                        # Waking up in the old, higher mode would exceed what was asked for.
+                        return "held: calibrating (staying off)"
                 else:
                     self._saw(m, await m.port.set_mode(target.name), now)
                     sent.append(f"mode {target.name}")

@@ -168,3 +168,21 @@ async def test_room_fit_from_a_simulated_log_finds_the_heat_loss() -> None:
     fit = fit_room(samples)
     assert abs(fit.ua_w_k - rig.ua_w_k) / rig.ua_w_k < 0.15
     assert fit.tau_s > 3600.0  # slower than the air node alone: the mass shows up
+
+
+async def test_no_wake_in_a_higher_mode_while_calibrating() -> None:
+    """A soft-off device whose mode cannot change yet stays off rather than exceed the cap."""
+    sched = parse_schedule(
+        '[[quiet]]\nfrom = "00:00"\nto = "23:59"\nmax_mode = "Night"\n',
+        default=RoomTemperature(21.0),
+    )
+    rig = SimRig(["mini3"], air_c=16.0, mass_c=16.0)
+    heater = rig.heaters[0]
+    heater.set_mode(2)  # Heating Super: starts a calibration window
+    heater.state.soft_off = True
+    seen: list[DecisionRecord] = []
+    reg = rig.regulator(staged(), sched, on_decision=seen.append)
+    await reg.tick()
+    assert seen[0].step == "Night"
+    assert seen[0].applied["mini3-0"] == "held: calibrating (staying off)"
+    assert mode_of(heater) == "off"
