@@ -132,3 +132,15 @@ def test_sensor_from_spec() -> None:
         sensor_from_spec("inlet")
     with pytest.raises(UsageError):
         sensor_from_spec("carrier-pigeon")
+
+
+async def test_http_sensor_errors_never_show_secrets(ha_url: str) -> None:
+    """Credentials in the URL (user:password@, ?token=) never reach the label or errors."""
+    leaky = ha_url.replace("http://", "http://me:hunter2@") + "?token=s3cret"
+    sensor = HttpJsonSensor(leaky, "wrong")
+    assert "hunter2" not in sensor.label
+    assert "s3cret" not in sensor.label
+    with pytest.raises(SensorError) as info:
+        await sensor.read(1.0)
+    assert "hunter2" not in str(info.value)
+    assert "s3cret" not in str(info.value)
