@@ -232,11 +232,11 @@ class HeaterClient(link.DeviceLink):
             if duty != -1 and duty not in caps.fan_percent:
                 lo, hi = caps.fan_percent.min, caps.fan_percent.max
                 raise UsageError(f"{caps.display_name} fan duty is {lo}-{hi} % or auto, not {duty}")
-            # In auto the firmware picks the duty, so there is nothing specific to read back.
+            before, _ = await self._snapshot()
             return await self._write(
                 "fan-spd",
                 duty,
-                check=lambda s, _b: duty == -1 or s.fan_percent == duty,
+                check=lambda s, _b: _fan_follows(before.fan_percent, s.fan_percent, duty),
                 what=f"set the fan to {duty} %",
             )
 
@@ -341,6 +341,20 @@ class HeaterClient(link.DeviceLink):
         if info.model is None:
             raise UnsupportedError(f"{self.label}: {info.product} is not a model nanoheater knows")
         return capabilities(info.model)
+
+
+def _fan_follows(before: int | None, now: int | None, duty: int) -> bool:
+    """Whether FanR shows a fan-spd command took effect.
+
+    FanR is the duty the fan runs at, which may follow a new command over a few seconds while
+    the fan spins up or down; a reading at the duty, or at least half-way there from where it
+    was, confirms it. In auto (-1) the firmware picks the duty, so there is nothing to compare.
+    """
+    if duty == -1 or now == duty:
+        return True
+    if now is None or before is None:
+        return False
+    return abs(now - duty) <= 1 or abs(now - duty) * 2 <= abs(before - duty)
 
 
 def _blob_int(blob: Mapping[str, BlobValue], key: str) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -123,12 +124,18 @@ async def test_mini3_eco_needs_mode_and_level() -> None:
 
 
 async def test_set_fan_reads_back(fast_rig: Rig) -> None:
-    """A manual duty shows in FanR; auto goes back to the firmware loop."""
+    """A manual duty is confirmed by FanR heading to it, then holds; auto returns to the loop."""
     caps = capabilities(fast_rig.heater.profile.model)
-    duty = max(caps.fan_percent.min, 60)
+    before = (await fast_rig.client.get_status()).fan_percent
+    assert before is not None
+    duty = 90 if before < 75 else 40
     status = await fast_rig.client.set_fan(duty)
-    assert status.fan_percent == duty
+    assert status.fan_percent is not None
+    assert abs(status.fan_percent - duty) * 2 <= abs(before - duty)
     assert fast_rig.heater.state.fan_manual_percent == duty
+    await asyncio.sleep(1.5)  # 30 simulated seconds: ten fan time constants
+    assert (await fast_rig.client.get_status()).fan_percent == duty
+    assert duty in caps.fan_percent
     await fast_rig.client.set_fan("auto")
     assert fast_rig.heater.state.fan_manual_percent == -1
 
