@@ -9,7 +9,7 @@ import time
 from typing import Protocol
 
 DEFAULT_EPOCH_S = 1_764_547_200.0
-"""2025-12-01 00:00 UTC: a winter start for simulated runs (any fixed value keeps runs repeatable)."""
+"""2025-12-01 00:00 UTC: a winter start for simulated runs; fixed so runs repeat."""
 
 
 class Clock(Protocol):

@@ -89,7 +89,7 @@ class Profile(_Strict):
     core: str
     thermal: ThermalSpec
     ramp_tau_s: float = Field(default=30.0)
-    """First-order power ramp after a mode change or soft on (assumption: 60-120 s to full power)."""
+    """First-order power ramp time constant (assumption: 60-120 s to full power)."""
     calibration_s: float = Field(default=300.0)
     """Window after a mode change in which further changes are refused (assumption, §6.2)."""
     blob_style: str

@@ -21,7 +21,7 @@ class PoolState:
 
     url: str
     user: str
-    password: str = "x"
+    password: str = "x"  # noqa: S105 - cgminer's conventional dummy pool password
     accepted: int = 0
     rejected: int = 0
     diff_accepted: float = 0.0

@@ -9,7 +9,7 @@ MAX_REQUEST_BYTES = 4095
 """The firmware reads a request with one recv() of at most this many bytes (api.c:3483)."""
 
 MAX_REPLY_BYTES = 1 << 20
-"""Replies larger than this are refused: the largest real reply (estats|all) is well under 64 KiB."""
+"""Replies larger than this are refused; the largest real one (estats|all) is under 64 KiB."""
 
 DEFAULT_TIMEOUT_S = 5.0
 """Whole-request deadline (connect, write, read to EOF) for one command."""

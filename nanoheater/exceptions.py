@@ -35,14 +35,17 @@ class DeviceRefused(NanoheaterError):
 
 
 class CalibratingError(DeviceRefused):
-    """A mode change was refused because the device is still calibrating; retry after ``retry_after_s``."""
+    """A mode change was refused while the device calibrates; retry after ``retry_after_s``."""
 
     def __init__(self, host: str, reason: str, retry_after_s: float) -> None:
         super().__init__(host, reason)
         self.retry_after_s = retry_after_s
 
     def __str__(self) -> str:
-        return f"{self.host}: device is calibrating ({self.reason}); retry in {self.retry_after_s:.0f} s"
+        return (
+            f"{self.host}: device is calibrating ({self.reason}); "
+            f"retry in {self.retry_after_s:.0f} s"
+        )
 
 
 class ConnectionFailed(NanoheaterError):

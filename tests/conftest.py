@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,8 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point nanoheater's config and data folders at a per-test temporary folder."""
     monkeypatch.setenv("NANOHEATER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("NANOHEATER_DATA_DIR", str(tmp_path / "data"))
-    yield tmp_path
+    return tmp_path

@@ -32,7 +32,9 @@ def test_library_and_cli_load_neither_textual_nor_simulator(statement: str) -> N
 def test_simulator_loads_nothing_from_nanoheater() -> None:
     """Pins that the simulator stands alone: importing all of it never loads nanoheater."""
     modules = sorted(
-        f"firmware_sim.{p.stem}" for p in (ROOT / "firmware_sim").glob("*.py") if p.stem != "__main__"
+        f"firmware_sim.{p.stem}"
+        for p in (ROOT / "firmware_sim").glob("*.py")
+        if p.stem != "__main__"
     )
     loaded = _loaded_after("\n".join(f"import {m}" for m in modules))
     assert "nanoheater" not in loaded
@@ -66,7 +68,8 @@ def test_only_demo_and_simulate_name_the_simulator() -> None:
                 elif isinstance(node, ast.ImportFrom):
                     mods = [node.module or ""]
                 if any(m.split(".")[0] == "firmware_sim" for m in mods):
-                    assert path.parent.name == "cli" and path.stem in allowed, path
+                    assert path.parent.name == "cli", path
+                    assert path.stem in allowed, path
 
 
 def test_only_the_tui_imports_textual() -> None:

@@ -43,7 +43,8 @@ class _LazyGroup(click.Group):
                 raise
             return None  # not built yet
         command = getattr(module, attr)
-        assert isinstance(command, click.Command)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
         return command
 
 

@@ -1,4 +1,4 @@
-"""Provides what every subcommand shares: logging setup, JSON output and error-to-exit-code mapping."""
+"""Provides what every subcommand shares: logging, JSON output and error-to-exit-code mapping."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ T = TypeVar("T")
 def configure_logging(verbose: int) -> None:
     """Send library logs to stderr at a level chosen by the ``-v`` count."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def print_json(value: Any) -> None:
@@ -36,7 +38,7 @@ def fail(message: str, exit_code: int) -> None:
 
 
 def run_async(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
-    """Decorate an async click callback: run it with asyncio.run and map library errors to exit codes."""
+    """Decorate an async click callback: run it and map library errors to exit codes."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
