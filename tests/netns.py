@@ -20,7 +20,7 @@ ENV_FLAG = "NANOHEATER_NETNS"
 
 _SETUP = (
     "ip link set lo up && ip link set lo multicast on && "
-    "ip route add 224.0.0.0/4 dev lo && exec \"$@\""
+    'ip route add 224.0.0.0/4 dev lo && exec "$@"'
 )
 
 
