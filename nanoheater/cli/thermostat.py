@@ -41,7 +41,7 @@ from nanoheater.controller.targets import (
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
 from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff
-from nanoheater.exceptions import UsageError
+from nanoheater.exceptions import NanoheaterError, UsageError
 
 TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Environment variable read for the HTTP sensor's bearer token (keeps it out of ``ps``)."""
@@ -276,10 +276,13 @@ async def thermostat(
             on_decision=lambda rec: _print(rec, as_json),
             soft_switch_lead_s=soft_lead_s,
         )
-        await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)
-        results = await regulator.shutdown(_exit_rung(exit_level))
-        for label, result in results.items():
-            click.echo(f"exit: {label}: {result}", err=not as_json)
+        try:
+            await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)
+        finally:
+            # Whatever ended the loop (duration, signal, an error), leave the devices safe.
+            results = await regulator.shutdown(_exit_rung(exit_level))
+            for label, result in results.items():
+                click.echo(f"exit: {label}: {result}", err=not as_json)
     finally:
         for client in clients:
             await client.close()
@@ -324,7 +327,11 @@ async def _run_until_stopped(
         while until is None or time.time() < until:
             if outdoor is not None:
                 outdoor_c["value"] = await outdoor.read(time.time())
-            await regulator.tick()
+            try:
+                await regulator.tick()
+            except NanoheaterError as exc:
+                # A device or network hiccup must not end the thermostat; the next tick retries.
+                click.echo(f"error: {exc}", err=True)
             await asyncio.sleep(regulator.interval_s)
 
     task = asyncio.create_task(loop_body())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from nanoheater.client import HeaterClient
 from nanoheater.controller.sensors import (
     CommandSensor,
     FileSensor,
     HttpJsonSensor,
+    InletSensor,
     Reading,
     SensorError,
     SensorGuard,
@@ -144,3 +147,16 @@ async def test_http_sensor_errors_never_show_secrets(ha_url: str) -> None:
         await sensor.read(1.0)
     assert "hunter2" not in str(info.value)
     assert "s3cret" not in str(info.value)
+
+
+async def test_inlet_sensor_of_an_unreachable_device_is_a_sensor_error() -> None:
+    """A device that cannot be reached makes the inlet sensor fail, not the regulator crash."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = await HeaterClient.connect_tcp("127.0.0.1", port, timeout_s=1.0)
+    try:
+        with pytest.raises(SensorError, match="inlet"):
+            await InletSensor(client).read(0.0)
+    finally:
+        await client.close()
