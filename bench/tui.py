@@ -18,8 +18,8 @@ are not the TUI's), then starts a fresh Python process for the TUI, headless, wh
   150 MB.
 
 Headless means Textual renders every frame but writes it to no terminal; terminal output time
-is not included. With ``--screenshot`` it also saves an SVG of the fleet screen (100x30) after
-the run, for the README.
+is not included. With ``--screenshot FILE`` it then heats an Avalon Q to 22 C for another half
+minute and saves an SVG of its device screen (100x30) for the README.
 """
 
 from __future__ import annotations
@@ -177,6 +177,14 @@ async def child(presses: int, screenshot: str | None) -> dict[str, object]:
         result["key_down_ms"] = [round(x * 1000, 1) for x in down]
         result["key_screen_ms"] = [round(x * 1000, 1) for x in into_out]
         if screenshot:
+            # An Avalon Q heating to 22 C under the controller, after half a minute (half an hour
+            # of simulated time) more of charts.
+            q = next(e.key for e in app.fleet if e.status and e.status.info.model == "q")
+            app.open_device(q)
+            await pilot.pause()
+            await pilot.press("plus", "plus", "t")
+            await asyncio.sleep(30)
+            await pilot.pause()
             app.save_screenshot(screenshot)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -207,7 +215,7 @@ def report(result: dict[str, object]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=60)
-    parser.add_argument("--screenshot", default=None, help="save an SVG of the fleet screen")
+    parser.add_argument("--screenshot", default=None, help="save an SVG of a device screen")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every sample")
     args = parser.parse_args()

@@ -13,7 +13,7 @@ from nanoheater.tui.app import parse_address
 from nanoheater.tui.devices import FleetState
 from nanoheater.tui.eventlog import EventLog
 from nanoheater.tui.ledger import Ledger, season_start
-from nanoheater.tui.widgets.chart import block_lines
+from nanoheater.tui.widgets.chart import block_lines, chart_scale
 
 
 def test_chart_rising_series_fills_up_to_the_right() -> None:
@@ -109,3 +109,11 @@ def test_season_start_wraps_to_last_year() -> None:
     """Pins that the season containing a spring day began the previous autumn."""
     assert season_start(date(2026, 3, 1), "09-01") == date(2025, 9, 1)
     assert season_start(date(2026, 10, 1), "09-01") == date(2026, 9, 1)
+
+
+def test_chart_scale_from_zero_and_minimum_span() -> None:
+    """Pins zero-based scales (power) and widened spans (whole-degree temperatures)."""
+    assert chart_scale([790.0, 800.0], from_zero=True) == (0.0, 800.0)
+    assert chart_scale([17.0, 18.0], min_span=4.0) == (15.5, 19.5)
+    assert chart_scale([10.0, 30.0], min_span=4.0) == (10.0, 30.0)
+    assert block_lines([790.0, 800.0], 2, 1, (0.0, 800.0)) == ["██"]

@@ -21,13 +21,13 @@ from nanoheater.tui.widgets.controls import DeviceControls
 from nanoheater.tui.widgets.device_stats import DeviceStats, RefusalBanner
 from nanoheater.tui.widgets.target_panel import SETPOINT_STEP_C, TargetPanel
 
-CHARTS: tuple[tuple[str, str, str, int], ...] = (
-    ("hashrate_ths", "Hashrate", "TH/s", 2),
-    ("power_w", "Power", "W", 0),
-    ("chip_temp_c", "Chip", "°C", 0),
-    ("room_temp_c", "Room", "°C", 1),
+CHARTS: tuple[tuple[str, str, str, int, bool, float], ...] = (
+    ("hashrate_ths", "Hashrate", "TH/s", 2, True, 0.0),
+    ("power_w", "Power", "W", 0, True, 0.0),
+    ("chip_temp_c", "Chip", "°C", 0, False, 10.0),
+    ("room_temp_c", "Room", "°C", 1, False, 4.0),
 )
-"""Series key, title, unit and decimals of each chart."""
+"""Series key, title, unit, decimals, scale from zero, and smallest span of each chart."""
 
 WIDE_CHARTS_FROM = 140
 """Terminal width from which the charts sit in one row."""
@@ -78,8 +78,15 @@ class DeviceScreen(AppScreen):
             yield DeviceStats(id="device-stats")
             yield RefusalBanner(clock=self.nano_app.clock, id="refusal")
             with Grid(id="charts"):
-                for series, title, unit, decimals in CHARTS:
-                    yield TimeChart(title, unit, decimals=decimals, id=f"chart-{series}")
+                for series, title, unit, decimals, from_zero, span in CHARTS:
+                    yield TimeChart(
+                        title,
+                        unit,
+                        decimals=decimals,
+                        from_zero=from_zero,
+                        min_span=span,
+                        id=f"chart-{series}",
+                    )
             caps = model_capabilities(entry) if entry else None
             self._capabilities_for = caps
             yield DeviceControls(caps, id="controls")

@@ -32,7 +32,7 @@ class FleetScreen(AppScreen):
         """Header, the device table, a totals line and the footer."""
         yield Header()
         yield FleetTable(id="fleet-table")
-        yield TimeChart("Fleet power", "W", decimals=0, id="fleet-power")
+        yield TimeChart("Fleet power", "W", decimals=0, from_zero=True, id="fleet-power")
         yield Static(id="fleet-totals")
         yield Footer()
 

@@ -17,11 +17,36 @@ from textual.widget import Widget
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
-def block_lines(values: Sequence[float], width: int, height: int) -> list[str]:
+def chart_scale(
+    values: Sequence[float], *, from_zero: bool = False, min_span: float = 0.0
+) -> tuple[float, float]:
+    """The (low, high) a chart of ``values`` spans.
+
+    From zero, or the values' range widened to at least ``min_span`` around its middle, so that
+    sensor quantisation does not look like a swing.
+    """
+    if not values:
+        return 0.0, 0.0
+    low, high = min(values), max(values)
+    if from_zero:
+        return min(0.0, low), high
+    if high - low < min_span:
+        middle = (high + low) / 2
+        low, high = middle - min_span / 2, middle + min_span / 2
+    return low, high
+
+
+def block_lines(
+    values: Sequence[float],
+    width: int,
+    height: int,
+    scale: tuple[float, float] | None = None,
+) -> list[str]:
     """Return ``height`` strings of ``width`` cells plotting the last ``width`` values, top first.
 
-    The vertical scale spans the plotted values with the lowest one a sliver above the floor, so
-    a flat series shows as a low bar rather than nothing. Newest sample at the right edge.
+    The vertical scale is ``scale`` (low, high), by default the plotted values' range, with the
+    lowest level a sliver above the floor, so a flat series shows as a low bar rather than
+    nothing. Newest sample at the right edge.
     """
     if width <= 0 or height <= 0:
         return []
@@ -29,11 +54,11 @@ def block_lines(values: Sequence[float], width: int, height: int) -> list[str]:
     levels = 8 * height
     columns: list[int] = []
     if points:
-        low, high = min(points), max(points)
+        low, high = scale if scale is not None else (min(points), max(points))
         span = high - low
         for value in points:
             # 1..levels: even the minimum gets one eighth so the series is always visible.
-            fraction = (value - low) / span if span > 0 else 0.0
+            fraction = min(1.0, max(0.0, (value - low) / span)) if span > 0 else 0.0
             columns.append(1 + round(fraction * (levels - 1)))
     columns = [0] * (width - len(columns)) + columns
     rows = []
@@ -78,6 +103,8 @@ class TimeChart(Widget):
         unit: str,
         *,
         decimals: int = 1,
+        from_zero: bool = False,
+        min_span: float = 0.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -87,6 +114,10 @@ class TimeChart(Widget):
         self.title = title
         self.unit = unit
         self.decimals = decimals
+        self.from_zero = from_zero
+        """Scale from zero (power, hashrate: a drop to nothing must look like one)."""
+        self.min_span = min_span
+        """Smallest vertical span (temperatures: whole-degree sensors would look jumpy)."""
 
     def render(self) -> RenderResult:
         """Draw the title line with the latest value, then the plot with its scale."""
@@ -101,14 +132,16 @@ class TimeChart(Widget):
             latest = _format(self.values[-1], self.decimals)
             text.append(f" {latest} {self.unit}")
             low, high = min(self.values), max(self.values)
-            scale = f"{_format(low, self.decimals)}..{_format(high, self.decimals)}"
-            gap = width - len(text.plain) - len(scale)
+            span = f"{_format(low, self.decimals)}..{_format(high, self.decimals)}"
+            gap = width - len(text.plain) - len(span)
             if gap > 1:
                 text.append(" " * gap)
-                text.append(scale, scale_style)
+                text.append(span, scale_style)
         else:
             text.append("  waiting for data", scale_style)
-        for line in block_lines(self.values, width, height):
+        shown = self.values[-width:]
+        scale = chart_scale(shown, from_zero=self.from_zero, min_span=self.min_span)
+        for line in block_lines(shown, width, height, scale):
             text.append("\n")
             text.append(line, line_style)
         return text
