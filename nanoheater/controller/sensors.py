@@ -118,7 +118,8 @@ class CommandSensor:
             raise UsageError("sensor command is empty")
         self.argv = argv
         self.timeout_s = timeout_s
-        self.label = f"cmd:{shlex.join(argv)}"
+        # Only the program name: arguments may carry tokens, and labels end up in logs.
+        self.label = f"cmd:{Path(argv[0]).name}"
 
     async def read(self, now_s: float) -> Reading:
         """Run the command once."""

@@ -85,7 +85,8 @@ async def test_command_sensor_reads_stdout() -> None:
     """A command that prints a number is a sensor; a failing command is a SensorError."""
     ok = CommandSensor([sys.executable, "-c", "print('22.25')"])
     assert (await ok.read(100.0)) == Reading(22.25, 100.0)
-    bad = CommandSensor([sys.executable, "-c", "import sys; sys.exit(3)"])
+    bad = CommandSensor([sys.executable, "-c", "import sys; sys.exit(3)  # token=s3cret"])
+    assert "s3cret" not in bad.label
     with pytest.raises(SensorError, match="exited with 3"):
         await bad.read(100.0)
 
