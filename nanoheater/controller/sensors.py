@@ -180,6 +180,7 @@ class HttpJsonSensor:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:  # noqa: S310
                 return json.loads(reply.read(1 << 20))
         except urllib.error.HTTPError as exc:
+            exc.close()  # it carries the open response: close the socket now, not at GC
             raise SensorError(f"{self.label}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(exc).replace(self.url, self.label)
