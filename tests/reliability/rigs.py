@@ -17,6 +17,7 @@ from firmware_sim.clock import VirtualClock
 from firmware_sim.device import Reply, SimulatedHeater, create_heater
 from firmware_sim.server import MemoryLink, SimServer
 from firmware_sim.world import World
+from nanoheater import link
 from nanoheater.client import HeaterClient
 from nanoheater.transport.memory import CallableTransport
 
@@ -121,6 +122,21 @@ async def open_tcp(heater: SimulatedHeater) -> AsyncIterator[SimServer]:
         await server.stop()
 
 
+CONFIRM_WINDOW_S = 0.3
+"""How long test clients re-read a device for a write's effect (the library default is 3 s)."""
+
+
+def tcp_client(host: str, port: int, *, timeout_s: float) -> HeaterClient:
+    """A real TCP client with the short confirm window every reliability test uses."""
+    return HeaterClient(
+        link.tcp_transport(host, port, timeout_s),
+        host=host,
+        port=port,
+        timeout_s=timeout_s,
+        confirm_window_s=CONFIRM_WINDOW_S,
+    )
+
+
 def memory_client(
     heater: SimulatedHeater, clock: VirtualClock, *, timeout_s: float = 0.5, step_s: float = 1.0
 ) -> HeaterClient:
@@ -139,4 +155,5 @@ def memory_client(
         CallableTransport(exchange, label=f"sim:{heater.label}"),
         host=heater.label,
         timeout_s=timeout_s,
+        confirm_window_s=CONFIRM_WINDOW_S,
     )

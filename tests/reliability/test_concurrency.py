@@ -32,7 +32,7 @@ from nanoheater.models import DiscoveredHeater, DiscoverySource, ModelId
 from nanoheater.transport.memory import CallableTransport
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.devices import DeviceEntry
-from tests.reliability.rigs import Ledger, mode_name, open_tcp
+from tests.reliability.rigs import Ledger, mode_name, open_tcp, tcp_client
 from tests.reliability.tui_rig import settle
 
 TIMEOUT_S = 2.0
@@ -64,7 +64,7 @@ def _thermostat(client: HeaterClient, clock: VirtualClock, mode: str) -> Regulat
 
 def _app(host: str, port: int, tmp_path: Path) -> NanoheaterApp:
     async def connect(heater: DiscoveredHeater) -> HeaterClient:
-        return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=TIMEOUT_S)
+        return tcp_client(heater.host, heater.port, timeout_s=TIMEOUT_S)
 
     async def discover():
         nothing: tuple[DiscoveredHeater, ...] = ()
@@ -108,7 +108,7 @@ async def test_two_actors_at_once_later_intent_wins_visibly(first: str, tmp_path
     second = "tui" if first == "thermostat" else "thermostat"
     async with open_tcp(heater) as sim:
         key = f"{sim.host}:{sim.port}"
-        headless = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        headless = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         thermostat = _thermostat(headless, clock, wants["thermostat"])
         app = _app(sim.host, sim.port, tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -154,7 +154,7 @@ async def test_thermostat_reasserts_after_a_manual_change_and_the_tui_shows_it(
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
         key = f"{sim.host}:{sim.port}"
-        headless = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        headless = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         thermostat = _thermostat(headless, clock, "Mining")
         app = _app(sim.host, sim.port, tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:

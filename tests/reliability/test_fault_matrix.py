@@ -23,7 +23,7 @@ from nanoheater.exceptions import (
     ProtocolError,
 )
 from nanoheater.models import HeaterState, HeaterStatus
-from tests.reliability.rigs import Ledger, advance, make_heater, mode_name, open_tcp
+from tests.reliability.rigs import Ledger, advance, make_heater, mode_name, open_tcp, tcp_client
 
 TIMEOUT_S = 0.4
 """Every client here gives up after this long: the deadline is the client's own."""
@@ -62,7 +62,7 @@ async def test_read_under_persistent_fault_is_typed_then_recovers(
     """Pins: a device that keeps failing gives a typed error naming it; clearing heals it."""
     heater, _ = make_heater("nano3s")
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_info()
         arm_fault(heater, kind, count=-1, delay_s=1.0)
         with pytest.raises(error) as raised:
@@ -79,7 +79,7 @@ async def test_one_bad_read_is_invisible(kind: str) -> None:
     heater, _ = make_heater("nano3s")
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_info()
         sent = len(ledger.requests)
         arm_fault(heater, kind, count=1)
@@ -93,7 +93,7 @@ async def test_reboot_refuses_then_recovers_same_client() -> None:
     """Pins: during a reboot reads fail as ConnectionFailed; afterwards the same client reads."""
     heater, clock = make_heater("nano3s")
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         before = await client.get_status()
         arm_fault(heater, "reboot", downtime_s=60.0)
         sim.notice_down()
@@ -110,7 +110,7 @@ async def test_empty_q_summary_falls_back() -> None:
     """Pins: the Q's empty MM ID0:Summary quirk still yields a full reading (fallback command)."""
     heater, _ = make_heater("q")
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_info()
         arm_fault(heater, "empty-summary", count=-1)
         status = await client.get_status()
@@ -122,7 +122,7 @@ async def test_overheat_is_visible_in_the_reading() -> None:
     """Pins: an overheating device reads as such (chip at or above the trip), not as an error."""
     heater, clock = make_heater("mini3")
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         arm_fault(heater, "overheat")
         advance(heater, clock, 5.0)
         status = await client.get_status()
@@ -139,7 +139,7 @@ async def test_overheat_is_visible_in_the_reading() -> None:
 
 # (fault on the write itself, what the caller sees, whether the firmware applied it)
 WRITE_CASES = [
-    ("drop", DeviceTimeout, False),
+    ("drop", ConnectionFailed, False),
     ("truncate", None, True),
     ("garbage", None, True),
     ("no-nul", None, True),
@@ -156,7 +156,7 @@ async def test_write_under_fault_is_sent_once_and_applied_at_most_once(
     heater, clock = make_heater("nano3s")
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_status()
         start, wanted = mode_name(heater), _other_mode(heater)
         ledger.before_write = lambda: arm_fault(heater, kind, count=1, delay_s=1.0)
@@ -187,7 +187,7 @@ async def test_reboot_mid_command_is_reported_and_applied_once() -> None:
     heater, clock = make_heater("nano3s")
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_status()
         wanted = _other_mode(heater)
         ledger.after_write = lambda: heater.reboot(downtime_s=60.0)
@@ -206,7 +206,7 @@ async def test_soft_off_during_reboot_is_not_replayed() -> None:
     heater, clock = make_heater("mini3")
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_status()
         arm_fault(heater, "reboot", downtime_s=60.0)
         sim.notice_down()

@@ -42,7 +42,7 @@ from tests.reliability.hostile import (
     poison_reply,
     proxy,
 )
-from tests.reliability.rigs import is_clean, make_heater
+from tests.reliability.rigs import is_clean, make_heater, tcp_client
 
 TIMEOUT_S = 0.5
 MEMORY_BOUND_B = 8 * 1024 * 1024
@@ -97,7 +97,7 @@ async def test_hostile_peer_ends_in_a_typed_error_within_bounds(
 ) -> None:
     """Pins: each hostile behaviour gives its typed error, clean text, under the memory bound."""
     async with HostileDevice(behaviour).running() as device:
-        client = await HeaterClient.connect_tcp(device.host, device.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(device.host, device.port, timeout_s=TIMEOUT_S)
         with peak_memory() as peak, pytest.raises(error) as raised:
             # The outer guard only turns a hang into a failure; the client's deadline acts first.
             async with asyncio.timeout(30):
@@ -168,7 +168,7 @@ async def test_poisoned_strings_are_sanitised_by_the_client(model: str, raw: boo
     """Pins: escapes in names, MACs, pools and blob text come out clean; the password never."""
     heater, _ = make_heater(model)
     async with _poisoned(heater, raw).running() as device:
-        client = await HeaterClient.connect_tcp(device.host, device.port, timeout_s=TIMEOUT_S)
+        client = tcp_client(device.host, device.port, timeout_s=TIMEOUT_S)
         status = await client.get_status()
         pools = await client.get_pools()
     _assert_clean_status(status)
@@ -229,7 +229,7 @@ async def test_tui_shows_nothing_raw_from_a_poisoned_device(tmp_path: Path) -> N
     async with _poisoned(heater, True).running() as device:
 
         async def connect(found: Any) -> HeaterClient:
-            return await HeaterClient.connect_tcp(found.host, found.port, timeout_s=TIMEOUT_S)
+            return tcp_client(found.host, found.port, timeout_s=TIMEOUT_S)
 
         def discover() -> Any:
             return browse(mdns=False, hosts=[f"{device.host}:{device.port}"], timeout_s=1.0)

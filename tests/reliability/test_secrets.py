@@ -35,7 +35,7 @@ from nanoheater.exceptions import UsageError
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from tests.reliability.hostile import SECRET_PASS, HostileDevice, poison_reply, proxy
-from tests.reliability.rigs import Ledger, make_heater, open_tcp
+from tests.reliability.rigs import Ledger, make_heater, open_tcp, tcp_client
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_TOKEN = "hdr-token-7f3a9c"  # noqa: S105 - planted fakes, searched for in output
@@ -64,7 +64,7 @@ async def test_reboot_without_explicit_confirmation_sends_nothing(confirm: objec
     heater, _ = make_heater("mini3")
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
-        client = await HeaterClient.connect_tcp(sim.host, sim.port, timeout_s=1.0)
+        client = tcp_client(sim.host, sim.port, timeout_s=1.0)
         with pytest.raises(UsageError):
             await client.reboot(confirm=confirm)  # type: ignore[arg-type]
         assert ledger.requests == []
@@ -110,7 +110,7 @@ async def test_leaked_pool_password_is_never_printed_or_logged(
     async with device.running():
         target = f"{device.host}:{device.port}"
         with caplog.at_level(logging.DEBUG):
-            client = await HeaterClient.connect_tcp(device.host, device.port, timeout_s=1.0)
+            client = tcp_client(device.host, device.port, timeout_s=1.0)
             status = await client.get_status()
             pools = await client.get_pools()
         runs = [

@@ -21,6 +21,7 @@ from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.tui.app import NanoheaterApp
+from tests.reliability.rigs import tcp_client
 
 TUI_TIMEOUT_S = 0.4
 
@@ -59,7 +60,7 @@ def make_app(fleet: Fleet, tmp_path: Path, *, control_interval_s: float = 3600.0
     """An App that knows every fleet member from the start and never scans or polls by itself."""
 
     async def connect(heater: DiscoveredHeater) -> HeaterClient:
-        return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=TUI_TIMEOUT_S)
+        return tcp_client(heater.host, heater.port, timeout_s=TUI_TIMEOUT_S)
 
     async def discover() -> AsyncIterator[DiscoveredHeater]:
         nothing: tuple[DiscoveredHeater, ...] = ()
