@@ -172,3 +172,50 @@ async def test_reboot_mid_command_is_reported_and_the_app_heals(tmp_path: Path) 
             assert entry.status is not None
             assert entry.status.mode == "Night"
             assert ledger.applied_modes == ["Night"]
+
+
+@pytest.mark.parametrize("kind", ["drop", "garbage", "reboot"])
+async def test_tui_controller_holds_off_an_unreachable_device_then_resumes(
+    kind: str, tmp_path: Path
+) -> None:
+    """Pins: the TUI's controller says a failing device is unreachable, sends nothing, resumes."""
+    from nanoheater.controller.targets import RoomTemperature
+    from nanoheater.tui.regulation import TargetChoice
+
+    async with sim_fleet(["mini3"]) as fleet:
+        heater = fleet.members[0].heater
+        heater.set_mode(next(i for i, m in enumerate(heater.profile.modes) if m.name == "Night"))
+        advance(fleet, 301.0)
+        ledger = Ledger(heater)
+        app = make_app(fleet, tmp_path)
+        key = key_of(fleet)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            if kind == "reboot":
+                arm_fault(heater, "reboot", downtime_s=600.0)
+                fleet.members[0].server.notice_down()
+            else:
+                arm_fault(heater, kind, count=-1)
+            app.devices.engage(key, TargetChoice(RoomTemperature(30.0)))
+            await settle(pilot)
+            for _ in range(3):
+                app.devices.tick_all()
+                await settle(pilot)
+            entry = _entry(app, key)
+            assert entry.decision is not None  # the user sees why nothing changes
+            assert entry.decision.startswith("fail-safe (inlet: ")
+            assert key in entry.decision
+            assert ledger.mode_writes() == []
+            assert mode_name(heater) == "Night"
+            assert app.is_running
+            clear_faults(heater)
+            advance(fleet, 601.0)
+            for _ in range(20):
+                await poll(pilot)
+                if _entry(app, key).online:
+                    break
+            app.devices.tick_all()
+            await settle(pilot)
+            assert mode_name(heater) != "Night", "the controller resumed and turned the heat up"
+            assert len(ledger.mode_writes()) == len(ledger.applied_modes) == 1
+            assert any(e.text.startswith("controller:") for e in app.events)
