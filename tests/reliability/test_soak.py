@@ -21,5 +21,6 @@ async def test_short_soak_survives_every_fault_and_accounts_for_every_error() ->
     assert sum(report.errors.values()) > 0  # faults really reached the callers
     assert report.faulted_ok > 0  # and single bad replies were retried away
     assert report.ticks > 0
+    assert report.tick_failures == 0  # the thermostat loop never sees an exception
     warm, end = report.rss_kib[1][1], report.rss_kib[-1][1]
     assert end - warm < 16 * KIB
