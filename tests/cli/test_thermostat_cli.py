@@ -74,11 +74,9 @@ async def test_logs_decisions_and_leaves_exit_level(
 async def test_stale_sensor_runs_fail_safe(
     mini3: tuple[SimulatedHeater, str], tmp_path: Path
 ) -> None:
-    """A stale sensor file trips the fail-safe (Night); the exit level then falls back to off.
-
-    The fail-safe's mode change starts calibration, so the exit level's mode change is refused
-    and the thermostat leaves the Mini 3 in standby instead of at a higher step.
-    """
+    """A stale sensor trips the fail-safe (Night); a refused exit mode falls back to soft off."""
+    # The fail-safe's mode change starts calibration, so the exit level's mode change is
+    # refused and the thermostat leaves the Mini 3 in standby instead of at a higher step.
     heater, target = mini3
     sensor = room_file(tmp_path, "19.0", age_s=3600)
     code, out, err = await run_cli(
