@@ -4,12 +4,13 @@ The simulator is imported inside the command (only here and in ``simulate``; hou
 Devices listen on 127.0.0.2, 127.0.0.3, ... port 4028 like units on a LAN; when those cannot be
 bound, on consecutive free ports of 127.0.0.1. Nothing is sent beyond loopback: discovery only
 probes the fleet's own endpoints, mDNS stays off, and live market prices are not fetched.
-The demo's settings are saved to a scratch file, never over the user's config.
+The demo's settings and history go to a scratch folder, never over the user's config or history.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -86,6 +87,7 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
     from nanoheater.config import load_settings
     from nanoheater.controller.sensors import Reading, RoomSensor
     from nanoheater.discovery import browse
+    from nanoheater.history import AsyncHistoryStore
     from nanoheater.models import DiscoveredHeater
     from nanoheater.tui.app import NanoheaterApp
 
@@ -116,12 +118,15 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
         # Probe exactly the fleet's endpoints; no mDNS, no subnet scan.
         return browse(mdns=False, hosts=endpoints)
 
-    scratch = Path(tempfile.gettempdir()) / "nanoheater-demo" / "config.toml"
+    # A fresh scratch folder per run: the demo's settings and history never touch the user's.
+    scratch = Path(tempfile.mkdtemp(prefix="nanoheater-demo-"))
+    history = await AsyncHistoryStore.open(scratch / "history.sqlite3")
     app = NanoheaterApp(
         settings,
         connect=connect,
         discover=discover,
-        config_file=scratch,
+        config_file=scratch / "config.toml",
+        history=history,
         live_market=False,
         control_interval_s=2.0,
         room_sensor=room_sensor,
@@ -130,4 +135,6 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
     try:
         await app.run_async()
     finally:
+        await history.close()
         await fleet.stop()
+        shutil.rmtree(scratch, ignore_errors=True)

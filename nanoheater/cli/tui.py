@@ -1,12 +1,14 @@
 """Provides ``nanoheater tui`` (also a bare ``nanoheater``): the TUI wired to real devices.
 
 Devices come from the config file's hosts, ``--host`` options and discovery (mDNS unless
-``--no-mdns``, plus an optional ``--scan`` CIDR probe). Textual is imported only here, inside the
-command, so the other subcommands never pay for it.
+``--no-mdns``, plus an optional ``--scan`` CIDR probe). Readings go into the local history, which
+the economics view reads. Textual is imported only here, inside the command, so the other
+subcommands never pay for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import click
@@ -39,8 +41,10 @@ def tui(hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float) 
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
     from nanoheater.discovery import browse
+    from nanoheater.history import AsyncHistoryStore
     from nanoheater.models import DiscoveredHeater, DiscoverySource
-    from nanoheater.tui.app import NanoheaterApp, parse_address
+    from nanoheater.tui.app import NanoheaterApp
+    from nanoheater.tui.devices import parse_address
 
     loaded = load_settings()
     settings = loaded.settings
@@ -61,15 +65,24 @@ def tui(hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float) 
     def discover() -> AsyncIterator[DiscoveredHeater]:
         return browse(mdns=not no_mdns, scan=scan or (), hosts=wanted)
 
-    app = NanoheaterApp(
-        settings,
-        connect=connect,
-        discover=discover,
-        hosts=initial,
-        config_file=loaded.path,
-        poll_interval_s=poll_s,
-        live_market=settings.market.live,
-    )
-    if loaded.notice:
-        app.call_later(app.notify, loaded.notice, severity="warning")
-    app.run()
+    async def run() -> None:
+        # The history lives on its own thread; open and close it around the app.
+        history = await AsyncHistoryStore.open()
+        app = NanoheaterApp(
+            settings,
+            connect=connect,
+            discover=discover,
+            hosts=initial,
+            config_file=loaded.path,
+            poll_interval_s=poll_s,
+            live_market=settings.market.live,
+            history=history,
+        )
+        if loaded.notice:
+            app.call_later(app.notify, loaded.notice, severity="warning")
+        try:
+            await app.run_async()
+        finally:
+            await history.close()
+
+    asyncio.run(run())

@@ -11,19 +11,28 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
-from textual.app import App
+from textual import on
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
-from nanoheater.config import Settings, config_path, data_dir, save_settings
-from nanoheater.controller.targets import load_schedule
-from nanoheater.economics.market import load_market, offline_market
+from nanoheater.config import Settings, config_path
+from nanoheater.economics.market import offline_market
+from nanoheater.history import AsyncHistoryStore
+from nanoheater.history.records import LedgerTotals
 from nanoheater.models import DiscoveredHeater, DiscoverySource
-from nanoheater.tui.devices import HISTORY_SAMPLES, DeviceEntry, FleetState, Refusal
+from nanoheater.tui.devices import (
+    HISTORY_SAMPLES,
+    DeviceEntry,
+    FleetState,
+    Refusal,
+    parse_address,
+)
 from nanoheater.tui.eventlog import EventLog, Severity
 from nanoheater.tui.ledger import Ledger
 from nanoheater.tui.messages import (
@@ -32,17 +41,24 @@ from nanoheater.tui.messages import (
     CommandSucceeded,
     ControllerDecided,
     HeaterDiscovered,
+    HistoryFailed,
     MarketLoaded,
+    PeriodTotalsLoaded,
     PollFailed,
     ScanFinished,
+    ScheduleLoaded,
     SettingsSaved,
     StatusPolled,
 )
-from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.screens.device import DeviceScreen
+from nanoheater.tui.screens.economics import EconomicsScreen
+from nanoheater.tui.screens.events import EventsScreen
 from nanoheater.tui.screens.fleet import FleetScreen
+from nanoheater.tui.screens.settings import SettingsScreen
 from nanoheater.tui.services import Connect, Discover
-from nanoheater.tui.workers import DeviceAction, DeviceWorkers, RoomSensorFactory, describe_error
+from nanoheater.tui.storage import Storage
+from nanoheater.tui.workers import DeviceAction, DeviceWorkers, RoomSensorFactory
 
 
 class NanoheaterApp(App[None]):
@@ -73,6 +89,7 @@ class NanoheaterApp(App[None]):
         live_market: bool = False,
         room_sensor: RoomSensorFactory | None = None,
         clock: Callable[[], float] = time.time,
+        history: AsyncHistoryStore | None = None,
     ) -> None:
         """Create the app.
 
@@ -90,6 +107,8 @@ class NanoheaterApp(App[None]):
             room_sensor: the room thermometer of a device, when the caller has a better one than
                 the settings' sensors or the device's inlet (the demo's simulated rooms).
             clock: wall clock for refusal retry times (fixed in snapshot tests).
+            history: the local history to record readings in and read period totals from
+                (opened and closed by the caller); None keeps figures for this session only.
         """
         super().__init__()
         self.settings = settings
@@ -113,6 +132,10 @@ class NanoheaterApp(App[None]):
         """Total power of the online devices, one sample per poll round."""
         self.devices = DeviceWorkers(self, connect, room_sensor)
         """Device I/O: polls, commands and controllers, all in workers."""
+        self.storage = Storage(self, history)
+        """File I/O: settings, market inputs, history."""
+        self.period_totals: dict[str, LedgerTotals] | None = None
+        """Today, this week and this season from the history; None without one."""
         for heater in hosts:
             self.fleet.add(heater)
 
@@ -141,26 +164,33 @@ class NanoheaterApp(App[None]):
 
     def action_show_economics(self) -> None:
         """Open the economics view."""
-        from nanoheater.tui.screens.economics import EconomicsScreen
-
         self._open(EconomicsScreen)
 
     def action_show_events(self) -> None:
         """Open the events log."""
-        from nanoheater.tui.screens.events import EventsScreen
-
         self._open(EventsScreen)
 
     def action_show_settings(self) -> None:
         """Open the settings form."""
-        from nanoheater.tui.screens.settings import SettingsScreen
-
         self._open(SettingsScreen)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: Textual's own commands plus every nanoheater view and action."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Fleet", "Every device with its live numbers", self.action_show_fleet)
+        yield SystemCommand(
+            "Economics", "Heat, cost and sats by period", self.action_show_economics
+        )
+        yield SystemCommand("Events", "What happened this session", self.action_show_events)
+        yield SystemCommand("Settings", "Tariff, market, sensors, caps", self.action_show_settings)
+        yield SystemCommand("Rescan", "Look for devices again", self.rescan)
+        for entry in self.fleet:
+            yield SystemCommand(
+                f"Open {entry.name}", f"Device at {entry.key}", partial(self.open_device, entry.key)
+            )
 
     def open_device(self, key: str) -> None:
         """Show the device screen of ``key``; it is built once and kept, so reopening is instant."""
-        from nanoheater.tui.screens.device import DeviceScreen
-
         name = f"device:{key}"
         if not self.is_screen_installed(name):
             self.install_screen(DeviceScreen(key), name=name)
@@ -186,53 +216,13 @@ class NanoheaterApp(App[None]):
         """Send a command to device ``key`` in a worker; the outcome becomes an event."""
         self.devices.command(key, description, action)
 
-    def engage(self, key: str, choice: TargetChoice) -> None:
-        """Let the controller drive device ``key`` towards ``choice``."""
-        entry = self.fleet.get(key)
-        if entry is None:
-            return
-        entry.control = choice.describe()
-        entry.target_c = choice.setpoint_c
-        entry.decision = None
-        self.log_event(entry.name, f"heat target: {choice.describe()}")
-        self.devices.engage(key, choice)
-        self._fleet_changed(key)
+    def engage_schedule(self, key: str, path: str, quiet_hours: bool) -> None:
+        """Read the schedule file at ``path`` in a worker, then follow it on ``key``."""
+        self.storage.load_schedule(key, path, quiet_hours)
 
-    def stop_control(self, key: str) -> None:
-        """Hand device ``key`` back to manual control."""
-        entry = self.fleet.get(key)
-        if entry is None or entry.control is None:
-            return
-        self.devices.stop(key)
-        entry.control = entry.target_c = entry.decision = None
-        self.log_event(entry.name, "manual control")
-        self._fleet_changed(key)
-
-    @work(exclusive=True, group="schedule", exit_on_error=False)
-    async def engage_schedule(self, key: str, path: str, quiet_hours: bool) -> None:
-        """Read the schedule file at ``path`` (a worker: file I/O), then follow it on ``key``."""
-        file = Path(path)
-        try:
-            schedule = load_schedule(file.expanduser())  # noqa: ASYNC240 - a small local file
-        except Exception as exc:
-            self.post_message(CommandFailed(key, f"load schedule {path}", describe_error(exc)))
-            return
-        self.engage(
-            key, TargetChoice(schedule=schedule, schedule_name=file.name, quiet_hours=quiet_hours)
-        )
-
-    @work(exclusive=True, group="discovery", exit_on_error=False)
-    async def rescan(self) -> None:
-        """Run discovery; each device found is posted as it arrives."""
-        found = 0
-        error: str | None = None
-        try:
-            async for heater in self.discover():
-                found += 1
-                self.post_message(HeaterDiscovered(heater))
-        except Exception as exc:
-            error = describe_error(exc)
-        self.post_message(ScanFinished(found, error))
+    def rescan(self) -> None:
+        """Run discovery in a worker; devices are added as they are found."""
+        self.devices.rescan(self.discover)
 
     def add_address(self, address: str, *, remember: bool = False) -> DeviceEntry:
         """Add a device typed as ``host[:port]`` and poll it; raises ValueError if malformed.
@@ -251,15 +241,9 @@ class NanoheaterApp(App[None]):
         self.devices.poll(entry.key)
         return entry
 
-    @work(exclusive=True, group="market", exit_on_error=False)
-    async def load_market(self) -> None:
-        """Load market inputs: cached or configured, and live only when the app was told to."""
-        try:
-            market = await load_market(self.settings.market, data_dir(), live=self.live_market)
-        except Exception as exc:
-            self.notify(f"market inputs: {describe_error(exc)}", severity="warning")
-            return
-        self.post_message(MarketLoaded(market))
+    def load_market(self) -> None:
+        """Load market inputs (live only when the app was told it may)."""
+        self.storage.load_market(self.settings.market, self.live_market)
 
     def save_settings(self, settings: Settings) -> None:
         """Adopt ``settings`` now and write them to the config file in a worker."""
@@ -267,15 +251,12 @@ class NanoheaterApp(App[None]):
         self.devices.settings_changed()
         self.ledger.tariff = settings.tariff
         self.ledger.market = offline_market(settings.market, None)
-        self.run_worker(self._save(settings), group="settings", exit_on_error=False)
+        self.storage.save_settings(settings, self.config_file)
 
-    async def _save(self, settings: Settings) -> None:
-        try:
-            path = save_settings(settings, self.config_file)
-        except Exception as exc:
-            self.post_message(SettingsSaved(str(self.config_file), describe_error(exc)))
-        else:
-            self.post_message(SettingsSaved(str(path)))
+    def load_period_totals(self) -> None:
+        """Ask the history for today, this week and this season (device time)."""
+        now_s = self.ledger.latest_s or self.clock()
+        self.storage.load_totals(now_s, self.settings.history.season_start)
 
     # -- message handlers (no I/O here) -------------------------------------------------------
 
@@ -289,6 +270,7 @@ class NanoheaterApp(App[None]):
         if message.room_c is not None:
             entry.sensor_room_c = message.room_c
         entry.record(message.status)
+        self.storage.record(message.status, entry.room_temp_c)
         today = self.ledger.on_day(self.ledger.today, entry.key)
         entry.heat_kwh_today, entry.sats_today = today.heat_kwh, today.sats
         if was_offline:
@@ -368,6 +350,19 @@ class NanoheaterApp(App[None]):
                 self.log_event(entry.name, warning, Severity.WARNING)
         self._fleet_changed(message.key)
 
+    @on(ScheduleLoaded)
+    def _schedule_loaded(self, message: ScheduleLoaded) -> None:
+        self.devices.engage(message.key, message.choice)
+
+    @on(PeriodTotalsLoaded)
+    def _period_totals_loaded(self, message: PeriodTotalsLoaded) -> None:
+        self.period_totals = message.totals
+        self._fleet_changed(None)
+
+    @on(HistoryFailed)
+    def _history_failed(self, message: HistoryFailed) -> None:
+        self.log_event("", f"history: {message.error}", Severity.ERROR)
+
     @on(MarketLoaded)
     def _market_loaded(self, message: MarketLoaded) -> None:
         self.ledger.market = message.market
@@ -397,20 +392,3 @@ class NanoheaterApp(App[None]):
     def _fleet_changed(self, key: str | None) -> None:
         if self.screen_stack and isinstance(self.screen, AppScreen):
             self.screen.fleet_changed(key)
-
-
-def parse_address(address: str, default_port: int = 4028) -> tuple[str, int]:
-    """Split ``host[:port]``; raise ValueError for an empty host or a bad port."""
-    text = address.strip()
-    host, sep, port_text = text.rpartition(":")
-    if not sep:
-        host, port_text = text, str(default_port)
-    if not host or any(c.isspace() for c in host):
-        raise ValueError(f"not an address: {address!r}")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"not a port: {port_text!r}") from None
-    if not 0 < port < 65536:
-        raise ValueError(f"port out of range: {port}")
-    return host, port

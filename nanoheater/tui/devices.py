@@ -175,3 +175,20 @@ class FleetState:
             if heater.dna in known or heater.mac in known:
                 return entry
         return None
+
+
+def parse_address(address: str, default_port: int = 4028) -> tuple[str, int]:
+    """Split ``host[:port]``; raise ValueError for an empty host or a bad port."""
+    text = address.strip()
+    host, sep, port_text = text.rpartition(":")
+    if not sep:
+        host, port_text = text, str(default_port)
+    if not host or any(c.isspace() for c in host):
+        raise ValueError(f"not an address: {address!r}")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"not a port: {port_text!r}") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"port out of range: {port}")
+    return host, port

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from nanoheater.economics.engine import SATS_PER_BTC, expected_revenue
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
+from nanoheater.history.ledger import MAX_GAP_S
 from nanoheater.models import HeaterStatus
 
-MAX_INTERVAL_S = 900.0
-"""A gap between two readings longer than this (device time) is not counted: we do not know."""
+MAX_INTERVAL_S = MAX_GAP_S
+"""A longer gap between two readings (device time) is not counted, as in the history's ledger."""
 
 
 @dataclass(slots=True)
@@ -131,5 +132,5 @@ def season_start(today: date, month_day: str) -> date:
 
 
 def week_start(today: date) -> date:
-    """The first of the seven days ending ``today``."""
-    return today - timedelta(days=6)
+    """The Monday of the week containing ``today`` (as the history counts weeks)."""
+    return today - timedelta(days=today.weekday())

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from nanoheater.economics.market import MarketInputs
+from nanoheater.history.records import LedgerTotals
 from nanoheater.models import DiscoveredHeater, HeaterStatus
+from nanoheater.tui.regulation import TargetChoice
 
 
 @dataclass
@@ -119,3 +121,29 @@ class MarketLoaded(Message):
     """Market inputs (BTC price, difficulty, fees) were loaded (live, cached or configured)."""
 
     market: MarketInputs
+
+
+@dataclass
+class PeriodTotalsLoaded(Message):
+    """Today, this week and this season were read from the history (keyed by period name)."""
+
+    totals: dict[str, LedgerTotals]
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest totals matter."""
+        return isinstance(message, PeriodTotalsLoaded)
+
+
+@dataclass
+class HistoryFailed(Message):
+    """The history could not be written or read."""
+
+    error: str
+
+
+@dataclass
+class ScheduleLoaded(Message):
+    """A schedule file was read for a device; the App engages it."""
+
+    key: str
+    choice: TargetChoice

@@ -23,11 +23,13 @@ from nanoheater.tui.messages import (
     CommandRefused,
     CommandSucceeded,
     ControllerDecided,
+    HeaterDiscovered,
     PollFailed,
+    ScanFinished,
     StatusPolled,
 )
 from nanoheater.tui.regulation import TargetChoice, build_regulator
-from nanoheater.tui.services import Connect, DeviceClient
+from nanoheater.tui.services import Connect, DeviceClient, Discover
 
 if TYPE_CHECKING:
     from nanoheater.tui.app import NanoheaterApp
@@ -103,14 +105,45 @@ class DeviceWorkers:
 
     async def _poll(self, key: str) -> None:
         try:
-            status = await (await self.client(key)).get_status()
+            client = await self.client(key)
+            status = await client.get_status()
         except Exception as exc:
             self.clients.pop(key, None)
             self.app.post_message(PollFailed(key, describe_error(exc)))
         else:
-            self.app.post_message(StatusPolled(key, status))
+            room_c = None if status.inlet_temp_c is not None else await self._room(key, client)
+            self.app.post_message(StatusPolled(key, status, room_c))
         finally:
             self._polling.discard(key)
+
+    async def _room(self, key: str, client: DeviceClient) -> float | None:
+        """The room temperature from an external sensor, for a device without an inlet reading."""
+        if key not in self._room_sensors:
+            self._room_sensors[key] = self._external_sensor(key, client)
+        sensor = self._room_sensors[key]
+        if sensor is None:
+            return None
+        try:
+            return (await sensor.read(time.time())).temp_c
+        except Exception:
+            return None
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    def rescan(self, discover: Discover) -> None:
+        """Run ``discover``; each device found is posted as it arrives."""
+        self._start(self._rescan(discover), "discovery", exclusive=True)
+
+    async def _rescan(self, discover: Discover) -> None:
+        found = 0
+        error: str | None = None
+        try:
+            async for heater in discover():
+                found += 1
+                self.app.post_message(HeaterDiscovered(heater))
+        except Exception as exc:
+            error = describe_error(exc)
+        self.app.post_message(ScanFinished(found, error))
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -139,16 +172,26 @@ class DeviceWorkers:
 
     def engage(self, key: str, choice: TargetChoice) -> None:
         """Hand ``key`` to a regulator aiming for ``choice``, replacing any running one."""
+        entry = self.app.fleet.get(key)
+        if entry is None:
+            return
+        entry.control, entry.target_c, entry.decision = choice.describe(), choice.setpoint_c, None
+        self.app.log_event(entry.name, f"heat target: {choice.describe()}")
         self.choices[key] = choice
         self.regulators.pop(key, None)
         self._start(self._engage(key, choice), f"control:{key}", exclusive=True)
 
     def stop(self, key: str) -> None:
-        """Stop regulating ``key``; the device keeps whatever it runs now."""
+        """Hand ``key`` back to manual control; the device keeps whatever it runs now."""
+        entry = self.app.fleet.get(key)
+        if entry is None or entry.control is None:
+            return
         self.choices.pop(key, None)
         self.regulators.pop(key, None)
         self.app.workers.cancel_group(self.app, f"control:{key}")
         self._ticking.discard(key)
+        entry.control = entry.target_c = entry.decision = None
+        self.app.log_event(entry.name, "manual control")
 
     def tick_all(self) -> None:
         """Start one controller tick per regulated device that has none in flight."""

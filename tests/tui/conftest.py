@@ -13,6 +13,7 @@ from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.discovery import browse
+from nanoheater.history import AsyncHistoryStore
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
 
@@ -61,6 +62,7 @@ def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
         settings: Settings | None = None,
         hosts: Sequence[DiscoveredHeater] = (),
         scan_on_start: bool = True,
+        history: AsyncHistoryStore | None = None,
     ) -> NanoheaterApp:
         return NanoheaterApp(
             settings or Settings(),
@@ -71,6 +73,7 @@ def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
             # Polls happen only when a test asks: nothing depends on wall-clock timing.
             poll_interval_s=3600.0,
             scan_on_start=scan_on_start,
+            history=history,
         )
 
     return factory

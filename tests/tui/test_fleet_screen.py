@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from firmware_sim.fleet import Fleet
+from nanoheater.config import Settings
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.device import DeviceScreen
@@ -122,3 +125,23 @@ async def test_enter_opens_the_device_screen(make_app: AppFactory, sim_fleet: Fl
         assert app.screen.key == selected
         await pilot.press("escape")
         assert isinstance(app.screen, FleetScreen)
+
+
+async def test_room_sensor_fills_in_for_devices_without_one(
+    make_app: AppFactory, sim_fleet: Fleet, tmp_path: Path
+) -> None:
+    """Pins that a configured room sensor shows as the room of models with no inlet reading."""
+    thermometer = tmp_path / "room"
+    thermometer.write_text("19.5\n")
+    app = make_app(settings=Settings(sensors=(f"file:{thermometer}",)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await poll(pilot)
+        nano3s = sim_fleet.members[MODELS.index("nano3s")]
+        key = f"{nano3s.server.host}:{nano3s.server.port}"
+        assert app.fleet.entries[key].room_temp_c == 19.5
+        assert str(app.screen.query_one(FleetTable).get_row(key)[6]) == "19.5"
+        q = sim_fleet.members[MODELS.index("q")]
+        q_entry = app.fleet.entries[f"{q.server.host}:{q.server.port}"]
+        assert q_entry.status is not None
+        assert q_entry.room_temp_c == q_entry.status.inlet_temp_c, "a device's own inlet wins"

@@ -9,8 +9,7 @@ import pytest
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
-from nanoheater.tui.app import parse_address
-from nanoheater.tui.devices import FleetState
+from nanoheater.tui.devices import FleetState, parse_address
 from nanoheater.tui.eventlog import EventLog
 from nanoheater.tui.ledger import Ledger, season_start
 from nanoheater.tui.widgets.chart import block_lines, chart_scale
@@ -96,12 +95,12 @@ def test_ledger_integrates_power_prices_it_and_skips_gaps() -> None:
     ledger = Ledger(Tariff(price_fiat_per_kwh=0.2), market)
     t0 = 1_764_547_200.0
     ledger.record("a", None, _status(t0, 100, 5))
-    ledger.record("a", _status(t0, 100, 5), _status(t0 + 360, 200, 5))
+    ledger.record("a", _status(t0, 100, 5), _status(t0 + 240, 200, 5))
     day = ledger.on_day(ledger.today, "a")
-    assert day.heat_kwh == pytest.approx(150 * 360 / 3.6e6)
+    assert day.heat_kwh == pytest.approx(150 * 240 / 3.6e6)
     assert day.cost_fiat == pytest.approx(day.heat_kwh * 0.2)
-    assert day.sats == pytest.approx(ledger.sats_per_s(5) * 360)
-    ledger.record("a", _status(t0 + 360, 200, 5), _status(t0 + 360 + 7200, 200, 5))
+    assert day.sats == pytest.approx(ledger.sats_per_s(5) * 240)
+    ledger.record("a", _status(t0 + 240, 200, 5), _status(t0 + 240 + 7200, 200, 5))
     assert ledger.on_day(ledger.today, "a").heat_kwh == pytest.approx(day.heat_kwh)
 
 

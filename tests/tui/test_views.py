@@ -5,12 +5,14 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.widgets import Input, RichLog, Static
 
 from firmware_sim.fleet import Fleet
 from nanoheater.config import Settings, load_settings
 from nanoheater.economics.tariff import Tariff
+from nanoheater.history import AsyncHistoryStore
 from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.screens.events import EventsScreen
 from nanoheater.tui.screens.fleet import FleetScreen
@@ -30,14 +32,14 @@ async def test_economics_counts_heat_cost_and_sats(make_app: AppFactory, sim_fle
     app = make_app(settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await poll(pilot, sim_fleet, 600)
-        await poll(pilot, sim_fleet, 600)
+        await poll(pilot, sim_fleet, 240)
+        await poll(pilot, sim_fleet, 240)
         today = app.ledger.on_day(app.ledger.today)
         drawn_w = sum(e.status.power_w or 0 for e in app.fleet if e.status)
         assert today.heat_kwh > 0
         assert today.sats > 0
-        # Roughly the fleet's power for 20 simulated minutes (powers ramp, so not exact).
-        assert 0.5 * drawn_w / 3000 < today.heat_kwh < 1.5 * drawn_w / 3000
+        # Roughly the fleet's power for 8 simulated minutes (powers ramp, so not exact).
+        assert 0.5 * drawn_w / 7500 < today.heat_kwh < 1.5 * drawn_w / 7500
         assert abs(today.cost_fiat - 0.25 * today.heat_kwh) < 1e-9
         await pilot.press("e")
         assert isinstance(app.screen, EconomicsScreen)
@@ -108,3 +110,43 @@ async def test_invalid_settings_are_refused_with_a_reason(make_app: AppFactory) 
         await settle(pilot)
         assert not app.config_file.exists()
         assert any("Electricity price" in n.message for n in app._notifications)
+
+
+async def test_economics_reads_the_history(
+    make_app: AppFactory, sim_fleet: Fleet, tmp_path: Path
+) -> None:
+    """Pins that readings go into the history file and the view shows its period totals."""
+    store = await AsyncHistoryStore.open(tmp_path / "history.sqlite3")
+    try:
+        app = make_app(history=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await poll(pilot, sim_fleet, 240)
+            await poll(pilot, sim_fleet, 240)
+            await pilot.press("e")
+            await settle(pilot)
+            assert app.period_totals is not None
+            season = app.period_totals["season"]
+            session = app.ledger.on_day(app.ledger.today)
+            assert season.heat_kwh == pytest.approx(session.heat_kwh, rel=1e-6)
+            assert season.expected_sats > 0
+            table = _text(app.screen.query_one("#economics-table", Static))
+            assert f"{season.heat_kwh:,.2f} kWh" in table
+            assert "This week" in table
+            note = _text(app.screen.query_one("#economics-note", Static))
+            assert "Counted from the local history." in " ".join(note.split())
+        stored = await store.call(lambda s: s.devices())
+        assert len(stored) == len(app.fleet)
+    finally:
+        await store.close()
+
+
+async def test_command_palette_lists_the_views(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that the command palette offers every view, rescan, and each device."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for expected in ("Fleet", "Economics", "Events", "Settings", "Rescan"):
+            assert expected in titles
+        assert sum(title.startswith("Open ") for title in titles) == len(app.fleet)

@@ -173,12 +173,12 @@ class DeviceScreen(AppScreen):
     @on(TargetPanel.SetpointChosen)
     def _setpoint_chosen(self, message: TargetPanel.SetpointChosen) -> None:
         choice = TargetChoice(RoomTemperature(message.target_c), quiet_hours=message.quiet_hours)
-        self.nano_app.engage(self.key, choice)
+        self.nano_app.devices.engage(self.key, choice)
 
     @on(TargetPanel.LevelChosen)
     def _level_chosen(self, message: TargetPanel.LevelChosen) -> None:
         choice = TargetChoice(FixedLevel(mode=message.mode), quiet_hours=message.quiet_hours)
-        self.nano_app.engage(self.key, choice)
+        self.nano_app.devices.engage(self.key, choice)
 
     @on(TargetPanel.ScheduleChosen)
     def _schedule_chosen(self, message: TargetPanel.ScheduleChosen) -> None:
@@ -198,4 +198,4 @@ class DeviceScreen(AppScreen):
 
     def action_manual(self) -> None:
         """Stop the controller; the device keeps its current mode."""
-        self.nano_app.stop_control(self.key)
+        self.nano_app.devices.stop(self.key)

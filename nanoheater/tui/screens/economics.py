@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from nanoheater.history.records import LedgerTotals
 from nanoheater.tui.ledger import Totals, season_start, week_start
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.format import fmt
@@ -60,6 +61,16 @@ def economics_table(
     return table
 
 
+HISTORY_REFRESH_S = 2.0
+"""How often the view re-reads the history's totals while it is shown."""
+LABELS = ("Today", "This week", "Season")
+
+
+def from_history(totals: LedgerTotals) -> Totals:
+    """The history's sums in the view's terms."""
+    return Totals(totals.heat_kwh, totals.cost_fiat, totals.expected_sats, totals.revenue_fiat)
+
+
 def _div(value: float | None, by: float) -> float | None:
     return None if value is None else value / by
 
@@ -93,28 +104,39 @@ class EconomicsScreen(AppScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Draw the current figures."""
+        """Draw the current figures, and keep the history's totals fresh while shown."""
         self.sub_title = "Economics"
         self.fleet_changed(None)
+        self.nano_app.load_period_totals()
+        self.set_interval(HISTORY_REFRESH_S, self.nano_app.load_period_totals)
+
+    def _periods(self) -> tuple[list[tuple[str, Totals]], str]:
+        """The three periods and where their figures come from."""
+        app = self.nano_app
+        if app.period_totals is not None:
+            return [
+                (label, from_history(app.period_totals[key]))
+                for key, label in (("today", "Today"), ("week", "This week"), ("season", "Season"))
+                if key in app.period_totals
+            ], "Counted from the local history."
+        ledger = app.ledger
+        today = ledger.today
+        if today is None:
+            return [(label, Totals()) for label in LABELS], "No readings yet."
+        season = season_start(today, app.settings.history.season_start)
+        return [
+            ("Today", ledger.on_day(today)),
+            ("This week", ledger.between(week_start(today), today)),
+            ("Season", ledger.between(season, today)),
+        ], "Counted from this session's readings (no history file)."
 
     def fleet_changed(self, key: str | None) -> None:
         """Recompute the totals (cheap: a few dict entries per device and day)."""
         app = self.nano_app
-        ledger = app.ledger
         settings = app.settings
-        today = ledger.today
+        ledger = app.ledger
         currency = settings.tariff.currency
-        if today is None:
-            periods = [(name, Totals()) for name in ("Today", "7 days", "Season")]
-        else:
-            periods = [
-                ("Today", ledger.on_day(today)),
-                ("7 days", ledger.between(week_start(today), today)),
-                (
-                    "Season",
-                    ledger.between(season_start(today, settings.history.season_start), today),
-                ),
-            ]
+        periods, origin = self._periods()
         cop = settings.heat.heat_pump_cop
         self.query_one("#economics-table", Static).update(economics_table(periods, currency, cop))
         market = ledger.market
@@ -123,7 +145,6 @@ class EconomicsScreen(AppScreen):
         note = (
             f"Market: BTC {fmt(market.btc_price_fiat, 0)} {market.currency}, difficulty "
             f"{market.difficulty / 1e12:.1f} T, pool fee {market.pool_fee:.1%} ({source}). "
-            f"Tariff {settings.tariff.price_fiat_per_kwh:g} {currency}/kWh{tou}. "
-            "Counted from this session's readings."
+            f"Tariff {settings.tariff.price_fiat_per_kwh:g} {currency}/kWh{tou}. {origin}"
         )
         self.query_one("#economics-note", Static).update(note)

@@ -1,0 +1,139 @@
+"""Provides Storage, the App's file and market I/O: settings, market inputs and the history.
+
+Each operation runs in a worker and reports back with a message. Readings go into
+``nanoheater.history`` through ``AsyncHistoryStore``'s own thread, so the event loop never waits
+on the disk; the economics view asks it for today, this week and this season. A history failure
+is reported once and never stops the app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nanoheater.config import Settings, data_dir, save_settings
+from nanoheater.controller.targets import load_schedule
+from nanoheater.economics.market import MarketSettings, load_market
+from nanoheater.history import AsyncHistoryStore, HistoryStore
+from nanoheater.history.period import Period
+from nanoheater.history.records import LedgerTotals, Sample
+from nanoheater.models import HeaterStatus
+from nanoheater.tui.messages import (
+    CommandFailed,
+    HistoryFailed,
+    MarketLoaded,
+    PeriodTotalsLoaded,
+    ScheduleLoaded,
+    SettingsSaved,
+)
+from nanoheater.tui.regulation import TargetChoice
+from nanoheater.tui.workers import describe_error
+
+if TYPE_CHECKING:
+    from nanoheater.tui.app import NanoheaterApp
+
+PERIODS = (Period.TODAY, Period.WEEK, Period.SEASON)
+"""What the economics view shows, in order."""
+
+
+class Storage:
+    """Saves settings, loads market inputs, writes readings and reads period totals, in workers."""
+
+    def __init__(self, app: NanoheaterApp, history: AsyncHistoryStore | None) -> None:
+        """Work for ``app``; ``history`` (opened and closed by the caller) may be None."""
+        self.app = app
+        self.history = history
+        self.failed = False
+        """Whether a history write has failed (reported once)."""
+
+    def save_settings(self, settings: Settings, path: Path) -> None:
+        """Write ``settings`` to ``path`` atomically."""
+        self.app.run_worker(self._save(settings, path), group="settings", exit_on_error=False)
+
+    async def _save(self, settings: Settings, path: Path) -> None:
+        try:
+            saved = save_settings(settings, path)
+        except Exception as exc:
+            self.app.post_message(SettingsSaved(str(path), describe_error(exc)))
+        else:
+            self.app.post_message(SettingsSaved(str(saved)))
+
+    def load_market(self, settings: MarketSettings, live: bool) -> None:
+        """Load market inputs: cached or configured, and live only when ``live``."""
+        self.app.run_worker(
+            self._market(settings, live), group="market", exclusive=True, exit_on_error=False
+        )
+
+    async def _market(self, settings: MarketSettings, live: bool) -> None:
+        try:
+            market = await load_market(settings, data_dir(), live=live)
+        except Exception as exc:
+            self.app.notify(f"market inputs: {describe_error(exc)}", severity="warning")
+            return
+        self.app.post_message(MarketLoaded(market))
+
+    def load_schedule(self, key: str, path: str, quiet_hours: bool) -> None:
+        """Read and parse a schedule file for device ``key``."""
+        self.app.run_worker(
+            self._schedule(key, path, quiet_hours), group="schedule", exit_on_error=False
+        )
+
+    async def _schedule(self, key: str, path: str, quiet_hours: bool) -> None:
+        file = Path(path)
+        try:
+            schedule = load_schedule(file.expanduser())  # noqa: ASYNC240 - a small local file
+        except Exception as exc:
+            self.app.post_message(CommandFailed(key, f"load schedule {path}", describe_error(exc)))
+            return
+        choice = TargetChoice(schedule=schedule, schedule_name=file.name, quiet_hours=quiet_hours)
+        self.app.post_message(ScheduleLoaded(key, choice))
+
+    def record(self, status: HeaterStatus, room_c: float | None) -> None:
+        """Store one reading in the history and accrue its ledger since the previous one."""
+        if self.history is None or status.when is None:
+            return
+        sample = Sample.from_status(status, status.when, room_temp_c=room_c)
+        work = self._record(self.history, sample, status)
+        self.app.run_worker(work, group="history", exit_on_error=False)
+
+    async def _record(
+        self, history: AsyncHistoryStore, sample: Sample, status: HeaterStatus
+    ) -> None:
+        market, tariff = self.app.ledger.market, self.app.settings.tariff
+        model = status.info.model.value if status.info.model else None
+        try:
+            await history.call(
+                lambda store: store.record(
+                    sample,
+                    market=market,
+                    tariff=tariff,
+                    host=status.host,
+                    port=status.port,
+                    model=model,
+                )
+            )
+        except Exception as exc:
+            if not self.failed:
+                self.failed = True
+                self.app.post_message(HistoryFailed(describe_error(exc)))
+
+    def load_totals(self, now_s: float, season_start: str) -> None:
+        """Read today, this week and this season up to ``now_s`` (device time) from the history."""
+        if self.history is None:
+            return
+        work = self._load(self.history, now_s, season_start)
+        self.app.run_worker(work, group="history-read", exclusive=True, exit_on_error=False)
+
+    async def _load(self, history: AsyncHistoryStore, now_s: float, season_start: str) -> None:
+        def read(store: HistoryStore) -> dict[str, LedgerTotals]:
+            return {
+                period.value: store.period_totals(None, period, now_s, season_start=season_start)
+                for period in PERIODS
+            }
+
+        try:
+            totals = await history.call(read)
+        except Exception as exc:
+            self.app.post_message(HistoryFailed(describe_error(exc)))
+            return
+        self.app.post_message(PeriodTotalsLoaded(totals))
