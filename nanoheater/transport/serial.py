@@ -68,6 +68,9 @@ class SerialTransport:
                 await asyncio.wait([self._pending])
             deadline = time.monotonic() + self.timeout_s
             future = asyncio.ensure_future(asyncio.to_thread(self._exchange, data, deadline))
+            # If our caller's deadline fires first, nobody awaits this future's error: mark it
+            # retrieved, or asyncio prints "Task exception was never retrieved" at exit.
+            future.add_done_callback(_retrieve)
             self._pending = future
             try:
                 return await asyncio.shield(future)
@@ -123,3 +126,8 @@ class SerialTransport:
         if port is not None:
             with contextlib.suppress(serial.SerialException, OSError):
                 port.close()
+
+
+def _retrieve(future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled():
+        future.exception()
