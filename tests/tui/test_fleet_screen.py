@@ -145,3 +145,26 @@ async def test_room_sensor_fills_in_for_devices_without_one(
         q_entry = app.fleet.entries[f"{q.server.host}:{q.server.port}"]
         assert q_entry.status is not None
         assert q_entry.room_temp_c == q_entry.status.inlet_temp_c, "a device's own inlet wins"
+
+
+async def test_mouse_click_opens_a_device_and_presses_its_buttons(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that the mouse works: clicking a row opens it, clicking Soft off sends it."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(FleetTable)
+        nano3 = sim_fleet.members[MODELS.index("nano3")]
+        key = f"{nano3.server.host}:{nano3.server.port}"
+        row = table.get_row_index(key)
+        # Two clicks: the first moves the cursor to the row, the second selects it.
+        await pilot.click(FleetTable, offset=(3, row + 1))
+        await pilot.click(FleetTable, offset=(3, row + 1))
+        await pilot.pause()
+        assert isinstance(app.screen, DeviceScreen)
+        assert app.screen.key == key
+        assert nano3.heater.state.soft_off_at_s is None
+        assert await pilot.click("#soft-off")
+        await settle(pilot)
+        assert nano3.heater.state.soft_off_at_s is not None, "the click scheduled a soft off"
