@@ -87,7 +87,7 @@ class SerialTransport:
                 self._pending = None
             port, self._port = self._port, None
             if port is not None:
-                await asyncio.to_thread(port.close)
+                await asyncio.to_thread(_close_port, port)
 
     def _open(self) -> Any:
         if self._port is None:
@@ -124,10 +124,22 @@ class SerialTransport:
     def _drop_port(self) -> None:
         port, self._port = self._port, None
         if port is not None:
-            with contextlib.suppress(serial.SerialException, OSError):
-                port.close()
+            _close_port(port)
 
 
 def _retrieve(future: asyncio.Future[bytes]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+def _close_port(port: Any) -> None:
+    """Close a pyserial port, and the socket of a ``socket://`` one.
+
+    pyserial's socket:// ``close`` calls ``shutdown`` first and skips ``close`` when that fails,
+    which it does whenever the peer hung up already: the socket would stay open until GC.
+    """
+    sock = getattr(port, "_socket", None)
+    with contextlib.suppress(serial.SerialException, OSError):
+        port.close()
+    if sock is not None:
+        sock.close()
