@@ -10,6 +10,7 @@ password. The CLI runs as a subprocess so its exact stdout/stderr bytes are chec
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from nanoheater.client import HeaterClient
 from nanoheater.const import MAX_REPLY_BYTES
 from nanoheater.discovery import browse
 from nanoheater.discovery.mdns import MAX_NAME_CHARS, MAX_TXT_CHARS, heater_from_service
-from nanoheater.exceptions import DeviceTimeout, ProtocolError
+from nanoheater.exceptions import DeviceTimeout, NanoheaterError, ProtocolError
 from nanoheater.models import HeaterStatus
 from nanoheater.protocol.codec import decode_reply
 from nanoheater.protocol.sanitize import MAX_TEXT_CHARS
@@ -298,3 +299,44 @@ def test_mdns_txt_values_and_names_are_sanitised() -> None:
     assert heater.model is None  # "q" + junk is not a model; "\x1bmodel" is not the key
     assert heater.mac is None
     assert heater.dna is None
+
+
+# ---- the same peers over a serial link (pyserial socket://) ------------------------------------
+
+
+@pytest.mark.parametrize("behaviour", ["endless", "huge", "trickle", "silence", "escapes"])
+async def test_hostile_peer_over_a_serial_link_is_bounded_and_quiet(behaviour: str) -> None:
+    """Pins: over socket:// each hostile peer ends in a typed error, bounded, nothing left over."""
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    try:
+        async with HostileDevice(behaviour).running() as device:
+            client = await HeaterClient.connect(
+                f"socket://{device.host}:{device.port}", timeout_s=TIMEOUT_S
+            )
+            with peak_memory() as peak, pytest.raises(NanoheaterError) as raised:
+                async with asyncio.timeout(30):
+                    await client.get_status()
+            async with asyncio.timeout(5):
+                await client.close()
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert peak[0] < MEMORY_BOUND_B
+    assert is_clean(str(raised.value))
+    assert unhandled == []  # no "Task exception was never retrieved" from the executor
+
+
+async def test_cli_serial_timeout_is_one_line() -> None:
+    """Pins: a silent serial peer gives exit 4 and exactly one clean line on stderr."""
+    async with HostileDevice("silence").running() as device:
+        run = await asyncio.to_thread(
+            _run_cli, "status", f"socket://{device.host}:{device.port}", "--timeout", "0.5"
+        )
+    assert run.returncode == 4
+    assert run.stdout == b""
+    lines = run.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("nanoheater: socket://")
