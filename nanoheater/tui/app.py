@@ -252,6 +252,7 @@ class NanoheaterApp(App[None]):
         self.ledger.tariff = settings.tariff
         self.ledger.market = offline_market(settings.market, None)
         self.storage.save_settings(settings, self.config_file)
+        self.load_market()  # the market section may have changed (or live fetching with it)
 
     def load_period_totals(self) -> None:
         """Ask the history for today, this week and this season (device time)."""
