@@ -45,12 +45,13 @@ class DeviceStats(Widget):
         for _ in range(3):
             grid.add_column(style="dim", no_wrap=True)
             grid.add_column(no_wrap=True)
-        model = status.info.product if status else (entry.heater.model or "?")
+        # Device-supplied text goes in as Text: a str cell would be parsed as markup ("[/]").
+        model = Text(status.info.product if status else (entry.heater.model or "?"))
         state = Text(entry.state_label, style="bold red" if entry.online is False else "bold")
         if status is None:
             grid.add_row("Device", model, "Address", entry.key, "State", state)
             if entry.error:
-                grid.add_row("Error", entry.error, "", "", "", "")
+                grid.add_row("Error", Text(entry.error), "", "", "", "")
             return grid
         fan = f"{fmt(status.fan_percent, 0)} % / {fmt(status.fan_rpm, 0)} rpm"
         grid.add_row("Device", model, "Address", entry.key, "State", state)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Static, Switch
@@ -106,7 +107,9 @@ class TargetPanel(Vertical):
 
     def _decision_text(self) -> str:
         if self.control is not None:
-            return f"[b]Controller ({self.control}):[/] {self.reason or 'starting…'}"
+            # The reason quotes sensors and devices: escaped, so "[/]" is text, not markup.
+            reason = escape(self.reason or "starting…")
+            return f"[b]Controller ({escape(self.control)}):[/] {reason}"
         return "[dim]Manual control: the device keeps the mode you set.[/]"
 
     def _redraw(self) -> None:
