@@ -180,6 +180,29 @@ def poison_reply(reply: bytes, *, raw_controls: bool = False) -> bytes:
     return data + b"\x00"
 
 
+MARKUP = "[/] [bold red]x[/bold red] [@click=app.quit]q[/] [link=https://evil.invalid]y[/link] [/]"
+"""Rich/Textual markup: unbalanced tags crash a renderer; ``@click`` would make an action link."""
+
+
+def markup_reply(reply: bytes) -> bytes:
+    """Return ``reply`` with product, messages and pool URLs replaced by ``Avalon`` + MARKUP."""
+    body = json.loads(reply.rstrip(b"\x00"))
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("PROD", "Msg", "URL", "User") and isinstance(value, str):
+                    node[key] = f"Avalon {MARKUP}"
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body)
+    return json.dumps(body).encode() + b"\x00"
+
+
 def proxy(handle: Callable[[bytes], bytes], rewrite: Callable[[bytes], bytes]) -> Serve:
     """A behaviour that lets a real (simulated) device answer, then lies about what it said."""
 

@@ -37,9 +37,11 @@ from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.eventlog import Severity
 from tests.reliability.hostile import (
     ESCAPES,
+    MARKUP,
     SECRET_PASS,
     HostileDevice,
     behaviours,
+    markup_reply,
     poison_reply,
     proxy,
 )
@@ -340,3 +342,53 @@ async def test_cli_serial_timeout_is_one_line() -> None:
     lines = run.stderr.decode().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("nanoheater: socket://")
+
+
+async def test_markup_in_device_text_is_shown_as_text_not_run(tmp_path: Path) -> None:
+    """Pins: '[/]' and '[@click=…]' from a device neither crash the TUI nor become markup."""
+    from textual.content import Content
+    from textual.notifications import Notification
+
+    from nanoheater.config import Settings
+    from nanoheater.tui.screens.device import DeviceScreen
+    from tests.reliability.tui_rig import settle
+
+    heater, _ = make_heater("mini3")
+    async with HostileDevice(proxy(heater.handle, markup_reply)).running() as device:
+
+        async def connect(found: Any) -> HeaterClient:
+            return tcp_client(found.host, found.port, timeout_s=TIMEOUT_S)
+
+        def discover() -> Any:
+            return browse(mdns=False, hosts=[f"{device.host}:{device.port}"], timeout_s=1.0)
+
+        app = NanoheaterApp(
+            Settings(),
+            connect=connect,
+            discover=discover,
+            config_file=tmp_path / "config.toml",
+            poll_interval_s=3600.0,
+            control_interval_s=3600.0,
+        )
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            entry = next(iter(app.fleet))
+            assert entry.status is not None
+            assert MARKUP[:20] in entry.status.info.product
+            await app.push_screen(DeviceScreen(entry.key))
+            await settle(pilot)
+            arm_fault(heater, "calibrating")  # the refusal quotes the device's Msg
+            app.run_command(entry.key, "set mode Night", lambda c: c.set_mode("Night"))
+            await settle(pilot)
+            await pilot.pause(0.05)
+            assert app.is_running
+            refusals = [e for e in app.events if "refused" in e.text]
+            assert refusals
+            assert "[@click=app.quit]" in refusals[0].text  # kept as text, not interpreted
+            screen = app.export_screenshot()
+            notifications: list[Notification] = list(app._notifications)
+        assert notifications
+        for notification in notifications:
+            if notification.markup:  # a toast renders its message with Content.from_markup
+                Content.from_markup(notification.message)  # '[/]' raises MarkupError here
+        assert "evil.invalid" in screen  # the link target is visible text, not a hidden link
