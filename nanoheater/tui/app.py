@@ -375,7 +375,7 @@ class NanoheaterApp(App[None]):
             self.log_event("", f"settings not saved: {message.error}", Severity.ERROR)
             return
         self.log_event("", f"settings saved to {message.path}")
-        self.notify(f"Saved to {message.path}", title="Settings", timeout=3)
+        self.notify(f"Saved to {message.path}", title="Settings", timeout=3, markup=False)
         for host in self.settings.hosts:
             if host not in self.fleet:
                 self.add_address(host)
@@ -387,7 +387,8 @@ class NanoheaterApp(App[None]):
         self.events.add(device, text, severity)
         if severity is not Severity.INFO:
             level: SeverityLevel = "warning" if severity is Severity.WARNING else "error"
-            self.notify(text, title=device or "nanoheater", severity=level)
+            # Device and user text is shown as typed: "[/]" in an error must not be markup.
+            self.notify(text, title=device or "nanoheater", severity=level, markup=False)
         self._fleet_changed(None)
 
     def _fleet_changed(self, key: str | None) -> None:

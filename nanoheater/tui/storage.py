@@ -68,7 +68,9 @@ class Storage:
         try:
             market = await load_market(settings, data_dir(), live=live)
         except Exception as exc:
-            self.app.notify(f"market inputs: {describe_error(exc)}", severity="warning")
+            self.app.notify(
+                f"market inputs: {describe_error(exc)}", severity="warning", markup=False
+            )
             return
         self.app.post_message(MarketLoaded(market))
 

@@ -94,7 +94,7 @@ class FleetScreen(AppScreen):
             try:
                 entry = self.nano_app.add_address(address, remember=True)
             except ValueError as exc:
-                self.notify(str(exc), title="Add device", severity="error")
+                self.notify(str(exc), title="Add device", severity="error", markup=False)
                 return
             self.query_one(FleetTable).move_cursor(
                 row=self.query_one(FleetTable).get_row_index(entry.key)

@@ -147,6 +147,6 @@ class SettingsScreen(AppScreen):
         try:
             settings = apply_form(self.nano_app.settings, values, live)
         except ValueError as exc:
-            self.notify(str(exc), title="Settings not saved", severity="error")
+            self.notify(str(exc), title="Settings not saved", severity="error", markup=False)
             return
         self.nano_app.save_settings(settings)
