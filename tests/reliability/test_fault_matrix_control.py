@@ -9,7 +9,11 @@ intent is not lost) and the firmware applies it exactly once.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +27,7 @@ from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import InletSensor, Reading, SensorError, SensorGuard
 from nanoheater.controller.targets import RoomTemperature, Schedule
 from nanoheater.models import ModelId
-from tests.reliability.rigs import Ledger, advance, make_heater, memory_client, mode_name
+from tests.reliability.rigs import Ledger, advance, make_heater, memory_client, mode_name, open_tcp
 
 TICK_S = 30.0
 LABEL = "dev"
@@ -214,3 +218,39 @@ async def test_inlet_sensor_on_an_unreachable_device_falls_back() -> None:
     assert records[-1].reason.startswith("fail-safe")
     assert "closed the connection" in records[-1].reason
     assert records[-1].applied[LABEL] == "unreachable"
+
+
+async def test_headless_thermostat_command_rides_out_a_mid_run_fault(tmp_path: Path) -> None:
+    """Pins: ``nanoheater thermostat`` keeps ticking through a dropped device, says so, exits 0."""
+    heater, _clock = make_heater("mini3")
+    room = tmp_path / "room"
+    room.write_text("19.5")
+    async with open_tcp(heater) as sim:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "nanoheater",
+            "thermostat",
+            f"{sim.host}:{sim.port}",
+            "--target",
+            "21",
+            "--sensor",
+            f"file:{room}",
+            "--interval",
+            "0.2",
+            "--duration",
+            "1.6",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "NANOHEATER_CONFIG_DIR": str(tmp_path)},
+        )
+        assert proc.stdout is not None
+        first = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert b": ok]" in first
+        arm_fault(heater, "drop", count=-1)
+        rest, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err
+    assert b": unreachable]" in rest
+    assert b"Traceback" not in err
+    assert b"exit: " in rest + err
+    assert b"unreachable: " in rest + err
