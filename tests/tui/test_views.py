@@ -150,3 +150,15 @@ async def test_command_palette_lists_the_views(make_app: AppFactory, sim_fleet: 
         for expected in ("Fleet", "Economics", "Events", "Settings", "Rescan"):
             assert expected in titles
         assert sum(title.startswith("Open ") for title in titles) == len(app.fleet)
+
+
+async def test_market_note_with_brackets_is_shown_as_text(make_app: AppFactory) -> None:
+    """Pins that a fetch error quoted in the market note ("[/]...") is text, not a markup crash."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.ledger.market = app.ledger.market.model_copy(update={"note": "fetch failed [/] [b"})
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.is_running
+        note = _text(app.screen.query_one("#economics-note", Static))
+        assert "fetch failed [/] [b" in note

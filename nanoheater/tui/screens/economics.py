@@ -31,7 +31,8 @@ def economics_table(
         table.add_column(label, justify="right", no_wrap=True)
 
     def row(label: str, values: list[str | Text]) -> None:
-        table.add_row(label, *values)
+        # Plain Text cells: the currency is user input and must not be read as Rich markup.
+        table.add_row(label, *(Text(v) if isinstance(v, str) else v for v in values))
 
     totals = [t for _, t in periods]
     row("Heat delivered", [fmt(t.heat_kwh, 2, "kWh") for t in totals])
@@ -147,4 +148,5 @@ class EconomicsScreen(AppScreen):
             f"{market.difficulty / 1e12:.1f} T, pool fee {market.pool_fee:.1%} ({source}). "
             f"Tariff {settings.tariff.price_fiat_per_kwh:g} {currency}/kWh{tou}. {origin}"
         )
-        self.query_one("#economics-note", Static).update(note)
+        # The market note can quote a fetch error ("[Errno ...]"): shown as text, not markup.
+        self.query_one("#economics-note", Static).update(Text(note))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -131,7 +132,7 @@ class SettingsScreen(AppScreen):
             with Horizontal(classes="form-row"):
                 yield Label("Live market prices", classes="form-label")
                 yield Switch(value=settings.market.live, id="market-live")
-            yield Static(f"Saved to {self.nano_app.config_file}", classes="note")
+            yield Static(Text(f"Saved to {self.nano_app.config_file}"), classes="note")
             yield Button("Save", id="settings-save", variant="primary")
         yield Footer()
 
