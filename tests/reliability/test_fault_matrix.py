@@ -149,17 +149,18 @@ WRITE_CASES = [
 
 
 @pytest.mark.parametrize(("kind", "error", "applied"), WRITE_CASES)
+@pytest.mark.parametrize("model", ["nano3", "nano3s", "mini3", "q"])
 async def test_write_under_fault_is_sent_once_and_applied_at_most_once(
-    kind: str, error: type[Exception] | None, applied: bool
+    model: str, kind: str, error: type[Exception] | None, applied: bool
 ) -> None:
     """Pins: a faulted mode change is sent once; success means applied, an error means told."""
-    heater, clock = make_heater("nano3s")
+    heater, clock = make_heater(model)
     ledger = Ledger(heater)
     async with open_tcp(heater) as sim:
         client = tcp_client(sim.host, sim.port, timeout_s=TIMEOUT_S)
         await client.get_status()
         start, wanted = mode_name(heater), _other_mode(heater)
-        ledger.before_write = lambda: arm_fault(heater, kind, count=1, delay_s=1.0)
+        ledger.before_write = lambda: arm_fault(heater, kind, count=1, delay_s=0.6)
         if error is None:
             status = await client.set_mode(wanted)
             assert status.mode == wanted
