@@ -392,3 +392,46 @@ async def test_markup_in_device_text_is_shown_as_text_not_run(tmp_path: Path) ->
             if notification.markup:  # a toast renders its message with Content.from_markup
                 Content.from_markup(notification.message)  # '[/]' raises MarkupError here
         assert "evil.invalid" in screen  # the link target is visible text, not a hidden link
+
+
+@pytest.mark.mdns
+async def test_hostile_mdns_advertisement_is_listed_clean() -> None:
+    """Pins: a real multicast advertisement with escapes in its name and TXT is listed clean."""
+    import socket
+
+    from zeroconf import ServiceInfo
+    from zeroconf.asyncio import AsyncZeroconf
+
+    from nanoheater.const import MDNS_SERVICE_TYPE
+
+    poison = ESCAPES.replace("\x00", "") + "\udcff"
+    info = ServiceInfo(
+        MDNS_SERVICE_TYPE,
+        f"Avalon [/] Q\u202e3053.{MDNS_SERVICE_TYPE}",  # zeroconf refuses C0 in names
+        addresses=[socket.inet_aton("127.0.0.1")],
+        port=4028,
+        properties={
+            b"model": ("q" + poison).encode("utf-8", "surrogateescape"),
+            b"mac": b"e0:e1:a9:3f:30:53\x1b[31m",
+            b"dna": b"\xff\xfe" * 100,
+            b"firmware": ("25021401" + poison).encode("utf-8", "surrogateescape"),
+        },
+        server="hostile.local.",
+    )
+    advertiser = AsyncZeroconf(interfaces=["127.0.0.1"])
+    browser = AsyncZeroconf(interfaces=["127.0.0.1"])
+    try:
+        await advertiser.async_register_service(info)
+        found = [h async for h in browse(zeroconf=browser, timeout_s=2.0)]
+    finally:
+        await advertiser.async_unregister_all_services()
+        await advertiser.async_close()
+        await browser.async_close()
+    assert len(found) == 1
+    heater = found[0]
+    for text in strings_in(heater.model_dump(mode="json")):
+        assert is_clean(text), text
+        assert "\u202e" not in text
+    assert heater.model is None
+    assert heater.dna is None
+    assert heater.name.startswith("Avalon")
