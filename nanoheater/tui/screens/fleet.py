@@ -66,7 +66,7 @@ class FleetScreen(AppScreen):
         power = sum((e.status.power_w or 0.0) for e in fleet if e.online and e.status)
         heat = sum(e.heat_kwh_today for e in fleet)
         sats = sum(e.sats_today for e in fleet)
-        parts = [f"{len(fleet)} devices", f"{online} online"]
+        parts = [f"{len(fleet)} device{'' if len(fleet) == 1 else 's'}", f"{online} online"]
         if offline:
             parts.append(f"[red]{offline} offline[/]")
         parts += [f"{fmt(power, 0)} W", f"heat today {fmt(heat, 2)} kWh", f"{fmt(sats, 0)} sats"]
