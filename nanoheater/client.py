@@ -7,7 +7,7 @@ calls on firmware that refuses joins), caches the identity, and confirms every w
 the device back instead of trusting reply letters (``I`` can mean success or refusal,
 protocol.md §1.7). Retries live here and nowhere else; every call is bounded by ``timeout_s``.
 
-Example (``docs/library-example.md`` has the README version; a test runs both)::
+Example (the README has a longer one; tests/test_readme_example.py runs both)::
 
     import asyncio
 import time

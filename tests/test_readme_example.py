@@ -1,4 +1,4 @@
-"""The library examples (docs/library-example.md, client.py's docstring) run on the simulator."""
+"""The library examples (the README's, client.py's docstring) run on the simulator."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ EXAMPLE_HOST = "192.168.1.20"
 
 
 def readme_snippet() -> str:
-    text = (ROOT / "docs" / "library-example.md").read_text(encoding="utf-8")
-    match = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    library = text.split("## Library", 1)[1]
+    match = re.search(r"```python\n(.*?)```", library, re.DOTALL)
     assert match is not None
     return match.group(1)
 
