@@ -90,6 +90,7 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
     from nanoheater.history import AsyncHistoryStore
     from nanoheater.models import DiscoveredHeater
     from nanoheater.tui.app import NanoheaterApp
+    from nanoheater.tui.regulation import RoomModel
 
     fleet = await start_fleet(models, address=address, port=port, speed=speed, seed=seed)
     endpoints = [f"{m.server.host}:{m.server.port}" for m in fleet.members]
@@ -108,6 +109,12 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
     def room_sensor(heater: DiscoveredHeater) -> RoomSensor | None:
         room = rooms.get((heater.host, heater.port))
         return None if room is None else RoomThermometer(f"room of {heater.host}", room)
+
+    def room_model(heater: DiscoveredHeater) -> RoomModel | None:
+        # The simulated room's true heat loss: what a good room fit (or --ua) would give.
+        room = rooms.get((heater.host, heater.port))
+        outdoor = fleet.world.outdoor.temp_c
+        return None if room is None else RoomModel(room.params.ua_w_per_k, outdoor)
 
     settings = load_settings(defaults_on_error=True).settings.model_copy(update={"hosts": ()})
 
@@ -130,6 +137,7 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
         live_market=False,
         control_interval_s=2.0,
         room_sensor=room_sensor,
+        room_model=room_model,
     )
     app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,13 +25,7 @@ from nanoheater.economics.market import offline_market
 from nanoheater.history import AsyncHistoryStore
 from nanoheater.history.records import LedgerTotals
 from nanoheater.models import DiscoveredHeater, DiscoverySource
-from nanoheater.tui.devices import (
-    HISTORY_SAMPLES,
-    DeviceEntry,
-    FleetState,
-    Refusal,
-    parse_address,
-)
+from nanoheater.tui.devices import HISTORY_SAMPLES, DeviceEntry, FleetState, Refusal, parse_address
 from nanoheater.tui.eventlog import EventLog, Severity
 from nanoheater.tui.ledger import Ledger
 from nanoheater.tui.messages import (
@@ -50,6 +43,8 @@ from nanoheater.tui.messages import (
     SettingsSaved,
     StatusPolled,
 )
+from nanoheater.tui.palette import palette_commands
+from nanoheater.tui.regulation import RoomModelFactory
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.screens.economics import EconomicsScreen
@@ -88,8 +83,11 @@ class NanoheaterApp(App[None]):
         scan_on_start: bool = True,
         live_market: bool = False,
         room_sensor: RoomSensorFactory | None = None,
+        room_model: RoomModelFactory | None = None,
         clock: Callable[[], float] = time.time,
         history: AsyncHistoryStore | None = None,
+        exit_level: str = "lowest",
+        exit_timeout_s: float = 5.0,
     ) -> None:
         """Create the app.
 
@@ -106,9 +104,15 @@ class NanoheaterApp(App[None]):
                 off, the configured or cached values are used and nothing leaves the machine.
             room_sensor: the room thermometer of a device, when the caller has a better one than
                 the settings' sensors or the device's inlet (the demo's simulated rooms).
+            room_model: the heat loss (UA) of a device's room and the outdoor temperature, for
+                the controller's feed-forward and reachability warning (``--ua``, the demo's
+                simulated rooms); None runs the controllers without a room model.
             clock: wall clock for refusal retry times (fixed in snapshot tests).
             history: the local history to record readings in and read period totals from
                 (opened and closed by the caller); None keeps figures for this session only.
+            exit_level: on quit, devices under the controller are left at this level (as
+                ``nanoheater thermostat --exit-level``): lowest heating step, off or a mode name.
+            exit_timeout_s: the longest quitting waits for those devices to answer.
         """
         super().__init__()
         self.settings = settings
@@ -116,6 +120,7 @@ class NanoheaterApp(App[None]):
         self.config_file = config_file or config_path()
         """Where the settings screen saves."""
         self.live_market = live_market
+        self.exit_level, self.exit_timeout_s = exit_level, exit_timeout_s
         self.clock = clock
         """Wall-clock time; refusals count down on it."""
         self.ledger = Ledger(settings.tariff, offline_market(settings.market, None))
@@ -130,7 +135,7 @@ class NanoheaterApp(App[None]):
         """What happened this session."""
         self.power_history: deque[float] = deque(maxlen=HISTORY_SAMPLES)
         """Total power of the online devices, one sample per poll round."""
-        self.devices = DeviceWorkers(self, connect, room_sensor)
+        self.devices = DeviceWorkers(self, connect, room_sensor, room_model)
         """Device I/O: polls, commands and controllers, all in workers."""
         self.storage = Storage(self, history)
         """File I/O: settings, market inputs, history."""
@@ -152,7 +157,8 @@ class NanoheaterApp(App[None]):
             self.rescan()
 
     async def on_unmount(self) -> None:
-        """Close the device clients."""
+        """Leave controlled devices at the exit level (bounded wait), then close the clients."""
+        await self.devices.shutdown(self.exit_level, self.exit_timeout_s)
         await self.devices.close()
 
     # -- actions (bindings and command palette) ---------------------------------------------
@@ -177,17 +183,7 @@ class NanoheaterApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: Textual's own commands plus every nanoheater view and action."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Fleet", "Every device with its live numbers", self.action_show_fleet)
-        yield SystemCommand(
-            "Economics", "Heat, cost and sats by period", self.action_show_economics
-        )
-        yield SystemCommand("Events", "What happened this session", self.action_show_events)
-        yield SystemCommand("Settings", "Tariff, market, sensors, caps", self.action_show_settings)
-        yield SystemCommand("Rescan", "Look for devices again", self.rescan)
-        for entry in self.fleet:
-            yield SystemCommand(
-                f"Open {entry.name}", f"Device at {entry.key}", partial(self.open_device, entry.key)
-            )
+        yield from palette_commands(self)
 
     def open_device(self, key: str) -> None:
         """Show the device screen of ``key``; it is built once and kept, so reopening is instant."""
@@ -271,11 +267,10 @@ class NanoheaterApp(App[None]):
         if message.room_c is not None:
             entry.sensor_room_c = message.room_c
         entry.record(message.status)
-        self.storage.record(message.status, entry.room_temp_c)
         today = self.ledger.on_day(self.ledger.today, entry.key)
         entry.heat_kwh_today, entry.sats_today = today.heat_kwh, today.sats
         if was_offline:
-            self.log_event(entry.name, "back online")
+            self.device_event(entry, "online", "back online")
         self._fleet_changed(message.key)
 
     @on(PollFailed)
@@ -284,7 +279,7 @@ class NanoheaterApp(App[None]):
         if entry is None:
             return
         if entry.online is not False:
-            self.log_event(entry.name, f"offline: {message.error}", Severity.WARNING)
+            self.device_event(entry, "offline", f"offline: {message.error}", Severity.WARNING)
         entry.mark_offline(message.error)
         self._fleet_changed(message.key)
 
@@ -309,7 +304,7 @@ class NanoheaterApp(App[None]):
         if entry is None:
             return
         entry.refusal = None
-        self.log_event(entry.name, f"{message.description}: done")
+        self.device_event(entry, "command", f"{message.description}: done")
         self.devices.poll(message.key)
         self._fleet_changed(message.key)
 
@@ -325,14 +320,15 @@ class NanoheaterApp(App[None]):
         text = f"{message.description} refused: {message.reason}"
         if retry is not None:
             text += f"; retry in {retry:.0f} s"
-        self.log_event(entry.name, text, Severity.WARNING)
+        self.device_event(entry, "refused", text, Severity.WARNING)
         self._fleet_changed(message.key)
 
     @on(CommandFailed)
     def _command_failed(self, message: CommandFailed) -> None:
+        text = f"{message.description} failed: {message.error}"
+        self.storage.event(message.key, "failed", text)
         entry = self.fleet.get(message.key)
-        name = entry.name if entry else message.key
-        self.log_event(name, f"{message.description} failed: {message.error}", Severity.ERROR)
+        self.log_event(entry.name if entry else message.key, text, Severity.ERROR)
 
     @on(ControllerDecided)
     def _controller_decided(self, message: ControllerDecided) -> None:
@@ -348,7 +344,7 @@ class NanoheaterApp(App[None]):
         for warning in message.warnings:
             if warning not in entry.warned:
                 entry.warned.add(warning)
-                self.log_event(entry.name, warning, Severity.WARNING)
+                self.device_event(entry, "warning", warning, Severity.WARNING)
         self._fleet_changed(message.key)
 
     @on(ScheduleLoaded)
@@ -390,6 +386,13 @@ class NanoheaterApp(App[None]):
             # Device and user text is shown as typed: "[/]" in an error must not be markup.
             self.notify(text, title=device or "nanoheater", severity=level, markup=False)
         self._fleet_changed(None)
+
+    def device_event(
+        self, entry: DeviceEntry, kind: str, text: str, severity: Severity = Severity.INFO
+    ) -> None:
+        """Log an event of one device, and keep it in the history's events (``kind``) too."""
+        self.storage.event(entry.key, kind, text)
+        self.log_event(entry.name, text, severity)
 
     def _fleet_changed(self, key: str | None) -> None:
         if self.screen_stack and isinstance(self.screen, AppScreen):

@@ -12,15 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, tzinfo
 
 from nanoheater.config import Settings
-from nanoheater.controller.bangbang import BangBang
+from nanoheater.controller.configure import controller_from_settings
 from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
-from nanoheater.controller.pi import PI
 from nanoheater.controller.port import HeaterPort
 from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import RoomSensor, SensorGuard
-from nanoheater.controller.staged import Staged
 from nanoheater.controller.targets import (
     ALL_DAYS,
     FixedLevel,
@@ -29,7 +27,7 @@ from nanoheater.controller.targets import (
     RoomTemperature,
     Schedule,
 )
-from nanoheater.models import ModelCapabilities
+from nanoheater.models import DiscoveredHeater, ModelCapabilities
 
 SENSOR_MAX_AGE_S = 900.0
 """A room reading older than this (device time) trips the regulator's fail-safe."""
@@ -59,22 +57,31 @@ class TargetChoice:
         return self.target.setpoint_c if isinstance(self.target, RoomTemperature) else None
 
 
-def controller_factory(settings: Settings) -> Callable[[Ladder], Controller]:
-    """The control law the settings choose, with their tuning."""
-    tuning = settings.controller
-    if tuning.kind == "pi":
-        return lambda ladder: PI(
-            ladder, kp_w_k=tuning.pi_kp_w_per_k, ti_s=tuning.pi_ti_s, period_s=tuning.pi_period_s
-        )
-    if tuning.kind == "bang-bang":
-        tolerance = tuning.bang_bang_tolerance_k
-        return lambda ladder: BangBang(
-            ladder,
-            cold_tolerance_k=tolerance,
-            hot_tolerance_k=tolerance,
-            min_cycle_s=tuning.min_on_off_s,
-        )
-    return lambda ladder: Staged(ladder, band_k=tuning.tolerance_k, dwell_s=tuning.min_dwell_s)
+@dataclass(frozen=True, slots=True)
+class RoomModel:
+    """What the caller knows about a device's room: its heat loss and the outdoor temperature.
+
+    The same estimate ``nanoheater thermostat --ua`` (and ``--outdoor``) gives the regulator: the
+    controllers' feed-forward ``UA · (set - outdoor)`` and the reachability warning need both.
+    """
+
+    ua_w_k: float
+    """Heat loss of the room in W/K."""
+    outdoor_c: Callable[[float], float | None] | None = None
+    """Outdoor temperature at a (device) time, or None when unknown."""
+
+
+RoomModelFactory = Callable[[DiscoveredHeater], RoomModel | None]
+"""Returns the heat-loss estimate (and outdoor temperature) of a device's room, or None."""
+
+
+def controller_for(settings: Settings, ua_w_k: float | None) -> Callable[[Ladder], Controller]:
+    """The control law the settings choose, as ``nanoheater thermostat`` builds it.
+
+    Only values the user set (config.toml or the environment) override the controllers' tuned
+    defaults (PI Kp 200 W/K, bang-bang 0.3 K), not the config file's built-in starting points.
+    """
+    return controller_from_settings(settings.controller.kind, settings.controller, ua_w_k)
 
 
 def quiet_window(settings: Settings, caps: ModelCapabilities) -> QuietHours | None:
@@ -85,14 +92,26 @@ def quiet_window(settings: Settings, caps: ModelCapabilities) -> QuietHours | No
     allowed = [p for p in caps.profiles if p.power_w <= quiet.max_power_w]
     # 0 W (or a ceiling below every profile) means "the lowest profile", as config.py documents.
     profile = max(allowed, key=lambda p: p.power_w) if allowed else caps.profiles[0]
-    # Capped by the profile's noise, not its name: the regulator's zone ladder names its steps
-    # "<device>:<mode>", so a bare mode name would not resolve there.
+    # A one-device zone ladder names its steps after the device's modes, so the cap is by name.
     return QuietHours(
         days=ALL_DAYS,
         start=_clock(quiet.start_hour),
         end=_clock(quiet.end_hour),
-        max_noise_db=profile.noise_db,
+        max_mode=profile.name,
     )
+
+
+def exit_rung(level: str) -> Callable[[Ladder], int]:
+    """The rung a device is left at on exit: ``lowest`` heating step, ``off`` or a mode name."""
+
+    def pick(ladder: Ladder) -> int:
+        if level == "lowest":
+            return ladder.lowest_on()
+        if level == "off":
+            return 0
+        return FixedLevel(mode=level).resolve(ladder)
+
+    return pick
 
 
 def local_zone() -> tzinfo:
@@ -107,38 +126,15 @@ def _clock(hours: float) -> time:
 
 
 def build_schedule(choice: TargetChoice, settings: Settings, caps: ModelCapabilities) -> Schedule:
-    """The schedule to follow: the loaded one, or the single target, plus quiet hours."""
+    """The schedule to follow: the loaded one, or the single target, plus quiet hours.
+
+    Modes are used by name: a one-device zone ladder names its steps after the device's modes.
+    """
     schedule = choice.schedule if choice.schedule is not None else Schedule(default=choice.target)
-    schedule = _by_power(schedule, caps)
     window = quiet_window(settings, caps) if choice.quiet_hours else None
     if window is not None:
         schedule = replace(schedule, quiet=(*schedule.quiet, window))
     return schedule
-
-
-def _level(target: HeatTarget | None, caps: ModelCapabilities) -> HeatTarget | None:
-    if isinstance(target, FixedLevel) and target.mode is not None:
-        return FixedLevel(power_w=caps.profile(target.mode).power_w)
-    return target
-
-
-def _by_power(schedule: Schedule, caps: ModelCapabilities) -> Schedule:
-    """The same schedule with modes named as powers and noise levels.
-
-    The regulator's zone ladder names its steps "<device>:<mode>", so a bare mode name from the
-    UI or a schedule file would not resolve there; a power or a noise ceiling always does.
-    """
-    entries = tuple(
-        replace(entry, target=_level(entry.target, caps) or entry.target)
-        for entry in schedule.entries
-    )
-    quiet = tuple(
-        replace(window, max_mode=None, max_noise_db=caps.profile(window.max_mode).noise_db)
-        if window.max_mode is not None and window.max_noise_db is None
-        else window
-        for window in schedule.quiet
-    )
-    return replace(schedule, entries=entries, quiet=quiet, default=_level(schedule.default, caps))
 
 
 def build_regulator(
@@ -151,8 +147,12 @@ def build_regulator(
     sensor: RoomSensor | None,
     clock: Callable[[], float],
     tz: tzinfo | None = None,
+    room: RoomModel | None = None,
 ) -> Regulator:
-    """A regulator for one device; call ``tick()`` to read, decide and apply once."""
+    """A regulator for one device; call ``tick()`` to read, decide and apply once.
+
+    ``room`` is the heat-loss estimate (and outdoor temperature) when one is known.
+    """
 
     async def no_sleep(_: float) -> None:
         # The App schedules ticks itself; the regulator's own loop is not used.
@@ -160,7 +160,7 @@ def build_regulator(
 
     return Regulator(
         [Member(label, port, caps)],
-        controller_factory(settings),
+        controller_for(settings, room.ua_w_k if room is not None else None),
         build_schedule(choice, settings, caps),
         sensor=SensorGuard(sensor, max_age_s=SENSOR_MAX_AGE_S) if sensor is not None else None,
         clock=clock,
@@ -168,7 +168,9 @@ def build_regulator(
         tz=tz or local_zone(),
         limits=SafetyLimits(max_room_c=settings.caps.max_room_temp_c),
         budget_w=settings.caps.power_budget_w,
+        outdoor=room.outdoor_c if room is not None else None,
+        ua_w_k=room.ua_w_k if room is not None else None,
     )
 
 
-__all__ = ["FixedLevel", "RoomTemperature", "TargetChoice", "build_regulator"]
+__all__ = ["FixedLevel", "RoomModel", "RoomTemperature", "TargetChoice", "build_regulator"]

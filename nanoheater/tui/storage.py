@@ -8,15 +8,17 @@ is reported once and never stops the app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nanoheater.config import Settings, data_dir, save_settings
+from nanoheater.controller.regulator import DecisionRecord
 from nanoheater.controller.targets import load_schedule
 from nanoheater.economics.market import MarketSettings, load_market
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.period import Period
-from nanoheater.history.records import LedgerTotals, Sample
+from nanoheater.history.records import Decision, DeviceEvent, LedgerTotals, Sample, device_key
 from nanoheater.models import HeaterStatus
 from nanoheater.tui.messages import (
     CommandFailed,
@@ -103,17 +105,62 @@ class Storage:
     ) -> None:
         market, tariff = self.app.ledger.market, self.app.settings.tariff
         model = status.info.model.value if status.info.model else None
+        await self._write(
+            history,
+            lambda store: store.record(
+                sample,
+                market=market,
+                tariff=tariff,
+                host=status.host,
+                port=status.port,
+                model=model,
+            ),
+        )
+
+    def _device(self, key: str) -> tuple[str, float]:
+        """The history's name for device ``key`` and its latest time (device clock, else now).
+
+        Samples and decisions are stamped with the device's clock (an accelerated simulator runs
+        ahead of the wall), so events take the device's latest time to stay in order with them.
+        """
+        entry = self.app.fleet.get(key)
+        status = entry.status if entry is not None else None
+        if status is None:
+            return key, self.app.clock()
+        return device_key(status), status.when if status.when is not None else self.app.clock()
+
+    async def decision(self, key: str, record: DecisionRecord) -> None:
+        """Store one controller decision of device ``key`` (awaited inside its tick worker)."""
+        if self.history is None:
+            return
+        device, _ = self._device(key)
+        action = record.step
+        sent = [v for v in record.applied.values() if v not in ("ok", "unreachable")]
+        if sent:
+            action += f" ({'; '.join(sent)})"
+        decision = Decision(record.now_s, device, action, record.reason)
+        await self._write(self.history, lambda store: store.add_decision(decision))
+
+    def event(self, key: str, kind: str, detail: str) -> None:
+        """Store a device event (offline, refused, command, control...) in a worker."""
+        if self.history is None:
+            return
+        work = self.write_event(key, kind, detail)
+        self.app.run_worker(work, group="history", exit_on_error=False)
+
+    async def write_event(self, key: str, kind: str, detail: str) -> None:
+        """Store a device event now (for the exit, when no new worker can start)."""
+        if self.history is None:
+            return
+        device, ts_s = self._device(key)
+        event = DeviceEvent(ts_s, device, kind, detail)
+        await self._write(self.history, lambda store: store.add_event(event))
+
+    async def _write(
+        self, history: AsyncHistoryStore, write: Callable[[HistoryStore], object]
+    ) -> None:
         try:
-            await history.call(
-                lambda store: store.record(
-                    sample,
-                    market=market,
-                    tariff=tariff,
-                    host=status.host,
-                    port=status.port,
-                    model=model,
-                )
-            )
+            await history.call(write)
         except Exception as exc:
             if not self.failed:
                 self.failed = True

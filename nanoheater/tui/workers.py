@@ -28,7 +28,13 @@ from nanoheater.tui.messages import (
     ScanFinished,
     StatusPolled,
 )
-from nanoheater.tui.regulation import TargetChoice, build_regulator
+from nanoheater.tui.regulation import (
+    RoomModel,
+    RoomModelFactory,
+    TargetChoice,
+    build_regulator,
+    exit_rung,
+)
 from nanoheater.tui.services import Connect, DeviceClient, Discover
 
 if TYPE_CHECKING:
@@ -52,12 +58,17 @@ class DeviceWorkers:
     """Clients, in-flight bookkeeping and regulators for every device of the App's fleet."""
 
     def __init__(
-        self, app: NanoheaterApp, connect: Connect, room_sensor: RoomSensorFactory | None
+        self,
+        app: NanoheaterApp,
+        connect: Connect,
+        room_sensor: RoomSensorFactory | None,
+        room_model: RoomModelFactory | None = None,
     ) -> None:
         """Work for ``app``, opening clients with ``connect``."""
         self.app = app
         self.connect = connect
         self.room_sensor = room_sensor
+        self.room_model = room_model
         self.clients: dict[str, DeviceClient] = {}
         self.regulators: dict[str, Regulator] = {}
         self.choices: dict[str, TargetChoice] = {}
@@ -113,6 +124,11 @@ class DeviceWorkers:
         else:
             room_c = None if status.inlet_temp_c is not None else await self._room(key, client)
             self.app.post_message(StatusPolled(key, status, room_c))
+            # Recorded here, not in the handler: a newer reading may replace an unhandled one.
+            entry = self.app.fleet.get(key)
+            known = entry.sensor_room_c if entry is not None else None
+            room = next((t for t in (status.inlet_temp_c, room_c, known) if t is not None), None)
+            self.app.storage.record(status, room)
         finally:
             self._polling.discard(key)
 
@@ -176,7 +192,7 @@ class DeviceWorkers:
         if entry is None:
             return
         entry.control, entry.target_c, entry.decision = choice.describe(), choice.setpoint_c, None
-        self.app.log_event(entry.name, f"heat target: {choice.describe()}")
+        self.app.device_event(entry, "control", f"heat target: {choice.describe()}")
         self.choices[key] = choice
         self.regulators.pop(key, None)
         self._start(self._engage(key, choice), f"control:{key}", exclusive=True)
@@ -191,7 +207,7 @@ class DeviceWorkers:
         self.app.workers.cancel_group(self.app, f"control:{key}")
         self._ticking.discard(key)
         entry.control = entry.target_c = entry.decision = None
-        self.app.log_event(entry.name, "manual control")
+        self.app.device_event(entry, "control", "manual control")
 
     def tick_all(self) -> None:
         """Start one controller tick per regulated device that has none in flight."""
@@ -226,6 +242,13 @@ class DeviceWorkers:
             return sensor
         return sensor_from_spec("inlet", port=client) if caps.has_inlet_sensor else None
 
+    def _room_model(self, key: str) -> RoomModel | None:
+        """The heat-loss estimate of the device's room, when the caller gave one."""
+        entry = self.app.fleet.get(key)
+        if self.room_model is None or entry is None:
+            return None
+        return self.room_model(entry.heater)
+
     def _device_time(self, key: str) -> float:
         # The regulator runs on the device's clock, so an accelerated simulator's dwell
         # times and schedules pass at its speed, not the wall clock's.
@@ -245,6 +268,7 @@ class DeviceWorkers:
                 settings=self.app.settings,
                 sensor=self._sensor(key, client, caps),
                 clock=lambda: self._device_time(key),
+                room=self._room_model(key),
             )
         except Exception as exc:
             self.choices.pop(key, None)
@@ -267,6 +291,9 @@ class DeviceWorkers:
                 self.app.post_message(ControllerDecided(key, f"tick failed: {describe_error(exc)}"))
                 return
             sent = {k: v for k, v in record.applied.items() if v not in ("ok", "unreachable")}
+            # Every decision goes to the history, here in the worker: the message below may be
+            # replaced by a newer one before the App handles it.
+            await self.app.storage.decision(key, record)
             self.app.post_message(
                 ControllerDecided(
                     key,
@@ -279,3 +306,43 @@ class DeviceWorkers:
             )
         finally:
             self._ticking.discard(key)
+
+    # -- leaving -------------------------------------------------------------------------------
+
+    async def shutdown(self, level: str, timeout_s: float) -> dict[str, str]:
+        """Leave every device under control at the exit ``level``, like ``nanoheater thermostat``.
+
+        Devices run in parallel, and the whole exit waits at most ``timeout_s``, so an unreachable
+        device never holds up quitting. Devices under manual control are not touched. What was
+        done goes into the events log and the history, and is returned per device key.
+        """
+        regulators, self.regulators = dict(self.regulators), {}
+        self.choices.clear()
+        if not regulators:
+            return {}
+        pick = exit_rung(level)
+
+        async def leave(regulator: Regulator) -> str:
+            results = await regulator.shutdown(pick)
+            return "; ".join(results.values())
+
+        tasks = {key: asyncio.ensure_future(leave(reg)) for key, reg in regulators.items()}
+        _, pending = await asyncio.wait(tasks.values(), timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        outcomes: dict[str, str] = {}
+        for key, task in tasks.items():
+            if task in pending:
+                outcomes[key] = f"no answer within {timeout_s:g} s; left as it was"
+            elif (error := task.exception()) is not None:
+                outcomes[key] = f"failed: {describe_error(error)}"
+            else:
+                outcomes[key] = task.result()
+        if pending:
+            await asyncio.wait(pending)  # let the cancelled ones unwind before clients close
+        for key, outcome in outcomes.items():
+            entry = self.app.fleet.get(key)
+            text = f"exit level {level}: {outcome}"
+            self.app.events.add(entry.name if entry else key, text)
+            await self.app.storage.write_event(key, "exit", text)
+        return outcomes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -63,6 +64,7 @@ def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
         hosts: Sequence[DiscoveredHeater] = (),
         scan_on_start: bool = True,
         history: AsyncHistoryStore | None = None,
+        **extra: Any,
     ) -> NanoheaterApp:
         return NanoheaterApp(
             settings or Settings(),
@@ -74,6 +76,7 @@ def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
             poll_interval_s=3600.0,
             scan_on_start=scan_on_start,
             history=history,
+            **extra,
         )
 
     return factory

@@ -1,0 +1,62 @@
+"""Pilot tests of quitting: devices under the controller are left safe, others are left alone."""
+
+from __future__ import annotations
+
+from firmware_sim.device import SimulatedHeater
+from firmware_sim.faults import arm_fault
+from firmware_sim.fleet import Fleet
+from nanoheater.controller.targets import RoomTemperature
+from nanoheater.tui.regulation import TargetChoice
+from tests.tui.conftest import MODELS, AppFactory, poll, settle
+
+
+def _member(fleet: Fleet, model: str) -> tuple[str, SimulatedHeater]:
+    member = fleet.members[MODELS.index(model)]
+    return f"{member.server.host}:{member.server.port}", member.heater
+
+
+def _mode(heater: SimulatedHeater) -> str:
+    return heater.profile.modes[heater.state.mode_index].name
+
+
+async def test_quit_leaves_controlled_devices_at_the_exit_level(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that quitting puts a regulated device at its lowest heating step, and no other."""
+    app = make_app()
+    q_key, q = _member(sim_fleet, "q")
+    _, mini = _member(sim_fleet, "mini3")
+    top = mini.profile.modes[-1].name
+    mini.set_mode(len(mini.profile.modes) - 1)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.devices.engage(q_key, TargetChoice(RoomTemperature(22.0)))
+        await settle(pilot)
+        assert _mode(q) != q.profile.modes[0].name, "the controller turned the heat up"
+        await poll(pilot, sim_fleet, 900)  # past the mode change's calibration
+        await pilot.press("q")
+    assert _mode(q) == q.profile.modes[0].name
+    assert not q.state.soft_off
+    assert _mode(mini) == top, "a device under manual control is left alone"
+    exits = [e for e in app.events if e.text.startswith("exit level lowest")]
+    assert [e.device for e in exits] == [app.fleet.entries[q_key].name]
+
+
+async def test_quit_does_not_wait_for_an_unreachable_device(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that a regulated device that stops answering is given up on at the exit bound."""
+    app = make_app(exit_timeout_s=0.5)
+    q_key, q = _member(sim_fleet, "q")
+    mini_key, mini = _member(sim_fleet, "mini3")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        for key in (q_key, mini_key):
+            app.devices.engage(key, TargetChoice(RoomTemperature(22.0)))
+        await settle(pilot)
+        await poll(pilot, sim_fleet, 900)
+        arm_fault(mini, "delay", count=-1, delay_s=5.0)
+        await pilot.press("q")
+    assert _mode(q) == q.profile.modes[0].name, "the reachable device is still left safe"
+    texts = {e.device: e.text for e in app.events if e.text.startswith("exit level")}
+    assert "no answer within 0.5 s" in texts[app.fleet.entries[mini_key].name]
