@@ -8,6 +8,7 @@ Exit codes (README): 0 done, 2 usage error, 3 the device refused, 4 unreachable/
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 
 import click
@@ -27,7 +28,21 @@ _COMMANDS: dict[str, str] = {
 }
 
 
+_GROUP_OPTIONS = re.compile(r"^(-v+|--verbose|--version|--help)$")
+"""Arguments the group itself takes; anything else before a command belongs to the TUI."""
+
+
 class _LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Hand options given without a command (``nanoheater --host H:P``) to ``tui``."""
+        for index, arg in enumerate(args):
+            if _GROUP_OPTIONS.match(arg):
+                continue
+            if arg.startswith("-") and arg != "--":
+                args = [*args[:index], "tui", *args[index:]]
+            break
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
 
@@ -53,7 +68,10 @@ class _LazyGroup(click.Group):
 @click.version_option(package_name="nanoheater")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
-    """Find, watch and heat with Avalon home miners. With no command, open the TUI."""
+    """Find, watch and heat with Avalon home miners. With no command, open the TUI.
+
+    Without a command, the TUI's options work here too, e.g. nanoheater --host H:P.
+    """
     from nanoheater.cli.output import configure_logging
 
     configure_logging(verbose)

@@ -35,8 +35,16 @@ from nanoheater.cli.output import handle_errors
     show_default=True,
     help="Seconds between status polls of each device.",
 )
+@click.option(
+    "--exit-level",
+    default="lowest",
+    show_default=True,
+    help="On quit, devices under the controller are left here: lowest, off or a mode name.",
+)
 @handle_errors
-def tui(hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float) -> None:
+def tui(
+    hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float, exit_level: str
+) -> None:
     """Open the terminal companion on your devices."""
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
@@ -77,6 +85,7 @@ def tui(hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float) 
             poll_interval_s=poll_s,
             live_market=settings.market.live,
             history=history,
+            exit_level=exit_level,
         )
         if loaded.notice:
             app.call_later(app.notify, loaded.notice, severity="warning")

@@ -1,0 +1,63 @@
+"""``nanoheater`` with no command: the TUI's options are accepted and reach ``nanoheater tui``."""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+from nanoheater.cli import cli
+
+
+def _resolve(*args: str) -> tuple[str, dict[str, object]]:
+    """The subcommand the group runs for ``args`` and the parameters it parses (nothing runs).
+
+    ``_protected_args`` holds the subcommand name in Click 8.2+ (the public name is deprecated).
+    """
+    ctx = cli.make_context("nanoheater", list(args))
+    name, command, rest = cli.resolve_command(ctx, [*ctx._protected_args, *ctx.args])
+    assert name is not None
+    assert command is not None
+    sub = command.make_context(name, rest, parent=ctx)
+    return name, sub.params
+
+
+def test_bare_host_option_opens_the_tui_on_that_host() -> None:
+    """Pins that ``nanoheater --host H:P --no-mdns`` runs the TUI with that host and flag."""
+    name, params = _resolve("-v", "--host", "127.0.0.2:4028", "--no-mdns", "--exit-level", "off")
+    assert name == "tui"
+    assert params["hosts"] == ("127.0.0.2:4028",)
+    assert params["no_mdns"] is True
+    assert params["exit_level"] == "off"
+
+
+def test_subcommands_are_not_rerouted() -> None:
+    """Pins that a named subcommand still gets its own arguments."""
+    name, params = _resolve("status", "127.0.0.2:4028")
+    assert name == "status"
+    assert "127.0.0.2:4028" in params.values()
+
+
+def test_bare_tui_option_errors_name_the_option() -> None:
+    """Pins that a bad --host or --poll given to bare ``nanoheater`` is the TUI's usage error."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--host", "127.0.0.2:notaport"])
+    assert result.exit_code == 2
+    assert "Invalid value for --host" in result.output
+    result = runner.invoke(cli, ["-v", "--poll", "0.01"])
+    assert result.exit_code == 2
+    assert "--poll" in result.output
+    assert "No such option" not in result.output
+
+
+def test_group_help_version_and_unknown_commands_still_work() -> None:
+    """Pins that --help, --version and an unknown command behave as before."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "Commands:" in result.output
+    assert "--host" in result.output, "the help says TUI options are accepted"
+    assert runner.invoke(cli, ["--version"]).exit_code == 0
+    result = runner.invoke(cli, ["nosuch"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
+    assert isinstance(cli, click.Group)
