@@ -8,7 +8,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
@@ -19,6 +19,7 @@ from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from nanoheater.tui.widgets.controls import DeviceControls
 from nanoheater.tui.widgets.device_stats import DeviceStats, RefusalBanner
+from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.target_panel import SETPOINT_STEP_C, TargetPanel
 
 CHARTS: tuple[tuple[str, str, str, int, bool, float], ...] = (
@@ -91,7 +92,7 @@ class DeviceScreen(AppScreen):
             self._capabilities_for = caps
             yield DeviceControls(caps, id="controls")
             yield TargetPanel(id="target")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Draw what is known and start the refusal countdown clock."""

@@ -13,11 +13,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from nanoheater.history.records import LedgerTotals
 from nanoheater.tui.ledger import Totals, season_start, week_start
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.format import fmt
 
 
@@ -102,7 +103,7 @@ class EconomicsScreen(AppScreen):
         with VerticalScroll():
             yield Static(id="economics-table")
             yield Static(id="economics-note", classes="note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Draw the current figures, and keep the history's totals fresh while shown."""

@@ -8,10 +8,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, RichLog
+from textual.widgets import Header, RichLog
 
 from nanoheater.tui.eventlog import LoggedEvent, Severity
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.footer import KeyFooter
 
 _STYLES = {Severity.INFO: "", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 
@@ -41,7 +42,7 @@ class EventsScreen(AppScreen):
         """The log between header and footer."""
         yield Header()
         yield RichLog(id="events-log", wrap=True, markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Write every event logged so far."""

@@ -7,12 +7,13 @@ from typing import ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from nanoheater.tui.widgets.fleet_table import FleetTable
+from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.format import fmt
 
 POWER_CHART_FROM = 30
@@ -34,7 +35,7 @@ class FleetScreen(AppScreen):
         yield FleetTable(id="fleet-table")
         yield TimeChart("Fleet power", "W", decimals=0, from_zero=True, id="fleet-power")
         yield Static(id="fleet-totals")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Fill the table with what is known already."""

@@ -14,10 +14,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
+from textual.widgets import Button, Header, Input, Label, Static, Switch
 
 from nanoheater.config import Settings
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.footer import KeyFooter
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     # (input id, label, help) — ids name the settings path with dashes.
@@ -134,7 +135,7 @@ class SettingsScreen(AppScreen):
                 yield Switch(value=settings.market.live, id="market-live")
             yield Static(Text(f"Saved to {self.nano_app.config_file}"), classes="note")
             yield Button("Save", id="settings-save", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Name the screen."""
