@@ -23,10 +23,11 @@ Shown = tuple[tuple[str, str, str, bool, str], ...]
 
 def shown_keys(screen: Screen[object]) -> Shown:
     """What a footer on ``screen`` shows now (the command palette key included)."""
+    palette = screen.app.COMMAND_PALETTE_BINDING
     return tuple(
         (binding.key, binding.description, binding.action, enabled, tooltip)
-        for _, binding, enabled, tooltip in screen.active_bindings.values()
-        if binding.show or binding.action == "app.command_palette"
+        for key, (_, binding, enabled, tooltip) in screen.active_bindings.items()
+        if binding.show or key == palette
     )
 
 
