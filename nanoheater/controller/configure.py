@@ -60,8 +60,11 @@ def controller_from_settings(
     return lambda ladder: BangBang(ladder, **kwargs)
 
 
-def _clock(hours: float) -> time:
-    minutes = round(hours * 60) % 1440
+def clock_time(hours: float) -> time:
+    """Hours after local midnight (0..24) as a time of day; 24 becomes ``time.max`` (end of day)."""
+    minutes = round(hours * 60)
+    if minutes >= 24 * 60:
+        return time.max
     return time(minutes // 60, minutes % 60)
 
 
@@ -76,4 +79,5 @@ def quiet_from_settings(quiet: QuietSettings, ladders: list[Ladder]) -> QuietHou
     for ladder in ladders:
         index = ladder.highest_at_most(quiet.max_power_w) if quiet.max_power_w > 0 else 0
         total += ladder.power_w(max(index, ladder.lowest_on()))
-    return QuietHours(ALL_DAYS, _clock(quiet.start_hour), _clock(quiet.end_hour), max_power_w=total)
+    start, end = clock_time(quiet.start_hour), clock_time(quiet.end_hour)
+    return QuietHours(ALL_DAYS, start, end, max_power_w=total)

@@ -132,9 +132,10 @@ class QuietHours:
 
     def active(self, local: datetime) -> bool:
         """Whether ``local`` falls inside the window."""
-        now = local.hour * 60 + local.minute
-        start = self.start.hour * 60 + self.start.minute
-        end = self.end.hour * 60 + self.end.minute
+        now = local.hour * 3600 + local.minute * 60 + local.second
+        start = self.start.hour * 3600 + self.start.minute * 60 + self.start.second
+        # An end of time.max stands for 24:00, which a time of day cannot say.
+        end = 86400 if self.end == time.max else self.end.hour * 3600 + self.end.minute * 60
         day = local.weekday()
         if start <= end:
             return day in self.days and start <= now < end

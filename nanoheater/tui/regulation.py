@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from nanoheater.config import Settings
-from nanoheater.controller.configure import controller_from_settings
+from nanoheater.controller.configure import clock_time, controller_from_settings
 from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.port import HeaterPort
@@ -95,8 +95,8 @@ def quiet_window(settings: Settings, caps: ModelCapabilities) -> QuietHours | No
     # A one-device zone ladder names its steps after the device's modes, so the cap is by name.
     return QuietHours(
         days=ALL_DAYS,
-        start=_clock(quiet.start_hour),
-        end=_clock(quiet.end_hour),
+        start=clock_time(quiet.start_hour),
+        end=clock_time(quiet.end_hour),
         max_mode=profile.name,
     )
 
@@ -117,12 +117,6 @@ def exit_rung(level: str) -> Callable[[Ladder], int]:
 def local_zone() -> tzinfo:
     """This machine's time zone (schedules and quiet hours are local wall-clock times)."""
     return datetime.now().astimezone().tzinfo or UTC
-
-
-def _clock(hours: float) -> time:
-    # 24 means the end of the day; a time of day cannot say 24:00, so end a minute early.
-    minutes = min(round(hours * 60), 24 * 60 - 1)
-    return time(minutes // 60, minutes % 60)
 
 
 def build_schedule(choice: TargetChoice, settings: Settings, caps: ModelCapabilities) -> Schedule:

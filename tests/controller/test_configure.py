@@ -48,3 +48,17 @@ def test_config_quiet_hours_cap_each_device() -> None:
     noon = datetime(2025, 12, 2, 12, 0, tzinfo=UTC)
     assert sched.caps_at(MINI3, night).high == 1  # Night 400 W fits, Eco does not
     assert sched.caps_at(MINI3, noon).high == MINI3.top
+
+
+def test_all_day_quiet_hours_cover_every_minute() -> None:
+    """Quiet hours from 0 to 24 are active all day, including the last minute before midnight."""
+    window = quiet_from_settings(QuietSettings(start_hour=0, end_hour=24), [MINI3])
+    for hour, minute, second in [(0, 0, 0), (12, 0, 0), (23, 59, 0), (23, 59, 59)]:
+        assert window.active(datetime(2025, 12, 2, hour, minute, second, tzinfo=UTC))
+
+
+def test_empty_quiet_window_is_never_active() -> None:
+    """Equal start and end hours (other than 0-24) make an empty window."""
+    window = quiet_from_settings(QuietSettings(start_hour=7, end_hour=7), [MINI3])
+    assert not window.active(datetime(2025, 12, 2, 7, 0, tzinfo=UTC))
+    assert not window.active(datetime(2025, 12, 2, 19, 0, tzinfo=UTC))
