@@ -309,18 +309,33 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write ``settings`` to config.toml atomically (temp file, fsync, rename).
 
-    Only values that differ from the defaults are written, so a later release can improve a
-    default the user never chose. An existing file that does not parse is backed up first.
+    Values that differ from the defaults are written, and so is every key the user already had
+    in the file even where it equals today's default (their choice, not ours); untouched defaults
+    are left out so a later release can improve them. A file that does not parse is backed up first.
     """
     path = path or config_path()
+    existing: dict[str, Any] = {}
     if path.exists():
         try:
-            _read_toml(path)
+            existing = _read_toml(path)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             backup_file(path)
     data = settings.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    _keep_user_keys(data, settings.model_dump(mode="json", exclude_none=True), existing)
     write_atomic(path, tomli_w.dumps(data).encode("utf-8"))
     return path
+
+
+def _keep_user_keys(data: dict[str, Any], full: dict[str, Any], existing: dict[str, Any]) -> None:
+    """Copy into ``data`` the current value of every key ``existing`` (the old file) named."""
+    for key, old in existing.items():
+        if key not in full:
+            continue
+        if isinstance(old, dict) and isinstance(full[key], dict):
+            section = data.setdefault(key, {})
+            _keep_user_keys(section, full[key], old)
+        else:
+            data[key] = full[key]
 
 
 def write_atomic(path: Path, content: bytes) -> None:

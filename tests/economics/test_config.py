@@ -90,6 +90,18 @@ def test_save_and_load_round_trip() -> None:
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_save_keeps_a_value_the_user_wrote_even_when_it_equals_the_default() -> None:
+    """A key the user wrote (here a default value) survives a save; untouched defaults stay out."""
+    path = _write("[controller]\npi_kp_w_per_k = 400.0\n")
+    loaded = load_settings().settings
+    save_settings(loaded.model_copy(update={"hosts": ("192.168.1.21",)}))
+    text = path.read_text()
+    assert "pi_kp_w_per_k = 400.0" in text
+    assert "192.168.1.21" in text
+    assert "bang_bang_tolerance_k" not in text
+    assert load_settings().settings.controller.pi_kp_w_per_k == 400.0
+
+
 def test_corrupt_toml_is_kept_and_reported_in_one_line() -> None:
     """Broken TOML: a one-line UsageError naming file and line; file untouched; one backup copy."""
     bad = b'hosts = ["a"\n[tariff\nprice = 1\n'
