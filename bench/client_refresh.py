@@ -25,14 +25,14 @@ import asyncio
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ensure_namespace, start_fleet
+
 DEVICES = 50
 FIRST = 2  # 127.0.0.2
 FLEET_ARGS = [
@@ -41,35 +41,6 @@ FLEET_ARGS = [
     *("--address", f"127.0.0.{FIRST}", "--port", "4028", "--control-port", "0"),
 ]
 TARGET_RATIO = 5.0
-
-
-def ensure_namespace(argv: list[str]) -> None:
-    """Re-execute this script inside a private loopback-only network namespace, unless inside."""
-    sys.path.insert(0, str(ROOT))
-    from tests import netns
-
-    if os.environ.get(netns.ENV_FLAG) == "1" and netns.only_loopback():
-        return
-    command = netns.namespace_command([sys.executable, str(Path(__file__).resolve()), *argv])
-    if command is None:
-        sys.exit("this benchmark needs 'unshare -rn' (a private network namespace); not available")
-    os.environ[netns.ENV_FLAG] = "1"
-    os.execvpe(command[0], command, os.environ)  # noqa: S606 - replaces this process on purpose
-
-
-def start_fleet() -> subprocess.Popen[str]:
-    """Start the simulated fleet in a child process and wait until it serves."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "firmware_sim", *FLEET_ARGS],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("serving"):
-            return proc
-    raise SystemExit(f"firmware-sim exited ({proc.wait()}) before serving")
 
 
 def hosts() -> list[str]:
@@ -156,9 +127,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    ensure_namespace(sys.argv[1:])
+    ensure_namespace(__file__, sys.argv[1:])
     logging.disable(logging.WARNING)  # pyasic logs per failed web request; not part of timing
-    fleet = start_fleet()
+    fleet = start_fleet(FLEET_ARGS)
     try:
         report(asyncio.run(measure(args.rounds, fleet.pid)))
     finally:

@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ensure_namespace, start_fleet
+
 DEVICES = 20
 FLEET_ARGS = [
     "serve",
@@ -39,35 +37,6 @@ FLEET_ARGS = [
 TARGET_S = 1.5
 ROUND_GAP_S = 1.5
 GIVE_UP_S = 10.0
-
-
-def ensure_namespace(argv: list[str]) -> None:
-    """Re-execute this script inside a private loopback-only network namespace, unless inside."""
-    sys.path.insert(0, str(ROOT))
-    from tests import netns
-
-    if os.environ.get(netns.ENV_FLAG) == "1" and netns.only_loopback():
-        return
-    command = netns.namespace_command([sys.executable, str(Path(__file__).resolve()), *argv])
-    if command is None:
-        sys.exit("this benchmark needs 'unshare -rn' (a private network namespace); not available")
-    os.environ[netns.ENV_FLAG] = "1"
-    os.execvpe(command[0], command, os.environ)  # noqa: S606 - replaces this process on purpose
-
-
-def start_fleet() -> subprocess.Popen[str]:
-    """Start the advertised fleet in a child process and wait until it serves (and announced)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "firmware_sim", *FLEET_ARGS],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("serving"):
-            return proc
-    raise SystemExit(f"firmware-sim exited ({proc.wait()}) before serving")
 
 
 async def time_to_all_listed() -> tuple[float, int]:
@@ -109,8 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    ensure_namespace(sys.argv[1:])
-    fleet = start_fleet()
+    ensure_namespace(__file__, sys.argv[1:])
+    fleet = start_fleet(FLEET_ARGS)
     try:
         results = asyncio.run(measure(args.rounds))
     finally:

@@ -38,7 +38,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, ensure_namespace, start_fleet
+
 DEVICES = 20
 FIRST = 2  # 127.0.0.2
 FLEET_ARGS = [
@@ -48,35 +49,6 @@ FLEET_ARGS = [
     *("--speed", "60", "--seed", "0"),
 ]
 SPAWNED_AT = "NANOHEATER_BENCH_SPAWNED_AT"
-
-
-def ensure_namespace(argv: list[str]) -> None:
-    """Re-execute this script inside a private loopback-only network namespace, unless inside."""
-    sys.path.insert(0, str(ROOT))
-    from tests import netns
-
-    if os.environ.get(netns.ENV_FLAG) == "1" and netns.only_loopback():
-        return
-    command = netns.namespace_command([sys.executable, str(Path(__file__).resolve()), *argv])
-    if command is None:
-        sys.exit("this benchmark needs 'unshare -rn' (a private network namespace); not available")
-    os.environ[netns.ENV_FLAG] = "1"
-    os.execvpe(command[0], command, os.environ)  # noqa: S606 - replaces this process on purpose
-
-
-def start_fleet() -> subprocess.Popen[str]:
-    """Start the simulated fleet in a child process and wait until it serves."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "firmware_sim", *FLEET_ARGS],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("serving"):
-            return proc
-    raise SystemExit(f"firmware-sim exited ({proc.wait()}) before serving")
 
 
 def _at_row(table: object, row: int) -> bool:
@@ -227,8 +199,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(asyncio.run(child(args.presses, args.screenshot))))
         return
-    ensure_namespace(sys.argv[1:])
-    fleet = start_fleet()
+    ensure_namespace(__file__, sys.argv[1:])
+    fleet = start_fleet(FLEET_ARGS)
     try:
         argv = [
             sys.executable,
