@@ -24,11 +24,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from firmware_sim.faults import DEFAULT_DOWNTIME_S, FAULT_KINDS, arm_fault, clear_faults
 from firmware_sim.server import LOOPBACK
+from firmware_sim.service import Service
 
 if TYPE_CHECKING:
     from firmware_sim.fleet import Fleet, FleetMember
@@ -50,7 +50,7 @@ class ControlError(Exception):
         self.status = status
 
 
-class ControlServer:
+class ControlServer(Service):
     """The control endpoint for one fleet; ``async with ControlServer(fleet, port=0) as ctl:``."""
 
     def __init__(self, fleet: Fleet, *, port: int = 0, host: str = LOOPBACK) -> None:
@@ -64,18 +64,6 @@ class ControlServer:
     def url(self) -> str:
         """Base URL of the endpoint."""
         return f"http://{self.host}:{self.port}"
-
-    async def __aenter__(self) -> ControlServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Bind and serve; OSError if the port is taken."""

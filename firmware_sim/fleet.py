@@ -22,13 +22,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from firmware_sim.clock import Clock, ScaledClock
 from firmware_sim.device import SimulatedHeater, create_heater
 from firmware_sim.profile import known_models
 from firmware_sim.server import API_PORT, LOOPBACK, SimServer, is_loopback
+from firmware_sim.service import Service
 from firmware_sim.world import World
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class FleetMember:
     recorder: Recorder | None = None
 
 
-class Fleet:
+class Fleet(Service):
     """N heaters of chosen models, each with its own listener; ``async with Fleet([...]) as f:``."""
 
     def __init__(
@@ -135,18 +135,6 @@ class Fleet:
         self._tick_s = tick_s
         self._ticker: asyncio.Task[None] | None = None
         self.advertiser: Advertiser | None = None
-
-    async def __aenter__(self) -> Fleet:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Build every heater and start its listener; OSError names the endpoint that failed."""

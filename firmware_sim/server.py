@@ -18,8 +18,9 @@ import contextlib
 import logging
 import socket
 import struct
-from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
+
+from firmware_sim.service import Service
 
 if TYPE_CHECKING:
     from firmware_sim.serial_line import SerialLine
@@ -85,7 +86,7 @@ def is_loopback(host: str) -> bool:
     return packed[0] == 127 and host.count(".") == 3
 
 
-class SimServer:
+class SimServer(Service):
     """One simulated device's TCP API listener, optionally with its serial line.
 
     Use as ``async with SimServer(heater, port=0) as sim:`` then connect to ``sim.host:sim.port``.
@@ -136,18 +137,6 @@ class SimServer:
     def port(self) -> int:
         """The API port (the real one after binding port 0)."""
         return self._port
-
-    async def __aenter__(self) -> SimServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Bind the API socket (and serial line) and start serving; OSError if the bind fails."""
