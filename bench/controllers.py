@@ -1,8 +1,8 @@
 """Controller benchmark: every controller on every scenario, through ``nanoheater simulate``.
 
 Runs ``nanoheater simulate --scenario S --controller C --json`` for all combinations (each in
-its own process, as a user would), writes the table and the target checks to
-docs/bench-controllers.md and prints them. Usage: ``python bench/controllers.py [--jobs N]``.
+its own process, as a user would) and prints the table and the target checks as Markdown for
+BENCHMARKS.md. Usage: ``python bench/controllers.py [--jobs N]``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "docs" / "bench-controllers.md"
 SCENARIOS = ("cold-start", "steady-week", "setback", "cold-snap", "tou-peak")
 CONTROLLERS = ("bang-bang", "staged", "pi")
 
@@ -176,8 +175,6 @@ def main() -> None:
         *targets(results),
         "",
     ]
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text("\n".join(text), encoding="utf-8")
     print("\n".join(text))
 
 
