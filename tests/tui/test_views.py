@@ -99,6 +99,23 @@ async def test_settings_are_saved_to_the_config_file(make_app: AppFactory, tmp_p
         assert app.ledger.tariff.price_fiat_per_kwh == 0.31
 
 
+async def test_settings_form_hides_sensor_secrets_and_keeps_them(make_app: AppFactory) -> None:
+    """Pins that a sensor URL's token is shown masked, and saving unchanged keeps the real one."""
+    url = "https://ha:pw-1f2e@ha.local/api/states/sensor.room?token=tok-9c8b#state"
+    app = make_app(settings=Settings(sensors=(url, "file:/tmp/room")), scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        assert isinstance(app.screen, SettingsScreen)
+        shown = app.screen.query_one("#sensors", Input).value
+        assert "tok-9c8b" not in shown
+        assert "pw-1f2e" not in shown
+        assert "file:/tmp/room" in shown
+        app.screen.query_one("#tariff-price", Input).value = "0.29"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert load_settings(app.config_file).settings.sensors == (url, "file:/tmp/room")
+
+
 async def test_invalid_settings_are_refused_with_a_reason(make_app: AppFactory) -> None:
     """Pins that a bad value is named in a notification and nothing is written."""
     app = make_app(scan_on_start=False)

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Header, Input, Label, Static, Switch
 
 from nanoheater.config import Settings
+from nanoheater.controller.sensors import redact_url
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.footer import KeyFooter
 
@@ -48,7 +49,7 @@ def form_values(settings: Settings) -> dict[str, str]:
         "market-difficulty": f"{settings.market.difficulty / 1e12:g}",
         "market-pool-fee": f"{settings.market.pool_fee * 100:g}",
         "heat-cop": f"{settings.heat.heat_pump_cop:g}",
-        "sensors": ", ".join(settings.sensors),
+        "sensors": ", ".join(_shown_sensor(spec) for spec in settings.sensors),
         "caps-max-room": f"{caps.max_room_temp_c:g}",
         "caps-budget": "" if caps.power_budget_w is None else f"{caps.power_budget_w:g}",
         "caps-quiet": (
@@ -58,6 +59,17 @@ def form_values(settings: Settings) -> dict[str, str]:
         ),
         "hosts": ", ".join(settings.hosts),
     }
+
+
+def _shown_sensor(spec: str) -> str:
+    # Tokens and passwords in a sensor URL stay off the screen; see _kept_sensors.
+    return redact_url(spec) if spec.startswith(("http://", "https://")) else spec
+
+
+def _kept_sensors(typed: list[str], current: tuple[str, ...]) -> list[str]:
+    """Map each sensor still shown redacted back to the configured spec it stands for."""
+    originals = {_shown_sensor(spec): spec for spec in current}
+    return [originals.get(spec, spec) for spec in typed]
 
 
 def _number(text: str, label: str) -> float:
@@ -93,7 +105,7 @@ def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settin
     data["market"]["pool_fee"] = _number(values["market-pool-fee"], "Pool fee") / 100
     data["market"]["live"] = live
     data["heat"]["heat_pump_cop"] = _number(values["heat-cop"], "Heat pump COP")
-    data["sensors"] = _split(values["sensors"])
+    data["sensors"] = _kept_sensors(_split(values["sensors"]), settings.sensors)
     data["caps"]["max_room_temp_c"] = _number(values["caps-max-room"], "Max room")
     budget = values["caps-budget"].strip()
     data["caps"].pop("power_budget_w", None)
