@@ -77,10 +77,17 @@ class DeviceEntry:
 
     @property
     def name(self) -> str:
-        """A human name: the discovered name, else the product the device reports."""
-        if self.heater.name:
-            return self.heater.name
-        return self.status.info.product if self.status else self.key
+        """A human name: the discovered name, else the product the device reports.
+
+        A device whose ``version`` carries no MAC (the Nano 3) gets the last four hex digits of
+        the DNA its status reports, the same suffix the others get from their MAC.
+        """
+        name = self.heater.name or (self.status.info.product if self.status else self.key)
+        if self.heater.mac is None and self.status is not None and self.status.info.dna:
+            suffix = self.status.info.dna[-4:].upper()
+            if not name.endswith(suffix):
+                name = f"{name} {suffix}"
+        return name
 
     @property
     def state_label(self) -> str:

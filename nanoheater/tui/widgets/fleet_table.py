@@ -25,8 +25,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 NARROW_WIDTHS = (11, 7, 13, 4, 5, 4, 4, 5, 5)
 """Column widths that fit 80 columns with cell padding and a scrollbar."""
-WIDE_WIDTHS = (22, 11, 14, 6, 6, 6, 6, 7, 8)
-"""Column widths from 100 columns on."""
+WIDE_WIDTHS = (20, 11, 13, 6, 6, 5, 5, 6, 6)
+"""Column widths from 100 columns on (they and their padding fit 100 with a scrollbar)."""
 WIDE_FROM = 100
 """Terminal width at which the wide layout starts."""
 
@@ -49,7 +49,10 @@ def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
     status = entry.status
     state = entry.state_label
     # Every device is an Avalon: in a narrow table the brand only pushes the serial out of view.
-    name = entry.name.removeprefix("Avalon ") if narrow else entry.name
+    name = entry.name
+    if narrow:
+        # The Nano 3 calls itself "Avalonnano": keep "nano" so the model still shows.
+        name = name.removeprefix("Avalon ").removeprefix("Avalon")
     label = _STATE_LABELS.get(state, state) if narrow else state
     cells: list[str | Text] = [
         Text(name, overflow="ellipsis", no_wrap=True),
