@@ -321,7 +321,10 @@ class HeaterClient(link.DeviceLink):
         async with self._call(extra_s=lead_s + self.confirm_window_s):
             caps = await self._caps_unlocked()
             if not caps.soft_off or option not in caps.ascset_options:
-                raise UnsupportedError(f"{caps.display_name} has no {option}")
+                lowest = caps.profiles[0].name
+                raise UnsupportedError(
+                    f"{caps.display_name} has no {option}; its least heat is mode {lowest}"
+                )
             before, _ = await self._snapshot()
             if before.soft_off == off:
                 return before
