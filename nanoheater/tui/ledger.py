@@ -8,13 +8,13 @@ hashrate measured. Plain data, no Textual and no I/O; the economics view sums it
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from nanoheater.economics.engine import SATS_PER_BTC, expected_revenue
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
-from nanoheater.history.ledger import MAX_GAP_S
+from nanoheater.history.ledger import MAX_GAP_S, accrue
+from nanoheater.history.records import Sample
 from nanoheater.models import HeaterStatus
 
 MAX_INTERVAL_S = MAX_GAP_S
@@ -73,38 +73,30 @@ class Ledger:
         self.latest_s: float | None = None
         """Newest device time seen: what "today" means."""
 
-    def sats_per_s(self, hashrate_ths: float) -> float:
-        """Expected sats per second of a device hashing at ``hashrate_ths``."""
-        market = self.market
-        revenue = expected_revenue(
-            max(hashrate_ths, 0.0),
-            difficulty=market.difficulty,
-            subsidy_btc=market.subsidy_btc,
-            fees_btc_per_block=market.fees_btc_per_block,
-            btc_price_fiat=market.btc_price_fiat,
-            pool_fee=market.pool_fee,
-        )
-        return revenue.sats_per_day / 86_400
-
     def record(self, key: str, previous: HeaterStatus | None, status: HeaterStatus) -> None:
-        """Count the interval from ``previous`` to ``status`` (both readings of device ``key``)."""
+        """Count the interval from ``previous`` to ``status`` (both readings of device ``key``).
+
+        The maths is the history's own (``nanoheater.history.ledger.accrue``), so the session
+        totals and the stored ledger always agree; its hourly entries are summed per day.
+        """
         if status.when is None:
             return
         self.latest_s = max(self.latest_s or status.when, status.when)
         if previous is None or previous.when is None:
             return
-        start_s, end_s = previous.when, status.when
-        if not 0 < end_s - start_s <= MAX_INTERVAL_S:
-            return
-        # Trapezoid in power; hashrate likewise. Intervals crossing midnight go to the end day.
-        power_w = ((previous.power_w or 0.0) + (status.power_w or 0.0)) / 2
-        hashrate = ((previous.hashrate_ths or 0.0) + (status.hashrate_ths or 0.0)) / 2
-        sats = self.sats_per_s(hashrate) * (end_s - start_s)
-        bucket = self._days[(key, day_of(end_s))]
-        bucket.heat_kwh += power_w * (end_s - start_s) / 3_600_000
-        bucket.cost_fiat += self.tariff.cost_between(power_w, start_s, end_s)
-        bucket.sats += sats
-        bucket.sats_fiat += sats * self.market.btc_price_fiat / SATS_PER_BTC
+        entries = accrue(
+            replace(Sample.from_status(previous, previous.when), device=key),
+            replace(Sample.from_status(status, status.when), device=key),
+            market=self.market,
+            tariff=self.tariff,
+            max_gap_s=MAX_INTERVAL_S,
+        )
+        for entry in entries:
+            bucket = self._days[(key, day_of(entry.hour_s))]
+            bucket.heat_kwh += entry.heat_kwh
+            bucket.cost_fiat += entry.cost_fiat
+            bucket.sats += entry.expected_sats
+            bucket.sats_fiat += entry.revenue_fiat
 
     @property
     def today(self) -> date | None:

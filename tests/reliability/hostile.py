@@ -52,15 +52,6 @@ def version_reply(prod: str = "Avalon Nano3s", mac: str = "e0e1a93f3053", **extr
     return json.dumps(body, separators=(",", ":")).encode() + b"\x00"
 
 
-@dataclass
-class Behaviour:
-    """What the hostile device does with each connection."""
-
-    name: str
-    serve: Callable[[asyncio.StreamReader, asyncio.StreamWriter], object]
-    notes: str = ""
-
-
 async def _endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await reader.read(4095)
     chunk = b'{"STATUS":[' * 4096

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from nanoheater.economics.engine import expected_revenue
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
@@ -99,7 +100,16 @@ def test_ledger_integrates_power_prices_it_and_skips_gaps() -> None:
     day = ledger.on_day(ledger.today, "a")
     assert day.heat_kwh == pytest.approx(150 * 240 / 3.6e6)
     assert day.cost_fiat == pytest.approx(day.heat_kwh * 0.2)
-    assert day.sats == pytest.approx(ledger.sats_per_s(5) * 240)
+    per_day = expected_revenue(
+        5,
+        difficulty=market.difficulty,
+        subsidy_btc=market.subsidy_btc,
+        fees_btc_per_block=market.fees_btc_per_block,
+        btc_price_fiat=market.btc_price_fiat,
+        pool_fee=market.pool_fee,
+    )
+    assert day.sats == pytest.approx(per_day.sats_per_day * 240 / 86_400)
+    assert day.sats_fiat == pytest.approx(per_day.fiat_per_day * 240 / 86_400)
     ledger.record("a", _status(t0 + 240, 200, 5), _status(t0 + 240 + 7200, 200, 5))
     assert ledger.on_day(ledger.today, "a").heat_kwh == pytest.approx(day.heat_kwh)
 
