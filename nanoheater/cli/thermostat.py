@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +25,6 @@ from nanoheater.client import HeaterClient
 from nanoheater.config import load_settings
 from nanoheater.controller.configure import controller_from_settings, quiet_from_settings
 from nanoheater.controller.factory import CONTROLLERS
-from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
 from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
@@ -36,6 +34,7 @@ from nanoheater.controller.targets import (
     HeatTarget,
     RoomTemperature,
     Schedule,
+    exit_rung,
     load_schedule,
 )
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
@@ -58,17 +57,6 @@ def _default_target(target_c: float | None, mode: str | None, power_w: float | N
     if power_w is not None:
         return FixedLevel(power_w=power_w)
     raise UsageError("give --target C (or --mode/--power, or a --schedule with entries)")
-
-
-def _exit_rung(level: str) -> Callable[[Ladder], int]:
-    def pick(ladder: Ladder) -> int:
-        if level == "lowest":
-            return ladder.lowest_on()
-        if level == "off":
-            return 0
-        return FixedLevel(mode=level).resolve(ladder)
-
-    return pick
 
 
 def _print(record: DecisionRecord, as_json: bool) -> None:
@@ -280,7 +268,7 @@ async def thermostat(
             await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)
         finally:
             # Whatever ended the loop (duration, signal, an error), leave the devices safe.
-            results = await regulator.shutdown(_exit_rung(exit_level))
+            results = await regulator.shutdown(exit_rung(exit_level))
             for label, result in results.items():
                 click.echo(f"exit: {label}: {result}", err=not as_json)
     finally:

@@ -22,6 +22,7 @@ Times are local wall-clock times; the caller supplies the time zone, so nothing 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, tzinfo
 from pathlib import Path
@@ -284,3 +285,16 @@ def plan_at(
     if isinstance(target, RoomTemperature):
         return Plan(caps, target.setpoint_c, None, tuple(notes))
     return Plan(caps, None, caps.clamp(target.resolve(ladder)), tuple(notes))
+
+
+def exit_rung(level: str) -> Callable[[Ladder], int]:
+    """The rung a device is left at on exit: ``lowest`` heating step, ``off`` or a mode name."""
+
+    def pick(ladder: Ladder) -> int:
+        if level == "lowest":
+            return ladder.lowest_on()
+        if level == "off":
+            return 0
+        return FixedLevel(mode=level).resolve(ladder)
+
+    return pick

@@ -101,19 +101,6 @@ def quiet_window(settings: Settings, caps: ModelCapabilities) -> QuietHours | No
     )
 
 
-def exit_rung(level: str) -> Callable[[Ladder], int]:
-    """The rung a device is left at on exit: ``lowest`` heating step, ``off`` or a mode name."""
-
-    def pick(ladder: Ladder) -> int:
-        if level == "lowest":
-            return ladder.lowest_on()
-        if level == "off":
-            return 0
-        return FixedLevel(mode=level).resolve(ladder)
-
-    return pick
-
-
 def local_zone() -> tzinfo:
     """This machine's time zone (schedules and quiet hours are local wall-clock times)."""
     return datetime.now().astimezone().tzinfo or UTC

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from nanoheater.capabilities import capabilities
 from nanoheater.controller.regulator import Regulator
 from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
+from nanoheater.controller.targets import exit_rung
 from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError
 from nanoheater.models import DiscoveredHeater, ModelCapabilities
 from nanoheater.tui.messages import (
@@ -33,7 +34,6 @@ from nanoheater.tui.regulation import (
     RoomModelFactory,
     TargetChoice,
     build_regulator,
-    exit_rung,
 )
 from nanoheater.tui.services import Connect, DeviceClient, Discover
 
