@@ -10,7 +10,6 @@ protocol.md §1.7). Retries live here and nowhere else; every call is bounded by
 Example (the README has a longer one; tests/test_readme_example.py runs both)::
 
     import asyncio
-import time
 
     from nanoheater import HeaterClient
 
