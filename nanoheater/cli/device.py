@@ -19,8 +19,6 @@ from nanoheater.exceptions import UsageError
 from nanoheater.models import HeaterState, HeaterStatus
 from nanoheater.protocol.sanitize import sanitize
 
-_TARGET_HELP = "HOST[:PORT], serial:///dev/ttyUSB0 or a pyserial URL (socket://, rfc2217://)."
-
 
 def _timeout_option(func: Any) -> Any:
     return click.option(
