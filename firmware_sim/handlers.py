@@ -235,10 +235,6 @@ def handle_quit(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
     return Body("S", 0, "", action="BYE")
 
 
-def _ascset(heater: HeaterView, param: str | None, snap: Snapshot) -> Body:
-    return handle_ascset(heater, param, snap)
-
-
 MM319_COMMANDS: dict[str, tuple[Handler, bool]] = {
     "version": (handle_version, True),
     "config": (handle_config, True),
@@ -252,7 +248,7 @@ MM319_COMMANDS: dict[str, tuple[Handler, bool]] = {
     "litestats": (handle_litestats, True),
     "check": (handle_check, False),
     "coin": (handle_coin, True),
-    "ascset": (_ascset, False),
+    "ascset": (handle_ascset, False),
     "lcd": (handle_lcd, True),
     "lockstats": (handle_lockstats, True),
     "time": (handle_time, False),
