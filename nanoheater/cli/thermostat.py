@@ -320,7 +320,9 @@ async def _run_until_stopped(
             except NanoheaterError as exc:
                 # A device or network hiccup must not end the thermostat; the next tick retries.
                 click.echo(f"error: {exc}", err=True)
-            await asyncio.sleep(regulator.interval_s)
+            # Wake at the end of --duration rather than a whole interval after it.
+            left_s = regulator.interval_s if until is None else until - time.time()
+            await asyncio.sleep(max(0.0, min(regulator.interval_s, left_s)))
 
     task = asyncio.create_task(loop_body())
     waiter = asyncio.create_task(stop.wait())
