@@ -13,6 +13,7 @@ import click
 
 from nanoheater.cli.output import handle_errors, print_json
 from nanoheater.cli.sim_scenarios import CONTROLLERS, SCENARIOS
+from nanoheater.exceptions import UsageError
 
 SCENARIO_NAMES = tuple(SCENARIOS)
 CONTROLLER_NAMES = CONTROLLERS
@@ -65,7 +66,10 @@ def simulate(
 
     result = sim_harness.run_scenario(scenario, controller, hours, interval_s=interval_s)
     if record is not None:
-        sim_harness.write_csv(result, record)
+        try:
+            sim_harness.write_csv(result, record)
+        except OSError as exc:
+            raise UsageError(f"--record {record}: cannot write: {exc.strerror or exc}") from None
     report = result.report
     if as_json:
         print_json(report)
