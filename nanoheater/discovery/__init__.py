@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from nanoheater.const import DEFAULT_TCP_PORT, MDNS_SERVICE_TYPE
 from nanoheater.discovery.mdns import browse_mdns
-from nanoheater.discovery.merge import merge_heaters, normalise_dna, normalise_mac, source_label
+from nanoheater.discovery.merge import merge_heaters, source_label
 from nanoheater.discovery.probe import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PROBE_TIMEOUT_S,
@@ -42,6 +42,7 @@ from nanoheater.discovery.probe import (
     probe_targets,
 )
 from nanoheater.models import DiscoveredHeater
+from nanoheater.protocol.parse import normalise_dna, normalise_mac
 
 if TYPE_CHECKING:
     from zeroconf.asyncio import AsyncZeroconf

@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from nanoheater.const import DEFAULT_TCP_PORT, MDNS_SERVICE_TYPE
-from nanoheater.discovery.merge import normalise_dna, normalise_mac
 from nanoheater.models import DiscoveredHeater, DiscoverySource, ModelId
+from nanoheater.protocol.parse import normalise_dna, normalise_mac
 from nanoheater.protocol.sanitize import sanitize, sanitize_optional
 
 if TYPE_CHECKING:

@@ -11,12 +11,9 @@ carries both.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable, Sequence
 
 from nanoheater.models import DiscoveredHeater, DiscoverySource
-
-_HEX = re.compile(r"[0-9a-f]+")
 
 SOURCE_ORDER: tuple[DiscoverySource, ...] = (
     DiscoverySource.MDNS,
@@ -31,33 +28,6 @@ SOURCE_ORDER: tuple[DiscoverySource, ...] = (
 _HOST_PREFERENCE = (DiscoverySource.CONFIG, DiscoverySource.PROBE, DiscoverySource.MDNS)
 # Which finding's name wins: a user-visible mDNS instance name, else the probe's PROD-based one.
 _NAME_PREFERENCE = (DiscoverySource.MDNS, DiscoverySource.PROBE, DiscoverySource.CONFIG)
-
-
-def normalise_mac(value: str | None) -> str | None:
-    """Return a MAC as lower-case colon-separated hex, or None if it is not a MAC.
-
-    ``version`` sends ``e0e1a93f3053``, the web UI and some firmware ``E0:E1:A9:3F:30:53``
-    (protocol.md §6.11); both give ``e0:e1:a9:3f:30:53``. All-zero MACs count as missing.
-    """
-    if value is None:
-        return None
-    digits = re.sub(r"[:\-.\s]", "", value).lower()
-    if len(digits) != 12 or not _HEX.fullmatch(digits) or digits == "0" * 12:
-        return None
-    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
-
-
-def normalise_dna(value: str | None) -> str | None:
-    """Return a chip DNA as lower-case hex, or None if it is missing, malformed or all zeros.
-
-    The Nano 3 reports ``DNA[0000000000000000]`` (protocol.md §6.11), which identifies nothing.
-    """
-    if value is None:
-        return None
-    digits = value.strip().lower()
-    if not 8 <= len(digits) <= 64 or not _HEX.fullmatch(digits) or set(digits) == {"0"}:
-        return None
-    return digits
 
 
 def _keys(heater: DiscoveredHeater) -> list[str]:

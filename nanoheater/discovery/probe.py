@@ -23,10 +23,10 @@ from typing import Any
 
 from nanoheater.capabilities import model_from_version
 from nanoheater.const import DEFAULT_TCP_PORT
-from nanoheater.discovery.merge import normalise_dna, normalise_mac
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.protocol.codec import decode_reply, encode_request
+from nanoheater.protocol.parse import normalise_dna, normalise_mac
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.transport.tcp import TcpTransport
 

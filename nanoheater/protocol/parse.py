@@ -35,21 +35,28 @@ _MAC_SEPARATORS = re.compile(r"[:\-.\s]")
 
 
 def normalise_mac(raw: object) -> str | None:
-    """Return a MAC as lower-case ``aa:bb:cc:dd:ee:ff``, or None if it is not 12 hex digits."""
+    """Return a MAC as lower-case ``aa:bb:cc:dd:ee:ff``, or None if it is not a MAC.
+
+    ``version`` sends ``e0e1a93f3053``, the web UI and some firmware ``E0:E1:A9:3F:30:53``
+    (protocol.md §6.11); both give ``e0:e1:a9:3f:30:53``. All-zero MACs count as missing.
+    """
     if raw is None:
         return None
     text = _MAC_SEPARATORS.sub("", str(raw)).lower()
-    if len(text) != 12 or not _HEX.fullmatch(text):
+    if len(text) != 12 or not _HEX.fullmatch(text) or text == "0" * 12:
         return None
     return ":".join(text[i : i + 2] for i in range(0, 12, 2))
 
 
 def normalise_dna(raw: object) -> str | None:
-    """Return a DNA as lower-case hex, or None when absent, redacted or all zeros (Nano 3)."""
+    """Return a chip DNA as lower-case hex, or None if it is missing, malformed or all zeros.
+
+    The Nano 3 reports ``DNA[0000000000000000]`` (protocol.md §6.11), which identifies nothing.
+    """
     if raw is None:
         return None
     text = str(raw).strip().lower()
-    if not text or not _HEX.fullmatch(text) or not text.strip("0") or len(text) > 64:
+    if not 8 <= len(text) <= 64 or not _HEX.fullmatch(text) or not text.strip("0"):
         return None
     return text
 
