@@ -59,11 +59,6 @@ class PowerProfile(_Frozen):
     """Typical noise at 1 m."""
 
     @property
-    def heat_btu_h(self) -> float:
-        """Heat output in BTU/h (1 W = 3.41214 BTU/h)."""
-        return self.power_w * 3.41214
-
-    @property
     def efficiency_j_th(self) -> float:
         """Joules per terahash (W per TH/s)."""
         return self.power_w / self.hashrate_ths if self.hashrate_ths else float("inf")
@@ -110,10 +105,6 @@ class ModelCapabilities(_Frozen):
             if profile.name.casefold() == wanted:
                 return profile
         raise KeyError(name)
-
-    def nearest_profile(self, power_w: float) -> PowerProfile:
-        """Return the profile whose nominal power is nearest to ``power_w``."""
-        return min(self.profiles, key=lambda p: (abs(p.power_w - power_w), p.power_w))
 
 
 class HeaterInfo(_Frozen):

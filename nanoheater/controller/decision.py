@@ -36,10 +36,6 @@ class Decision:
     reason: str
     warnings: tuple[str, ...] = field(default=())
 
-    def with_reason(self, index: int, reason: str) -> Decision:
-        """Return a copy with a new rung and reason, keeping the warnings."""
-        return Decision(index, reason, self.warnings)
-
 
 class Controller(Protocol):
     """A room-temperature controller over a fixed ladder."""

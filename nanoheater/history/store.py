@@ -169,11 +169,6 @@ class HistoryStore:
             self.compact(sample.ts_s)
         return entries
 
-    def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
-        """Add entries to their ledger hours (amounts accumulate)."""
-        with self._transaction():
-            self._add_ledger(entries)
-
     def add_decision(self, decision: Decision) -> None:
         """Log a control decision."""
         with self._transaction():
