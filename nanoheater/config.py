@@ -294,7 +294,7 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
         data = _read_toml(path)
         _FileOnly(**data)  # blame the file only for what the file itself says
     except FileNotFoundError:
-        return LoadedSettings(_defaults_or_raise(path), path)
+        return LoadedSettings(_defaults_or_raise(), path)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError) as exc:
         problem = _describe(exc)
         if not defaults_on_error:
@@ -302,8 +302,8 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
         backup = backup_file(path)
         notice = f"{path}: {problem}; using defaults for now (a copy is kept at {backup})"
         _LOGGER.warning("%s", notice)
-        return LoadedSettings(_defaults_or_raise(path), path, notice, backup)
-    return LoadedSettings(_defaults_or_raise(path, data), path)
+        return LoadedSettings(_defaults_or_raise(), path, notice, backup)
+    return LoadedSettings(_defaults_or_raise(data), path)
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
@@ -386,7 +386,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_bytes().decode("utf-8"))
 
 
-def _defaults_or_raise(path: Path, data: dict[str, Any] | None = None) -> Settings:
+def _defaults_or_raise(data: dict[str, Any] | None = None) -> Settings:
     try:
         return Settings(**(data or {}))
     except ValidationError as exc:
