@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import tomllib
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from nanoheater.atomic import write_atomic
 from nanoheater.economics.engine import FUEL_PRESETS, Fuel
 from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff
@@ -336,28 +336,6 @@ def _keep_user_keys(data: dict[str, Any], full: dict[str, Any], existing: dict[s
             _keep_user_keys(section, full[key], old)
         else:
             data[key] = full[key]
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content`` so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    # fsync the folder so the rename itself survives a power cut (POSIX only).
-    if hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def backup_file(path: Path) -> Path | None:

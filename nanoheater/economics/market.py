@@ -20,8 +20,6 @@ import contextlib
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 import time
 import urllib.request
@@ -31,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from nanoheater.atomic import write_atomic
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -333,11 +333,7 @@ def _read_cache(data_dir: Path, currency: str) -> dict[str, float] | None:
 
 def _write_cache(data_dir: Path, currency: str, parts: dict[str, float]) -> None:
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"currency": currency, **parts}, indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=".market-", suffix=".tmp", dir=data_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, data_dir / CACHE_FILE)
+        write_atomic(data_dir / CACHE_FILE, text.encode("utf-8"))
     except OSError as exc:
         _LOGGER.warning("could not write market cache in %s: %s", data_dir, exc)

@@ -28,8 +28,9 @@ import pytest
 from firmware_sim.control import ControlServer
 from firmware_sim.fleet import Fleet
 from firmware_sim.server import SimServer
+from nanoheater.atomic import write_atomic
 from nanoheater.client import HeaterClient
-from nanoheater.config import Settings, load_settings, save_settings, write_atomic
+from nanoheater.config import Settings, load_settings, save_settings
 from nanoheater.controller.sensors import HttpJsonSensor, SensorError, SensorGuard
 from nanoheater.exceptions import UsageError
 from nanoheater.tui.app import NanoheaterApp
