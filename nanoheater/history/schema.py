@@ -84,7 +84,10 @@ def open_database(path: Path) -> Opened:
         UsageError: the file was written by a newer nanoheater, or cannot be opened at all
             (permissions, locked); the file is left as it is.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path.parent}: cannot create the history folder: {exc}") from exc
     try:
         return Opened(_open_checked(path))
     except sqlite3.DatabaseError as exc:

@@ -115,6 +115,15 @@ def test_unopenable_path_is_an_error_not_a_backup(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [path]
 
 
+def test_uncreatable_data_folder_is_a_usage_error(tmp_path: Path) -> None:
+    """A data folder that cannot be made (a file is in the way) is one UsageError, no traceback."""
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    with pytest.raises(UsageError, match="cannot create the history folder"):
+        HistoryStore.open(blocker / "history.sqlite3")
+    assert blocker.read_text() == "not a folder"
+
+
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     """A database from a newer nanoheater is not migrated, moved or modified."""
     path = tmp_path / "history.sqlite3"
