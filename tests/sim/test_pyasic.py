@@ -12,16 +12,19 @@ import ipaddress
 import warnings
 
 import pytest
-from pyasic import get_miner
-from pyasic.miners.avalonminer.cgminer.mini import CGMinerAvalonMini3
-from pyasic.miners.avalonminer.cgminer.nano import CGMinerAvalonNano3, CGMinerAvalonNano3s
-from pyasic.miners.avalonminer.cgminer.Q import CGMinerAvalonQHome
-from pyasic.miners.backends import AvalonMiner
 
 from firmware_sim.clock import VirtualClock
 from firmware_sim.device import SimulatedHeater, create_heater
 from firmware_sim.server import SimServer
 from firmware_sim.view import CGMINER_START_S
+from tests.thirdparty import (
+    AvalonMiner,
+    CGMinerAvalonMini3,
+    CGMinerAvalonNano3,
+    CGMinerAvalonNano3s,
+    CGMinerAvalonQHome,
+    get_miner,
+)
 
 CASES = [
     ("nano3s", "127.0.0.41", CGMinerAvalonNano3s),
