@@ -1,0 +1,178 @@
+"""Provides ZoneSlot: one zone of the Home, its devices and its regulator, ticked by the Home.
+
+The regulator is built lazily from the devices that have been read (their model gives the
+ladder), and rebuilt when the zone's target or its membership changes. The Home's polls feed
+the regulator's members, so a tick reads a device only when no poll has lately.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from nanoheater.capabilities import capabilities
+from nanoheater.config import Settings
+from nanoheater.controller.regulator import Member, Regulator
+from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
+from nanoheater.controller.targets import exit_rung, plan_at
+from nanoheater.exceptions import NanoheaterError, UsageError
+from nanoheater.home.devices import DeviceSlot
+from nanoheater.home.intents import Intents
+from nanoheater.home.regulation import build_zone_regulator, schedule_for
+from nanoheater.home.types import DecisionMade, Override, Target, ZoneView
+from nanoheater.models import HeaterStatus
+
+SENSOR_TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+
+@dataclass(slots=True)
+class ZoneSlot:
+    """A zone's name, its devices' addresses, its regulator and its latest decision."""
+
+    name: str
+    addresses: list[str] = field(default_factory=list)
+    regulator: Regulator | None = None
+    built_for: tuple[str, ...] = ()
+    ticking: bool = False
+    last: DecisionMade | None = None
+    _tick_task: asyncio.Task[DecisionMade | None] | None = None
+
+    def view(self, target: Target | None, override: Override | None) -> ZoneView:
+        """The frozen view: devices, the set-point in force, target, override, last decision."""
+        setpoint = target.setpoint_c if target is not None else None
+        if target is not None and target.kind == "schedule" and self.last is not None:
+            setpoint = self.last.setpoint_c
+        return ZoneView(self.name, tuple(self.addresses), setpoint, target, override, self.last)
+
+    def needs_first_tick(self, intents: Intents) -> bool:
+        """True when the zone has a target but no regulator yet (a device was just read)."""
+        return (
+            self.name in intents.targets
+            and self.name not in intents.overrides
+            and self.regulator is None
+            and not self.ticking
+        )
+
+    def saw(self, address: str, status: HeaterStatus, now_s: float) -> None:
+        """Give a poll's reading to the regulator, so its next tick need not read again."""
+        if self.regulator is None:
+            return
+        for member in self.regulator.members:
+            if member.label == address:
+                member.see(status, now_s)
+
+    async def settle(self, timeout_s: float = 10.0) -> None:
+        """Wait for a tick in flight to finish (a manual command must not race it)."""
+        task = self._tick_task
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=timeout_s)
+
+    def _members(self, slots: Mapping[str, DeviceSlot]) -> list[Member]:
+        members = []
+        for address in self.addresses:
+            slot = slots.get(address)
+            if slot is None or slot.client is None or slot.status is None:
+                continue
+            model = slot.status.info.model
+            if model is None:
+                continue
+            member = Member(address, slot.client, capabilities(model))
+            member.see(slot.status, slot.updated_s or 0.0)
+            members.append(member)
+        return members
+
+    def _sensor(self, members: list[Member], settings: Settings) -> RoomSensor | None:
+        token = os.environ.get(SENSOR_TOKEN_ENV)
+        if settings.sensors:
+            return sensor_from_spec(settings.sensors[0], token=token, port=members[0].port)
+        inlet = next((m for m in members if m.caps.has_inlet_sensor), None)
+        return sensor_from_spec("inlet", port=inlet.port) if inlet is not None else None
+
+    def build(
+        self,
+        target: Target,
+        slots: Mapping[str, DeviceSlot],
+        settings: Settings,
+        interval_s: float,
+        clock: Callable[[], float],
+    ) -> Regulator | None:
+        """A regulator over the devices read so far (None when none has been read)."""
+        members = self._members(slots)
+        if not members:
+            return None
+        return build_zone_regulator(
+            members,
+            target,
+            settings,
+            sensor=self._sensor(members, settings),
+            interval_s=interval_s,
+            clock=clock,
+        )
+
+    def validate(
+        self,
+        target: Target,
+        settings: Settings,
+        interval_s: float,
+        clock: Callable[[], float],
+        slots: Mapping[str, DeviceSlot] | None = None,
+    ) -> None:
+        """Raise UsageError when ``target`` cannot work here (bad schedule, unknown level)."""
+        schedule = schedule_for(target)
+        regulator = self.regulator
+        if slots is not None:
+            regulator = self.build(target, slots, settings, interval_s, clock) or regulator
+        if regulator is not None:
+            plan_at(schedule, regulator.ladder, clock(), regulator.tz)
+
+    async def tick(
+        self,
+        target: Target,
+        slots: Mapping[str, DeviceSlot],
+        settings: Settings,
+        interval_s: float,
+        clock: Callable[[], float],
+    ) -> DecisionMade | None:
+        """Build the regulator if needed and run one tick; None when nothing could be decided."""
+        self.ticking = True
+        self._tick_task = asyncio.current_task()
+        try:
+            known = tuple(a for a in self.addresses if (s := slots.get(a)) and s.status is not None)
+            if self.regulator is None or known != self.built_for:
+                self.regulator = self.build(target, slots, settings, interval_s, clock)
+                self.built_for = known
+            if self.regulator is None:
+                return None
+            try:
+                record = await self.regulator.tick()
+            except (NanoheaterError, UsageError) as exc:
+                self.last = DecisionMade(
+                    clock(), self.name, "-", 0.0, f"tick failed: {exc}", None, None
+                )
+                return self.last
+            self.last = DecisionMade(
+                record.now_s,
+                self.name,
+                record.step,
+                record.power_w,
+                record.reason,
+                record.room_c,
+                record.setpoint_c,
+                dict(record.applied),
+                record.warnings,
+            )
+            return self.last
+        finally:
+            self.ticking = False
+
+    async def leave(self, level: str, timeout_s: float) -> dict[str, str]:
+        """Leave the zone's devices at the exit ``level``; what happened per device."""
+        regulator = self.regulator
+        if regulator is None:
+            return {}
+        try:
+            return await asyncio.wait_for(regulator.shutdown(exit_rung(level)), timeout_s)
+        except TimeoutError:
+            return {a: f"no answer within {timeout_s:g} s; left as it was" for a in self.built_for}

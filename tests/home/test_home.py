@@ -1,0 +1,142 @@
+"""The Home runtime on a simulated fleet: devices, zones, targets, overrides, restarts, exit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from firmware_sim.fleet import Fleet
+from nanoheater.exceptions import UsageError
+from nanoheater.home import DecisionMade, Home, HomeEvent, Reading, Target, UnknownRef
+from nanoheater.home.lock import DataDirLock, DataDirLocked
+from tests.home.conftest import hosts, options, until
+
+
+async def test_devices_carry_status_keys_and_each_is_its_own_zone(home: Home, fleet: Fleet) -> None:
+    """After the first readings every device lists the status --json keys and has a zone."""
+    await until(lambda: all(d.online for d in home.devices()))
+    views = home.devices()
+    assert [v.address for v in views] == hosts(fleet)
+    data = views[0].to_json()
+    for key in ("model", "product", "firmware", "mac", "dna", "host", "port", "state", "power_w"):
+        assert key in data
+    assert data["model"] == "nano3s"
+    zones = home.zones()
+    assert [z.name for z in zones] == hosts(fleet)
+    assert zones[0].to_json()["devices"] == [hosts(fleet)[0]]
+    assert zones[0].setpoint_c is None
+
+
+async def test_level_target_is_applied_and_published(home: Home, fleet: Fleet) -> None:
+    """A fixed level on the Q's zone (named by its host) is applied and a decision published."""
+    q = hosts(fleet)[1]
+    async with home.subscribe() as sub:
+        view = await home.set_target("127.0.0.3", Target("level", level="Eco"))
+        assert view.name == q
+        assert view.target is not None
+        decision = None
+        while decision is None:
+            message = await sub.get(10.0)
+            assert message is not None
+            if isinstance(message, DecisionMade):
+                decision = message
+    await until(lambda: home.device(q).status is not None and home.device(q).status.mode == "Eco")  # type: ignore[union-attr]
+    assert "Eco" in decision.step
+
+
+async def test_unknown_level_and_zone_are_refused(home: Home) -> None:
+    """A level the model lacks is a usage error; an unknown zone names itself."""
+    await until(lambda: all(d.online for d in home.devices()))
+    with pytest.raises(UsageError, match="unknown mode"):
+        await home.set_target("127.0.0.2", Target("level", level="Turbo"))
+    with pytest.raises(UnknownRef, match="no zone or device"):
+        await home.set_target("attic", Target("setpoint", setpoint_c=21))
+
+
+async def test_manual_command_on_regulated_device_is_an_override(home: Home, fleet: Fleet) -> None:
+    """A manual mode on a regulated device pauses its zone until resume puts the target back."""
+    q = hosts(fleet)[1]
+    await home.set_target(q, Target("level", level="Eco"))
+    await until(lambda: home.device(q).status.mode == "Eco")  # type: ignore[union-attr]
+    await home.command(q, "mode", "Super")
+    zone = home.zone(q)
+    assert zone.override is not None
+    assert zone.override.action == "mode Super"
+    await asyncio.sleep(1.0)  # several control intervals: the override holds
+    assert home.device(q).status.mode == "Super"  # type: ignore[union-attr]
+    await home.resume(q)
+    assert home.zone(q).override is None
+    await until(lambda: home.device(q).status.mode == "Eco")  # type: ignore[union-attr]
+
+
+async def test_intents_survive_a_restart_and_resume(tmp_path: Path, fleet: Fleet) -> None:
+    """A target set before a crash is re-applied by the next Home within a control interval."""
+    data = tmp_path / "data"
+    first = Home(options(data, fleet))
+    await first.start()
+    await first.set_target(hosts(fleet)[1], Target("level", level="Standard"))
+    # A crash: the loops stop, nothing is left at an exit level.
+    first._running = False
+    for task in first._loops:
+        task.cancel()
+    await asyncio.gather(*first._loops, return_exceptions=True)
+    if first.history is not None:
+        await first.history.close()
+    # Someone changes the device while no service runs.
+    await until(lambda: True)
+    second = Home(options(data, fleet))
+    await second.start()
+    try:
+        assert second.zone(hosts(fleet)[1]).target == Target("level", level="Standard")
+        await until(
+            lambda: (
+                (s := second.device(hosts(fleet)[1]).status) is not None and s.mode == "Standard"
+            ),
+            5,
+        )
+    finally:
+        await second.stop()
+
+
+async def test_stop_leaves_regulated_devices_at_exit_level(tmp_path: Path, fleet: Fleet) -> None:
+    """Stopping leaves the regulated Q at its lowest heating step and reports it per device."""
+    home = Home(options(tmp_path / "d", fleet))
+    await home.start()
+    q = hosts(fleet)[1]
+    await home.set_target(q, Target("level", level="Super"))
+    await until(
+        lambda: (s := home.device(q).status) is not None and s.mode == "Super" and not s.calibrating
+    )
+    events: list[HomeEvent] = []
+    sub = home.subscribe()
+    outcomes = await home.stop("lowest")
+    async for message in sub:
+        if isinstance(message, HomeEvent):
+            events.append(message)
+    assert list(outcomes) == [q]
+    assert "Eco" in outcomes[q]
+    assert any(e.type == "exit" and e.subject == q for e in events)
+
+
+async def test_readings_reach_subscribers(home: Home) -> None:
+    """Every poll publishes a Reading with the device view."""
+    async with home.subscribe() as sub:
+        message = await sub.get(5.0)
+        while message is not None and not isinstance(message, Reading):
+            message = await sub.get(5.0)
+    assert isinstance(message, Reading)
+    assert "model" in message.to_json()["device"]
+
+
+def test_second_lock_names_the_holder(tmp_path: Path) -> None:
+    """A second lock on the same data folder is refused and says who holds it."""
+    first = DataDirLock(tmp_path)
+    first.acquire("api 127.0.0.1:8128")
+    try:
+        with pytest.raises(DataDirLocked, match=r"api 127\.0\.0\.1:8128"):
+            DataDirLock(tmp_path).acquire()
+    finally:
+        first.release()
+    DataDirLock(tmp_path).acquire()
