@@ -1,14 +1,20 @@
-"""Benchmark: CPU cost of a 200-device simulated fleet answering 200 status polls a second.
+"""Benchmark: the simulator serving a large fleet: CPU share and poll latency.
 
-Target (issue 9): the simulator process uses at most a quarter of one core.
+Targets (issue 15), each the median of at least five polling windows with min and max:
 
-Two processes, as in real use: ``firmware-sim serve`` runs the fleet (200 devices on
-127.0.0.2 .. 127.0.0.201, a free port each), and a separate client process polls them round
-robin at a fixed rate with nanoheater's status request (``version+summary+estats+pools``, one
-connection per poll). The simulator's CPU time (user + system, from /proc) is measured over the
-polling window only.
+- ``busy``: 1000 devices at ``--speed 60`` answering 200 status polls a second use at most a
+  quarter of one core, with p99 poll latency <= 50 ms.
+- ``idle``: 1000 devices at ``--speed 1`` polled once a second in total (one device per second,
+  round robin) answer with p50 latency <= 2 ms.
 
-    python bench/sim_fleet.py [--devices 200] [--rate 200] [--seconds 20]
+Two processes, as in real use: ``firmware-sim serve`` runs the fleet (devices on 127.0.0.2,
+127.0.0.3, ..., one free port each; models mixed 1:1:1:1) and a separate client process polls
+them round robin at a fixed rate, one connection per poll, with the join a full status read sends
+(``version+summary+estats+pools``). The simulator's CPU time (user + system, from /proc) is
+measured over each window only; the fleet starts once per scenario and the windows follow each
+other. The whole benchmark runs inside a private network namespace.
+
+    python bench/sim_fleet.py [--scenario busy|idle|both] [--devices 1000] [--runs 5]
 """
 
 from __future__ import annotations
@@ -16,21 +22,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
+import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+
+from harness import cpu_seconds, ensure_namespace, percentile, print_header, spread, verdict
 
 STATUS = b'{"command":"version+summary+estats+pools"}'
 MODELS = ("nano3s", "mini3", "q", "nano3")
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return user + system CPU seconds of process ``pid`` (Linux /proc)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+@dataclass(frozen=True)
+class Scenario:
+    """One polling pattern with its targets."""
+
+    speed: float
+    rate: float
+    seconds: float
+    max_cpu_share: float | None
+    max_p99_ms: float | None
+    max_p50_ms: float | None
+
+
+SCENARIOS = {
+    "busy": Scenario(
+        speed=60.0, rate=200.0, seconds=10.0, max_cpu_share=0.25, max_p99_ms=50.0, max_p50_ms=None
+    ),
+    "idle": Scenario(
+        speed=1.0, rate=1.0, seconds=20.0, max_cpu_share=None, max_p99_ms=None, max_p50_ms=2.0
+    ),
+}
 
 
 async def poll_one(host: str, port: int) -> float | None:
@@ -47,8 +70,12 @@ async def poll_one(host: str, port: int) -> float | None:
     return time.perf_counter() - start if data.endswith(b"\x00") else None
 
 
-async def client(targets: list[tuple[str, int]], rate: float, seconds: float) -> dict[str, float]:
-    """Poll ``targets`` round robin at ``rate`` per second for ``seconds``; return figures."""
+async def client(
+    targets: list[tuple[str, int]], rate: float, seconds: float, offset: int
+) -> dict[str, object]:
+    """Poll ``targets`` round robin at ``rate`` per second for ``seconds``; return latencies."""
+    for host, port in targets[:3]:
+        await poll_one(host, port)  # warm-up: the client's own first connections are slower
     loop = asyncio.get_running_loop()
     start = loop.time()
     tasks = []
@@ -57,84 +84,143 @@ async def client(targets: list[tuple[str, int]], rate: float, seconds: float) ->
         delay = start + i / rate - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        host, port = targets[i % len(targets)]
+        host, port = targets[(offset + i) % len(targets)]
         tasks.append(asyncio.create_task(poll_one(host, port)))
     results = await asyncio.gather(*tasks)
-    wall = loop.time() - start
-    ok = sorted(r for r in results if r is not None)
-    return {
-        "polls": total,
-        "ok": len(ok),
-        "wall_s": wall,
-        "p50_ms": ok[len(ok) // 2] * 1000 if ok else float("nan"),
-        "p99_ms": ok[int(len(ok) * 0.99)] * 1000 if ok else float("nan"),
-    }
+    return {"polls": total, "latencies": [r for r in results if r is not None]}
 
 
 def run_client() -> None:
     """Client-process entry: targets and settings as JSON on stdin, figures as JSON on stdout."""
     job = json.loads(sys.stdin.read())
     targets = [(h, int(p)) for h, p in job["targets"]]
-    print(json.dumps(asyncio.run(client(targets, job["rate"], job["seconds"]))))
+    figures = asyncio.run(client(targets, job["rate"], job["seconds"], job["offset"]))
+    print(json.dumps(figures))
 
 
-def main() -> None:
-    """Start the fleet, run the polling client, print the simulator's CPU share."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=200.0, help="polls per second in total")
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.client:
-        run_client()
-        return
-    per_model = args.devices // len(MODELS)
-    models = [f"{m}:{per_model}" for m in MODELS]
-    extra = args.devices - per_model * len(MODELS)
-    if extra:
-        models.append(f"nano3s:{extra}")
+def start_sim(devices: int, speed: float) -> tuple[subprocess.Popen[str], list[tuple[str, int]]]:
+    """Start ``firmware-sim serve`` with ``devices`` mixed devices; return it and its endpoints."""
+    per_model, extra = divmod(devices, len(MODELS))
+    specs = [f"{m}:{per_model}" for m in MODELS if per_model] + ([f"nano3s:{extra}"] * bool(extra))
     argv = [sys.executable, "-m", "firmware_sim", "serve", "--address", "127.0.0.2", "--port", "0"]
-    argv += ["--control-port", "0", "--seed", "1"]
-    for spec in models:
+    argv += ["--control-port", "0", "--seed", "1", "--speed", str(speed)]
+    for spec in specs:
         argv += ["--model", spec]
     sim = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     assert sim.stdout is not None
     targets: list[tuple[str, int]] = []
     for line in sim.stdout:
         if line.startswith("serving"):
-            break
+            return sim, targets
         if not line.startswith(("control", "mdns")):
             host, port = line.split()[1].rsplit(":", 1)
             targets.append((host, int(port)))
+    raise SystemExit(f"firmware-sim exited ({sim.wait()}) before serving")
+
+
+def run_scenario(name: str, sc: Scenario, devices: int, runs: int) -> bool:
+    """Run ``runs`` polling windows of scenario ``name``; print figures; return targets met."""
+    print(
+        f"-- {name}: {devices} devices, --speed {sc.speed:g}, {sc.rate:g} polls/s in total,"
+        f" {sc.seconds:g} s windows"
+    )
+    sim, targets = start_sim(devices, sc.speed)
+    shares: list[float] = []
+    p50s: list[float] = []
+    p99s: list[float] = []
+    lost = 0
     try:
-        time.sleep(2.0)  # let start-up work settle before the window opens
-        cpu_before, wall_before = cpu_seconds(sim.pid), time.monotonic()
-        job = json.dumps({"targets": targets, "rate": args.rate, "seconds": args.seconds})
-        done = subprocess.run(
-            [sys.executable, __file__, "--client"],
-            input=job,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        cpu = cpu_seconds(sim.pid) - cpu_before
-        wall = time.monotonic() - wall_before
+        time.sleep(3.0)  # let start-up work settle before the first window opens
+        for run in range(runs):
+            cpu_before, wall_before = cpu_seconds(sim.pid), time.monotonic()
+            job = {
+                "targets": targets,
+                "rate": sc.rate,
+                "seconds": sc.seconds,
+                "offset": run * int(sc.rate * sc.seconds),
+            }
+            done = subprocess.run(
+                [sys.executable, __file__, "--client"],
+                input=json.dumps(job),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            cpu = cpu_seconds(sim.pid) - cpu_before
+            wall = time.monotonic() - wall_before
+            figures = json.loads(done.stdout)
+            lat = sorted(figures["latencies"])
+            lost += figures["polls"] - len(lat)
+            shares.append(cpu / wall)
+            p50s.append(percentile(lat, 0.5) * 1000)
+            p99s.append(percentile(lat, 0.99) * 1000)
+            print(
+                f"   run {run + 1}: {len(lat)}/{figures['polls']} answered, simulator CPU "
+                f"{cpu / wall:.1%} of a core, p50 {p50s[-1]:.2f} ms, p99 {p99s[-1]:.2f} ms"
+            )
     finally:
         sim.terminate()
-        sim.wait(timeout=30)
-    figures = json.loads(done.stdout)
-    share = cpu / wall
-    print(f"devices            {len(targets)}")
+        sim.wait(timeout=60)
+    ok = lost == 0
     print(
-        f"polls              {figures['ok']}/{figures['polls']} ok in {figures['wall_s']:.1f} s "
-        f"({figures['ok'] / figures['wall_s']:.0f}/s)"
+        f"   simulator CPU share  {spread([s * 100 for s in shares], '{:.1f}', ' %')}"
+        + (
+            f"  target <= {sc.max_cpu_share:.0%}: "
+            f"{verdict(statistics.median(shares) <= sc.max_cpu_share)}"
+            if sc.max_cpu_share is not None
+            else ""
+        )
     )
-    print(f"poll latency       p50 {figures['p50_ms']:.2f} ms, p99 {figures['p99_ms']:.2f} ms")
     print(
-        f"simulator CPU      {cpu:.2f} s over {wall:.1f} s = {share:.1%} of one core "
-        f"(target <= 25%: {'PASS' if share <= 0.25 else 'FAIL'})"
+        f"   poll latency p50     {spread(p50s, '{:.2f}', ' ms')}"
+        + (
+            f"  target <= {sc.max_p50_ms:g} ms: {verdict(statistics.median(p50s) <= sc.max_p50_ms)}"
+            if sc.max_p50_ms is not None
+            else ""
+        )
     )
+    print(
+        f"   poll latency p99     {spread(p99s, '{:.2f}', ' ms')}"
+        + (
+            f"  target <= {sc.max_p99_ms:g} ms: {verdict(statistics.median(p99s) <= sc.max_p99_ms)}"
+            if sc.max_p99_ms is not None
+            else ""
+        )
+    )
+    print(f"   polls unanswered     {lost}")
+    if sc.max_cpu_share is not None:
+        ok &= statistics.median(shares) <= sc.max_cpu_share
+    if sc.max_p50_ms is not None:
+        ok &= statistics.median(p50s) <= sc.max_p50_ms
+    if sc.max_p99_ms is not None:
+        ok &= statistics.median(p99s) <= sc.max_p99_ms
+    return ok
+
+
+def main() -> None:
+    """Run the chosen scenarios inside a private namespace and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=("busy", "idle", "both"), default="both")
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, help="window length (default per scenario)")
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        run_client()
+        return
+    ensure_namespace(__file__, sys.argv[1:])
+    print_header("simulator fleet: CPU share and poll latency", args.runs)
+    names = ("busy", "idle") if args.scenario == "both" else (args.scenario,)
+    ok = True
+    for name in names:
+        sc = SCENARIOS[name]
+        if args.seconds:
+            sc = Scenario(
+                sc.speed, sc.rate, args.seconds, sc.max_cpu_share, sc.max_p99_ms, sc.max_p50_ms
+            )
+        ok &= run_scenario(name, sc, args.devices, args.runs)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

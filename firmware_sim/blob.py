@@ -81,10 +81,17 @@ def chip_volts(n: int, mean_mv: int) -> str:
     return " ".join(str(mean_mv + round((p - 1.0) * 4)) for p in _pattern(n, "v"))
 
 
+@lru_cache(maxsize=8)
+def _work_shares(n: int) -> tuple[float, ...]:
+    return tuple((0.8 + 0.2 * p) / MW_MH_PER_NONCE / n for p in _pattern(n, "w"))
+
+
+# Cached on the exact MH total: one request prints MW0 up to twice (the Q's summary head and
+# HBinfo) from the same state, and it is the costliest field (one number per chip).
+@lru_cache(maxsize=256)
 def chip_works(n: int, total_mh: float) -> str:
     """MW values: matching works per chip, growing with the MH hashed since boot."""
-    per_chip = total_mh / MW_MH_PER_NONCE / n
-    return " ".join(str(int(per_chip * (0.8 + 0.2 * p))) for p in _pattern(n, "w"))
+    return " ".join([str(int(total_mh * share)) for share in _work_shares(n)])
 
 
 def power_status(heater: HeaterView, snap: Snapshot) -> str:

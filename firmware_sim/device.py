@@ -118,7 +118,8 @@ class SimulatedHeater:
         # Imported at call time: the wire side builds on this module, not the other way round.
         from firmware_sim.handlers import dispatch
 
-        self.world.sync()
+        # Only this device's room: a request costs the same whatever the size of the fleet.
+        self.world.sync_room(self.room)
         return dispatch(self, request)
 
     def respond(self, request: bytes) -> Reply:
@@ -161,7 +162,7 @@ class SimulatedHeater:
         modes = self.profile.modes
         if not 0 <= index < len(modes):
             raise IndexError(f"mode index {index} out of range 0..{len(modes) - 1}")
-        self.world.sync()
+        self.world.sync_room(self.room)
         st = self.state
         if index == st.mode_index:
             return
@@ -183,17 +184,17 @@ class SimulatedHeater:
 
     def schedule_soft_off(self, at_s: float) -> None:
         """Go to standby at ``at_s`` (``softoff,1:<ts>``); a past time applies at the next step."""
-        self.world.sync()
+        self.world.sync_room(self.room)
         self.state.soft_off_at_s = at_s
 
     def schedule_soft_on(self, at_s: float) -> None:
         """Leave standby at ``at_s`` (``softon,1:<ts>``)."""
-        self.world.sync()
+        self.world.sync_room(self.room)
         self.state.soft_on_at_s = at_s
 
     def reboot(self, downtime_s: float = DEFAULT_REBOOT_DOWNTIME_S, after_s: float = 0.0) -> None:
         """Reboot ``after_s`` from now; down for ``downtime_s``, then boot with BOOTBY 5."""
-        self.world.sync()
+        self.world.sync_room(self.room)
         start = self.now() + after_s
         self._down_from_s = start
         self.physics.reboot_at_s = start

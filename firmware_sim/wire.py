@@ -144,7 +144,20 @@ def _text_value(value: Value) -> str:
 
 def json_object(fields: Fields) -> str:
     """Print one api_data list as a JSON object, keys in the given order."""
-    return "{" + ",".join(f'"{key}":{_json_value(val)}' for key, val in fields) + "}"
+    # The three commonest exact types first (a fleet renders thousands of these a second);
+    # everything else, subclasses included, goes through _json_value.
+    parts = []
+    for key, val in fields:
+        kind = type(val)
+        if kind is Num:
+            parts.append(f'"{key}":{val}')
+        elif kind is str:
+            parts.append(f'"{key}":"{val}"')
+        elif kind is int:
+            parts.append(f'"{key}":{val}')
+        else:
+            parts.append(f'"{key}":{_json_value(val)}')
+    return "{" + ",".join(parts) + "}"
 
 
 def text_record(fields: Fields) -> str:

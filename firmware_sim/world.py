@@ -5,6 +5,13 @@ however often (or rarely) ``sync()`` is called, the same steps run with the same
 so a run's results do not depend on the polling pattern. Rooms do not exchange heat with each
 other, so each room and its heaters are advanced as one group for a whole stretch, which keeps
 the hot loop free of per-step bookkeeping.
+
+Each group keeps its own grid time. A request needs only its own device's room, so
+:meth:`World.sync_room` advances that one group (O(1) in the fleet size, not O(rooms)); the
+fleet's background tick and every control action still call :meth:`World.sync` for all of them.
+A group's steps and random draws do not depend on when it is advanced, so lazy groups give the
+same results. While an observer is registered every sync is a full one, because observers see
+the whole world at one grid time.
 """
 
 from __future__ import annotations
@@ -27,6 +34,18 @@ Observer = Callable[[float], None]
 """Called with the grid time after the step that reaches it."""
 
 
+class _Group:
+    """One room, the heaters in it and the grid time up to which they have been advanced."""
+
+    __slots__ = ("heaters", "room", "steps", "time_s")
+
+    def __init__(self, room: Room, time_s: float) -> None:
+        self.room = room
+        self.heaters: list[SimulatedHeater] = []
+        self.steps: list[Callable[[float, float, float], float]] = []
+        self.time_s = time_s
+
+
 class World:
     """Rooms, heaters, outdoor weather and market, advanced together on a 1 s grid."""
 
@@ -45,28 +64,38 @@ class World:
         self.rooms: list[Room] = []
         self.heaters: list[SimulatedHeater] = []
         self.time_s = float(math.floor(self.clock.now()))
-        """Grid time up to which everything has been advanced."""
+        """Grid time up to which everything has been advanced (a room may be further on)."""
         self._observers: list[tuple[float, float, Observer]] = []
+        # Keyed by id(): rooms are compared by identity, and the group keeps the room alive.
+        self._groups: dict[int, _Group] = {}
 
     def add_room(self, room: Room) -> Room:
         """Register ``room`` (idempotent) and return it."""
-        if not any(r is room for r in self.rooms):
+        if id(room) not in self._groups:
             self.rooms.append(room)
+            self._groups[id(room)] = _Group(room, self.time_s)
         return room
 
     def add_heater(self, heater: SimulatedHeater) -> None:
         """Register ``heater``; its room is registered too."""
         self.add_room(heater.room)
+        group = self._groups[id(heater.room)]
+        group.heaters.append(heater)
+        group.steps.append(heater.physics.step)
         self.heaters.append(heater)
 
     def heaters_in(self, room: Room) -> list[SimulatedHeater]:
         """Return the heaters that warm ``room``."""
-        return [h for h in self.heaters if h.room is room]
+        group = self._groups.get(id(room))
+        return list(group.heaters) if group is not None else []
 
     def add_observer(self, callback: Observer, interval_s: float) -> None:
         """Call ``callback(t)`` at every grid time that is a multiple of ``interval_s``."""
         if interval_s < STEP_S or interval_s != math.floor(interval_s):
             raise ValueError("observer interval must be a whole number of seconds >= 1")
+        # Rooms synced on their own may be ahead: bring the others level first.
+        ahead = max((g.time_s for g in self._groups.values()), default=self.time_s)
+        self.advance_to(ahead)
         first = float(math.floor(self.time_s / interval_s) * interval_s + interval_s)
         self._observers.append((interval_s, first, callback))
 
@@ -83,6 +112,16 @@ class World:
         """Advance everything on the 1 s grid up to ``clock.now()``."""
         self.advance_to(float(math.floor(self.clock.now())))
 
+    def sync_room(self, room: Room) -> None:
+        """Advance ``room`` and its heaters up to ``clock.now()`` (everything, with observers)."""
+        group = self._groups.get(id(room))
+        if group is None or self._observers:
+            self.sync()
+            return
+        end_s = float(math.floor(self.clock.now()))
+        if end_s > group.time_s:
+            self._run_group(group, end_s, None)
+
     def run_for(self, seconds: float) -> None:
         """Advance a virtual clock by ``seconds`` and sync (only for :class:`VirtualClock`)."""
         if not isinstance(self.clock, VirtualClock):
@@ -94,14 +133,16 @@ class World:
         """Advance everything to grid time ``end_s`` (stopping at observer times on the way)."""
         if end_s <= self.time_s:
             return
-        for h in self.heaters:
-            h.physics.refresh_market()
         while self.time_s < end_s:
             stop = end_s
             for _interval, due, _cb in self._observers:
                 if due < stop:
                     stop = due
-            self._run_groups(self.time_s, int(stop - self.time_s))
+            # One outdoor series for the stretch, shared by every room that starts with it.
+            outdoor = self._outdoor_series(self.time_s, int(stop - self.time_s))
+            for group in self._groups.values():
+                if group.time_s < stop:
+                    self._run_group(group, stop, outdoor if group.time_s == self.time_s else None)
             self.time_s = stop
             self._fire_observers(stop)
 
@@ -111,22 +152,32 @@ class World:
                 cb(t_s)
                 self._observers[k] = (interval, due + interval, cb)
 
-    def _run_groups(self, start_s: float, n_steps: int) -> None:
+    def _outdoor_series(self, start_s: float, n_steps: int) -> list[float]:
         temp_c = self.outdoor.temp_c
-        for room in self.rooms:
-            steps = [h.physics.step for h in self.heaters if h.room is room]
-            room_step = room.step
-            t = start_s
-            if len(steps) == 1:
-                only = steps[0]
-                for _ in range(n_steps):
-                    room_step(STEP_S, only(STEP_S, t, room.air_c), temp_c(t))
-                    t += STEP_S
-            else:
-                for _ in range(n_steps):
-                    inlet = room.air_c
-                    p = 0.0
-                    for s in steps:
-                        p += s(STEP_S, t, inlet)
-                    room_step(STEP_S, p, temp_c(t))
-                    t += STEP_S
+        return [temp_c(start_s + k * STEP_S) for k in range(n_steps)]
+
+    def _run_group(self, group: _Group, end_s: float, outdoor: list[float] | None) -> None:
+        """Advance one group from its own grid time to ``end_s``; ``outdoor`` if precomputed."""
+        t = group.time_s
+        n_steps = int(end_s - t)
+        if outdoor is None:
+            outdoor = self._outdoor_series(t, n_steps)
+        for h in group.heaters:
+            h.physics.refresh_market()
+        room = group.room
+        room_step = room.step
+        steps = group.steps
+        if len(steps) == 1:
+            only = steps[0]
+            for out_c in outdoor:
+                room_step(STEP_S, only(STEP_S, t, room.air_c), out_c)
+                t += STEP_S
+        else:
+            for out_c in outdoor:
+                inlet = room.air_c
+                p = 0.0
+                for s in steps:
+                    p += s(STEP_S, t, inlet)
+                room_step(STEP_S, p, out_c)
+                t += STEP_S
+        group.time_s = end_s

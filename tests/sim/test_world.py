@@ -184,3 +184,52 @@ def test_recorder_manual_samples_and_close(tmp_path: Path) -> None:
     times = [int(r.split(",")[0]) for r in rows]
     assert times[-1] == times[-2] == world.time_s - 30
     assert len(rows) == 4
+
+
+def test_a_request_advances_only_its_own_room() -> None:
+    """sync_room steps one room and its heaters; the others wait (a poll is O(1) in the fleet)."""
+    world = World(VirtualClock(), 2)
+    heaters = [create_heater("nano3s", world=world, index=i) for i in range(50)]
+    assert isinstance(world.clock, VirtualClock)
+    world.clock.advance(120)
+    heaters[7].handle(b'{"command":"summary"}')
+    assert heaters[7].state.last_step_s == world.clock.now()
+    stepped = [h for h in heaters if h.state.last_step_s == world.clock.now()]
+    assert stepped == [heaters[7]]
+    world.sync()
+    assert all(h.state.last_step_s == world.clock.now() for h in heaters)
+
+
+def test_rooms_synced_one_by_one_match_one_full_sync() -> None:
+    """Rooms advanced lazily, in any order and pattern, end where one full sync ends."""
+    one_go = World(VirtualClock(), 6)
+    lazy = World(VirtualClock(), 6)
+    for world in (one_go, lazy):
+        for i, model in enumerate(["nano3s", "q", "mini3", "nano3"]):
+            create_heater(model, world=world, index=i)
+    one_go.run_for(2 * 3600)
+    rng = random.Random(3)
+    clock = lazy.clock
+    assert isinstance(clock, VirtualClock)
+    end = clock.now() + 2 * 3600
+    while clock.now() < end:
+        clock.advance(min(rng.choice([0.4, 1.0, 7.5, 61.0]), end - clock.now()))
+        lazy.sync_room(rng.choice(lazy.rooms))
+    lazy.sync()
+    assert _snapshot(lazy) == _snapshot(one_go)
+
+
+def test_observer_added_after_lazy_syncs_sees_every_room_level() -> None:
+    """A room ahead of the others is caught up to before an observer starts counting."""
+    world = World(VirtualClock(), 0)
+    a = create_heater("nano3s", world=world, index=0)
+    b = create_heater("nano3s", world=world, index=1)
+    assert isinstance(world.clock, VirtualClock)
+    world.clock.advance(90)
+    world.sync_room(a.room)
+    seen: list[tuple[float, float]] = []
+    world.add_observer(lambda t: seen.append((t, b.state.last_step_s)), 60)
+    assert b.state.last_step_s == a.state.last_step_s
+    world.run_for(60)
+    assert seen
+    assert all(t == last for t, last in seen)
