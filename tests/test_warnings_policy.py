@@ -11,7 +11,7 @@ import pytest
 
 
 def test_a_warning_from_our_code_is_an_error() -> None:
-    """pyproject's ``error`` filter still applies to nanoheater's own modules."""
+    """The ``error`` filter of pyproject still applies to nanoheater's own modules."""
     with pytest.raises(UserWarning):
         warnings.warn_explicit("ours", UserWarning, "nanoheater/x.py", 1, module="nanoheater.x")
 

@@ -28,7 +28,7 @@ _COMMANDS: dict[str, str] = {
 }
 
 
-_GROUP_OPTIONS = re.compile(r"^(-v+|--verbose|--version|--help)$")
+_GROUP_OPTIONS = re.compile(r"^(-v+|--verbose|--version|--help|-h)$")
 """Arguments the group itself takes; anything else before a command belongs to the TUI."""
 
 
@@ -63,7 +63,12 @@ class _LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=_LazyGroup, invoke_without_command=True)
+@click.group(
+    cls=_LazyGroup,
+    invoke_without_command=True,
+    # -h as well as --help, for the group and (inherited by their contexts) every command.
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
 @click.version_option(package_name="nanoheater")
 @click.pass_context
