@@ -8,8 +8,11 @@ DEFAULT_TCP_PORT = 4028
 MAX_REQUEST_BYTES = 4095
 """The firmware reads a request with one recv() of at most this many bytes (api.c:3483)."""
 
-MAX_REPLY_BYTES = 1 << 20
-"""Replies larger than this are refused; the largest real one (estats|all) is under 64 KiB."""
+MAX_REPLY_BYTES = 1 << 18
+"""Replies larger than this are refused; the largest real one (estats|all) is under 64 KiB.
+
+The cap also bounds how long one reply can hold the event loop: every parser is linear, and
+RELIABILITY.md gives the measured worst case at this size (issue 14)."""
 
 DEFAULT_TIMEOUT_S = 5.0
 """Whole-request deadline (connect, write, read to EOF) for one command."""

@@ -24,10 +24,7 @@ MAX_NUMBER_CHARS = 40
 """A bracketed value longer than this is never parsed as a number (hostile digit runs)."""
 
 _WRAPPER = re.compile(r"^\s*'([^']*)'\s*:\s*\{")
-# Fast path: flat ``Key[value]`` pairs. Nested brackets or junk between pairs break contiguity,
-# and the careful scanner below takes over.
-_FLAT_PAIR = re.compile(r"([^\[\]]*)\[([^\[\]]*)\]")
-_FLAT_BLOB = re.compile(r"(?:[^\[\]]*\[[^\[\]]*\])*[^\[\]]*")
+_BRACKET = re.compile(r"[\[\]]")
 _HB_ENTRY = re.compile(r"'([^']+)'\s*:\s*\{")
 # A leading zero followed by more digits is an identifier (DNA 0000000000000000), not a number.
 _NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
@@ -75,29 +72,48 @@ class Blob(Mapping[str, BlobValue]):
 
 
 def split_blob(text: str) -> dict[str, str]:
-    """Split a blob into raw ``key -> value text`` pairs (brackets matched, wrapper removed)."""
+    """Split a blob into raw ``key -> value text`` pairs (brackets matched, wrapper removed).
+
+    Linear in the length of ``text`` whatever it holds (brackets or none, nesting, junk): the
+    blob arrives from the network and is parsed on the event loop, so a reply crafted to make a
+    backtracking regex go quadratic would freeze every device's deadline (issue 14).
+    """
     body = _unwrap(text)
-    if _FLAT_BLOB.fullmatch(body):
-        # One C-level pass proves the pairs are flat and contiguous; the common case.
-        return {
-            (_clean_key(key) if ":" in key or "{" in key else key.strip()): value
-            for key, value in _FLAT_PAIR.findall(body)
-            if key.strip()
-        }
+    # Fast path, the common case: flat ``Key[value]`` pairs. Splitting on ``]`` is one C-level
+    # pass; a piece with no ``[`` (a stray ``]``) or two (nesting) hands over to the scanner.
+    pieces = body.split("]")
     result: dict[str, str] = {}
-    index, length = 0, len(body)
-    while index < length:
-        open_at = body.find("[", index)
-        if open_at < 0:
-            break
-        key = _clean_key(body[index:open_at])
-        close_at = _matching_bracket(body, open_at)
-        if close_at < 0:
-            break  # truncated mid-value
+    for piece in pieces[:-1]:
+        key, bracket, value = piece.partition("[")
+        if not bracket or "[" in value:
+            return _split_nested(body)
+        key = _clean_key(key)
         if key:
-            result[key] = body[open_at + 1 : close_at]
-        index = close_at + 1
+            result[key] = value
+    # The last piece is trailing text, or a value cut off by a truncated reply: dropped.
     return result
+
+
+def _split_nested(body: str) -> dict[str, str]:
+    """Split a blob whose values nest brackets: one pass over the brackets, counting depth."""
+    result: dict[str, str] = {}
+    key_from = 0
+    open_at = -1
+    depth = 0
+    for match in _BRACKET.finditer(body):
+        at = match.start()
+        if body[at] == "[":
+            if depth == 0:
+                open_at = at
+            depth += 1
+        elif depth:  # a ``]`` outside any value is junk that stays part of the next key
+            depth -= 1
+            if depth == 0:
+                key = _clean_key(body[key_from:open_at])
+                if key:
+                    result[key] = body[open_at + 1 : at]
+                key_from = at + 1
+    return result  # an unclosed value at the end was cut off by truncation: dropped
 
 
 def parse_hbinfo(text: str) -> dict[str, dict[str, BlobValue]]:
@@ -116,7 +132,8 @@ def typed_value(raw: str) -> BlobValue:
     if not text:
         return ""
     if (
-        text.isascii()
+        len(text) <= MAX_NUMBER_CHARS
+        and text.isascii()
         and " " not in text
         and "_" not in text
         and (text[0] != "0" or len(text) == 1)
@@ -188,16 +205,3 @@ def _clean_key(raw: str) -> str:
     if "{" in key:
         key = key.rsplit("{", 1)[1].strip()
     return key
-
-
-def _matching_bracket(text: str, open_at: int) -> int:
-    depth = 0
-    for index in range(open_at, len(text)):
-        char = text[index]
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return index
-    return -1

@@ -23,10 +23,16 @@ from nanoheater.exceptions import ProtocolError, UsageError
 
 _SEVERITIES = frozenset("SIWEF")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_BARE_WORD = re.compile(r"-?(?:inf(?:inity)?|nan)", re.IGNORECASE)
 # Text-dialect section names -> the key the JSON dialect uses for the same section.
 _TEXT_SECTIONS = {"POOL": "POOLS", "ASC": "DEVS", "PGA": "DEVS"}
 _TEXT_KEY_START = re.compile(r"[^,=|\[\]]+=")
+# A JSON string (possibly cut off: no closing quote) matched whole, so the scanners below skip its
+# contents in C rather than a Python loop per character; the unrolled form cannot backtrack.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(")?'
+_STRUCTURE = re.compile(_STRING + r"|[{}\[\],]", re.DOTALL)
+_STRING_OR_BARE_WORD = re.compile(
+    _STRING + r"|(?<!\w)-?(?:inf(?:inity)?|nan)", re.DOTALL | re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,78 +196,56 @@ def _loads_repaired(text: str) -> Any:
 
 def _replace_bare_words(text: str) -> str:
     """Turn unquoted ``inf``/``nan`` (C printf of a division by zero) into 0, outside strings."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    in_string = False
-    while i < n:
-        char = text[i]
-        if in_string:
-            out.append(char)
-            if char == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-            out.append(char)
-        elif char in "-iInN":
-            match = _BARE_WORD.match(text, i)
-            if match and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
-                out.append("0")
-                i = match.end()
-                continue
-            out.append(char)
-        else:
-            out.append(char)
-        i += 1
-    return "".join(out)
+    return _STRING_OR_BARE_WORD.sub(_bare_word_to_zero, text)
+
+
+def _bare_word_to_zero(match: re.Match[str]) -> str:
+    return match.group() if match.group().startswith('"') else "0"
 
 
 def _close_truncated(text: str) -> str:
     """Cut a reply that stops mid-way back to its last complete value and close what is open."""
-    stack: list[str] = []
-    in_string = False
-    escaped = False
-    last_comma = -1
-    stack_at_comma: list[str] = []
-    for index, char in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char == '"':
-            in_string = True
-        elif char in "{[":
-            stack.append("}" if char == "{" else "]")
-        elif char in "}]":
-            if stack:
-                stack.pop()
-        elif char == ",":
-            last_comma = index
-            stack_at_comma = list(stack)
+    stack, in_string, last_comma = _structure(text, len(text))
     if not stack and not in_string:
         return text
     if last_comma < 0:
         raise ProtocolError("reply is truncated before its first value")
+    # A second pass up to the last comma (not a copy of the stack at every comma, which is
+    # quadratic for a deep reply full of commas) gives what is open there.
+    stack_at_comma, _, _ = _structure(text, last_comma)
     return text[:last_comma] + "".join(reversed(stack_at_comma))
+
+
+def _structure(text: str, end: int) -> tuple[list[str], bool, int]:
+    """Scan ``text[:end]`` once: the closers still open, whether a string is open, last comma."""
+    stack: list[str] = []
+    last_comma = -1
+    for match in _STRUCTURE.finditer(text, 0, end):
+        lexeme = match.group()
+        if lexeme[0] == '"':
+            if match.group(1) is None:
+                return stack, True, last_comma  # an unterminated string runs to the end
+        elif lexeme in "{[":
+            stack.append("}" if lexeme == "{" else "]")
+        elif lexeme in "}]":
+            if stack:
+                stack.pop()
+        else:
+            last_comma = match.start()
+    return stack, False, last_comma
 
 
 def _decode_text(text: str) -> dict[str, Any]:
     """Parse the plain-text dialect ``STATUS=S,...|SECTION,Key=Val,...|`` into the JSON shape."""
     result: dict[str, Any] = {}
+    msg_tail: list[str] = []  # joined once at the end: gluing piece by piece is quadratic
     for section in _split_outside_brackets(text, "|"):
         section = section.strip()
         if not section:
             continue
         if "=" not in section and "," not in section and "STATUS" in result:
             # An unescaped '|' inside Msg (the ``ascset|0,help`` list) split it; glue it back.
-            status = result["STATUS"][0]
-            status["Msg"] = f"{status.get('Msg', '')}|{section}"
+            msg_tail.append(section)
             continue
         pairs = _split_text_pairs(section)
         head_key, _, head_value = pairs[0].partition("=")
@@ -275,6 +259,9 @@ def _decode_text(text: str) -> dict[str, Any]:
         result.setdefault(_TEXT_SECTIONS.get(name, name), []).append(entry)
     if "STATUS" not in result:
         raise ProtocolError("text reply has no STATUS section")
+    if msg_tail:
+        status = result["STATUS"][0]
+        status["Msg"] = "|".join([str(status.get("Msg", "")), *msg_tail])
     result.setdefault("id", 1)
     return result
 
@@ -302,14 +289,16 @@ def _split_text_pairs(section: str) -> list[str]:
     ``SYSTEMSTATU[Work: In Work, Hash Board: 1]`` carries commas that are not separators.
     """
     raw = _split_outside_brackets(section, ",")
-    pairs: list[str] = [raw[0]]
+    groups: list[list[str]] = [[raw[0]]]  # joined once: appending to a str each time is quadratic
+    last_has_equals = "=" in raw[0]
     for piece in raw[1:]:
         # A bare section name (``VERSION,``) is always followed by a new pair.
-        if _TEXT_KEY_START.match(piece) or "=" not in pairs[-1]:
-            pairs.append(piece)
+        if _TEXT_KEY_START.match(piece) or not last_has_equals:
+            groups.append([piece])
+            last_has_equals = "=" in piece
         else:
-            pairs[-1] = pairs[-1] + "," + piece
-    return pairs
+            groups[-1].append(piece)
+    return [",".join(group) for group in groups]
 
 
 def _text_value(value: str) -> Any:
