@@ -42,6 +42,8 @@ class TcpTransport:
         self.connect_timeout_s = connect_timeout_s
         self.max_reply_bytes = max_reply_bytes
         self._closed = False
+        self._address = _literal_address(host, port)
+        """(family, sockaddr) when ``host`` is an IP literal: worked out once, not per request."""
 
     @property
     def label(self) -> str:
@@ -59,24 +61,29 @@ class TcpTransport:
         if self._closed:
             raise ConnectionFailed(f"{self.label}: transport is closed")
         loop = asyncio.get_running_loop()
+        connecting = True
         try:
-            async with asyncio.timeout(self.timeout_s):
-                family, address = await self._resolve(loop)
+            # One deadline object for the whole exchange: it first fires at the connect deadline,
+            # then is moved to the overall one (two nested timeouts cost twice the scheduling).
+            start = loop.time()
+            deadline = start + min(self.connect_timeout_s, self.timeout_s)
+            async with asyncio.timeout_at(deadline) as dl:
+                family, address = self._address or await self._resolve(loop)
                 sock = socket.socket(family, socket.SOCK_STREAM)
                 try:
                     sock.setblocking(False)
-                    try:
-                        async with asyncio.timeout(self.connect_timeout_s):
-                            await loop.sock_connect(sock, address)
-                    except TimeoutError:
-                        raise DeviceTimeout(
-                            f"{self.label}: no connect answer within {self.connect_timeout_s:g} s"
-                        ) from None
+                    await loop.sock_connect(sock, address)
+                    connecting = False
+                    dl.reschedule(start + self.timeout_s)
                     await loop.sock_sendall(sock, data)
                     return await self._read(loop, sock)
                 finally:
                     sock.close()
         except TimeoutError:
+            if connecting and self.connect_timeout_s < self.timeout_s:
+                raise DeviceTimeout(
+                    f"{self.label}: no connect answer within {self.connect_timeout_s:g} s"
+                ) from None
             raise DeviceTimeout(
                 f"{self.label}: no complete reply within {self.timeout_s:g} s"
             ) from None
@@ -91,16 +98,11 @@ class TcpTransport:
         self._closed = True
 
     async def _resolve(self, loop: asyncio.AbstractEventLoop) -> tuple[int, tuple[str, int]]:
-        try:
-            ip = ipaddress.ip_address(self.host)
-        except ValueError:
-            infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
-            if not infos:
-                raise ConnectionFailed(f"{self.label}: host name does not resolve") from None
-            family, _, _, _, sockaddr = infos[0]
-            return family, (str(sockaddr[0]), int(sockaddr[1]))
-        family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-        return family, (self.host, self.port)
+        infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+        if not infos:
+            raise ConnectionFailed(f"{self.label}: host name does not resolve") from None
+        family, _, _, _, sockaddr = infos[0]
+        return family, (str(sockaddr[0]), int(sockaddr[1]))
 
     async def _read(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:
         chunks: list[bytes] = []
@@ -118,3 +120,12 @@ class TcpTransport:
             if chunk.endswith(b"\x00"):
                 break  # the firmware's C-string terminator: it closes right after
         return b"".join(chunks)
+
+
+def _literal_address(host: str, port: int) -> tuple[int, tuple[str, int]] | None:
+    """Return (family, sockaddr) for an IP literal ``host``; None for a name to resolve."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET), (host, port)
