@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from firmware_sim.capture_cli import diff, replay
 from firmware_sim.control import DEFAULT_CONTROL_PORT, ControlServer
 from firmware_sim.faults import DEFAULT_DOWNTIME_S, FAULT_KINDS
 from firmware_sim.server import API_PORT, LOOPBACK, is_loopback
@@ -349,6 +350,10 @@ def room(
     for r in data["rooms"]:
         temps = f"air {r['air_c']:.2f} °C  mass {r['mass_c']:.2f} °C"
         click.echo(f"{r['id']:>3}  {temps}  {r['power_w']:.0f} W")
+
+
+cli.add_command(replay)
+cli.add_command(diff)
 
 
 def main() -> None:

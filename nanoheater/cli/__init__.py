@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "economics": "nanoheater.cli.economics:economics",
     "history": "nanoheater.cli.history:history",
     "tui": "nanoheater.cli.tui:tui",
+    "capture": "nanoheater.cli.capture:capture",
 }
 
 
