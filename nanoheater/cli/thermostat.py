@@ -20,11 +20,12 @@ from pathlib import Path
 import click
 
 from nanoheater.capabilities import capabilities
-from nanoheater.cli.output import run_async
+from nanoheater.cli.output import print_json, run_async
 from nanoheater.client import HeaterClient
 from nanoheater.config import load_settings
 from nanoheater.controller.configure import controller_from_settings, quiet_from_settings
 from nanoheater.controller.factory import CONTROLLERS
+from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
 from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
@@ -34,6 +35,7 @@ from nanoheater.controller.targets import (
     HeatTarget,
     RoomTemperature,
     Schedule,
+    check_exit_level,
     exit_rung,
     load_schedule,
 )
@@ -41,6 +43,7 @@ from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
 from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import NanoheaterError, UsageError
+from nanoheater.protocol.sanitize import sanitize
 
 TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Environment variable read for the HTTP sensor's bearer token (keeps it out of ``ps``)."""
@@ -177,7 +180,18 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--duration", "duration_s", type=click.FloatRange(min=0), help="Stop after this many seconds."
 )
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per decision.")
+@click.option(
+    "--exit-wait",
+    "exit_wait_s",
+    type=click.FloatRange(min=0, max=900),
+    default=0.0,
+    show_default=True,
+    help="On exit, wait up to this many seconds for a calibrating device to accept the exit "
+    "level (a mode change locks modes for about 300 s); 0 switches it off at once instead.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON lines only: one object per decision and exit."
+)
 @run_async
 async def thermostat(
     hosts: tuple[str, ...],
@@ -200,6 +214,7 @@ async def thermostat(
     price_kwh: float | None,
     soft_lead_s: float,
     duration_s: float | None,
+    exit_wait_s: float,
     as_json: bool,
 ) -> None:
     """Hold HOSTS' room at a target, logging each decision; leave them safe on exit.
@@ -207,11 +222,17 @@ async def thermostat(
     Flags override config.toml ([controller], [caps], [tariff], [market], sensors), which
     overrides the built-in defaults.
     """
-    settings = load_settings().settings
+    check_exit_level(exit_level)  # a typo must stop us now, not after a session at full power
     only_schedule = schedule is not None and target_c is None and mode is None and power_w is None
-    nothing = schedule is None and target_c is None and mode is None and power_w is None
-    if nothing:
-        target_c = settings.controller.setpoint_c  # the configured comfort set-point
+    settings = load_settings().settings
+    if schedule is None and target_c is None and mode is None and power_w is None:
+        if "setpoint_c" not in settings.controller.model_fields_set:
+            # Heating to a built-in set-point nobody chose is a surprise; ask for one instead.
+            raise UsageError(
+                "give --target C, --mode NAME, --power W or --schedule FILE"
+                " (or set [controller] setpoint_c in config.toml)"
+            )
+        target_c = settings.controller.setpoint_c  # the set-point the config file chose
     default = None if only_schedule else _default_target(target_c, mode, power_w)
     plan = load_schedule(schedule, default) if schedule is not None else Schedule(default=default)
     sensor_spec = sensor_spec or (settings.sensors[0] if settings.sensors else "inlet")
@@ -225,7 +246,12 @@ async def thermostat(
             info = await client.get_info()
             if info.model is None:
                 raise UsageError(f"{host}: {info.product} is not a model nanoheater knows")
-            members.append(Member(host, client, capabilities(info.model)))
+            member = Member(host, client, capabilities(info.model))
+            try:
+                exit_rung(exit_level)(member.ladder)
+            except UsageError as exc:
+                raise UsageError(f"--exit-level: {host}: {exc}") from None
+            members.append(member)
         if sensor_spec == "inlet" and not members[0].caps.has_inlet_sensor:
             raise UsageError(
                 f"{members[0].caps.display_name} has no trustworthy inlet sensor; give --sensor"
@@ -268,12 +294,35 @@ async def thermostat(
             await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)
         finally:
             # Whatever ended the loop (duration, signal, an error), leave the devices safe.
-            results = await regulator.shutdown(exit_rung(exit_level))
-            for label, result in results.items():
-                click.echo(f"exit: {label}: {result}", err=not as_json)
+            await _leave(regulator, exit_level, exit_wait_s, as_json)
     finally:
         for client in clients:
             await client.close()
+
+
+async def _leave(regulator: Regulator, level: str, wait_s: float, as_json: bool) -> None:
+    """Apply the exit level, with a countdown while waiting, and print the quit summary."""
+    pick = exit_rung(level)
+
+    shown: dict[str, float] = {}
+
+    def countdown(label: str, left_s: float) -> None:
+        # A line when the wait starts and then every half minute, not one per poll.
+        if label in shown and shown[label] - left_s < 30:
+            return
+        shown[label] = left_s
+        click.echo(
+            f"exit: {sanitize(label)}: calibrating; waiting up to {left_s:.0f} s to set {level}",
+            err=True,
+        )
+
+    results = await regulator.shutdown(pick, wait_s=wait_s, on_wait=countdown)
+    for member in regulator.members:
+        summary = exit_summary(member, pick(member.ladder), results.get(member.label, ""))
+        if as_json:
+            print_json(summary.to_json_dict())
+        else:
+            click.echo(f"exit: {sanitize(summary.line(), 500)}")
 
 
 def _revenue_per_kwh(members: list[Member], m: MarketSettings) -> float:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import click
 
 from nanoheater.cli.output import handle_errors
+from nanoheater.protocol.sanitize import sanitize
 
 
 @click.command()
@@ -46,6 +47,9 @@ def tui(
     hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float, exit_level: str
 ) -> None:
     """Open the terminal companion on your devices."""
+    from nanoheater.controller.targets import check_exit_level
+
+    check_exit_level(exit_level)  # a typo must stop us now, not surface only at quit
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
     from nanoheater.discovery import browse
@@ -93,5 +97,8 @@ def tui(
             await app.run_async()
         finally:
             await history.close()
+        # The screen is gone: say on the terminal what quitting left each device at.
+        for line in app.quit_summary:
+            click.echo(f"exit: {sanitize(line, 500)}")
 
     asyncio.run(run())

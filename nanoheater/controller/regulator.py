@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 CALIBRATION_RETRY_CAP_S = 60.0
 """Retry a refused change at least this often: the client's retry hint is a worst case."""
 
+EXIT_POLL_S = 2.0
+"""While waiting at exit for a calibration window to close, read the device this often."""
+
 
 @dataclass(slots=True)
 class Member:
@@ -334,23 +337,47 @@ class Regulator:
                 next_s = min(next_s, until_s)
             await self.sleep(max(0.0, next_s - self.clock()))
 
-    async def shutdown(self, exit_rung: Callable[[Ladder], int] | None = None) -> dict[str, str]:
-        """Leave every device at a safe level: ``exit_rung(ladder)`` or its lowest heating step."""
+    async def shutdown(
+        self,
+        exit_rung: Callable[[Ladder], int] | None = None,
+        *,
+        wait_s: float = 0.0,
+        on_wait: Callable[[str, float], None] | None = None,
+    ) -> dict[str, str]:
+        """Leave every device at a safe level: ``exit_rung(ladder)`` or its lowest heating step.
+
+        A device calibrating after a mode change refuses the exit mode. With ``wait_s`` > 0
+        the exit waits (at most ``wait_s`` in all, ``on_wait(label, seconds_left)`` on every
+        poll, for a countdown) for the window to close; what is still refused then is left
+        soft off where the model has it, else as it is. Members keep their last status, so
+        ``controller.leave.exit_summary`` can say what each device was left at and why.
+        """
         results: dict[str, str] = {}
-        now = self.clock()
+        deadline_s = self.clock() + wait_s
         for m in self.members:
             rung = exit_rung(m.ladder) if exit_rung is not None else m.ladder.lowest_on()
             try:
-                status = await m.port.get_status()
+                m.see(await m.port.get_status(), self.clock())
             except NanoheaterError as exc:
                 results[m.label] = f"unreachable: {exc}"
                 continue
-            m.see(status, now)
             m.blocked_until_s = 0.0
-            results[m.label] = await self._apply_one(now, m, rung)
-            if results[m.label].startswith("held") and m.ladder.can_off and rung > 0:
-                # Calibrating: the mode cannot change now, so standby is the safe exit.
-                results[m.label] = "calibrating: " + await self._apply_one(now, m, 0)
+            result = await self._apply_one(self.clock(), m, rung)
+            while result.startswith("held") and self.clock() < deadline_s:
+                left_s = deadline_s - self.clock()
+                if on_wait is not None:
+                    on_wait(m.label, left_s)
+                await self.sleep(min(EXIT_POLL_S, left_s))
+                try:
+                    m.see(await m.port.get_status(), self.clock())
+                except NanoheaterError:
+                    continue  # keep waiting: one lost reading is not the end of the window
+                m.blocked_until_s = 0.0
+                result = await self._apply_one(self.clock(), m, rung)
+            if result.startswith("held") and m.ladder.can_off and rung > 0:
+                # Still calibrating: the mode cannot change now, so standby is the safe exit.
+                result = "calibrating: " + await self._apply_one(self.clock(), m, 0)
                 rung = 0
-            log.info("%s: exit level %s: %s", m.label, m.ladder.name(rung), results[m.label])
+            results[m.label] = result
+            log.info("%s: exit level %s: %s", m.label, m.ladder.name(rung), result)
         return results

@@ -22,14 +22,16 @@ Times are local wall-clock times; the caller supplies the time zone, so nothing 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+from nanoheater.capabilities import capabilities
 from nanoheater.controller.ladder import Caps, Ladder
 from nanoheater.exceptions import UsageError
+from nanoheater.models import ModelId
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = frozenset(range(7))
@@ -287,13 +289,42 @@ def plan_at(
     return Plan(caps, None, caps.clamp(target.resolve(ladder)), tuple(notes))
 
 
+EXIT_WORDS = ("lowest", "off")
+"""Exit levels every model understands; anything else must be a mode name."""
+
+
+def check_exit_level(level: str, ladders: Iterable[Ladder] | None = None) -> str:
+    """Return ``level`` if it names an exit level of at least one of ``ladders``.
+
+    With no ``ladders`` (the devices are not known yet, as in the TUI), every known model counts.
+
+    Called at start-up, so a typo (``turbo``) is a usage error before any device is driven,
+    not a surprise at exit after a whole session at full power.
+
+    Raises:
+        UsageError: ``level`` is neither ``lowest``, ``off`` nor a mode of any ladder.
+    """
+    if level.strip().casefold() in EXIT_WORDS:
+        return level
+    if ladders is None:
+        ladders = [Ladder.from_capabilities(capabilities(m)) for m in ModelId]
+    ladders = list(ladders)
+    if any(ladder.index_of(level) is not None for ladder in ladders):
+        return level
+    names = dict.fromkeys(s.name for ladder in ladders for s in ladder.steps if not s.is_off)
+    raise UsageError(
+        f"--exit-level {level!r} is not a level: give lowest, off or a mode ({', '.join(names)})"
+    )
+
+
 def exit_rung(level: str) -> Callable[[Ladder], int]:
     """The rung a device is left at on exit: ``lowest`` heating step, ``off`` or a mode name."""
+    word = level.strip().casefold()
 
     def pick(ladder: Ladder) -> int:
-        if level == "lowest":
+        if word == "lowest":
             return ladder.lowest_on()
-        if level == "off":
+        if word == "off":
             return 0
         return FixedLevel(mode=level).resolve(ladder)
 

@@ -25,7 +25,14 @@ from nanoheater.economics.market import offline_market
 from nanoheater.history import AsyncHistoryStore
 from nanoheater.history.records import LedgerTotals
 from nanoheater.models import DiscoveredHeater, DiscoverySource
-from nanoheater.tui.devices import HISTORY_SAMPLES, DeviceEntry, FleetState, Refusal, parse_address
+from nanoheater.tui.devices import (
+    HISTORY_SAMPLES,
+    DeviceEntry,
+    FleetState,
+    Refusal,
+    parse_address,
+    quit_summary,
+)
 from nanoheater.tui.eventlog import EventLog, Severity
 from nanoheater.tui.ledger import Ledger
 from nanoheater.tui.messages import (
@@ -139,6 +146,8 @@ class NanoheaterApp(App[None]):
         """Device I/O: polls, commands and controllers, all in workers."""
         self.storage = Storage(self, history)
         """File I/O: settings, market inputs, history."""
+        self.quit_summary: list[str] = []
+        """One line per device on what quitting left it at; filled when the app unmounts."""
         self.period_totals: dict[str, LedgerTotals] | None = None
         """Today, this week and this season from the history; None without one."""
         for heater in hosts:
@@ -158,8 +167,9 @@ class NanoheaterApp(App[None]):
 
     async def on_unmount(self) -> None:
         """Leave controlled devices at the exit level (bounded wait), then close the clients."""
-        await self.devices.shutdown(self.exit_level, self.exit_timeout_s)
+        outcomes = await self.devices.shutdown(self.exit_level, self.exit_timeout_s)
         await self.devices.close()
+        self.quit_summary = quit_summary(self.fleet, outcomes, self.exit_level)
 
     # -- actions (bindings and command palette) ---------------------------------------------
 

@@ -199,3 +199,24 @@ def parse_address(address: str, default_port: int = 4028) -> tuple[str, int]:
     if not 0 < port < 65536:
         raise ValueError(f"port out of range: {port}")
     return host, port
+
+
+def quit_summary(fleet: FleetState, outcomes: dict[str, str], level: str) -> list[str]:
+    """One line per device on what quitting left it at, printed after the TUI closes.
+
+    ``outcomes`` holds what the exit level did to each device under the controller; every other
+    device was not touched, and its line says so with its last reading.
+    """
+    lines = []
+    for entry in fleet:
+        if entry.key in outcomes:
+            lines.append(f"{entry.name} ({entry.key}): exit level {level}: {outcomes[entry.key]}")
+            continue
+        status = entry.status
+        if entry.online is not True or status is None:
+            lines.append(f"{entry.name} ({entry.key}): not touched (offline)")
+            continue
+        now = "off" if status.soft_off else (status.mode or status.state.value)
+        power = "" if status.power_w is None else f", {status.power_w:.0f} W"
+        lines.append(f"{entry.name} ({entry.key}): not touched (manual control): {now}{power}")
+    return lines

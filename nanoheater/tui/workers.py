@@ -14,10 +14,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from nanoheater.capabilities import capabilities
+from nanoheater.controller.ladder import Ladder
+from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import Regulator
 from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
 from nanoheater.controller.targets import exit_rung
-from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError
+from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError, UsageError
 from nanoheater.models import DiscoveredHeater, ModelCapabilities
 from nanoheater.tui.messages import (
     CommandFailed,
@@ -320,11 +322,21 @@ class DeviceWorkers:
         self.choices.clear()
         if not regulators:
             return {}
-        pick = exit_rung(level)
+        asked = exit_rung(level)
+
+        def pick(ladder: Ladder) -> int:
+            # A mode one model lacks (Night on a Q) leaves that one at its lowest step instead.
+            try:
+                return asked(ladder)
+            except UsageError:
+                return ladder.lowest_on()
 
         async def leave(regulator: Regulator) -> str:
             results = await regulator.shutdown(pick)
-            return "; ".join(results.values())
+            summaries = [
+                exit_summary(m, pick(m.ladder), results.get(m.label, "")) for m in regulator.members
+            ]
+            return "; ".join(s.what() for s in summaries)
 
         tasks = {key: asyncio.ensure_future(leave(reg)) for key, reg in regulators.items()}
         _, pending = await asyncio.wait(tasks.values(), timeout=timeout_s)

@@ -68,7 +68,8 @@ async def test_logs_decisions_and_leaves_exit_level(
     assert first["setpoint_c"] == 21.0
     assert "above set-point" in first["reason"]
     assert mode_of(heater) == "off"
-    assert "exit:" in out
+    assert decisions[-1]["exit"] == target
+    assert decisions[-1]["left"] == "off"
 
 
 async def test_stale_sensor_runs_fail_safe(
@@ -87,7 +88,12 @@ async def test_stale_sensor_runs_fail_safe(
     assert "fail-safe" in out.splitlines()[0]
     assert "stale" in out.splitlines()[0]
     assert mode_of(heater) == "off"
-    assert "calibrating: soft off" in err
+    summary = [line for line in out.splitlines() if line.startswith("exit:")]
+    assert len(summary) == 1, out
+    assert "left at off" in summary[0]
+    assert "(asked: Heating Eco)" in summary[0]
+    assert "calibrating" in summary[0]
+    assert "next 'on' resumes at Night" in summary[0]
 
 
 async def test_sigterm_leaves_devices_at_lowest_step(
@@ -102,10 +108,10 @@ async def test_sigterm_leaves_devices_at_lowest_step(
     assert b"target 21.0 C" in line
     assert mode_of(heater) == "Mining"
     proc.send_signal(signal.SIGTERM)
-    _, err = await proc.communicate()
+    out, err = await proc.communicate()
     assert proc.returncode == 0, err
     assert mode_of(heater) == "Night"
-    assert b"exit:" in err
+    assert f"exit: {target} (Avalon Mini 3): left at Night".encode() in out
 
 
 async def test_fixed_mode_needs_no_sensor_reading(
@@ -183,3 +189,71 @@ async def test_config_file_supplies_caps_and_sensor(
     assert "target 24.0 C" in first
     assert "hard maximum 22.0 C" in first
     assert mode_of(heater) == "off"
+
+
+async def test_bad_exit_level_is_a_usage_error_before_anything_is_driven(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """--exit-level turbo stops at start-up (exit 2, one line); the device is never touched."""
+    heater, target = mini3
+    heater.set_mode(0)  # Night, a minute into the session the loop would raise it
+    sensor = room_file(tmp_path, "15.0")
+    for level, word in (("turbo", "is not a level"), ("Super", "unknown mode")):
+        code, out, err = await run_cli(
+            target, "--target", "21", "--sensor", f"file:{sensor}", "--interval", "0.5",
+            "--duration", "2", "--exit-level", level,
+        )  # fmt: skip
+        assert code == 2, (level, out, err)
+        assert out == ""
+        assert len(err.strip().splitlines()) == 1, err
+        assert word in err
+        assert mode_of(heater) == "Night"
+
+
+async def test_no_target_is_a_usage_error_not_a_silent_21c(
+    mini3: tuple[SimulatedHeater, str],
+) -> None:
+    """Without --target/--mode/--power/--schedule nothing runs: one line, exit 2."""
+    heater, target = mini3
+    code, out, err = await run_cli(target, "--duration", "1")
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "nanoheater: give --target C, --mode NAME, --power W or --schedule FILE"
+        " (or set [controller] setpoint_c in config.toml)"
+    ]
+    assert mode_of(heater) == "Mining"
+
+
+async def test_json_stream_is_json_on_every_line(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """With --json every stdout line parses, the exit summary included (jq never chokes)."""
+    _, target = mini3
+    sensor = room_file(tmp_path, "20.0")
+    code, out, err = await run_cli(
+        target, "--target", "21", "--sensor", f"file:{sensor}", "--interval", "0.5",
+        "--duration", "1", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert "reason" in records[0]
+    assert records[-1]["exit"] == target
+    assert records[-1]["asked"] == "Night"
+
+
+async def test_exit_wait_counts_down_and_then_sets_the_exit_level(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+) -> None:
+    """--exit-wait outlasts a (shortened) calibration window, counting down on stderr."""
+    heater, target = mini3
+    heater.profile = heater.profile.model_copy(update={"calibration_s": 8.0})
+    heater.set_mode(0)  # Night, just switched: its calibration window is open for 8 s
+    code, out, err = await run_cli(
+        target, "--mode", "Night", "--interval", "0.5",
+        "--duration", "0.5", "--exit-level", "Heating Eco", "--exit-wait", "20",
+    )  # fmt: skip
+    assert code == 0, err
+    assert mode_of(heater) == "Heating Eco"
+    assert "calibrating; waiting up to 20 s to set Heating Eco" in err
+    assert f"exit: {target} (Avalon Mini 3): left at Heating Eco, " in out

@@ -61,3 +61,14 @@ def test_group_help_version_and_unknown_commands_still_work() -> None:
     assert result.exit_code == 2
     assert "No such command" in result.output
     assert isinstance(cli, click.Group)
+
+
+def test_bad_exit_level_stops_the_tui_before_it_starts() -> None:
+    """A typo in --exit-level is one usage line and exit 2 at start-up, not a surprise at quit."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["tui", "--no-mdns", "--exit-level", "turbo"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "nanoheater: --exit-level 'turbo' is not a level: give lowest, off or a mode "
+        "(Low, Mid, High, Night, Heating Eco, Heating Super, Mining, Eco, Standard, Super)"
+    ]

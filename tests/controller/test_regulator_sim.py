@@ -5,7 +5,8 @@ from __future__ import annotations
 from nanoheater.cli.sim_harness import SimRig, mode_of
 from nanoheater.controller.bangbang import BangBang
 from nanoheater.controller.ladder import Ladder
-from nanoheater.controller.regulator import DecisionRecord
+from nanoheater.controller.leave import exit_summary
+from nanoheater.controller.regulator import DecisionRecord, Regulator
 from nanoheater.controller.roomfit import Sample, fit_room
 from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import Reading, SensorError, SensorGuard
@@ -186,3 +187,70 @@ async def test_no_wake_in_a_higher_mode_while_calibrating() -> None:
     assert seen[0].step == "Night"
     assert seen[0].applied["mini3-0"] == "held: calibrating (staying off)"
     assert mode_of(heater) == "off"
+
+
+async def _just_switched(model: str) -> tuple[SimRig, Regulator]:
+    """A device switched to its top mode a minute ago is still calibrating at exit."""
+    rig = SimRig([model], air_c=16.0, mass_c=16.0)
+    reg = rig.regulator(staged(), HOLD_21)
+    heater = rig.heaters[0]
+    modes = heater.profile.modes
+    others = [i for i in range(len(modes)) if i != heater.state.mode_index]
+    heater.set_mode(max(others, key=lambda i: modes[i].power_w))
+    heater.world.run_for(60)
+    assert heater.is_calibrating()
+    return rig, reg
+
+
+async def test_exit_in_calibration_window_is_explained_in_the_summary() -> None:
+    """Quitting right after a mode change leaves a Mini 3 soft off in its old mode: say so."""
+    rig, reg = await _just_switched("mini3")
+    before = rig.heaters[0].state.mode_index
+    results = await reg.shutdown()
+    member = reg.members[0]
+    summary = exit_summary(member, member.ladder.lowest_on(), results[member.label])
+    assert rig.heaters[0].state.mode_index == before  # the mode did not change
+    assert mode_of(rig.heaters[0]) == "off"
+    assert summary.left == "off"
+    assert summary.asked == "Night"
+    assert "calibrating" in summary.why
+    assert "next 'on' resumes" in summary.why
+    assert "(asked: Night)" in summary.line()
+
+
+async def test_exit_waits_out_calibration_with_a_countdown_then_sets_the_level() -> None:
+    """With a bounded wait the exit level is set once the window closes, counting down."""
+    rig, reg = await _just_switched("mini3")
+    ticks: list[float] = []
+    results = await reg.shutdown(wait_s=600, on_wait=lambda _label, left_s: ticks.append(left_s))
+    member = reg.members[0]
+    summary = exit_summary(member, member.ladder.lowest_on(), results[member.label])
+    assert mode_of(rig.heaters[0]) == "Night"
+    assert summary.left == "Night"
+    assert summary.why == ""
+    assert len(ticks) >= 2
+    assert ticks == sorted(ticks, reverse=True)
+
+
+async def test_exit_wait_is_bounded() -> None:
+    """A window longer than the wait ends in soft off, after no more than the wait."""
+    rig, reg = await _just_switched("mini3")
+    start_s = heater_now(rig)
+    results = await reg.shutdown(wait_s=30)
+    assert heater_now(rig) - start_s <= 30 + 5
+    assert results["mini3-0"] == "calibrating: soft off"
+
+
+async def test_nano3s_without_soft_off_is_reported_as_still_heating() -> None:
+    """A Nano 3S quit while calibrating cannot be switched off: the summary says it heats on."""
+    rig, reg = await _just_switched("nano3s")
+    results = await reg.shutdown()
+    member = reg.members[0]
+    summary = exit_summary(member, member.ladder.lowest_on(), results[member.label])
+    assert summary.left == mode_of(rig.heaters[0]) != "off"
+    assert "no soft off" in summary.why
+
+
+def heater_now(rig: SimRig) -> float:
+    """The simulation's virtual time."""
+    return rig.heaters[0].now()

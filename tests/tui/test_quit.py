@@ -40,6 +40,34 @@ async def test_quit_leaves_controlled_devices_at_the_exit_level(
     assert _mode(mini) == top, "a device under manual control is left alone"
     exits = [e for e in app.events if e.text.startswith("exit level lowest")]
     assert [e.device for e in exits] == [app.fleet.entries[q_key].name]
+    # The quit summary names every device: what the exit level did, or that it was not touched.
+    summary = {line.split(" (")[0]: line for line in app.quit_summary}
+    assert len(summary) == len(MODELS)
+    q_line = summary[app.fleet.entries[q_key].name]
+    assert f"exit level lowest: left at {q.profile.modes[0].name}" in q_line
+    mini_name = next(e.name for e in app.fleet if e.status and e.status.mode == top)
+    assert f"not touched (manual control): {top}" in summary[mini_name]
+
+
+async def test_quit_inside_the_calibration_window_says_what_the_device_was_left_at(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that a quit right after a mode change says the Nano 3S heats on, and why."""
+    app = make_app()
+    key, nano = _member(sim_fleet, "nano3s")
+    nano.set_mode(1)  # someone just switched it: its calibration window is open
+    middle = _mode(nano)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.devices.engage(key, TargetChoice(RoomTemperature(30.0)))
+        await settle(pilot)
+        await pilot.press("q")
+    assert _mode(nano) == middle, "the exit mode was refused"
+    line = next(x for x in app.quit_summary if key in x)
+    assert f"left at {middle}" in line, line
+    assert "(asked: Low)" in line
+    assert "calibrating after a mode change" in line
+    assert f"no soft off, so it keeps heating at {middle}" in line
 
 
 async def test_quit_does_not_wait_for_an_unreachable_device(
