@@ -70,7 +70,7 @@ def exit_summary(member: Member, asked_rung: int, result: str) -> ExitSummary:
     if result.startswith("unreachable") or status is None:
         return ExitSummary(
             member.label, model, asked, "unknown", None, None, result,
-            "it did not answer, so it was left as it was",
+            f"it did not answer ({result or 'unreachable'}), so it was left as it was",
         )  # fmt: skip
     off = status.soft_off and ladder.can_off
     left = "off" if off else (status.mode or "unknown")
