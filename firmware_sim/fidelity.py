@@ -191,7 +191,8 @@ def _captured_mode(heater: SimulatedHeater, fixture: Fixture) -> SimulatedHeater
         _ascset(heater, f"0,work_mode_lvl,set,{mode},{level}")
     elif mode is not None:
         _ascset(heater, f"0,workmode,set,{mode}")
-    if _int(blob.get("SoftOFF")) == 1 and "softoff" in options:
+    # A soft-off unit prints SoftOFF[4] (the Q's standby, STATE[2]); any non-zero value is off.
+    if (_int(blob.get("SoftOFF")) or 0) != 0 and "softoff" in options:
         _ascset(heater, f"0,softoff,1:{int(heater.now()) + 1}")
     clock.advance(SETTLE_S)
     return heater

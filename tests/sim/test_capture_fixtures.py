@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from firmware_sim.clock import VirtualClock
+from firmware_sim.device import create_heater
 from firmware_sim.fidelity import KINDS, diff_fixture
 from firmware_sim.replay import ReplayDevice, load_fixture, parse_fixture
 from firmware_sim.server import SimServer
@@ -211,3 +213,35 @@ async def test_replay_command_serves_each_capture(
         assert await exchange(host, int(port), version.request) == version.reply
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    ("model", "setting", "field", "want"),
+    [
+        ("nano3", "0,worklevel,set,0", "WORKLEVEL", "0"),
+        ("nano3s", "0,workmode,set,0", "WORKMODE", "0"),
+        ("mini3", "0,workmode,set,2", "WORKMODE", "2"),
+        ("q", "0,softoff,1:1764547300", "SoftOFF", "4"),
+    ],
+)
+def test_diff_runs_the_model_in_the_captured_mode(
+    model: str, setting: str, field: str, want: str
+) -> None:
+    """A unit captured outside its default mode (or soft off) is compared in that mode."""
+    heater = create_heater(model)
+    clock = heater.world.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(3600.0)
+    heater.handle(json.dumps({"command": "ascset", "parameter": setting}).encode())
+    clock.advance(3600.0)
+    request = b'{"command":"estats"}'
+    doc = {
+        "format": "nanoheater-capture",
+        "format_version": 1,
+        "device": {"model": model},
+        "exchanges": [{"request": request.decode(), "reply": heater.handle(request).decode()}],
+    }
+    assert f"{field}[{want}]" in doc["exchanges"][0]["reply"]  # type: ignore[index]
+    found = diff_fixture(parse_fixture(doc))
+    assert [d for d in found if d.kind in STRUCTURAL] == []
+    assert not [d for d in found if d.field.endswith(("WORKMODE", "WORKLEVEL", "SoftOFF"))]
