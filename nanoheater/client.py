@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 from nanoheater import link
+from nanoheater.address import DeviceAddress
 from nanoheater.capabilities import capabilities, find_profile
 from nanoheater.const import DEFAULT_TCP_PORT, DEFAULT_TIMEOUT_S
 from nanoheater.exceptions import UnsupportedError, UsageError
@@ -97,10 +98,16 @@ class HeaterClient(link.DeviceLink):
         Raises:
             UsageError: the target cannot be parsed.
         """
-        kind, host, port = link.parse_target(target)
-        if kind == "serial":
-            return await cls.connect_serial(host, timeout_s=timeout_s)
-        return await cls.connect_tcp(host, port, timeout_s=timeout_s)
+        return await cls.connect_address(DeviceAddress.parse(target), timeout_s=timeout_s)
+
+    @classmethod
+    async def connect_address(
+        cls, address: DeviceAddress, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> Self:
+        """Return a client for a parsed address (TCP or serial)."""
+        if address.is_serial:
+            return await cls.connect_serial(address.host, timeout_s=timeout_s)
+        return await cls.connect_tcp(address.host, address.tcp_port, timeout_s=timeout_s)
 
     async def __aenter__(self) -> Self:
         return self

@@ -38,6 +38,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from nanoheater.address import DeviceAddress
 from nanoheater.atomic import write_atomic
 from nanoheater.economics.engine import FUEL_PRESETS, Fuel
 from nanoheater.economics.market import MarketSettings
@@ -48,7 +49,6 @@ _LOGGER = logging.getLogger(__name__)
 
 CONFIG_FILE = "config.toml"
 """Name of the settings file inside the config folder."""
-_HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$")
 
 
 class _Section(BaseModel):
@@ -196,8 +196,10 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for host in value:
-            if not _HOST_RE.match(host) or (":" in host and int(host.rsplit(":", 1)[1]) > 65535):
-                raise ValueError(f"{host!r} is not host or host:port")
+            try:
+                DeviceAddress.parse_tcp(host)
+            except UsageError:
+                raise ValueError(f"{host!r} is not host or host:port") from None
         return value
 
     @model_validator(mode="after")

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import ipaddress
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
-from nanoheater.const import CALIBRATION_RETRY_S, DEFAULT_TCP_PORT
+from nanoheater.const import CALIBRATION_RETRY_S
 from nanoheater.exceptions import (
     CalibratingError,
     ConnectionFailed,
@@ -58,60 +57,6 @@ _STATUS_COMMANDS = ("summary", "estats")
 
 POOLS_MAX_AGE_S = 30.0
 """Pool settings change only by ``setpool`` (and a reboot), so status re-reads them this often."""
-_SERIAL_SCHEMES = (
-    "socket://",
-    "rfc2217://",
-    "loop://",
-    "spy://",
-    "alt://",
-    "hwgrep://",
-    "cp2110://",
-)
-
-
-def parse_target(target: str) -> tuple[Literal["tcp", "serial"], str, int]:
-    """Split a CLI target into (kind, host-or-url, port).
-
-    ``HOST``, ``HOST:PORT`` and ``[v6]:PORT`` are TCP; ``serial:///dev/ttyUSB0``, a path and
-    pyserial URLs (``socket://``, ``rfc2217://``, ``loop://``) are serial.
-
-    >>> parse_target("192.168.1.20:4029")
-    ('tcp', '192.168.1.20', 4029)
-    """
-    text = target.strip()
-    if not text:
-        raise UsageError("empty device address")
-    if text.startswith("serial://"):
-        path = text.removeprefix("serial://")
-        if not path:
-            raise UsageError(f"no device path in {target!r}")
-        return "serial", path, 0
-    if text.startswith(_SERIAL_SCHEMES) or text.startswith("/") or text.upper().startswith("COM"):
-        return "serial", text, 0
-    if "://" in text:
-        raise UsageError(f"unsupported address scheme in {target!r}")
-    host, port = text, DEFAULT_TCP_PORT
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            port = _port(rest.removeprefix(":"), target)
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-        port = _port(port_text, target)
-    elif text.count(":") > 1:
-        try:
-            ipaddress.IPv6Address(text)
-        except ValueError:
-            raise UsageError(f"cannot parse address {target!r}") from None
-    if not host or any(c.isspace() or ord(c) < 0x20 for c in host):
-        raise UsageError(f"cannot parse address {target!r}")
-    return "tcp", host, port
-
-
-def _port(text: str, target: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise UsageError(f"bad port in {target!r}")
-    return int(text)
 
 
 @functools.lru_cache(maxsize=32)

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nanoheater.address import DeviceAddress, address_of, identity_key
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -130,7 +132,9 @@ class HeaterStatus(_Frozen):
 
     info: HeaterInfo
     host: str
+    """The TCP host, or the serial path or URL (see ``address``)."""
     port: int
+    """The TCP port; 0 for a serial link."""
     state: HeaterState
     mode: str | None = None
     """Name of the active profile, as in the capability registry."""
@@ -155,6 +159,16 @@ class HeaterStatus(_Frozen):
     soft_off: bool = False
     when: float | None = None
     """Device clock (epoch seconds) at the time of the reading."""
+
+    @property
+    def address(self) -> DeviceAddress:
+        """Where this reading came from (a serial link has no port)."""
+        return address_of(self.host, self.port)
+
+    @property
+    def identity_key(self) -> str:
+        """The device's one key: DNA, else MAC, else its address (``address.identity_key``)."""
+        return identity_key(self.info.dna, self.info.mac, self.address)
 
     def to_json_dict(self) -> dict[str, object]:
         """Return the flat object ``nanoheater status --json`` prints."""
@@ -183,9 +197,14 @@ class DiscoveredHeater(_Frozen):
     sources: tuple[DiscoverySource, ...] = Field(default=())
 
     @property
+    def address(self) -> DeviceAddress:
+        """Where the device answers."""
+        return address_of(self.host, self.port)
+
+    @property
     def identity(self) -> str:
-        """DNA, else MAC, else host:port (only for devices that told us neither)."""
-        return self.dna or self.mac or f"{self.host}:{self.port}"
+        """DNA, else MAC, else the address (only for devices that told us neither)."""
+        return identity_key(self.dna, self.mac, self.address)
 
 
 class Pool(_Frozen):

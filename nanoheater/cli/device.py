@@ -215,7 +215,7 @@ def format_status(reading: HeaterStatus) -> str:
         ("mac", info.mac or "—"),
         ("dna", info.dna or "—"),
     ]
-    header = f"{info.product} ({model}) at {reading.host}:{reading.port}"
+    header = f"{info.product} ({model}) at {reading.address}"
     lines = [sanitize(header)]
     lines += [f"  {label:<13}{sanitize(value)}" for label, value in rows]
     return "\n".join(lines)

@@ -13,7 +13,10 @@ from collections.abc import AsyncIterator
 
 import click
 
+from nanoheater.address import DeviceAddress
 from nanoheater.cli.output import handle_errors
+from nanoheater.exceptions import UsageError
+from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.protocol.sanitize import sanitize
 
 
@@ -54,22 +57,12 @@ def tui(
     from nanoheater.config import load_settings
     from nanoheater.discovery import browse
     from nanoheater.history import AsyncHistoryStore
-    from nanoheater.models import DiscoveredHeater, DiscoverySource
     from nanoheater.tui.app import NanoheaterApp
-    from nanoheater.tui.devices import parse_address
 
     loaded = load_settings()
     settings = loaded.settings
     wanted = tuple(dict.fromkeys((*settings.hosts, *hosts)))
-    initial = []
-    for text in wanted:
-        try:
-            host, port = parse_address(text)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--host") from None
-        initial.append(
-            DiscoveredHeater(name="", host=host, port=port, sources=(DiscoverySource.CONFIG,))
-        )
+    initial = initial_heaters(wanted)
 
     async def connect(heater: DiscoveredHeater) -> HeaterClient:
         return await HeaterClient.connect_tcp(heater.host, heater.port)
@@ -102,3 +95,23 @@ def tui(
             click.echo(f"exit: {sanitize(line, 500)}")
 
     asyncio.run(run())
+
+
+def initial_heaters(texts: tuple[str, ...]) -> list[DiscoveredHeater]:
+    """The devices the TUI lists before discovery: configured hosts and ``--host`` options.
+
+    Raises:
+        click.BadParameter: an address is malformed or names a serial link (exit 2).
+    """
+    heaters = []
+    for text in texts:
+        try:
+            address = DeviceAddress.parse_tcp(text)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc), param_hint="--host") from None
+        heaters.append(
+            DiscoveredHeater(
+                name="", host=address.host, port=address.tcp_port, sources=(DiscoverySource.CONFIG,)
+            )
+        )
+    return heaters

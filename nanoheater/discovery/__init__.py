@@ -37,7 +37,6 @@ from nanoheater.discovery.probe import (
     build_targets,
     expand_cidr,
     heater_from_version,
-    parse_host,
     probe_host,
     probe_targets,
 )
@@ -200,7 +199,6 @@ __all__ = [
     "merge_heaters",
     "normalise_dna",
     "normalise_mac",
-    "parse_host",
     "probe_host",
     "probe_targets",
     "source_label",

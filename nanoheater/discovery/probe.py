@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nanoheater.address import DeviceAddress
 from nanoheater.capabilities import model_from_version
 from nanoheater.const import DEFAULT_TCP_PORT
 from nanoheater.exceptions import NanoheaterError, UsageError
@@ -76,28 +77,6 @@ def expand_cidr(cidr: str) -> list[str]:
     return [str(address) for address in network.hosts()]
 
 
-def parse_host(text: str, default_port: int = DEFAULT_TCP_PORT) -> tuple[str, int]:
-    """Split ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address into host and port.
-
-    Raises:
-        UsageError: the port is not a number from 1 to 65535, or the host is empty.
-    """
-    text = text.strip()
-    host, port_text = text, ""
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port_text = rest.removeprefix(":")
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-    if not host:
-        raise UsageError(f"no host in {text!r}")
-    if not port_text:
-        return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise UsageError(f"bad port in {text!r}")
-    return host, int(port_text)
-
-
 def build_targets(
     scan: Sequence[str] = (),
     hosts: Sequence[str] = (),
@@ -110,10 +89,11 @@ def build_targets(
     """
     wanted: dict[tuple[str, int], list[DiscoverySource]] = {}
     for entry in hosts:
-        wanted.setdefault(parse_host(entry, port), []).append(DiscoverySource.CONFIG)
+        parsed = DeviceAddress.parse_tcp(entry, port)
+        wanted.setdefault((parsed.host, parsed.tcp_port), []).append(DiscoverySource.CONFIG)
     for cidr in scan:
-        for address in expand_cidr(cidr):
-            sources = wanted.setdefault((address, port), [])
+        for host in expand_cidr(cidr):
+            sources = wanted.setdefault((host, port), [])
             if DiscoverySource.PROBE not in sources:
                 sources.append(DiscoverySource.PROBE)
     return [ProbeTarget(host, p, tuple(sources)) for (host, p), sources in wanted.items()]

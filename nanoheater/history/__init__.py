@@ -14,7 +14,6 @@ from nanoheater.history.records import (
     LedgerEntry,
     LedgerTotals,
     Sample,
-    device_key,
 )
 from nanoheater.history.retention import CompactionReport, RetentionPolicy
 from nanoheater.history.schema import open_database, schema_version
@@ -35,7 +34,6 @@ __all__ = [
     "RetentionPolicy",
     "Sample",
     "accrue",
-    "device_key",
     "open_database",
     "period_start",
     "schema_version",

@@ -23,7 +23,7 @@ class Sample:
     """One reading of one device, or the mean of ``count`` readings at a coarser resolution."""
 
     device: str
-    """Stable device key: DNA, else MAC, else host:port (``device_key``)."""
+    """Stable device key: DNA, else MAC, else the address (``HeaterStatus.identity_key``)."""
     ts_s: float
     """Epoch seconds; for a mean, the start of its bucket."""
     power_w: float | None = None
@@ -47,7 +47,7 @@ class Sample:
     ) -> Sample:
         """A raw sample from a client reading taken at ``ts_s``."""
         return cls(
-            device=device_key(status),
+            device=status.identity_key,
             ts_s=ts_s,
             power_w=status.power_w,
             hashrate_ths=status.hashrate_ths,
@@ -125,8 +125,3 @@ class DeviceEvent:
     device: str
     kind: str
     detail: str
-
-
-def device_key(status: HeaterStatus) -> str:
-    """The store's key for a device: its stable identity, else ``host:port``."""
-    return status.info.identity or f"{status.host}:{status.port}"

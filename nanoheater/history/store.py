@@ -26,8 +26,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from nanoheater.address import DeviceAddress
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
+from nanoheater.exceptions import UsageError
 from nanoheater.history.ledger import accrue
 from nanoheater.history.period import Period, period_start
 from nanoheater.history.records import (
@@ -207,7 +209,7 @@ class HistoryStore:
         row = self._db.execute(
             "SELECT device FROM devices WHERE device = ? OR host = ? OR (host = ? AND port = ?) "
             "ORDER BY device = ? DESC, last_seen_s DESC LIMIT 1",
-            (name, name, host, int(port) if port.isdigit() else -1, name),
+            (name, name, host, port, name),
         ).fetchone()
         if row:
             return str(row[0])
@@ -362,15 +364,13 @@ class AsyncHistoryStore:
         self._executor.shutdown(wait=True)
 
 
-def _split_host_port(name: str) -> tuple[str, str]:
-    # "host:port", "[v6]:port" or "[v6]"; anything else (a MAC, a bare IPv6) is only a host.
-    if name.startswith("[") and "]" in name:
-        host, _, rest = name[1:].partition("]")
-        return host, rest.removeprefix(":")
-    if name.count(":") == 1:
-        host, _, port = name.partition(":")
-        return host, port
-    return name, ""
+def _split_host_port(name: str) -> tuple[str, int]:
+    # A MAC (five colons) parses as nothing here and only matches the device or host columns.
+    try:
+        address = DeviceAddress.parse(name)
+    except UsageError:
+        return name, -1
+    return address.host, address.tcp_port
 
 
 def _hour_floor(ts_s: float) -> int:

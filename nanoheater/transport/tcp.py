@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import socket
 
+from nanoheater.address import DeviceAddress
 from nanoheater.const import (
     DEFAULT_CONNECT_TIMEOUT_S,
     DEFAULT_TCP_PORT,
@@ -48,7 +49,7 @@ class TcpTransport:
     @property
     def label(self) -> str:
         """``host:port`` (IPv6 hosts in brackets)."""
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return str(DeviceAddress("tcp", self.host, self.port))
 
     async def request(self, data: bytes) -> bytes:
         """Connect, send ``data`` in one write, return everything read until EOF or the NUL.

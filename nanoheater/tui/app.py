@@ -20,8 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from nanoheater.address import DeviceAddress
 from nanoheater.config import Settings, config_path
 from nanoheater.economics.market import offline_market
+from nanoheater.exceptions import UsageError
 from nanoheater.history import AsyncHistoryStore
 from nanoheater.history.records import LedgerTotals
 from nanoheater.models import DiscoveredHeater, DiscoverySource
@@ -30,7 +32,6 @@ from nanoheater.tui.devices import (
     DeviceEntry,
     FleetState,
     Refusal,
-    parse_address,
     quit_summary,
 )
 from nanoheater.tui.eventlog import EventLog, Severity
@@ -235,8 +236,13 @@ class NanoheaterApp(App[None]):
 
         With ``remember`` the address also joins the configured hosts in the config file.
         """
-        host, port = parse_address(address)
-        heater = DiscoveredHeater(name="", host=host, port=port, sources=(DiscoverySource.CONFIG,))
+        try:
+            parsed = DeviceAddress.parse_tcp(address)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        heater = DiscoveredHeater(
+            name="", host=parsed.host, port=parsed.tcp_port, sources=(DiscoverySource.CONFIG,)
+        )
         entry, new = self.fleet.add(heater)
         if new:
             self.log_event(entry.key, "added by address")
@@ -383,7 +389,7 @@ class NanoheaterApp(App[None]):
         self.log_event("", f"settings saved to {message.path}")
         self.notify(f"Saved to {message.path}", title="Settings", timeout=3, markup=False)
         for host in self.settings.hosts:
-            if host not in self.fleet:
+            if str(DeviceAddress.parse_tcp(host)) not in self.fleet:
                 self.add_address(host)
 
     # -- helpers -------------------------------------------------------------------------------

@@ -20,11 +20,6 @@ SERIES = ("hashrate_ths", "power_w", "chip_temp_c", "room_temp_c")
 """The quantities charted on the device screen."""
 
 
-def device_key(host: str, port: int) -> str:
-    """Return the fleet key of a device: where the TUI reaches it."""
-    return f"{host}:{port}"
-
-
 @dataclass(slots=True)
 class Refusal:
     """The device's last refusal of a command, kept until a command succeeds."""
@@ -72,8 +67,13 @@ class DeviceEntry:
 
     @property
     def key(self) -> str:
-        """The fleet key (``host:port``)."""
-        return device_key(self.heater.host, self.heater.port)
+        """The fleet key: where the TUI reaches the device (``str(DeviceAddress)``).
+
+        The fleet is keyed by address because a device typed in or configured is listed before
+        it has said who it is; entries found again under a known DNA or MAC are merged by
+        ``FleetState.add``. Stored records use the identity key (``HeaterStatus.identity_key``).
+        """
+        return str(self.heater.address)
 
     @property
     def name(self) -> str:
@@ -151,7 +151,7 @@ class FleetState:
         Returns the entry and whether it is new. A device found again at a new address (same
         DNA or MAC) moves there rather than appearing twice.
         """
-        key = device_key(heater.host, heater.port)
+        key = str(heater.address)
         existing = self.entries.get(key) or self._by_identity(heater)
         if existing is None:
             entry = DeviceEntry(heater=heater)
@@ -182,23 +182,6 @@ class FleetState:
             if heater.dna in known or heater.mac in known:
                 return entry
         return None
-
-
-def parse_address(address: str, default_port: int = 4028) -> tuple[str, int]:
-    """Split ``host[:port]``; raise ValueError for an empty host or a bad port."""
-    text = address.strip()
-    host, sep, port_text = text.rpartition(":")
-    if not sep:
-        host, port_text = text, str(default_port)
-    if not host or any(c.isspace() for c in host):
-        raise ValueError(f"not an address: {address!r}")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"not a port: {port_text!r}") from None
-    if not 0 < port < 65536:
-        raise ValueError(f"port out of range: {port}")
-    return host, port
 
 
 def quit_summary(fleet: FleetState, outcomes: dict[str, str], level: str) -> list[str]:

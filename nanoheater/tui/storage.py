@@ -18,7 +18,7 @@ from nanoheater.controller.targets import load_schedule
 from nanoheater.economics.market import MarketSettings, load_market
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.period import Period
-from nanoheater.history.records import Decision, DeviceEvent, LedgerTotals, Sample, device_key
+from nanoheater.history.records import Decision, DeviceEvent, LedgerTotals, Sample
 from nanoheater.models import HeaterStatus
 from nanoheater.tui.messages import (
     CommandFailed,
@@ -127,7 +127,7 @@ class Storage:
         status = entry.status if entry is not None else None
         if status is None:
             return key, self.app.clock()
-        return device_key(status), status.when if status.when is not None else self.app.clock()
+        return status.identity_key, status.when if status.when is not None else self.app.clock()
 
     async def decision(self, key: str, record: DecisionRecord) -> None:
         """Store one controller decision of device ``key`` (awaited inside its tick worker)."""

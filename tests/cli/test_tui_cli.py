@@ -72,3 +72,19 @@ def test_bad_exit_level_stops_the_tui_before_it_starts() -> None:
         "nanoheater: --exit-level 'turbo' is not a level: give lowest, off or a mode "
         "(Low, Mid, High, Night, Heating Eco, Heating Super, Mining, Eco, Standard, Super)"
     ]
+
+
+def test_tui_host_option_takes_bracketed_ipv6() -> None:
+    """``tui --host [::1]:4028`` kept the brackets ("Name or service not known"); now it is ::1."""
+    from nanoheater.cli.tui import initial_heaters
+
+    (heater,) = initial_heaters(("[::1]:4028",))
+    assert (heater.host, heater.port) == ("::1", 4028)
+    assert heater.identity == "[::1]:4028"
+
+
+def test_tui_host_option_refuses_a_serial_path_as_usage() -> None:
+    """Pins that a serial path given to the TUI is a usage error naming --host (exit 2)."""
+    result = CliRunner().invoke(cli, ["tui", "--host", "/dev/ttyUSB0", "--no-mdns"])
+    assert result.exit_code == 2
+    assert "serial link" in result.output

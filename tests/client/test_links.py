@@ -6,8 +6,7 @@ import pytest
 
 from firmware_sim.server import SimServer
 from nanoheater.client import HeaterClient
-from nanoheater.exceptions import ConnectionFailed, DeviceTimeout, UsageError
-from nanoheater.link import parse_target
+from nanoheater.exceptions import ConnectionFailed, DeviceTimeout
 from nanoheater.transport.serial import SerialTransport
 from nanoheater.transport.tcp import TcpTransport
 from tests.client.conftest import make_heater
@@ -77,30 +76,19 @@ async def test_closed_transports_refuse() -> None:
         await tcp.request(b"{}")
 
 
-@pytest.mark.parametrize(
-    ("target", "expected"),
-    [
-        ("192.168.1.20", ("tcp", "192.168.1.20", 4028)),
-        ("192.168.1.20:4029", ("tcp", "192.168.1.20", 4029)),
-        ("heater.local", ("tcp", "heater.local", 4028)),
-        ("[fe80::1]:4030", ("tcp", "fe80::1", 4030)),
-        ("fe80::1", ("tcp", "fe80::1", 4028)),
-        ("serial:///dev/ttyUSB0", ("serial", "/dev/ttyUSB0", 0)),
-        ("/dev/pts/3", ("serial", "/dev/pts/3", 0)),
-        ("socket://127.0.0.1:7000", ("serial", "socket://127.0.0.1:7000", 0)),
-        ("rfc2217://127.0.0.1:7000", ("serial", "rfc2217://127.0.0.1:7000", 0)),
-        ("loop://", ("serial", "loop://", 0)),
-    ],
-)
-def test_parse_target(target: str, expected: tuple[str, str, int]) -> None:
-    """CLI addresses map to a transport kind, host or URL, and port."""
-    assert parse_target(target) == expected
+async def test_status_of_a_serial_target_names_it_without_a_port() -> None:
+    """``nanoheater status socket://...`` printed ``at socket://127.0.0.1:N:0``; no ``:0`` now."""
+    from tests.cli.test_device_cli import run_cli
 
-
-@pytest.mark.parametrize(
-    "target", ["", "host:0", "host:70000", "host:abc", "http://x", "serial://", "a b", "x::y::z"]
-)
-def test_parse_target_rejects(target: str) -> None:
-    """Malformed addresses are usage errors (exit code 2)."""
-    with pytest.raises(UsageError):
-        parse_target(target)
+    heater = make_heater("nano3s")
+    async with SimServer(heater, serial_port=0) as sim:
+        assert sim.serial is not None
+        url = sim.serial.url
+        assert url is not None
+        code, out, err = await run_cli("status", url)
+        async with await HeaterClient.connect(url, timeout_s=3.0) as client:
+            status = await client.get_status()
+    assert code == 0, err
+    assert out.splitlines()[0].endswith(f" at {url}")
+    assert status.identity_key == heater.state.dna
+    assert str(status.address) == url

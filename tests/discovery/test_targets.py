@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nanoheater.discovery import MAX_SCAN_ADDRESSES, build_targets, expand_cidr, parse_host
+from nanoheater.discovery import MAX_SCAN_ADDRESSES, build_targets, expand_cidr
 from nanoheater.exceptions import UsageError
 from nanoheater.models import DiscoverySource
 
@@ -41,30 +41,6 @@ def test_expand_cidr_refuses_malformed_ranges(cidr: str) -> None:
     """Pins that a malformed range is a UsageError, not a ValueError."""
     with pytest.raises(UsageError, match="not a CIDR network"):
         expand_cidr(cidr)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("127.0.0.2", ("127.0.0.2", 4028)),
-        (" 127.0.0.2:4029 ", ("127.0.0.2", 4029)),
-        ("heater.lan", ("heater.lan", 4028)),
-        ("heater.lan:80", ("heater.lan", 80)),
-        ("[::1]:4030", ("::1", 4030)),
-        ("[::1]", ("::1", 4028)),
-        ("::1", ("::1", 4028)),
-    ],
-)
-def test_parse_host_splits_host_and_port(text: str, expected: tuple[str, int]) -> None:
-    """Pins the accepted host forms: host, host:port, [v6]:port, [v6] and a bare IPv6 address."""
-    assert parse_host(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", ":4028", "127.0.0.2:port", "127.0.0.2:0", "127.0.0.2:70000"])
-def test_parse_host_refuses_malformed_entries(text: str) -> None:
-    """Pins that an empty host or a bad port is a UsageError."""
-    with pytest.raises(UsageError):
-        parse_host(text)
 
 
 def test_build_targets_probes_a_configured_host_inside_a_range_once() -> None:

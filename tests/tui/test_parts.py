@@ -10,7 +10,7 @@ from nanoheater.economics.engine import expected_revenue
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
-from nanoheater.tui.devices import FleetState, parse_address
+from nanoheater.tui.devices import FleetState
 from nanoheater.tui.eventlog import EventLog
 from nanoheater.tui.ledger import Ledger, season_start
 from nanoheater.tui.widgets.chart import block_lines, chart_scale
@@ -33,26 +33,6 @@ def test_chart_keeps_only_what_fits() -> None:
     old_spike = [100.0] + [1.0, 2.0] * 10
     assert block_lines(old_spike, 4, 1) == block_lines([1.0, 2.0, 1.0, 2.0], 4, 1)
     assert block_lines(old_spike, 4, 1) == ["▁█▁█"]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("10.0.0.5", ("10.0.0.5", 4028)),
-        ("heater.lan:4029", ("heater.lan", 4029)),
-        (" 127.0.0.2:1 ", ("127.0.0.2", 1)),
-    ],
-)
-def test_parse_address_accepts_host_and_port(text: str, expected: tuple[str, int]) -> None:
-    """Pins host[:port] parsing with the default API port."""
-    assert parse_address(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", ":4028", "a b", "host:0", "host:70000", "host:x"])
-def test_parse_address_rejects_garbage(text: str) -> None:
-    """Pins that malformed addresses are ValueErrors."""
-    with pytest.raises(ValueError):
-        parse_address(text)
 
 
 def test_fleet_merges_by_identity_and_moves_address() -> None:
