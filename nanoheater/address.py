@@ -123,6 +123,14 @@ class DeviceAddress:
             raise UsageError(f"{text.strip()!r} is a serial link; a network address is needed here")
         return address
 
+    @classmethod
+    def from_host_port(cls, host: str, port: int) -> DeviceAddress:
+        """The address behind a ``(host, port)`` pair as models carry it (port 0 means serial).
+
+        No validation: the pair was parsed (or reported by the transport) already.
+        """
+        return cls("serial", host, None) if port == 0 else cls("tcp", host, port)
+
     @property
     def is_serial(self) -> bool:
         """Whether this is a serial link."""
@@ -137,11 +145,6 @@ class DeviceAddress:
         if self.port is None:
             return self.host
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-def address_of(host: str, port: int) -> DeviceAddress:
-    """The address behind a ``(host, port)`` pair as models carry it (port 0 means serial)."""
-    return DeviceAddress("serial", host, None) if port == 0 else DeviceAddress("tcp", host, port)
 
 
 def identity_key(dna: str | None, mac: str | None, address: DeviceAddress | str) -> str:
@@ -165,4 +168,4 @@ def _is_com_port(text: str) -> bool:
     return text.upper().startswith("COM") and text[3:].isdigit()
 
 
-__all__ = ["SERIAL_SCHEMES", "AddressKind", "DeviceAddress", "address_of", "identity_key"]
+__all__ = ["SERIAL_SCHEMES", "AddressKind", "DeviceAddress", "identity_key"]

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nanoheater.address import DeviceAddress, address_of, identity_key
+from nanoheater.address import DeviceAddress, identity_key
 
 
 class _Frozen(BaseModel):
@@ -163,7 +163,7 @@ class HeaterStatus(_Frozen):
     @property
     def address(self) -> DeviceAddress:
         """Where this reading came from (a serial link has no port)."""
-        return address_of(self.host, self.port)
+        return DeviceAddress.from_host_port(self.host, self.port)
 
     @property
     def identity_key(self) -> str:
@@ -199,7 +199,7 @@ class DiscoveredHeater(_Frozen):
     @property
     def address(self) -> DeviceAddress:
         """Where the device answers."""
-        return address_of(self.host, self.port)
+        return DeviceAddress.from_host_port(self.host, self.port)
 
     @property
     def identity(self) -> str:

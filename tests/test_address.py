@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nanoheater.address import DeviceAddress, address_of, identity_key
+from nanoheater.address import DeviceAddress, identity_key
 from nanoheater.exceptions import UsageError
 
 
@@ -59,9 +59,12 @@ def test_network_only_callers_refuse_serial_links() -> None:
 
 def test_serial_address_never_prints_a_port() -> None:
     """A serial target printed ``/dev/pts/6:0`` and ``socket://...:34285:0``; it must not."""
-    assert str(address_of("/dev/pts/6", 0)) == "/dev/pts/6"
-    assert str(address_of("socket://127.0.0.1:34285", 0)) == "socket://127.0.0.1:34285"
-    assert str(address_of("::1", 4028)) == "[::1]:4028"
+    assert str(DeviceAddress.from_host_port("/dev/pts/6", 0)) == "/dev/pts/6"
+    assert (
+        str(DeviceAddress.from_host_port("socket://127.0.0.1:34285", 0))
+        == "socket://127.0.0.1:34285"
+    )
+    assert str(DeviceAddress.from_host_port("::1", 4028)) == "[::1]:4028"
 
 
 def test_identity_key_prefers_dna_then_mac_then_address() -> None:
@@ -70,4 +73,4 @@ def test_identity_key_prefers_dna_then_mac_then_address() -> None:
     assert identity_key("0123abcd", "aa:bb:cc:dd:ee:ff", tcp) == "0123abcd"
     assert identity_key(None, "aa:bb:cc:dd:ee:ff", tcp) == "aa:bb:cc:dd:ee:ff"
     assert identity_key(None, None, tcp) == "[::1]:4028"
-    assert identity_key(None, None, address_of("/dev/pts/6", 0)) == "/dev/pts/6"
+    assert identity_key(None, None, DeviceAddress.from_host_port("/dev/pts/6", 0)) == "/dev/pts/6"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from nanoheater.address import DeviceAddress
 from nanoheater.client import HeaterClient
-from nanoheater.discovery.probe import parse_host
 from nanoheater.exceptions import UsageError
 from nanoheater.home.types import DeviceView
 from nanoheater.models import HeaterStatus
@@ -23,8 +23,7 @@ class UnknownRef(UsageError):
 
 def address_of(text: str) -> str:
     """``host:port`` of a ``host`` or ``host:port`` string (port 4028 by default)."""
-    host, port = parse_host(text)
-    return f"{host}:{port}"
+    return str(DeviceAddress.parse_tcp(text))
 
 
 @dataclass(slots=True)
@@ -48,15 +47,13 @@ class DeviceSlot:
     @classmethod
     def at(cls, text: str) -> DeviceSlot:
         """A slot for ``host[:port]``."""
-        host, port = parse_host(text)
-        return cls(f"{host}:{port}", host, port)
+        address = DeviceAddress.parse_tcp(text)
+        return cls(str(address), address.host, address.tcp_port)
 
     @property
     def key(self) -> str:
-        """DNA, else MAC, else host:port."""
-        if self.status is not None and self.status.info.identity:
-            return self.status.info.identity
-        return self.address
+        """The identity key: DNA, else MAC, else the address (``HeaterStatus.identity_key``)."""
+        return self.status.identity_key if self.status is not None else self.address
 
     def view(self) -> DeviceView:
         """The frozen view the API and subscribers see."""

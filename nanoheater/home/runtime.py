@@ -24,7 +24,7 @@ from nanoheater.config import Settings
 from nanoheater.const import DEFAULT_TIMEOUT_S
 from nanoheater.economics.market import MarketInputs, load_market, offline_market
 from nanoheater.exceptions import NanoheaterError
-from nanoheater.history.records import DeviceEvent, Sample, device_key
+from nanoheater.history.records import DeviceEvent, Sample
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore, HistoryStore
 from nanoheater.home.bus import Bus, Subscription
 from nanoheater.home.commands import check, describe, run_command
@@ -415,7 +415,7 @@ class Home:
         rows = []
         for address, applied in decision.applied.items():
             slot = self.slots.get(address)
-            device = device_key(slot.status) if slot and slot.status else address
+            device = slot.status.identity_key if slot and slot.status else address
             action = (
                 decision.step
                 if applied in ("ok", "unreachable")
@@ -447,7 +447,7 @@ class Home:
         self.bus.publish(event)
         if self.history is not None:
             slot = self.slots.get(subject)
-            device = device_key(slot.status) if slot and slot.status else subject
+            device = slot.status.identity_key if slot and slot.status else subject
             row = DeviceEvent(event.ts_s, device, kind, event.detail)
             history = self.history
             self._spawn(self._write_event(history, row))
@@ -464,7 +464,7 @@ class Home:
         key = None
         if device is not None:
             slot = resolve_device(self.slots.values(), device)
-            key = device_key(slot.status) if slot.status else slot.address
+            key = slot.status.identity_key if slot.status else slot.address
         rows = await self.history.call(lambda store: store.events_since(since_s, key))
         return [HomeEvent(r.ts_s, r.device, r.kind, r.detail) for r in rows]
 
@@ -476,7 +476,7 @@ class Home:
         key = None
         if device is not None:
             slot = resolve_device(self.slots.values(), device)
-            key = device_key(slot.status) if slot.status else slot.address
+            key = slot.status.identity_key if slot.status else slot.address
         if self.history is None:
             return {"since_s": since_s, "until_s": until, "device": key}
         totals = await self.history.call(lambda store: store.totals(key, since_s, until))
