@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
+from nanoheater.address import DeviceAddress
 from nanoheater.const import CALIBRATION_RETRY_S
 from nanoheater.exceptions import (
     CalibratingError,
@@ -73,6 +74,13 @@ def tcp_transport(host: str, port: int, timeout_s: float) -> TcpTransport:
 def serial_transport(url: str, timeout_s: float) -> SerialTransport:
     """Return the serial transport the client uses for ``url``."""
     return SerialTransport(url, timeout_s=timeout_s)
+
+
+def transport_for(address: DeviceAddress, timeout_s: float) -> Transport:
+    """Return the transport that reaches ``address`` (TCP or serial)."""
+    if address.is_serial:
+        return serial_transport(address.host, timeout_s)
+    return tcp_transport(address.host, address.tcp_port, timeout_s)
 
 
 class DeviceLink:

@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from nanoheater import link
+from nanoheater.address import DeviceAddress
 from nanoheater.atomic import write_atomic
 from nanoheater.cli.anonymise import Anonymiser, anonymise
 from nanoheater.cli.output import print_json, run_async
@@ -180,12 +181,12 @@ def build_fixture(
     if not keep_identity:
         owner = Anonymiser()
         replies = anonymise(replies, owner)
-        kind, host, port = link.parse_target(target)
-        shown_target = owner.labelled(host)
-        if shown_target == host:  # a host name, or a serial device path
-            shown_target = owner.stand_in("target", host)
-        if kind == "tcp":
-            shown_target += f":{port}"
+        address = DeviceAddress.parse(target)
+        shown_target = owner.labelled(address.host)
+        if shown_target == address.host:  # a host name, or a serial device path
+            shown_target = owner.stand_in("target", address.host)
+        if not address.is_serial:
+            shown_target += f":{address.port}"
     entries = []
     for entry, text in zip(exchanges, replies, strict=True):
         out = {k: v for k, v in entry.items() if k != "reply"}
@@ -218,12 +219,7 @@ def default_name(device: dict[str, Any]) -> str:
 
 async def capture_target(target: str, *, timeout_s: float, keep_identity: bool) -> dict[str, Any]:
     """Capture the device at ``target`` (``HOST[:PORT]`` or a serial URL) as a fixture dict."""
-    kind, host, port = link.parse_target(target)
-    transport: Transport = (
-        link.serial_transport(host, timeout_s)
-        if kind == "serial"
-        else link.tcp_transport(host, port, timeout_s)
-    )
+    transport = link.transport_for(DeviceAddress.parse(target), timeout_s)
     try:
         exchanges = await record(transport)
     finally:

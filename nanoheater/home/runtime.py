@@ -295,7 +295,7 @@ class Home:
         from nanoheater.discovery import browse
 
         async for heater in browse(mdns=self.options.mdns, scan=self.options.scan):
-            address = f"{heater.host}:{heater.port}"
+            address = str(heater.address)
             if address not in self.slots:
                 self.add_device(address)
 

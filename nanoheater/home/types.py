@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, cast
 
+from nanoheater.address import DeviceAddress
 from nanoheater.controller.targets import FixedLevel, HeatTarget, RoomTemperature
 from nanoheater.exceptions import UsageError
 from nanoheater.models import HeaterStatus
@@ -145,8 +146,8 @@ class DeviceView:
 
     @property
     def address(self) -> str:
-        """``host:port``."""
-        return f"{self.host}:{self.port}"
+        """``host:port`` (IPv6 in brackets)."""
+        return str(DeviceAddress.from_host_port(self.host, self.port))
 
     def to_json(self) -> dict[str, Any]:
         """The ``status --json`` keys (null until first read) plus the Home's own fields."""
