@@ -82,6 +82,8 @@ ALLOWED: frozenset[tuple[str, str | None]] = frozenset(
 """Every (command, parameter) capture may send; nothing else ever leaves."""
 
 DIALECTS = ("json", "text")
+GIVE_UP_AFTER = 3
+"""Consecutive requests that cannot connect (or time out) before the capture gives up."""
 
 
 def encode(dialect: str, command: str, parameter: str | None) -> bytes:
@@ -113,9 +115,12 @@ async def _exchange(
     }
     try:
         entry["reply"] = await transport.request(request)
-    except (ConnectionFailed, ProtocolError) as exc:
-        entry["reply"] = b""
-        entry["error"] = str(exc)
+    except ConnectionFailed as exc:
+        entry |= {"reply": b"", "error": str(exc), "unreachable": True}
+    except ProtocolError as exc:
+        entry |= {"reply": b"", "error": str(exc)}
+    if not entry["reply"] and "error" not in entry:
+        entry["error"] = f"{transport.label}: closed the connection without a reply"
     return entry
 
 
@@ -145,6 +150,7 @@ async def record(transport: Transport) -> list[dict[str, Any]]:
         for command, parameter in plan:
             if (dialect, command) != ("json", "version"):
                 exchanges.append(await _exchange(transport, dialect, command, parameter))
+                _check_still_answering(exchanges, transport.label)
     listed: set[str] = set()
     for entry in exchanges:
         if entry["command"] == "ascset":
@@ -153,7 +159,19 @@ async def record(transport: Transport) -> list[dict[str, Any]]:
         if option != "help" and option in listed:
             for dialect in DIALECTS:
                 exchanges.append(await _exchange(transport, dialect, "ascset", parameter))
+                _check_still_answering(exchanges, transport.label)
     return exchanges
+
+
+def _check_still_answering(exchanges: list[dict[str, Any]], label: str) -> None:
+    """Stop when the last few requests all failed to connect: the device went away.
+
+    Each request has its own deadline; this bounds the whole run (about 50 requests) when a unit
+    drops off the network half-way, instead of waiting out every remaining deadline.
+    """
+    last = exchanges[-GIVE_UP_AFTER:]
+    if len(last) == GIVE_UP_AFTER and all(e.get("unreachable") for e in last):
+        raise ConnectionFailed(f"{label}: stopped answering after {len(exchanges)} requests")
 
 
 def _device(version_reply: bytes) -> dict[str, Any]:
@@ -189,7 +207,7 @@ def build_fixture(
             shown_target += f":{address.port}"
     entries = []
     for entry, text in zip(exchanges, replies, strict=True):
-        out = {k: v for k, v in entry.items() if k != "reply"}
+        out = {k: v for k, v in entry.items() if k not in ("reply", "unreachable")}
         out.update(_reply_field(text.encode("utf-8", errors="surrogateescape")))
         entries.append(out)
     device = _device(exchanges[0]["reply"]) | {"target": shown_target}

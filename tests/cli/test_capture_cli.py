@@ -21,7 +21,7 @@ from firmware_sim.wire import parse_request
 from nanoheater.cli.anonymise import leftovers
 from nanoheater.cli.capture import ALLOWED, ASCSET_QUERIES, allowed_requests, capture_target, encode
 from nanoheater.client import HeaterClient
-from nanoheater.exceptions import DeviceRefused, UsageError
+from nanoheater.exceptions import ConnectionFailed, DeviceRefused, UsageError
 from tests.client.conftest import MODELS, make_heater
 
 MAC = "e0e1a9c0ffee"
@@ -263,3 +263,54 @@ async def test_capture_command_errors_are_one_line(tmp_path: Path) -> None:
     code, _, err = await run_cli("capture", "bad host:99999")
     assert code == 2
     assert len(err.strip().splitlines()) == 1
+
+
+class DiesAfter(Recording):
+    """A recording device that reboots for good (virtual time stands still) after N requests."""
+
+    def __init__(self, heater: SimulatedHeater, after: int) -> None:
+        super().__init__(heater)
+        self.after = after
+
+    def respond(self, request: bytes) -> Reply:
+        """Answer, and go down once ``after`` requests have been answered."""
+        reply = super().respond(request)
+        if len(self.requests) == self.after:
+            self.heater.reboot(downtime_s=1e9)
+        return reply
+
+
+async def test_capture_gives_up_when_the_device_goes_away() -> None:
+    """A unit that drops off mid-capture ends it after 3 refused connects: exit 4, not 50 waits."""
+    device = DiesAfter(owned_heater("nano3s"), after=6)
+    async with SimServer(device) as sim:
+        with pytest.raises(ConnectionFailed, match="stopped answering after 9 requests"):
+            await capture_target(f"{sim.host}:{sim.port}", timeout_s=2.0, keep_identity=False)
+    assert len(device.requests) == 6
+
+
+class SilentOn(Recording):
+    """A recording device that closes without a reply to one request (as a Q does to softon)."""
+
+    def __init__(self, heater: SimulatedHeater, silent: bytes) -> None:
+        super().__init__(heater)
+        self.silent = silent
+
+    def respond(self, request: bytes) -> Reply:
+        """Drop the reply to ``silent``; answer everything else."""
+        reply = super().respond(request)
+        return Reply(b"", drop=True) if request == self.silent else reply
+
+
+async def test_a_silent_close_is_recorded_and_replayed_as_one() -> None:
+    """A request closed without a reply is kept as an empty reply with an error, and replayed so."""
+    device = SilentOn(owned_heater("q"), b'{"command":"lcd"}')
+    async with SimServer(device) as sim:
+        fixture = await capture_target(f"{sim.host}:{sim.port}", timeout_s=2.0, keep_identity=False)
+    lcd = next(e for e in fixture["exchanges"] if e["request"] == '{"command":"lcd"}')
+    assert lcd["reply"] == ""
+    assert "without a reply" in lcd["error"]
+    assert sum("error" in e for e in fixture["exchanges"]) == 1
+    replay = ReplayDevice(parse_fixture(fixture))
+    assert replay.respond(b'{"command":"lcd"}').drop
+    assert not replay.respond(b"lcd").drop
