@@ -191,6 +191,10 @@ class Settings(BaseSettings):
     """Controller defaults."""
     history: HistorySettings = HistorySettings()
     """History retention."""
+    api: str = "127.0.0.1:8128"
+    """Where ``nanoheater serve`` listens and where clients look for it, as "host:port"."""
+    zones: dict[str, tuple[str, ...]] = {}
+    """Rooms for ``serve``: zone name to its devices ("host" or "host:port"); others: one each."""
 
     @field_validator("hosts")
     @classmethod
@@ -200,6 +204,28 @@ class Settings(BaseSettings):
                 DeviceAddress.parse_tcp(host)
             except UsageError:
                 raise ValueError(f"{host!r} is not host or host:port") from None
+        return value
+
+    @field_validator("api")
+    @classmethod
+    def _valid_api(cls, value: str) -> str:
+        if not _HOST_RE.match(value) or ":" not in value or int(value.rsplit(":", 1)[1]) > 65535:
+            raise ValueError(f"{value!r} is not host:port")
+        return value
+
+    @field_validator("zones")
+    @classmethod
+    def _valid_zones(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        seen: set[str] = set()
+        for name, hosts in value.items():
+            if not name.strip() or len(name) > 64 or not name.isprintable():
+                raise ValueError(f"zone name {name[:64]!r} must be 1-64 printable characters")
+            for host in hosts:
+                if not _HOST_RE.match(host):
+                    raise ValueError(f"zone {name}: {host!r} is not host or host:port")
+                if host in seen:
+                    raise ValueError(f"{host} is in two zones")
+                seen.add(host)
         return value
 
     @model_validator(mode="after")

@@ -26,6 +26,10 @@ _COMMANDS: dict[str, str] = {
     "history": "nanoheater.cli.history:history",
     "tui": "nanoheater.cli.tui:tui",
     "capture": "nanoheater.cli.capture:capture",
+    "serve": "nanoheater.cli.serve:serve",
+    "target": "nanoheater.cli.target:target",
+    "zones": "nanoheater.cli.target:zones",
+    "service": "nanoheater.cli.service:service",
 }
 
 

@@ -12,6 +12,13 @@ from typing import Any, Literal
 
 import click
 
+from nanoheater.cli.fleet import (
+    fleet_status,
+    fleet_watch,
+    format_device,
+    set_through_service,
+    zone_note,
+)
 from nanoheater.cli.output import print_json, run_async
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
@@ -37,13 +44,26 @@ def _json_option(func: Any) -> Any:
     )(func)
 
 
+def _api_option(func: Any) -> Any:
+    return click.option(
+        "--api", "api", metavar="HOST:PORT", help="The service, when no TARGET is given."
+    )(func)
+
+
 @click.command()
-@click.argument("target", metavar="HOST[:PORT]")
+@click.argument("target", metavar="[HOST[:PORT]]", required=False)
 @_json_option
 @_timeout_option
+@_api_option
 @run_async
-async def status(target: str, as_json: bool, timeout_s: float) -> None:
-    """Show one reading of a heater. TARGET is HOST[:PORT] or a serial URL."""
+async def status(target: str | None, as_json: bool, timeout_s: float, api: str | None) -> None:
+    """Show one reading of a heater. TARGET is HOST[:PORT] or a serial URL.
+
+    Without TARGET, show every device of the running service (nanoheater serve).
+    """
+    if target is None:
+        await fleet_status(api, as_json)
+        return
     async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
         reading = await client.get_status()
     if as_json:
@@ -53,7 +73,7 @@ async def status(target: str, as_json: bool, timeout_s: float) -> None:
 
 
 @click.command()
-@click.argument("target", metavar="HOST[:PORT]")
+@click.argument("target", metavar="[HOST[:PORT]]", required=False)
 @click.option(
     "--interval",
     "interval_s",
@@ -65,11 +85,23 @@ async def status(target: str, as_json: bool, timeout_s: float) -> None:
 @click.option("--count", type=click.IntRange(min=1), default=None, help="Stop after N readings.")
 @_json_option
 @_timeout_option
+@_api_option
 @run_async
 async def watch(
-    target: str, interval_s: float, count: int | None, as_json: bool, timeout_s: float
+    target: str | None,
+    interval_s: float,
+    count: int | None,
+    as_json: bool,
+    timeout_s: float,
+    api: str | None,
 ) -> None:
-    """Print a reading every --interval seconds until interrupted (or --count readings)."""
+    """Print a reading every --interval seconds until interrupted (or --count readings).
+
+    Without TARGET, print every reading of the running service's devices as it comes.
+    """
+    if target is None:
+        await fleet_watch(api, count, as_json)
+        return
     seen = 0
     async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
         async for reading in client.watch(interval_s):
@@ -96,6 +128,7 @@ async def watch(
 @click.option("--yes", is_flag=True, help="Confirm --reboot.")
 @_json_option
 @_timeout_option
+@_api_option
 @run_async
 async def set_(
     target: str,
@@ -109,8 +142,13 @@ async def set_(
     yes: bool,
     as_json: bool,
     timeout_s: float,
+    api: str | None,
 ) -> None:
-    """Change one setting and print the confirmed reading. Give exactly one action."""
+    """Change one setting and print the confirmed reading. Give exactly one action.
+
+    When a running service owns the device, the change goes through it; on a device it
+    regulates it becomes a manual override (end it with: nanoheater target ZONE --resume).
+    """
     actions = {
         "mode": mode is not None,
         "level": level is not None,
@@ -129,6 +167,21 @@ async def set_(
     if action == "reboot" and not yes:
         raise UsageError("--reboot needs --yes")
     fan_value = _parse_fan(fan) if fan is not None else None
+    values: dict[str, str | int | None] = {"mode": mode, "level": level, "fan": fan}
+    values["chip-target"] = chip_target
+    if action != "reboot":
+        through = await set_through_service(
+            target, action.replace("-", "_"), values.get(action), api
+        )
+        if through is not None:
+            if as_json:
+                print_json({"action": action, **through})
+            else:
+                click.echo(format_device(through))
+                zone = await zone_note(through, api)
+                if zone:
+                    click.echo(zone)
+            return
     async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
         if action == "reboot":
             await client.reboot(confirm=True)

@@ -22,6 +22,8 @@ class Subscription:
         self._queue: asyncio.Queue[HomeMessage | None] = asyncio.Queue(maxsize=max(1, maxsize))
         self.dropped = 0
         """Messages lost because this subscriber fell behind."""
+        self.closed = False
+        """True once the subscription or the whole bus has ended."""
 
     def put(self, message: HomeMessage | None) -> None:
         """Queue ``message``, dropping the oldest when full."""
@@ -36,12 +38,16 @@ class Subscription:
     def close(self) -> None:
         """Stop receiving; a pending ``__anext__`` ends the iteration."""
         self._bus.remove(self)
-        self.put(None)
+        if not self.closed:
+            self.closed = True
+            self.put(None)
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> HomeMessage:
+        if self.closed and self._queue.empty():
+            raise StopAsyncIteration
         message = await self._queue.get()
         if message is None:
             raise StopAsyncIteration
@@ -49,6 +55,8 @@ class Subscription:
 
     async def get(self, timeout_s: float) -> HomeMessage | None:
         """The next message, or None when none came within ``timeout_s`` (or the bus closed)."""
+        if self.closed and self._queue.empty():
+            return None
         try:
             return await asyncio.wait_for(self._queue.get(), timeout_s)
         except TimeoutError:

@@ -1,0 +1,110 @@
+"""Provides the service side of ``status``, ``watch`` and ``set``: the fleet through ``serve``.
+
+``status``/``watch`` without a host show every device the running service owns; ``set`` on a
+device the service owns goes through it (on a regulated device it becomes a manual override of
+its zone, ended by ``nanoheater target ZONE --resume``) instead of fighting its regulator.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from nanoheater.cli.output import print_json
+from nanoheater.home.devices import UnknownRef
+from nanoheater.protocol.sanitize import sanitize
+from nanoheater.service.address import find_api, listening
+
+
+def _num(value: Any, unit: str, digits: int = 0) -> str:
+    return f"{value:.{digits}f} {unit}" if isinstance(value, (int, float)) else "—"
+
+
+def format_device(device: dict[str, Any]) -> str:
+    """One line per device: host, zone, state, mode, power, hashrate, chip temperature."""
+    host = f"{device.get('host')}:{device.get('port')}"
+    if not device.get("online"):
+        return sanitize(f"{host:<21} {device.get('zone')}: offline ({device.get('error') or '—'})")
+    parts = [
+        f"{host:<21}",
+        f"{device.get('model') or '?':<7}",
+        f"{device.get('state') or '—':<11}",
+        f"{device.get('mode') or '—':<14}",
+        f"{_num(device.get('power_w'), 'W'):>7}",
+        f"{_num(device.get('hashrate_ths'), 'TH/s', 2):>11}",
+        f"chip {_num(device.get('chip_temp_max_c'), '°C')}",
+        f"zone {device.get('zone')}",
+    ]
+    return sanitize("  ".join(parts), 300)
+
+
+async def fleet_status(api: str | None, as_json: bool) -> None:
+    """Print every device the service owns (JSON: one object per line)."""
+    from nanoheater.service.remote import RemoteHome
+
+    async with RemoteHome(find_api(api)) as home:
+        devices = await home.devices()
+    for device in devices:
+        if as_json:
+            print_json(device)
+        else:
+            click.echo(format_device(device))
+
+
+async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None:
+    """Print each reading the service streams until interrupted (or ``count`` readings)."""
+    from nanoheater.service.remote import RemoteHome
+
+    seen = 0
+    async with RemoteHome(find_api(api)) as home:
+        async for kind, data in home.stream():
+            if kind != "reading" or not isinstance(data.get("device"), dict):
+                continue
+            device = data["device"]
+            if as_json:
+                print_json(device)
+            else:
+                stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("ts_s", 0))))
+                click.echo(f"{stamp}  {format_device(device)}")
+            seen += 1
+            if count is not None and seen >= count:
+                return
+
+
+async def set_through_service(
+    target: str, action: str, value: str | int | None, api: str | None
+) -> dict[str, Any] | None:
+    """Send ``set`` through the service when one runs and owns ``target``; else None.
+
+    None means "talk to the device directly": no service answers, or it does not own the device.
+    """
+    address = find_api(api)
+    if not await listening(address):
+        return None  # no service: skip importing the web client at all
+    from nanoheater.service.remote import RemoteHome, ServiceUnavailable
+
+    try:
+        async with RemoteHome(address) as home:
+            try:
+                await home.device(target)
+            except UnknownRef:
+                return None
+            return await home.command(target, action, value)
+    except ServiceUnavailable:
+        return None
+
+
+async def zone_note(device: dict[str, Any], api: str | None) -> str:
+    """``zone Z: manual until ...; nanoheater target Z --resume`` when the zone is overridden."""
+    from nanoheater.service.remote import RemoteHome
+
+    async with RemoteHome(find_api(api)) as home:
+        zone = await home.zone(str(device.get("zone")))
+    until = zone.get("manual_until_s")
+    if not isinstance(until, (int, float)):
+        return ""
+    name = sanitize(zone.get("name"), 64)
+    stamp = time.strftime("%a %H:%M", time.localtime(until))
+    return f"zone {name}: manual until {stamp}; end it with: nanoheater target {name} --resume"

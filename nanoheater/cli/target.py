@@ -1,0 +1,128 @@
+"""Provides ``nanoheater target`` and ``nanoheater zones``: a running service's heat targets.
+
+Both talk to ``nanoheater serve`` (found from ``--api``, else ``NANOHEATER_API``, else the
+config's ``api``). A zone may be named by its name or by any of its devices' hosts.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nanoheater.cli.output import print_json, run_async
+from nanoheater.exceptions import UsageError
+from nanoheater.home.types import MAX_SCHEDULE_BYTES
+from nanoheater.protocol.sanitize import sanitize
+from nanoheater.service.remote import RemoteHome, find_api
+
+API_OPTION = click.option(
+    "--api", "api", metavar="HOST:PORT", help="The service (default: NANOHEATER_API, else config)."
+)
+
+
+def _clock(ts_s: float) -> str:
+    return time.strftime("%a %H:%M", time.localtime(ts_s))
+
+
+def format_zone(zone: dict[str, Any]) -> str:
+    """One line: name, target, devices, override and the last decision."""
+    target = zone.get("target")
+    what = sanitize(target.get("describe", "?"), 60) if isinstance(target, dict) else "manual"
+    devices = ", ".join(sanitize(d, 60) for d in zone.get("devices", []))
+    line = f"{sanitize(zone.get('name'), 64)}: {what}  [{devices}]"
+    until = zone.get("manual_until_s")
+    if isinstance(until, (int, float)):
+        override = zone.get("override") or {}
+        line += f"  manual until {_clock(until)} ({sanitize(override.get('action', ''), 40)})"
+    decision = zone.get("decision")
+    if isinstance(decision, dict):
+        room = decision.get("room_c")
+        room_text = f"room {room:.1f} C, " if isinstance(room, (int, float)) else ""
+        line += f"  -> {room_text}{sanitize(decision.get('step'), 60)}"
+        line += f": {sanitize(decision.get('reason'), 120)}"
+    return line
+
+
+def _body(
+    c: float | None, level: str | None, schedule: Path | None, off: bool
+) -> dict[str, Any] | None:
+    if c is not None:
+        return {"setpoint_c": c}
+    if level is not None:
+        return {"level": level}
+    if schedule is not None:
+        try:
+            if schedule.stat().st_size > MAX_SCHEDULE_BYTES:
+                raise UsageError(f"{schedule}: larger than {MAX_SCHEDULE_BYTES} bytes")
+            text = schedule.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {schedule}: {exc}") from None
+        return {"schedule_toml": text, "schedule_name": schedule.name}
+    if off:
+        return {"off": True}
+    return None
+
+
+@click.command()
+@click.argument("zone")
+@click.option("--c", "c", type=click.FloatRange(min=0, max=40, min_open=True, max_open=True),
+              help="Hold the room at this temperature (C).")  # fmt: skip
+@click.option("--level", help="Run a fixed mode (e.g. Low, Eco, Night).")
+@click.option(
+    "--schedule",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Follow a weekly schedule (TOML, see docs/service.md).",
+)
+@click.option("--off", is_flag=True, help="Keep the zone off (its lowest step where no off).")
+@click.option("--resume", is_flag=True, help="End a manual override; the target applies again.")
+@click.option("--clear", is_flag=True, help="Stop regulating; the devices keep what they run.")
+@API_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the zone as JSON.")
+@run_async
+async def target(
+    zone: str,
+    c: float | None,
+    level: str | None,
+    schedule: Path | None,
+    off: bool,
+    resume: bool,
+    clear: bool,
+    api: str | None,
+    as_json: bool,
+) -> None:
+    """Set ZONE's heat target in the running service (ZONE may be a device's host).
+
+    Give exactly one of --c, --level, --schedule, --off, --resume, --clear.
+    """
+    given = [c is not None, level is not None, schedule is not None, off, resume, clear]
+    if sum(given) != 1:
+        raise UsageError("give exactly one of --c, --level, --schedule, --off, --resume, --clear")
+    async with RemoteHome(find_api(api)) as home:
+        if resume:
+            view = await home.resume(zone)
+        elif clear:
+            view = await home.set_target(zone, None)
+        else:
+            view = await home.set_target(zone, _body(c, level, schedule, off))
+    if as_json:
+        print_json(view)
+    else:
+        click.echo(format_zone(view))
+
+
+@click.command()
+@API_OPTION
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per zone and line.")
+@run_async
+async def zones(api: str | None, as_json: bool) -> None:
+    """List the running service's zones: target, devices, override, last decision."""
+    async with RemoteHome(find_api(api)) as home:
+        listed = await home.zones()
+    for zone in listed:
+        if as_json:
+            print_json(zone)
+        else:
+            click.echo(format_zone(zone))
