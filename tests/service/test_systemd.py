@@ -52,13 +52,14 @@ def test_journal_lines_have_priority_and_one_line(
     """Under journald every record is one line with its <priority> prefix and no colours."""
     monkeypatch.setenv("JOURNAL_STREAM", "8:1234")
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    handlers, level = root.handlers[:], root.level
     try:
         journal_logging(0)
         logging.getLogger("nanoheater.test").warning("two\nlines")
         logging.getLogger("nanoheater.test").debug("hidden")
     finally:
-        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+        root.handlers[:] = handlers
+        root.setLevel(level)
     err = capsys.readouterr().err
     assert err == "<4>WARNING nanoheater.test: two | lines\n"
 
