@@ -25,7 +25,6 @@ SETTLE_S = 3600.0
 """Simulated seconds the model runs before, and again after, taking the captured mode."""
 KINDS = ("missing", "extra", "format", "value")
 """Difference kinds, most serious first."""
-_BLOB_ITEM = re.compile(r"([^\[\]]+?)\[([^\]]*)\]")
 _RECORD_SPLIT = re.compile(r"(?<!\\)\|")
 _FIELD_SPLIT = re.compile(r"(?<!\\),")
 
@@ -164,14 +163,33 @@ def _leaf(path: str, value: str, out: dict[str, str]) -> None:
         if inner.startswith("'") and "{" in inner:
             inner = inner[inner.index("{") + 1 : inner.rindex("}") if "}" in inner else None]
         seen: dict[str, int] = {}
-        for key, item in _BLOB_ITEM.findall(inner):
-            key = key.strip()
+        for key, item in blob_items(inner):
             seen[key] = seen.get(key, 0) + 1
             suffix = f"#{seen[key]}" if seen[key] > 1 else ""
             out[f"{path}.{key}{suffix}"] = "str:" + item
         if seen:
             return
     out[path] = "str:" + value
+
+
+def blob_items(blob: str) -> list[tuple[str, str]]:
+    """``KEY[value]`` pairs of a status blob, in order; one pass (a fixture is untrusted input).
+
+    A lazy regex here would rescan a bracket-free blob from every position (quadratic).
+    """
+    items = []
+    pos = 0
+    while True:
+        open_at = blob.find("[", pos)
+        if open_at < 0:
+            return items
+        close_at = blob.find("]", open_at + 1)
+        if close_at < 0:
+            return items
+        key = blob[pos:open_at].strip()
+        if key and "]" not in key:
+            items.append((key, blob[open_at + 1 : close_at]))
+        pos = close_at + 1
 
 
 def _captured_mode(heater: SimulatedHeater, fixture: Fixture) -> SimulatedHeater:
@@ -227,4 +245,4 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-__all__ = ["KINDS", "Difference", "compare", "diff_fixture", "flatten", "shape"]
+__all__ = ["KINDS", "Difference", "blob_items", "compare", "diff_fixture", "flatten", "shape"]
