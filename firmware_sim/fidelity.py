@@ -177,7 +177,7 @@ def blob_items(blob: str) -> list[tuple[str, str]]:
 
     A lazy regex here would rescan a bracket-free blob from every position (quadratic).
     """
-    items = []
+    items: list[tuple[str, str]] = []
     pos = 0
     while True:
         open_at = blob.find("[", pos)
