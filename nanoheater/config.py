@@ -209,8 +209,10 @@ class Settings(BaseSettings):
     @field_validator("api")
     @classmethod
     def _valid_api(cls, value: str) -> str:
-        if not _HOST_RE.match(value) or ":" not in value or int(value.rsplit(":", 1)[1]) > 65535:
-            raise ValueError(f"{value!r} is not host:port")
+        try:
+            DeviceAddress.parse_tcp(value, 8128)
+        except UsageError:
+            raise ValueError(f"{value!r} is not host:port") from None
         return value
 
     @field_validator("zones")
@@ -221,8 +223,10 @@ class Settings(BaseSettings):
             if not name.strip() or len(name) > 64 or not name.isprintable():
                 raise ValueError(f"zone name {name[:64]!r} must be 1-64 printable characters")
             for host in hosts:
-                if not _HOST_RE.match(host):
-                    raise ValueError(f"zone {name}: {host!r} is not host or host:port")
+                try:
+                    DeviceAddress.parse_tcp(host)
+                except UsageError:
+                    raise ValueError(f"zone {name}: {host!r} is not host or host:port") from None
                 if host in seen:
                     raise ValueError(f"{host} is in two zones")
                 seen.add(host)

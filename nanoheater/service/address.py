@@ -11,8 +11,8 @@ import contextlib
 import ipaddress
 import os
 
+from nanoheater.address import DeviceAddress
 from nanoheater.config import load_settings
-from nanoheater.discovery.probe import parse_host
 
 TOKEN_ENV = "NANOHEATER_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Where serve and its clients read the API token (an environment variable keeps it out of ps)."""
@@ -36,8 +36,9 @@ def find_api(api: str | None = None) -> str:
 def parse_api(text: str) -> tuple[str, int]:
     """``HOST:PORT`` (port 8128 when left out; port 0 picks a free one, for tests)."""
     if text.endswith(":0") and text.count(":") == 1:
-        return parse_host(text[:-2], DEFAULT_API_PORT)[0], 0
-    return parse_host(text, DEFAULT_API_PORT)
+        return DeviceAddress.parse_tcp(text[:-2], DEFAULT_API_PORT).host, 0
+    address = DeviceAddress.parse_tcp(text, DEFAULT_API_PORT)
+    return address.host, address.tcp_port
 
 
 def is_loopback(host: str) -> bool:

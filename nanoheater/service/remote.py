@@ -43,8 +43,8 @@ class RemoteHome:
 
     def __init__(self, api: str, token: str | None = None) -> None:
         host, port = parse_api(api)
-        self.address = f"{host}:{port}"
-        self.base = f"http://{host}:{port}{API_PREFIX}"
+        self.address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.base = f"http://{self.address}{API_PREFIX}"
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._session: aiohttp.ClientSession | None = None
