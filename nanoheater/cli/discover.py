@@ -111,7 +111,7 @@ def _config_hosts() -> list[str]:
     default=discovery.DEFAULT_DISCOVERY_TIMEOUT_S,
     show_default=True,
     metavar="S",
-    help="Seconds to listen for mDNS answers; also caps each probe (at most 1.5 s).",
+    help="Seconds to listen for mDNS answers; also caps each probe (at most 5 s).",
 )
 @click.option(
     "--scan",

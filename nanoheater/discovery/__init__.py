@@ -103,7 +103,8 @@ async def discover(
     """Find heaters by every enabled means and return them merged, one entry per device.
 
     Args:
-        timeout_s: mDNS listening window, and the cap on each probe's deadline (at most 1.5 s).
+        timeout_s: mDNS listening window, and the cap on the deadline of each probe that
+            connected (at most 5 s; silent addresses are dropped after 1 s).
         mdns: Browse mDNS; with ``mdns=False`` the call returns as soon as the probes finish.
         scan: CIDR range(s) to probe on ``port`` (each at most a /16).
         hosts: Configured ``host[:port]`` strings, probed the same way (source ``config``).

@@ -62,29 +62,25 @@ class TcpTransport:
         if self._closed:
             raise ConnectionFailed(f"{self.label}: transport is closed")
         loop = asyncio.get_running_loop()
-        connecting = True
+        end = loop.time() + self.timeout_s
         try:
-            # One deadline object for the whole exchange: it first fires at the connect deadline,
-            # then is moved to the overall one (two nested timeouts cost twice the scheduling).
-            start = loop.time()
-            deadline = start + min(self.connect_timeout_s, self.timeout_s)
-            async with asyncio.timeout_at(deadline) as dl:
-                family, address = self._address or await self._resolve(loop)
-                sock = socket.socket(family, socket.SOCK_STREAM)
-                try:
-                    sock.setblocking(False)
-                    await loop.sock_connect(sock, address)
-                    connecting = False
-                    dl.reschedule(start + self.timeout_s)
+            if self._address is not None:
+                family, address = self._address
+            else:
+                async with asyncio.timeout_at(end):
+                    family, address = await self._resolve(loop)
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.setblocking(False)
+                await self._connect(
+                    loop, sock, address, min(end, loop.time() + self.connect_timeout_s)
+                )
+                async with asyncio.timeout_at(end):
                     await loop.sock_sendall(sock, data)
                     return await self._read(loop, sock)
-                finally:
-                    sock.close()
+            finally:
+                sock.close()
         except TimeoutError:
-            if connecting and self.connect_timeout_s < self.timeout_s:
-                raise DeviceTimeout(
-                    f"{self.label}: no connect answer within {self.connect_timeout_s:g} s"
-                ) from None
             raise DeviceTimeout(
                 f"{self.label}: no complete reply within {self.timeout_s:g} s"
             ) from None
@@ -93,6 +89,28 @@ class TcpTransport:
         except OSError as exc:
             reason = exc.strerror or exc.__class__.__name__
             raise ConnectionFailed(f"{self.label}: {reason}") from None
+
+    async def _connect(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        address: tuple[str, int],
+        deadline: float,
+    ) -> None:
+        """Connect by ``deadline``; DeviceTimeout if the host stayed silent until then."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                await loop.sock_connect(sock, address)
+        except TimeoutError:
+            # On a starved event loop the deadline can fire in the same turn as the connect
+            # completes: a host that did answer is not silent, so carry on with the exchange.
+            if _connected(sock):
+                return
+            if self.connect_timeout_s >= self.timeout_s:
+                raise  # the overall deadline ran out first: the caller words it
+            raise DeviceTimeout(
+                f"{self.label}: no connect answer within {self.connect_timeout_s:g} s"
+            ) from None
 
     async def close(self) -> None:
         """Mark the transport closed (there is never an idle connection to release)."""
@@ -130,3 +148,12 @@ def _literal_address(host: str, port: int) -> tuple[int, tuple[str, int]] | None
     except ValueError:
         return None
     return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET), (host, port)
+
+
+def _connected(sock: socket.socket) -> bool:
+    """Whether a non-blocking connect on ``sock`` has completed without error."""
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0

@@ -160,3 +160,14 @@ async def test_module_docstring_example_runs(
         ["127.0.0.4", "q", "probe"],
     ]
     assert lines[0].startswith("Avalon Nano3s ")
+
+
+async def test_probe_waits_for_a_slow_device_that_accepted(fleet3: Fleet) -> None:
+    """Pins that a device that accepted but answers after 1.6 s is listed (lost under load before).
+
+    The connect deadline (1 s) decides silence; once a host accepted, it is there, and a busy
+    device or a loaded machine may take seconds to answer.
+    """
+    fleet3.members[0].heater.faults.arm("delay", count=-1, delay_s=1.6)
+    heaters = await discover(scan="127.0.0.0/29", mdns=False)
+    assert [h.host for h in heaters] == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
