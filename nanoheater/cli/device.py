@@ -7,6 +7,7 @@ the device said passes through ``sanitize`` before it reaches the terminal.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Literal
 
@@ -19,10 +20,11 @@ from nanoheater.cli.fleet import (
     set_through_service,
     zone_note,
 )
-from nanoheater.cli.output import print_json, run_async
+from nanoheater.cli.output import fail, print_json, run_async
+from nanoheater.cli.readings import emitter, fleet_targets, read_once, service_running, watch_one
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
-from nanoheater.exceptions import UsageError
+from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import HeaterState, HeaterStatus
 from nanoheater.protocol.sanitize import sanitize
 
@@ -50,30 +52,60 @@ def _api_option(func: Any) -> Any:
     )(func)
 
 
+def _fleet_options(func: Any) -> Any:
+    func = click.option(
+        "--scan", metavar="CIDR", help="Without HOST and service: also probe this range."
+    )(func)
+    return click.option(
+        "--no-mdns", is_flag=True, help="Without HOST and service: do not browse mDNS."
+    )(func)
+
+
 @click.command()
-@click.argument("target", metavar="[HOST[:PORT]]", required=False)
+@click.argument("targets", nargs=-1, metavar="[HOST[:PORT]]...")
+@_fleet_options
 @_json_option
 @_timeout_option
 @_api_option
 @run_async
-async def status(target: str | None, as_json: bool, timeout_s: float, api: str | None) -> None:
-    """Show one reading of a heater. TARGET is HOST[:PORT] or a serial URL.
+async def status(
+    targets: tuple[str, ...],
+    scan: str | None,
+    no_mdns: bool,
+    as_json: bool,
+    timeout_s: float,
+    api: str | None,
+) -> None:
+    """Show one reading of each heater given. HOST is HOST[:PORT] or a serial URL.
 
-    Without TARGET, show every device of the running service (nanoheater serve).
+    Without HOST, show every device of the running service (nanoheater serve), or when none
+    runs, every configured (config.toml hosts) and discovered heater. With several heaters each
+    gets one line (one JSON object with --json); one that does not answer gets a failure line
+    and the exit code is 4.
     """
-    if target is None:
+    if len(targets) == 1:
+        async with await HeaterClient.connect(targets[0], timeout_s=timeout_s) as client:
+            reading = await client.get_status()
+        if as_json:
+            print_json(reading.to_json_dict())
+        else:
+            click.echo(format_status(reading))
+        return
+    if not targets and await service_running(api):
         await fleet_status(api, as_json)
         return
-    async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
-        reading = await client.get_status()
-    if as_json:
-        print_json(reading.to_json_dict())
-    else:
-        click.echo(format_status(reading))
+    addresses = await fleet_targets(targets, mdns=not no_mdns, scan=scan)
+    results = await asyncio.gather(*(read_once(a, timeout_s) for a in addresses))
+    emit = emitter(as_json, prefix=True, line=format_line)
+    for address, result in zip(addresses, results, strict=True):
+        emit(address, result)
+    failed = sum(isinstance(r, NanoheaterError) for r in results)
+    if failed:
+        fail(f"{failed} of {len(addresses)} heaters did not answer", 4)
 
 
 @click.command()
-@click.argument("target", metavar="[HOST[:PORT]]", required=False)
+@click.argument("targets", nargs=-1, metavar="[HOST[:PORT]]...")
 @click.option(
     "--interval",
     "interval_s",
@@ -82,36 +114,60 @@ async def status(target: str | None, as_json: bool, timeout_s: float, api: str |
     show_default=True,
     help="Seconds between readings.",
 )
-@click.option("--count", type=click.IntRange(min=1), default=None, help="Stop after N readings.")
+@click.option(
+    "--count", type=click.IntRange(min=1), default=None, help="Stop after N polls of each heater."
+)
+@click.option(
+    "--max-failures",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Give up on a heater after N failed polls in a row (exit 4); default: never.",
+)
+@_fleet_options
 @_json_option
 @_timeout_option
 @_api_option
 @run_async
 async def watch(
-    target: str | None,
+    targets: tuple[str, ...],
     interval_s: float,
     count: int | None,
+    max_failures: int | None,
+    scan: str | None,
+    no_mdns: bool,
     as_json: bool,
     timeout_s: float,
     api: str | None,
 ) -> None:
-    """Print a reading every --interval seconds until interrupted (or --count readings).
+    """Print a reading of each heater every --interval seconds until interrupted.
 
-    Without TARGET, print every reading of the running service's devices as it comes.
+    Without HOST, print every reading of the running service's devices as it comes, or when
+    none runs, watch every configured and discovered heater. A failed reading (a slow reply, a
+    reboot) is printed as a record of its own and the watch goes on; it stops after --count
+    polls, or gives up on a heater after --max-failures failures in a row.
     """
-    if target is None:
+    if not targets and await service_running(api):
         await fleet_watch(api, count, as_json)
         return
-    seen = 0
-    async with await HeaterClient.connect(target, timeout_s=timeout_s) as client:
-        async for reading in client.watch(interval_s):
-            if as_json:
-                print_json(reading.to_json_dict())
-            else:
-                click.echo(format_line(reading))
-            seen += 1
-            if count is not None and seen >= count:
-                break
+    addresses = await fleet_targets(targets, mdns=not no_mdns, scan=scan)
+    emit = emitter(as_json, prefix=len(addresses) > 1, line=format_line)
+    kept_on = await asyncio.gather(
+        *(
+            watch_one(
+                a,
+                interval_s=interval_s,
+                count=count,
+                max_failures=max_failures,
+                timeout_s=timeout_s,
+                emit=emit,
+            )
+            for a in addresses
+        )
+    )
+    gave_up = [a for a, ok in zip(addresses, kept_on, strict=True) if not ok]
+    if gave_up:
+        names = ", ".join(sanitize(a, 80) for a in gave_up)
+        fail(f"gave up after {max_failures} failed readings in a row: {names}", 4)
 
 
 @click.command("set")

@@ -7,11 +7,13 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from firmware_sim.device import SimulatedHeater
+from firmware_sim.faults import arm_fault
 from firmware_sim.server import SimServer
 from nanoheater.cli import cli
 from tests.client.conftest import make_heater
@@ -187,3 +189,68 @@ def test_bad_address_exits_2() -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("nanoheater: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+async def test_watch_keeps_going_through_failed_readings(device: Device) -> None:
+    """A dropped reply is a failure record in the stream, not the end of the watch (exit 0)."""
+    arm_fault(device.heater, "drop", count=3)
+    code, out, err = await run_cli(
+        "watch", device.target, "--json", "--interval", "0.1", "--count", "6", "--timeout", "1"
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 6
+    failures = [r for r in records if "error" in r]
+    assert failures, out
+    assert all(r["exit_code"] == 4 and r["host"] == device.sim.host for r in failures)
+    assert set(records[-1]) >= STATUS_KEYS, "readings resume after the failures"
+
+
+async def test_watch_gives_up_only_after_max_failures_in_a_row(device: Device) -> None:
+    """--max-failures N: N failure records, then one error line and exit 4."""
+    arm_fault(device.heater, "drop", count=-1)
+    code, out, err = await run_cli(
+        "watch", device.target, "--interval", "0.1", "--max-failures", "2", "--timeout", "1"
+    )
+    assert code == 4, err
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert all("no reading:" in line for line in lines)
+    assert err.splitlines() == [
+        f"nanoheater: gave up after 2 failed readings in a row: {device.target}"
+    ]
+
+
+@pytest.fixture
+async def fleet_config() -> AsyncIterator[list[str]]:
+    """A Mini 3 and a Nano 3S, plus an address nothing listens on, as config.toml hosts."""
+    async with SimServer(make_heater("mini3")) as a, SimServer(make_heater("nano3s")) as b:
+        hosts = [f"{a.host}:{a.port}", f"{b.host}:{b.port}", "127.0.0.1:1"]
+        config_dir = Path(os.environ["NANOHEATER_CONFIG_DIR"])
+        config_dir.mkdir(parents=True, exist_ok=True)
+        (config_dir / "config.toml").write_text(f"hosts = {json.dumps(hosts)}\n")
+        yield hosts
+
+
+async def test_status_without_host_reads_the_whole_fleet(fleet_config: list[str]) -> None:
+    """`status` with no address reads every configured heater; a dead one is reported, exit 4."""
+    code, out, err = await run_cli("status", "--no-mdns", "--json", "--timeout", "1")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [f"{r['host']}:{r['port']}" for r in records] == fleet_config
+    assert {r["model"] for r in records[:2]} == {"mini3", "nano3s"}
+    assert "refused" in records[2]["error"]
+    assert code == 4
+    assert err.splitlines() == ["nanoheater: 1 of 3 heaters did not answer"]
+
+
+async def test_watch_without_host_watches_the_whole_fleet(fleet_config: list[str]) -> None:
+    """`watch` with no address polls every configured heater, each line naming its device."""
+    code, out, err = await run_cli(
+        "watch", "--no-mdns", "--interval", "0.1", "--count", "2", "--timeout", "1"
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 6
+    for host in fleet_config:
+        assert sum(line.startswith(f"{host}  ") for line in lines) == 2
+    assert sum("no reading:" in line for line in lines) == 2
