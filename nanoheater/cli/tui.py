@@ -45,14 +45,36 @@ from nanoheater.protocol.sanitize import sanitize
     show_default=True,
     help="On quit, devices under the controller are left here: lowest, off or a mode name.",
 )
+@click.option(
+    "--api", "api", metavar="HOST:PORT", help="Attach to the service here (default: config)."
+)
+@click.option(
+    "--embedded", is_flag=True, help="Run on the devices directly, even if a service runs."
+)
 @handle_errors
 def tui(
-    hosts: tuple[str, ...], scan: str | None, no_mdns: bool, poll_s: float, exit_level: str
+    hosts: tuple[str, ...],
+    scan: str | None,
+    no_mdns: bool,
+    poll_s: float,
+    exit_level: str,
+    api: str | None,
+    embedded: bool,
 ) -> None:
-    """Open the terminal companion on your devices."""
+    """Open the terminal companion on your devices.
+
+    When a nanoheater serve answers (--api, NANOHEATER_API or the config), attach to it: its
+    zones and targets, changed through it; quitting changes nothing. Else run embedded.
+    """
     from nanoheater.controller.targets import check_exit_level
 
     check_exit_level(exit_level)  # a typo must stop us now, not surface only at quit
+    from nanoheater.service.address import find_api
+
+    address = find_api(api)
+    if not embedded and asyncio.run(_service_answers(address)):
+        _attach(address)
+        return
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
     from nanoheater.discovery import browse
@@ -86,6 +108,7 @@ def tui(
         )
         if loaded.notice:
             app.call_later(app.notify, loaded.notice, severity="warning")
+        app.sub_title = f"embedded (no service at {address})"
         try:
             await app.run_async()
         finally:
@@ -93,6 +116,35 @@ def tui(
         # The screen is gone: say on the terminal what quitting left each device at.
         for line in app.quit_summary:
             click.echo(f"exit: {sanitize(line, 500)}")
+
+    asyncio.run(run())
+
+
+async def _service_answers(address: str) -> bool:
+    """True when a nanoheater service answers its health check at ``address``."""
+    from nanoheater.service.address import listening
+
+    if not await listening(address):
+        return False
+    from nanoheater.exceptions import NanoheaterError
+    from nanoheater.service.remote import RemoteHome
+
+    try:
+        async with RemoteHome(address) as remote:
+            return (await remote.health()).get("ok") is True
+    except NanoheaterError:
+        return False
+
+
+def _attach(address: str) -> None:
+    """Run the attached TUI on the service at ``address``."""
+    from nanoheater.service.remote import RemoteHome
+    from nanoheater.tui.attached import AttachedApp
+
+    async def run() -> None:
+        async with RemoteHome(address) as remote:
+            await AttachedApp(remote).run_async()
+        click.echo(f"detached from the service at {address}; it keeps running the heaters")
 
     asyncio.run(run())
 

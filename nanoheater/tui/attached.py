@@ -1,0 +1,262 @@
+"""Provides AttachedApp: the TUI attached to a running ``nanoheater serve``.
+
+The service owns the heaters; this app only shows its zones and devices (kept current by the
+service's event stream) and changes zone targets through its API. Quitting changes nothing on
+any device: the targets live in the service and survive the TUI. All I/O runs in workers that
+report back with messages; handlers only update widgets.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from nanoheater.exceptions import NanoheaterError
+from nanoheater.protocol.sanitize import sanitize
+from nanoheater.service.remote import RemoteHome
+
+
+class ZonesLoaded(Message):
+    """The service's zones."""
+
+    def __init__(self, zones: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.zones = zones
+
+
+class DevicesLoaded(Message):
+    """The service's devices."""
+
+    def __init__(self, devices: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.devices = devices
+
+
+class DeviceRead(Message):
+    """One reading from the stream."""
+
+    def __init__(self, device: dict[str, Any]) -> None:
+        super().__init__()
+        self.device = device
+
+
+class ServiceProblem(Message):
+    """A request or the stream failed; one line for the status bar."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def _cell(value: Any, unit: str = "", digits: int = 0) -> str:
+    if isinstance(value, bool) or value is None:
+        return "—"
+    if isinstance(value, (int, float)):
+        return f"{value:.{digits}f}{unit}"
+    return sanitize(value, 40)
+
+
+def zone_row(zone: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Name, target, state (manual until / last step) and devices of a zone."""
+    target = zone.get("target")
+    what = sanitize(target.get("describe"), 40) if isinstance(target, dict) else "manual"
+    state = ""
+    override = zone.get("override")
+    if isinstance(override, dict):
+        state = f"override: {sanitize(override.get('action'), 30)}"
+    elif isinstance(zone.get("decision"), dict):
+        decision = zone["decision"]
+        state = f"{sanitize(decision.get('step'), 30)}: {sanitize(decision.get('reason'), 60)}"
+    devices = ", ".join(sanitize(d, 30) for d in zone.get("devices", []))
+    return sanitize(zone.get("name"), 40), what, state, devices
+
+
+def device_row(device: dict[str, Any]) -> tuple[str, ...]:
+    """Address, zone, model, state, mode, power, chip temperature."""
+    online = bool(device.get("online"))
+    return (
+        sanitize(f"{device.get('host')}:{device.get('port')}", 40),
+        sanitize(device.get("zone"), 40),
+        _cell(device.get("model")),
+        _cell(device.get("state")) if online else "offline",
+        _cell(device.get("mode")),
+        _cell(device.get("power_w"), " W"),
+        _cell(device.get("chip_temp_max_c"), " °C"),
+    )
+
+
+PROMPTS = {"c": "set-point in C", "l": "mode name (level)"}
+
+
+class AttachedApp(App[None]):
+    """Zones and devices of a running service; change a zone's target with c, l, o, r, x."""
+
+    TITLE = "nanoheater"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "ask('c')", "Set-point"),
+        Binding("l", "ask('l')", "Level"),
+        Binding("o", "off", "Off"),
+        Binding("r", "resume", "Resume"),
+        Binding("x", "clear", "Manual"),
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, remote: RemoteHome) -> None:
+        super().__init__()
+        self.remote = remote
+        self.sub_title = f"attached to nanoheater serve at {remote.address}"
+        self._asking: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """Zones over devices, a prompt line and the status line."""
+        yield Header()
+        zones: DataTable[str] = DataTable(id="zones", cursor_type="row")
+        zones.add_columns("Zone", "Target", "State", "Devices")
+        yield zones
+        devices: DataTable[str] = DataTable(id="devices", cursor_type="row")
+        devices.add_columns("Device", "Zone", "Model", "State", "Mode", "Power", "Chip")
+        yield devices
+        yield Input(id="entry")
+        yield Static("quitting leaves every device as the service runs it", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load zones and devices, then follow the stream."""
+        self.query_one("#entry", Input).display = False
+        self.query_one("#zones", DataTable).focus()
+        self.load()
+        self.follow()
+
+    # -- workers (all I/O) ----------------------------------------------------------------------
+
+    @work(group="load", exclusive=True)
+    async def load(self) -> None:
+        """Fetch zones and devices."""
+        try:
+            self.post_message(ZonesLoaded(await self.remote.zones()))
+            self.post_message(DevicesLoaded(await self.remote.devices()))
+        except NanoheaterError as exc:
+            self.post_message(ServiceProblem(str(exc)))
+
+    @work(group="stream")
+    async def follow(self) -> None:
+        """Apply each reading; reload the zones on decisions and events."""
+        try:
+            async for kind, data in self.remote.stream():
+                if kind == "reading" and isinstance(data.get("device"), dict):
+                    self.post_message(DeviceRead(data["device"]))
+                elif kind in ("decision", "event"):
+                    self.load()
+        except NanoheaterError as exc:
+            self.post_message(ServiceProblem(f"stream ended: {exc}"))
+
+    @work(group="change")
+    async def change(self, zone: str, body: dict[str, Any] | None, resume: bool = False) -> None:
+        """Send a target change (or a resume) for ``zone``."""
+        try:
+            if resume:
+                await self.remote.resume(zone)
+            else:
+                await self.remote.set_target(zone, body)
+        except NanoheaterError as exc:
+            self.post_message(ServiceProblem(str(exc)))
+        else:
+            self.post_message(ServiceProblem(f"{zone}: done"))
+        self.load()
+
+    # -- handlers (widgets only) ----------------------------------------------------------------
+
+    @on(ZonesLoaded)
+    def _zones(self, message: ZonesLoaded) -> None:
+        table: DataTable[str] = self.query_one("#zones", DataTable)
+        for zone in message.zones:
+            row = zone_row(zone)
+            key = str(zone.get("name"))
+            if key in table.rows:
+                for column, value in zip(table.columns, row, strict=False):
+                    table.update_cell(key, column, value)
+            else:
+                table.add_row(*row, key=key)
+
+    @on(DevicesLoaded)
+    def _devices(self, message: DevicesLoaded) -> None:
+        for device in message.devices:
+            self._device(DeviceRead(device))
+
+    @on(DeviceRead)
+    def _device(self, message: DeviceRead) -> None:
+        table: DataTable[str] = self.query_one("#devices", DataTable)
+        row = device_row(message.device)
+        key = row[0]
+        if key in table.rows:
+            for column, value in zip(table.columns, row, strict=False):
+                table.update_cell(key, column, value)
+        else:
+            table.add_row(*row, key=key)
+
+    @on(ServiceProblem)
+    def _problem(self, message: ServiceProblem) -> None:
+        self.query_one("#status", Static).update(sanitize(message.text, 200))
+
+    def _zone(self) -> str | None:
+        table: DataTable[str] = self.query_one("#zones", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    def action_ask(self, what: str) -> None:
+        """Ask for a set-point or a level for the selected zone."""
+        zone = self._zone()
+        if zone is None:
+            return
+        self._asking = what
+        entry = self.query_one("#entry", Input)
+        entry.value = ""
+        entry.placeholder = f"{zone}: {PROMPTS[what]}, Enter to send, Esc to cancel"
+        entry.display = True
+        entry.focus()
+
+    def action_cancel(self) -> None:
+        """Hide the prompt."""
+        self._asking = None
+        self.query_one("#entry", Input).display = False
+        self.query_one("#zones", DataTable).focus()
+
+    @on(Input.Submitted, "#entry")
+    def _submitted(self, event: Input.Submitted) -> None:
+        zone, what = self._zone(), self._asking
+        self.action_cancel()
+        text = event.value.strip()
+        if zone is None or what is None or not text:
+            return
+        if what == "c":
+            try:
+                body: dict[str, Any] = {"setpoint_c": float(text)}
+            except ValueError:
+                self._problem(ServiceProblem(f"not a temperature: {sanitize(text, 20)}"))
+                return
+        else:
+            body = {"level": text}
+        self.change(zone, body)
+
+    def action_off(self) -> None:
+        """Keep the selected zone off."""
+        if (zone := self._zone()) is not None:
+            self.change(zone, {"off": True})
+
+    def action_resume(self) -> None:
+        """End the selected zone's manual override."""
+        if (zone := self._zone()) is not None:
+            self.change(zone, None, resume=True)
+
+    def action_clear(self) -> None:
+        """Stop regulating the selected zone (devices keep what they run)."""
+        if (zone := self._zone()) is not None:
+            self.change(zone, None)

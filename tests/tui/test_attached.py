@@ -1,0 +1,66 @@
+"""The TUI attached to a running service (Pilot): it sees zones, changes a target, quits cleanly.
+
+Quitting leaves the target with the service and the devices as the service runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from firmware_sim.fleet import Fleet
+from nanoheater.home import Home, Target
+from nanoheater.home.intents import Intents
+from nanoheater.service.remote import RemoteHome
+from nanoheater.service.server import ApiServer
+from nanoheater.tui.attached import AttachedApp
+from tests.home.conftest import fleet, hosts, options, until
+
+__all__ = ["fleet"]
+
+
+@pytest.fixture
+async def service(tmp_path: Path, fleet: Fleet) -> AsyncIterator[tuple[Home, str]]:
+    """A Home over the fleet with its API on a free loopback port."""
+    home = Home(options(tmp_path / "data", fleet))
+    await home.start()
+    server = ApiServer(home, "127.0.0.1:0", None)
+    try:
+        await server.start()
+        assert server.bound is not None
+        await until(lambda: all(d.online for d in home.devices()))
+        yield home, f"127.0.0.1:{server.bound[1]}"
+    finally:
+        await server.stop()
+        await home.stop()
+
+
+async def test_attached_tui_changes_a_target_that_survives_quitting(
+    service: tuple[Home, str], fleet: Fleet
+) -> None:
+    """Select the Q's zone, set level Standard; after quitting the target and the mode remain."""
+    home, api = service
+    q = hosts(fleet)[1]
+    heater = fleet.members[1].heater
+    async with RemoteHome(api) as remote:
+        app = AttachedApp(remote)
+        async with app.run_test() as pilot:
+            assert "attached to nanoheater serve" in app.sub_title
+            zones = app.query_one("#zones")
+            await until(lambda: zones.row_count == 2)  # type: ignore[attr-defined]
+            devices = app.query_one("#devices")
+            await until(lambda: devices.row_count == 2)  # type: ignore[attr-defined]
+            await pilot.press("down", "l")
+            await pilot.press(*"Standard", "enter")
+            await until(lambda: home.zone(q).target == Target("level", level="Standard"))
+            await until(lambda: heater.state.mode_index == 1 and not heater.is_calibrating(), 15)
+            await until(lambda: "Standard" in str(zones.get_row(q)))  # type: ignore[attr-defined]
+            await pilot.press("q")
+        await asyncio.sleep(1.0)  # several control intervals after the TUI is gone
+    assert home.zone(q).target == Target("level", level="Standard")
+    assert Intents.load(home.intents_path).targets[q] == Target("level", level="Standard")
+    assert heater.state.mode_index == 1  # quitting the TUI changed nothing on the device
+    assert home.zone(hosts(fleet)[0]).target is None  # the other zone was never touched
