@@ -23,6 +23,8 @@ from nanoheater.service.address import API_PREFIX, KEEPALIVE_S, TOKEN_ENV, find_
 REQUEST_TIMEOUT_S = 15.0
 """Deadline of one API request (a command waits for the device's confirmation)."""
 MAX_LINE_BYTES = 1_000_000
+MAX_REPLY_BYTES = 64_000_000
+"""Largest API answer read (a fleet listing is about 2 kB per device)."""
 
 
 __all__ = ["RemoteHome", "ServiceRefused", "ServiceUnavailable", "find_api"]
@@ -80,7 +82,7 @@ class RemoteHome:
             async with self._http().request(
                 method, self.base + path, json=body, params=params, timeout=timeout
             ) as reply:
-                raw = await reply.content.read(MAX_LINE_BYTES * 20)
+                raw = await _read_capped(reply, MAX_REPLY_BYTES)
                 status = reply.status
         except (aiohttp.ClientConnectionError, OSError) as exc:
             raise ServiceUnavailable(f"no nanoheater service answers at {self.address}") from exc
@@ -158,9 +160,21 @@ class RemoteHome:
             raise ServiceUnavailable(f"no nanoheater service answers at {self.address}") from exc
 
 
+async def _read_capped(reply: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, or ServiceUnavailable past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in reply.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise ServiceUnavailable(f"answer larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _json_or_none(reply: aiohttp.ClientResponse) -> Any:
     try:
-        return json.loads(await reply.content.read(MAX_LINE_BYTES))
+        return json.loads(await _read_capped(reply, MAX_LINE_BYTES))
     except ValueError:
         return None
 

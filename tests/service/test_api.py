@@ -165,3 +165,26 @@ async def test_no_service_is_unavailable() -> None:
     async with RemoteHome("127.0.0.1:9") as remote:
         with pytest.raises(ServiceUnavailable, match="no nanoheater service"):
             await remote.zones()
+
+
+async def test_large_answers_are_read_whole() -> None:
+    """A listing far larger than one network read arrives whole (a 200-device fleet is ~400 kB)."""
+    from aiohttp import web
+
+    big = [{"host": f"127.0.0.{i % 250}", "blob": "x" * 2000} for i in range(1000)]
+
+    async def devices(_: web.Request) -> web.Response:
+        return web.json_response(big)
+
+    app = web.Application()
+    app.router.add_get("/api/v1/devices", devices)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        async with RemoteHome(f"127.0.0.1:{port}") as remote:
+            assert await remote.devices() == big
+    finally:
+        await runner.cleanup()
