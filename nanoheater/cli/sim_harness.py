@@ -30,6 +30,8 @@ from firmware_sim.world import World
 from nanoheater.capabilities import capabilities
 from nanoheater.cli.sim_scenarios import SCENARIOS, Scenario, controller_factory
 from nanoheater.client import HeaterClient
+from nanoheater.config import Settings
+from nanoheater.controller.build import ZoneChoices, build_regulator
 from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.metrics import OFF_MODE, Point, summary
@@ -178,17 +180,23 @@ class SimRig:
         """The regulator's sleep: advance virtual time and the world."""
         self.world.run_for(dt_s)
 
+    def track(
+        self, hook: Callable[[DecisionRecord], None] | None
+    ) -> Callable[[DecisionRecord], None]:
+        """``hook`` wrapped so the rig also follows the set-point each decision uses."""
+
+        def on_decision(rec: DecisionRecord) -> None:
+            self.setpoint_c = rec.setpoint_c
+            if hook is not None:
+                hook(rec)
+
+        return on_decision
+
     def regulator(
         self, factory: Callable[[Ladder], Controller], schedule: Schedule, **kwargs: Any
     ) -> Regulator:
         """A Regulator over all heaters with the virtual thermometer, clock and sleep."""
-        user_hook = kwargs.pop("on_decision", None)
-
-        def on_decision(rec: DecisionRecord) -> None:
-            self.setpoint_c = rec.setpoint_c
-            if user_hook is not None:
-                user_hook(rec)
-
+        on_decision = self.track(kwargs.pop("on_decision", None))
         kwargs.setdefault("sensor", SensorGuard(self.thermometer, max_age_s=300.0))
         kwargs.setdefault("outdoor", self.outdoor.temp_c)
         kwargs.setdefault("ua_w_k", self.ua_w_k)
@@ -238,15 +246,26 @@ async def _run(scenario: Scenario, controller: str, hours: float, interval_s: fl
     def on_decision(rec: DecisionRecord) -> None:
         records.append((rec, rig.room.air_c, mode_of(heater), heater.state.power_w))
 
-    regulator = rig.regulator(
-        controller_factory(controller, rig.ua_w_k),
+    choices = ZoneChoices(
         parse_schedule(scenario.schedule, default=RoomTemperature(scenario.setpoint_c)),
-        interval_s=interval_s,
+        controller=controller,
+        sensor=rig.thermometer,
+        sensor_max_age_s=300.0,
+        ua_w_k=rig.ua_w_k,
+        outdoor=rig.outdoor.temp_c,
         economic=None
         if scenario.economic_limit is None
         else EconomicLimit(scenario.economic_limit),
         net_cost=lambda t: scenario.tariff.price_at(t) - revenue_kwh,
-        on_decision=on_decision,
+        soft_switch_lead_s=0.0,
+        interval_s=interval_s,
+        status_interval_s=2 * interval_s,
+        on_decision=rig.track(on_decision),
+    )
+    # The built-in settings, not the user's config: a scenario's result must not depend on
+    # who runs it. Virtual time starts at a UTC midnight, so schedules are read in UTC.
+    regulator = build_regulator(
+        rig.members(), Settings(), choices, clock=rig.clock.now, sleep=rig.sleep, tz=UTC
     )
     sats0 = heater.state.expected_sats
     await regulator.run(until_s=rig.start_s + hours * 3600.0)

@@ -13,8 +13,7 @@ import json
 import os
 import signal
 import time
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -23,11 +22,10 @@ from nanoheater.capabilities import capabilities
 from nanoheater.cli.output import print_json, run_async
 from nanoheater.client import HeaterClient
 from nanoheater.config import load_settings
-from nanoheater.controller.configure import controller_from_settings, quiet_from_settings
+from nanoheater.controller.build import ZoneChoices, build_regulator
 from nanoheater.controller.factory import CONTROLLERS
 from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
-from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import (
     EconomicLimit,
@@ -235,9 +233,6 @@ async def thermostat(
         target_c = settings.controller.setpoint_c  # the set-point the config file chose
     default = None if only_schedule else _default_target(target_c, mode, power_w)
     plan = load_schedule(schedule, default) if schedule is not None else Schedule(default=default)
-    sensor_spec = sensor_spec or (settings.sensors[0] if settings.sensors else "inlet")
-    kind = controller or settings.controller.kind
-    caps = settings.caps
     token = os.environ.get(TOKEN_ENV)
     clients = [await HeaterClient.connect(host) for host in hosts]
     try:
@@ -252,43 +247,35 @@ async def thermostat(
             except UsageError as exc:
                 raise UsageError(f"--exit-level: {host}: {exc}") from None
             members.append(member)
-        if sensor_spec == "inlet" and not members[0].caps.has_inlet_sensor:
-            raise UsageError(
-                f"{members[0].caps.display_name} has no trustworthy inlet sensor; give --sensor"
-            )
-        if caps.quiet_hours is not None:
-            window = quiet_from_settings(caps.quiet_hours, [m.ladder for m in members])
-            plan = replace(plan, quiet=(*plan.quiet, window))
-        sensor = SensorGuard(sensor_from_spec(sensor_spec, token=token, port=clients[0]), max_age_s)
         outdoor_guard = (
-            SensorGuard(sensor_from_spec(outdoor_spec, token=token, port=clients[0]), max_age_s)
+            SensorGuard(sensor_from_spec(outdoor_spec, token=token, inlet=members[0]), max_age_s)
             if outdoor_spec
             else None
         )
         outdoor_c: dict[str, float | None] = {"value": None}
         tariff = settings.tariff if price_kwh is None else Tariff(price_fiat_per_kwh=price_kwh)
         revenue = _revenue_per_kwh(members, settings.market)
-        regulator = Regulator(
-            members,
-            controller_from_settings(kind, settings.controller, ua_w_k),
+        choices = ZoneChoices(
             plan,
-            sensor=sensor,
-            clock=time.time,
-            sleep=asyncio.sleep,
-            interval_s=interval_s,
-            tz=datetime.now().astimezone().tzinfo or UTC,
-            limits=SafetyLimits(
-                max_room_c=caps.max_room_temp_c if max_room_c is None else max_room_c,
-                max_chip_c=max_chip_c,
-                fail_safe="off" if fail_safe == "off" else "lowest",
-            ),
-            budget_w=caps.power_budget_w if budget_w is None else budget_w,
+            controller=controller,
+            # No --sensor and no configured sensor: the inlet, refused on models without one.
+            sensor_spec=sensor_spec or (None if settings.sensors else "inlet"),
+            sensor_token=token,
+            sensor_max_age_s=max_age_s,
+            ua_w_k=ua_w_k,
+            outdoor=(lambda _t: outdoor_c["value"]) if outdoor_guard else None,
+            max_room_c=max_room_c,
+            max_chip_c=max_chip_c,
+            fail_safe="off" if fail_safe == "off" else "lowest",
+            budget_w=budget_w,
             economic=EconomicLimit(max_net_cost) if max_net_cost is not None else None,
             net_cost=lambda t: tariff.price_at(t) - revenue,
-            outdoor=(lambda _t: outdoor_c["value"]) if outdoor_guard else None,
-            ua_w_k=ua_w_k,
-            on_decision=lambda rec: _print(rec, as_json),
             soft_switch_lead_s=soft_lead_s,
+            interval_s=interval_s,
+            on_decision=lambda rec: _print(rec, as_json),
+        )
+        regulator = build_regulator(
+            members, settings, choices, clock=time.time, sleep=asyncio.sleep
         )
         try:
             await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)

@@ -49,11 +49,14 @@ class Member:
     chip_c: float | None = None
     status: HeaterStatus | None = None
     status_at_s: float = float("-inf")
+    error: str = ""
+    """Why the last read failed; "" after a good one."""
 
     def see(self, status: HeaterStatus, now_s: float) -> None:
         """Take ``status`` as the device's current state."""
         self.status = status
         self.status_at_s = now_s
+        self.error = ""
         self.current = self.rung_of(status)
         self.chip_c = status.chip_temp_max_c
 
@@ -150,6 +153,7 @@ class Regulator:
             except NanoheaterError as exc:
                 log.warning("%s: status failed: %s", m.label, exc)
                 m.status = None
+                m.error = str(exc)
 
     def _current_index(self) -> int:
         rungs = []

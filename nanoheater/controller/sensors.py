@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from nanoheater.controller.port import HeaterPort
 from nanoheater.exceptions import NanoheaterError, UsageError
+from nanoheater.models import HeaterStatus
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 PLAUSIBLE_C = (-40.0, 60.0)
@@ -91,23 +91,42 @@ def extract_json(payload: Any, path: str | None = None) -> float:
     return plausible(float(value))
 
 
-class InletSensor:
-    """The device's own inlet sensor; only meaningful where the model's inlet reads the room."""
+class StatusSource(Protocol):
+    """The latest status a regulator read of one device (``regulator.Member`` is one)."""
 
-    def __init__(self, port: HeaterPort, label: str = "inlet") -> None:
-        self.port = port
+    @property
+    def status(self) -> HeaterStatus | None:
+        """The last status read, None when the last read failed."""
+
+    @property
+    def status_at_s(self) -> float:
+        """When (regulator clock) ``status`` was read."""
+
+    @property
+    def error(self) -> str:
+        """Why the last read failed ("" after a good one)."""
+
+
+class InletSensor:
+    """The device's own inlet sensor; only meaningful where the model's inlet reads the room.
+
+    It reads no device itself: the regulator has just read the device for the tick, and the
+    inlet temperature is in that status (a second read per tick doubled the device traffic).
+    """
+
+    def __init__(self, source: StatusSource, label: str = "inlet") -> None:
+        self.source = source
         self.label = label
 
     async def read(self, now_s: float) -> Reading:
-        """Read ``inlet_temp_c`` from a fresh status; an unreachable device is a SensorError."""
-        try:
-            status = await self.port.get_status()
-        except NanoheaterError as exc:
+        """``inlet_temp_c`` of the status read this tick; an unreachable device is a SensorError."""
+        status = self.source.status
+        if status is None:
             # The guard must see a sensor fault (and fall back), not a crash of the whole tick.
-            raise SensorError(f"{self.label}: {exc}") from None
+            raise SensorError(f"{self.label}: {self.source.error or 'no reading yet'}")
         if status.inlet_temp_c is None:
             raise SensorError("device reports no inlet temperature")
-        return Reading(plausible(status.inlet_temp_c), now_s)
+        return Reading(plausible(status.inlet_temp_c), min(now_s, self.source.status_at_s))
 
 
 class CommandSensor:
@@ -208,13 +227,16 @@ def redact_url(url: str) -> str:
 
 
 def sensor_from_spec(
-    spec: str, *, token: str | None = None, port: HeaterPort | None = None
+    spec: str, *, token: str | None = None, inlet: StatusSource | None = None
 ) -> RoomSensor:
-    """Build a sensor from ``inlet``, ``cmd:COMMAND``, ``file:PATH`` or ``http(s)://URL[#json.path]``."""
+    """Build a sensor from ``inlet``, ``cmd:COMMAND``, ``file:PATH`` or ``http(s)://URL[#json.path]``.
+
+    ``inlet`` reads the status the regulator read of the device ``inlet`` (see ``InletSensor``).
+    """
     if spec == "inlet":
-        if port is None:
+        if inlet is None:
             raise UsageError("the inlet sensor needs a device")
-        return InletSensor(port)
+        return InletSensor(inlet)
     if spec.startswith("cmd:"):
         return CommandSensor(shlex.split(spec[4:]))
     if spec.startswith("file:"):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from nanoheater.capabilities import capabilities
 from nanoheater.config import Settings
 from nanoheater.controller.regulator import Member, Regulator
-from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
 from nanoheater.controller.targets import exit_rung, plan_at
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.home.devices import DeviceSlot
@@ -83,13 +82,6 @@ class ZoneSlot:
             members.append(member)
         return members
 
-    def _sensor(self, members: list[Member], settings: Settings) -> RoomSensor | None:
-        token = os.environ.get(SENSOR_TOKEN_ENV)
-        if settings.sensors:
-            return sensor_from_spec(settings.sensors[0], token=token, port=members[0].port)
-        inlet = next((m for m in members if m.caps.has_inlet_sensor), None)
-        return sensor_from_spec("inlet", port=inlet.port) if inlet is not None else None
-
     def build(
         self,
         target: Target,
@@ -106,7 +98,7 @@ class ZoneSlot:
             members,
             target,
             settings,
-            sensor=self._sensor(members, settings),
+            sensor_token=os.environ.get(SENSOR_TOKEN_ENV),
             interval_s=interval_s,
             clock=clock,
         )

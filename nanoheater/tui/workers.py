@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from nanoheater.capabilities import capabilities
+from nanoheater.controller.build import build_regulator
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.leave import exit_summary
-from nanoheater.controller.regulator import Regulator
+from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
 from nanoheater.controller.targets import exit_rung
 from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError, UsageError
@@ -31,12 +32,7 @@ from nanoheater.tui.messages import (
     ScanFinished,
     StatusPolled,
 )
-from nanoheater.tui.regulation import (
-    RoomModel,
-    RoomModelFactory,
-    TargetChoice,
-    build_regulator,
-)
+from nanoheater.tui.regulation import RoomModel, RoomModelFactory, TargetChoice, zone_choices
 from nanoheater.tui.services import Connect, DeviceClient, Discover
 
 if TYPE_CHECKING:
@@ -137,7 +133,7 @@ class DeviceWorkers:
     async def _room(self, key: str, client: DeviceClient) -> float | None:
         """The room temperature from an external sensor, for a device without an inlet reading."""
         if key not in self._room_sensors:
-            self._room_sensors[key] = self._external_sensor(key, client)
+            self._room_sensors[key] = self._external_sensor(key)
         sensor = self._room_sensors[key]
         if sensor is None:
             return None
@@ -225,24 +221,23 @@ class DeviceWorkers:
             raise NanoheaterError("the device's model is not known yet (no reading)")
         return capabilities(model)
 
-    def _external_sensor(self, key: str, client: DeviceClient) -> RoomSensor | None:
-        """The injected thermometer of this device, else the first configured sensor."""
+    def _injected_sensor(self, key: str) -> RoomSensor | None:
+        """The thermometer the caller injected for this device (the demo's), if any."""
         entry = self.app.fleet.get(key)
-        if self.room_sensor is not None and entry is not None:
-            sensor = self.room_sensor(entry.heater)
-            if sensor is not None:
-                return sensor
-        specs = self.app.settings.sensors
-        try:
-            return sensor_from_spec(specs[0], port=client) if specs else None
-        except NanoheaterError:
+        if self.room_sensor is None or entry is None:
             return None
+        return self.room_sensor(entry.heater)
 
-    def _sensor(self, key: str, client: DeviceClient, caps: ModelCapabilities) -> RoomSensor | None:
-        sensor = self._external_sensor(key, client)
+    def _external_sensor(self, key: str) -> RoomSensor | None:
+        """The injected thermometer of this device, else the first configured external sensor."""
+        sensor = self._injected_sensor(key)
         if sensor is not None:
             return sensor
-        return sensor_from_spec("inlet", port=client) if caps.has_inlet_sensor else None
+        specs = [spec for spec in self.app.settings.sensors if spec != "inlet"]
+        try:
+            return sensor_from_spec(specs[0]) if specs else None
+        except NanoheaterError:
+            return None
 
     def _room_model(self, key: str) -> RoomModel | None:
         """The heat-loss estimate of the device's room, when the caller gave one."""
@@ -263,14 +258,10 @@ class DeviceWorkers:
             client = await self.client(key)
             caps = self._capabilities(key)
             regulator = build_regulator(
-                label=key,
-                port=client,
-                caps=caps,
-                choice=choice,
-                settings=self.app.settings,
-                sensor=self._sensor(key, client, caps),
+                [Member(key, client, caps)],
+                self.app.settings,
+                zone_choices(choice, sensor=self._injected_sensor(key), room=self._room_model(key)),
                 clock=lambda: self._device_time(key),
-                room=self._room_model(key),
             )
         except Exception as exc:
             self.choices.pop(key, None)

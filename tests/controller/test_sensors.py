@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from nanoheater.capabilities import capabilities
 from nanoheater.client import HeaterClient
+from nanoheater.controller.regulator import Member
 from nanoheater.controller.sensors import (
     CommandSensor,
     FileSensor,
@@ -26,7 +28,7 @@ from nanoheater.controller.sensors import (
     parse_number,
     sensor_from_spec,
 )
-from nanoheater.exceptions import UsageError
+from nanoheater.exceptions import ConnectionFailed, UsageError
 
 TOKEN = "secret-token"  # noqa: S105
 
@@ -156,8 +158,12 @@ async def test_inlet_sensor_of_an_unreachable_device_is_a_sensor_error() -> None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = await HeaterClient.connect_tcp("127.0.0.1", port, timeout_s=1.0)
+    member = Member("dev", client, capabilities("mini3"))
     try:
-        with pytest.raises(SensorError, match="inlet"):
-            await InletSensor(client).read(0.0)
+        with pytest.raises(ConnectionFailed) as failed:
+            await client.get_status()
+        member.status, member.error = None, str(failed.value)
+        with pytest.raises(SensorError, match=r"inlet: .*127\.0\.0\.1"):
+            await InletSensor(member).read(0.0)
     finally:
         await client.close()

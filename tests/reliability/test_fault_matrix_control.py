@@ -200,11 +200,12 @@ async def test_inlet_sensor_on_an_unreachable_device_falls_back() -> None:
     heater, clock = make_heater("mini3")
     client = memory_client(heater, clock, timeout_s=0.3)
     caps = await client.get_capabilities()
+    member = Member(LABEL, client, caps)
     regulator = Regulator(
-        [Member(LABEL, client, caps)],
+        [member],
         lambda ladder: BangBang(ladder, min_cycle_s=0),
         Schedule(default=RoomTemperature(21.0)),
-        sensor=SensorGuard(InletSensor(client), max_age_s=60.0),
+        sensor=SensorGuard(InletSensor(member), max_age_s=60.0),
         clock=clock.now,
         sleep=_no_sleep,
         interval_s=TICK_S,

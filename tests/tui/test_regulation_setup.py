@@ -104,8 +104,10 @@ async def test_fixed_levels_by_mode_name(make_app: AppFactory, sim_fleet: Fleet)
         assert app.fleet.entries[nano_key].decision == "fixed level Low"
 
 
-async def test_quiet_hours_cap_by_mode_name(make_app: AppFactory, sim_fleet: Fleet) -> None:
-    """Pins that the settings' quiet hours cap a Mini 3 at the mode they allow, named as such."""
+async def test_quiet_hours_cap_at_the_mode_they_allow(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that the quiet hours cap a Mini 3 at the mode they allow, worded as the thermostat."""
     quiet = QuietHours(start_hour=0, end_hour=24, max_power_w=500)
     app = make_app(settings=Settings(caps=CapsSettings(quiet_hours=quiet)))
     key, heater = _member(sim_fleet, "mini3")
@@ -115,5 +117,6 @@ async def test_quiet_hours_cap_by_mode_name(make_app: AppFactory, sim_fleet: Fle
         await settle(pilot)
         decision = app.fleet.entries[key].decision
         assert decision is not None
-        assert "quiet hours: at most Heating Eco" in decision
+        assert "fixed level Heating Eco" in decision
+        assert "quiet hours: at most 500 W" in decision, "the one quiet-hours window (zone power)"
         assert _mode(heater) == "Heating Eco"
