@@ -1,21 +1,28 @@
 """Benchmark: the TUI with 20 simulated devices: first frame, key-to-repaint while polling, memory.
 
-Usage: ``python bench/tui.py [--presses 60] [--screenshot assets/screenshot.svg]``. The script
+Usage: ``python bench/tui.py [--runs 5] [--presses 40] [--screen-presses 120]
+[--screenshot assets/screenshot.svg]``. The script
 re-runs itself inside a private network namespace (loopback only, as tests/netns.py does),
 starts ``firmware-sim serve`` with 20 devices (8 nano3s, 4 nano3, 4 mini3, 4 q) on
 127.0.0.2 .. 127.0.0.21:4028 at 60x speed in its own process (so the simulator's CPU and memory
 are not the TUI's), then starts a fresh Python process for the TUI, headless, which measures:
 
-- **first frame**: from the moment the TUI process is spawned (interpreter start and imports
-  included) to the first composed fleet screen with its 20 rows; and to the first frame in which
-  all 20 rows show a reading. Target: first frame under 1 s.
+- **first frame**: from the app's start (``run_test`` entered, imports done) to the first frame
+  composed, which shows the 20 configured rows before any reading has arrived (the number of
+  readings it showed is reported: 0 expected); and, separately, to the first frame in which all
+  20 rows show a reading. Targets (issue 15): first frame < 0.3 s, all readings < 0.6 s. Both
+  are also given from the process spawn (interpreter start and imports included), untargeted.
 - **key to repaint**: with every device polled at 1 Hz, the time from a key event entering the
   app (sent through the driver, as a terminal's would be) to the first frame composed after the
   key took effect (cursor down/up in the fleet table; Enter into the device screen with its
   charts, Escape back; the first Enter, which builds the device screen, is reported on its
-  own). Presses are spread over the polling, 0.2 s apart. Target: under 100 ms.
+  own). Presses are spread over the polling, 0.2 s apart. Targets: under 100 ms; for the screen
+  switches the maximum over at least 100 presses (issue 15), not a percentile.
 - **resident memory**: the TUI process's peak RSS (``ru_maxrss``) after the run. Target: under
   150 MB.
+
+The TUI process is started ``--runs`` times (default 5); each figure is the median of the runs
+with min and max, and the key maxima are also given over all runs' presses together.
 
 Headless means Textual renders every frame but writes it to no terminal; terminal output time
 is not included. With ``--screenshot FILE`` it then heats an Avalon Q to 22 C for another half
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -38,7 +46,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, ensure_namespace, start_fleet
+from harness import ROOT, ensure_namespace, print_header, spread, start_fleet
 
 DEVICES = 20
 FIRST = 2  # 127.0.0.2
@@ -60,7 +68,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def child(presses: int, screenshot: str | None) -> dict[str, Any]:
+async def child(presses: int, screen_presses: int, screenshot: str | None) -> dict[str, Any]:
     """The TUI process: build the app on the 20 devices, run it headless, measure."""
     from rich.console import RenderableType
     from textual import events
@@ -94,26 +102,50 @@ async def child(presses: int, screenshot: str | None) -> dict[str, Any]:
         poll_interval_s=1.0,
         scan_on_start=False,
     )
+    gc_pauses_ms: list[tuple[float, float]] = []
+    gc_started: list[float] = [0.0, 0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        # Full collections were the slowest key-to-repaint times before the app froze its heap.
+        if phase == "start":
+            gc_started[:] = [time.perf_counter(), time.process_time()]
+        else:
+            # CPU time: on a loaded machine the wall time of a pause includes being descheduled.
+            cpu_ms = (time.process_time() - gc_started[1]) * 1000
+            gc_pauses_ms.append((gc_started[0], cpu_ms))
+
+    gc.callbacks.append(on_gc)
     result: dict[str, Any] = {}
+    frames: list[float] = []
+    first: dict[str, float] = {}
+    display = app._display
+
+    def timed_display(screen: Screen[Any], renderable: RenderableType | None) -> None:
+        display(screen, renderable)
+        if renderable is None:
+            return
+        now = time.perf_counter()
+        frames.append(now)
+        if "frame" not in first:
+            first["frame"] = now
+            first["readings"] = sum(1 for e in app.fleet if e.online)
+        if "all" not in first and len(app.fleet) == DEVICES and all(e.online for e in app.fleet):
+            first["all"] = now
+
+    app._display = timed_display  # type: ignore[method-assign]
+    started = time.perf_counter()
+    started_wall = time.time()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        while "all" not in first:  # noqa: ASYNC110 - polling on purpose, see key_to_frame
+            await asyncio.sleep(0.005)
         table = app.screen.query_one(FleetTable)
         assert table.row_count == DEVICES
-        result["first_frame_s"] = time.time() - spawned
-        while not all(e.online for e in app.fleet):
-            await pilot.pause(0.01)
-        result["all_readings_s"] = time.time() - spawned
+        result["first_frame_s"] = first["frame"] - started
+        result["readings_in_first_frame"] = first["readings"]
+        result["all_readings_s"] = first["all"] - started
+        result["spawn_to_start_s"] = started_wall - spawned
         table.focus()
         await pilot.pause()
-        frames: list[float] = []
-        display = app._display
-
-        def timed_display(screen: Screen[Any], renderable: RenderableType | None) -> None:
-            display(screen, renderable)
-            if renderable is not None:
-                frames.append(time.perf_counter())
-
-        app._display = timed_display  # type: ignore[method-assign]
 
         async def key_to_frame(key: str, handled: Callable[[], bool]) -> float:
             """Send one key as the terminal would; return seconds until the frame showing it."""
@@ -129,6 +161,7 @@ async def child(presses: int, screenshot: str | None) -> dict[str, Any]:
             cpu_ms.append((time.process_time() - cpu) * 1000)
             return frames[-1] - start
 
+        keys_started = time.perf_counter()
         down: list[float] = []
         into_out: list[float] = []
         cpu_ms: list[float] = []
@@ -138,7 +171,7 @@ async def child(presses: int, screenshot: str | None) -> dict[str, Any]:
             down.append(await key_to_frame(key, partial(_at_row, table, target)))
             await asyncio.sleep(0.2)
         first_open = 0.0
-        for n in range(max(6, presses // 5)):
+        for n in range(max(3, screen_presses // 2 + 1)):
             into = await key_to_frame("enter", lambda: isinstance(app.screen, DeviceScreen))
             await asyncio.sleep(0.2)
             back = await key_to_frame("escape", lambda: isinstance(app.screen, FleetScreen))
@@ -150,6 +183,8 @@ async def child(presses: int, screenshot: str | None) -> dict[str, Any]:
             await asyncio.sleep(0.2)
         result["key_first_open_ms"] = round(first_open * 1000, 1)
         result["key_cpu_ms"] = [round(x, 1) for x in cpu_ms]
+        result["key_down_cpu_ms"] = [round(x, 1) for x in cpu_ms[:presses]]
+        result["key_screen_cpu_ms"] = [round(x, 1) for x in cpu_ms[presses + 1 :]]
         result["polls_seen"] = sum(len(e.history["power_w"]) for e in app.fleet)
         result["key_down_ms"] = [round(x * 1000, 1) for x in down]
         result["key_screen_ms"] = [round(x * 1000, 1) for x in into_out]
@@ -163,62 +198,99 @@ async def child(presses: int, screenshot: str | None) -> dict[str, Any]:
             await asyncio.sleep(30)
             await pilot.pause()
             app.save_screenshot(screenshot)
+    gc.callbacks.remove(on_gc)
+    during_keys = [ms for at, ms in gc_pauses_ms if at >= keys_started]
+    result["gc_max_ms"] = round(max(during_keys, default=0.0), 1)
+    result["gc_count"] = len(during_keys)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
-def report(result: dict[str, Any]) -> None:
-    down = [float(x) for x in result["key_down_ms"]]
-    screen = [float(x) for x in result["key_screen_ms"]]
-    print(f"devices: {DEVICES}, polled at 1 Hz; readings during the run: {result['polls_seen']}")
-    print(f"start to first frame:            {result['first_frame_s']:.3f} s  (target < 1 s)")
-    print(f"start to all 20 readings shown:  {result['all_readings_s']:.3f} s")
-    for name, values in (("cursor down/up", down), ("open/close device screen", screen)):
-        print(
-            f"key to repaint, {name:25s} median {statistics.median(values):6.1f} ms, "
-            f"p95 {percentile(values, 0.95):6.1f} ms, max {max(values):6.1f} ms "
-            f"(n={len(values)}, target < 100 ms)"
-        )
-    cpu = [float(x) for x in result["key_cpu_ms"]]
+def report(results: list[dict[str, Any]]) -> None:
+    """Print the medians over runs (with min and max) and the maxima over all presses."""
+
+    def med(key: str, scale: float = 1.0, fmt: str = "{:.3f}") -> str:
+        return spread([float(r[key]) * scale for r in results], fmt)
+
+    down_all = [float(x) for r in results for x in r["key_down_ms"]]
+    screen_all = [float(x) for r in results for x in r["key_screen_ms"]]
+    print(f"devices: {DEVICES}, polled at 1 Hz; simulator at --speed 60 in its own process")
     print(
-        f"  CPU time of this process per key (all keys): median {statistics.median(cpu):.1f} ms, "
-        f"p95 {percentile(cpu, 0.95):.1f} ms, max {max(cpu):.1f} ms"
+        f"app start to first frame:        {med('first_frame_s')} s  (target < 0.3 s);"
+        f" readings in it: {sorted({r['readings_in_first_frame'] for r in results})}"
     )
-    first_open = result["key_first_open_ms"]
-    print(f"key to repaint, first open of a device screen (builds it): {first_open} ms")
-    print(f"peak RSS of the TUI process:     {result['rss_mb']:.1f} MB  (target < 150 MB)")
+    print(f"app start to all 20 readings:    {med('all_readings_s')} s  (target < 0.6 s)")
+    print(f"process spawn to app start:      {med('spawn_to_start_s')} s  (interpreter, imports)")
+    for name, key, pooled in (
+        ("cursor down/up", "key_down_ms", down_all),
+        ("open/close device screen", "key_screen_ms", screen_all),
+    ):
+        maxima = [max(float(x) for x in r[key]) for r in results]
+        p95s = [percentile([float(x) for x in r[key]], 0.95) for r in results]
+        medians = [statistics.median(float(x) for x in r[key]) for r in results]
+        print(
+            f"key to repaint, {name:25s} median {spread(medians, '{:.1f}')} ms,"
+            f" p95 {spread(p95s, '{:.1f}')} ms, max {spread(maxima, '{:.1f}')} ms"
+            f" (n={len(results[0][key])} per run)"
+        )
+        print(
+            f"  over all {len(pooled)} presses of {len(results)} runs: max {max(pooled):.1f} ms,"
+            f" {sum(1 for x in pooled if x >= 100)} at or over 100 ms  (target: max < 100 ms)"
+        )
+    for name, key in (("cursor", "key_down_cpu_ms"), ("open/close", "key_screen_cpu_ms")):
+        cpu = [float(x) for r in results for x in r[key]]
+        print(
+            f"  CPU time of the TUI process per {name} key (all runs): median"
+            f" {statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms,"
+            f" max {max(cpu):.1f} ms, {sum(1 for x in cpu if x >= 100)} at or over 100 ms"
+        )
+    gc_max = spread([r["gc_max_ms"] for r in results], "{:.1f}")
+    print(f"  longest garbage-collector pause (CPU) while keys were pressed: {gc_max} ms")
+    print(f"first open of a device screen (builds it): {med('key_first_open_ms', 1, '{:.1f}')} ms")
+    print(f"peak RSS of the TUI process:     {med('rss_mb', 1, '{:.1f}')} MB  (target < 150 MB)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=5, help="TUI processes, one after another")
+    parser.add_argument("--presses", type=int, default=40, help="cursor presses per run")
+    parser.add_argument(
+        "--screen-presses", type=int, default=120, help="Enter/Escape presses per run"
+    )
     parser.add_argument("--screenshot", default=None, help="save an SVG of a device screen")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every sample")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(child(args.presses, args.screenshot))))
+        outcome = child(args.presses, args.screen_presses, args.screenshot)
+        print(json.dumps(asyncio.run(outcome)))
         return
     ensure_namespace(__file__, sys.argv[1:])
+    print_header("TUI with 20 devices", args.runs)
     fleet = start_fleet(FLEET_ARGS)
     try:
-        argv = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--child",
-            "--presses",
-            str(args.presses),
-        ]
-        if args.screenshot:
-            argv += ["--screenshot", str(Path(args.screenshot).resolve())]
-        env = dict(os.environ, **{SPAWNED_AT: repr(time.time())})
-        out = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            sys.exit(f"TUI process failed:\n{out.stderr[-3000:]}")
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        report(result)
-        if args.verbose:
-            print(result)
+        argv = [sys.executable, str(Path(__file__).resolve()), "--child"]
+        argv += ["--presses", str(args.presses), "--screen-presses", str(args.screen_presses)]
+        results = []
+        for run in range(args.runs):
+            extra = (
+                ["--screenshot", str(Path(args.screenshot).resolve())] if args.screenshot else []
+            )
+            env = dict(os.environ, **{SPAWNED_AT: repr(time.time())})
+            out = subprocess.run(
+                [*argv, *(extra if run == args.runs - 1 else [])],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                sys.exit(f"TUI process failed:\n{out.stderr[-3000:]}")
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            if args.verbose:
+                print(results[-1])
+        report(results)
     finally:
         fleet.terminate()
         fleet.wait(timeout=10)

@@ -67,3 +67,20 @@ async def test_device_screen_follows_a_theme_change_made_while_away(
         await settle(pilot)
         assert app.screen is device
         assert device.query_one(Header).styles.background == fleet_light
+
+
+async def test_long_lived_widgets_are_kept_out_of_full_collections(make_app: AppFactory) -> None:
+    """Pins gc.freeze after the first frame and after a device screen is built (no 100 ms GC)."""
+    import gc
+
+    gc.unfreeze()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        after_start = gc.get_freeze_count()
+        assert after_start > 0
+        app.screen.query_one(FleetTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert gc.get_freeze_count() > after_start
+    gc.unfreeze()
