@@ -29,7 +29,6 @@ Example (the README has a longer one; tests/test_readme_example.py runs both)::
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Literal, Self
@@ -51,8 +50,13 @@ SOFT_SWITCH_POLL_S = 0.5
 """Read-back interval while waiting for a scheduled soft off/on to happen."""
 
 
-class HeaterClient(link.DeviceLink):
-    """An async client for one heater, used as ``async with``; calls never overlap on the wire."""
+class HeaterClient:
+    """An async client for one heater, used as ``async with``; calls never overlap on the wire.
+
+    It holds a ``link.DeviceLink`` (the lock, deadlines, retries, joined reads and confirmed
+    writes) and keeps to the API: check arguments against the model's capabilities, pick the
+    command, say what a write must show when read back.
+    """
 
     def __init__(
         self,
@@ -64,7 +68,7 @@ class HeaterClient(link.DeviceLink):
         retries: int = 1,
         confirm_window_s: float = link.CONFIRM_WINDOW_S,
     ) -> None:
-        super().__init__(
+        self._link = link.DeviceLink(
             transport,
             host=host,
             port=port,
@@ -72,6 +76,21 @@ class HeaterClient(link.DeviceLink):
             retries=retries,
             confirm_window_s=confirm_window_s,
         )
+
+    @property
+    def transport(self) -> Transport:
+        """The transport this client talks over."""
+        return self._link.transport
+
+    @property
+    def label(self) -> str:
+        """The device address used in every error message."""
+        return self._link.label
+
+    @property
+    def timeout_s(self) -> float:
+        """The deadline of every call, in seconds."""
+        return self._link.timeout_s
 
     @classmethod
     async def connect_tcp(
@@ -122,27 +141,25 @@ class HeaterClient(link.DeviceLink):
 
     async def close(self) -> None:
         """Release the transport; idempotent."""
-        if not self._closed:
-            self._closed = True
-            await self.transport.close()
+        await self._link.close()
 
     # ---- reads -------------------------------------------------------------------------------
 
     async def get_info(self) -> HeaterInfo:
         """Return who the device is (model, firmware, MAC, DNA); read once, then cached."""
-        async with self._call():
-            return await self._info_unlocked()
+        async with self._link.call():
+            return await self._link.info()
 
     async def get_status(self) -> HeaterStatus:
         """Read the device once (a single joined request once the identity is known)."""
-        async with self._call():
-            return (await self._snapshot())[0]
+        async with self._link.call():
+            return (await self._link.snapshot())[0]
 
     async def get_pools(self) -> list[Pool]:
         """Return the configured pools (always read fresh; status reuses them for a while)."""
-        async with self._call():
-            pools = parse_pools(await self._read("pools"))
-            self._pools = (time.monotonic(), pools)
+        async with self._link.call():
+            pools = parse_pools(await self._link.read("pools"))
+            self._link.remember_pools(pools)
             return pools
 
     async def get_capabilities(self) -> ModelCapabilities:
@@ -151,7 +168,7 @@ class HeaterClient(link.DeviceLink):
         Raises:
             UnsupportedError: the device is an Avalon model nanoheater has no entry for.
         """
-        async with self._call():
+        async with self._link.call():
             return await self._caps_unlocked()
 
     async def watch(self, interval_s: float = 2.0) -> AsyncIterator[HeaterStatus]:
@@ -174,41 +191,30 @@ class HeaterClient(link.DeviceLink):
             CalibratingError: the device refused because it is still calibrating.
             DeviceRefused: the device refused, or did not switch.
         """
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             if profile not in caps.profiles:
                 raise UsageError(f"{profile.name!r} is not a {caps.display_name} profile")
-            before, _ = await self._snapshot()
-            if before.mode == profile.name:
-                return before
-            if caps.mode_command == "worklevel":
-                command: tuple[object, ...] = ("worklevel", "set", profile.worklevel)
-            elif profile.worklevel is not None and "work_mode_lvl" in caps.ascset_options:
-                # One command for both, because a workmode change starts calibration and a
-                # separate worklevel change right after it would be refused.
-                command = ("work_mode_lvl", "set", profile.workmode, profile.worklevel)
-            else:
-                command = ("workmode", "set", profile.workmode)
-            return await self._write(
-                str(command[0]),
-                *command[1:],
-                check=lambda s, _b: s.mode == profile.name,
-                what=f"switch to {profile.name}",
-            )
+            return await self._switch(caps, profile)
 
     async def set_mode(self, name: str) -> HeaterStatus:
-        """Switch to the profile called ``name`` ("Low", "Heating Eco", "Super", an alias...)."""
-        profile = find_profile((await self.get_capabilities()).model, name)
-        return await self.set_profile(profile)
+        """Switch to the profile called ``name`` ("Low", "Heating Eco", "Super", an alias...).
+
+        One locked call: on a fresh client the identity read is also the "before" reading, so
+        the switch costs 3 round trips (read, write, read back).
+        """
+        async with self._link.call(extra_s=self._link.confirm_window_s):
+            caps = await self._caps_unlocked()
+            return await self._switch(caps, find_profile(caps.model, name))
 
     async def set_level(self, level: int) -> HeaterStatus:
         """Set ``worklevel`` to ``level`` (the Nano 3's only mode control; Mini 3 Eco is -1)."""
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             known = {p.worklevel for p in caps.profiles if p.worklevel is not None}
             if known and level not in known:
                 raise UsageError(f"{caps.display_name} levels are {sorted(known)}, not {level}")
-            return await self._write(
+            return await self._link.write(
                 "worklevel",
                 "set",
                 level,
@@ -230,7 +236,7 @@ class HeaterClient(link.DeviceLink):
 
     async def set_fan(self, percent: int | Literal["auto"]) -> HeaterStatus:
         """Set the fan duty in percent, or "auto" (also -1) to let the firmware regulate it."""
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             duty = -1 if percent == "auto" else percent
             if not isinstance(duty, int) or isinstance(duty, bool):
@@ -238,8 +244,8 @@ class HeaterClient(link.DeviceLink):
             if duty != -1 and duty not in caps.fan_percent:
                 lo, hi = caps.fan_percent.min, caps.fan_percent.max
                 raise UsageError(f"{caps.display_name} fan duty is {lo}-{hi} % or auto, not {duty}")
-            before, _ = await self._snapshot()
-            return await self._write(
+            before, _ = await self._link.fresh_snapshot()
+            return await self._link.write(
                 "fan-spd",
                 duty,
                 check=lambda s, _b: _fan_follows(before.fan_percent, s.fan_percent, duty),
@@ -248,14 +254,14 @@ class HeaterClient(link.DeviceLink):
 
     async def set_chip_target(self, temp_c: int) -> HeaterStatus:
         """Set the chip target temperature (``target-temp``, reported as ``TarT``)."""
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             if caps.chip_target_c is None or "target-temp" not in caps.ascset_options:
                 raise UnsupportedError(f"{caps.display_name} has no chip target temperature")
             if temp_c not in caps.chip_target_c:
                 lo, hi = caps.chip_target_c.min, caps.chip_target_c.max
                 raise UsageError(f"chip target must be {lo}-{hi} °C, not {temp_c}")
-            return await self._write(
+            return await self._link.write(
                 "target-temp",
                 int(temp_c),
                 check=lambda s, _b: s.chip_target_c == temp_c,
@@ -264,11 +270,11 @@ class HeaterClient(link.DeviceLink):
 
     async def set_lcd(self, on: bool) -> HeaterStatus:
         """Switch the display on or off (``lcd,0:1`` / ``lcd,0:0``)."""
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             if "lcd" not in caps.ascset_options:
                 raise UnsupportedError(f"{caps.display_name} has no display control")
-            return await self._write(
+            return await self._link.write(
                 "lcd",
                 f"0:{int(on)}",
                 check=lambda _s, b: _blob_int(b, "LcdOnoff") in (None, int(on)),
@@ -292,7 +298,7 @@ class HeaterClient(link.DeviceLink):
         values = (effect, brightness, temper, *color)
         if not all(0 <= v <= 255 for v in values) or not 0 <= brightness <= 100:
             raise UsageError(f"LED values out of range: {values}")
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             if "ledset" not in caps.ascset_options:
                 raise UnsupportedError(
@@ -300,7 +306,7 @@ class HeaterClient(link.DeviceLink):
                 )
             setting = "-".join(str(v) for v in values)
             wanted = tuple(float(v) for v in values)
-            return await self._write(
+            return await self._link.write(
                 "ledset",
                 setting,
                 check=lambda _s, b: _led_user(b) in (None, wanted),
@@ -311,42 +317,52 @@ class HeaterClient(link.DeviceLink):
         """Reboot the device; ``confirm=True`` is required. It is unreachable for about a minute."""
         if confirm is not True:
             raise UsageError("reboot needs confirm=True")
-        async with self._call():
+        async with self._link.call():
             caps = await self._caps_unlocked()
-            # The Nano 3 firmware takes "reboot,all"; MM319 takes a delay of 0-300 s.
-            await self._ascset(
-                "reboot", "all" if caps.mode_command == "worklevel" else 0, allow_silent=True
-            )
-            self._info = None
+            await self._link.ascset("reboot", caps.reboot_argument, allow_silent=True)
+            self._link.forget_identity()
 
     # ---- internals ---------------------------------------------------------------------------
 
     async def _soft_switch(self, option: str, *, off: bool, lead_s: float) -> HeaterStatus:
         if lead_s < 0:
             raise UsageError("lead_s must not be negative")
-        async with self._call(extra_s=lead_s + self.confirm_window_s):
+        async with self._link.call(extra_s=lead_s + self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             if not caps.soft_off or option not in caps.ascset_options:
                 lowest = caps.profiles[0].name
                 raise UnsupportedError(
                     f"{caps.display_name} has no {option}; its least heat is mode {lowest}"
                 )
-            before, _ = await self._snapshot()
+            before, _ = await self._link.fresh_snapshot()
             if before.soft_off == off:
                 return before
-            at = int(self._device_now() + lead_s + 0.999)
-            return await self._write(
+            at = int(self._link.device_now() + lead_s + 0.999)
+            return await self._link.write(
                 option,
                 f"1:{at}",
                 check=lambda s, _b: s.soft_off == off,
                 what=f"{option} at {at}",
                 # Poll rather than sleep on our estimate: the device clock in each reply decides.
-                window_s=lead_s + self.confirm_window_s,
+                window_s=lead_s + self._link.confirm_window_s,
                 poll_s=SOFT_SWITCH_POLL_S,
             )
 
+    async def _switch(self, caps: ModelCapabilities, profile: PowerProfile) -> HeaterStatus:
+        """Select ``profile`` unless it is already running (call under ``call``)."""
+        before, _ = await self._link.fresh_snapshot()
+        if before.mode == profile.name:
+            return before
+        option, *values = caps.mode_write(profile)
+        return await self._link.write(
+            option,
+            *values,
+            check=lambda s, _b: s.mode == profile.name,
+            what=f"switch to {profile.name}",
+        )
+
     async def _caps_unlocked(self) -> ModelCapabilities:
-        info = await self._info_unlocked()
+        info = await self._link.info()
         if info.model is None:
             raise UnsupportedError(f"{self.label}: {info.product} is not a model nanoheater knows")
         return capabilities(info.model)

@@ -111,6 +111,27 @@ class DeviceLink:
         self._clock: tuple[float, float] | None = None
         self._pools: tuple[float, list[Pool]] | None = None
         """Pools from the last ``pools`` read, with the monotonic time of that read."""
+        self._call_snapshot: Snapshot | None = None
+        """The snapshot read during the current locked call, if any (see ``fresh_snapshot``)."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` has been called."""
+        return self._closed
+
+    async def close(self) -> None:
+        """Release the transport; idempotent."""
+        if not self._closed:
+            self._closed = True
+            await self.transport.close()
+
+    def remember_pools(self, pools: list[Pool]) -> None:
+        """Keep ``pools`` (read fresh by the caller) for the next status."""
+        self._pools = (time.monotonic(), pools)
+
+    def forget_identity(self) -> None:
+        """Read the identity again on the next call (after a reboot or firmware change)."""
+        self._info = None
 
     @property
     def label(self) -> str:
@@ -118,33 +139,37 @@ class DeviceLink:
         return self.transport.label
 
     @contextlib.asynccontextmanager
-    async def _call(self, extra_s: float = 0.0) -> AsyncIterator[None]:
+    async def call(self, extra_s: float = 0.0) -> AsyncIterator[None]:
         """Hold the device lock and bound the body by ``timeout_s`` (+ ``extra_s``)."""
         if self._closed:
             raise ConnectionFailed(f"{self.label}: client is closed")
         async with self._lock:
             budget = self.timeout_s + extra_s
+            self._call_snapshot = None
             try:
                 async with asyncio.timeout(budget):
                     yield
             except TimeoutError:
                 raise DeviceTimeout(f"{self.label}: no answer within {budget:g} s") from None
+            finally:
+                self._call_snapshot = None
 
-    async def _info_unlocked(self) -> HeaterInfo:
+    async def info(self) -> HeaterInfo:
+        """The device's identity, read with a status snapshot on first use (call under ``call``)."""
         if self._info is None:
-            await self._snapshot()
-        if self._info is None:  # pragma: no cover - _snapshot always sets it or raises
+            await self.snapshot()
+        if self._info is None:  # pragma: no cover - snapshot always sets it or raises
             raise ProtocolError(f"{self.label}: no identity")
         return self._info
 
-    def _device_now(self) -> float:
+    def device_now(self) -> float:
         """The device's clock now, from the last reply's ``When`` (local clock if none yet)."""
         if self._clock is None:
             return time.time()
         when, at = self._clock
         return when + (time.monotonic() - at)
 
-    async def _read(self, command: str, parameter: str | None = None) -> dict[str, Any]:
+    async def read(self, command: str, parameter: str | None = None) -> dict[str, Any]:
         """One read exchange, retried after a drop, a garbled or a truncated reply."""
         data = _read_request(command) if parameter is None else encode_request(command, parameter)
         for attempt in range(self.retries + 1):
@@ -188,7 +213,7 @@ class DeviceLink:
 
     async def _read_many(self, commands: list[str]) -> dict[str, dict[str, Any]]:
         if self._join_ok is not False and len(commands) > 1:
-            body = await self._read("+".join(commands))
+            body = await self.read("+".join(commands))
             parts = {c: joined_part(body, c) for c in commands}
             # Each command's part ends with its own JSON_END; a part without "id" was cut off.
             complete = {c: p for c, p in parts.items() if p is not None and "id" in p}
@@ -199,13 +224,24 @@ class DeviceLink:
                 self._join_ok = False  # this firmware refuses joins; go one command at a time
             else:
                 raise ProtocolError(f"{self.label}: joined reply is incomplete")
-        return {c: await self._read(c) for c in commands}
+        return {c: await self.read(c) for c in commands}
 
-    async def _snapshot(self) -> Snapshot:
+    async def fresh_snapshot(self) -> Snapshot:
+        """The snapshot already read in this call (reading the identity takes one), else a read.
+
+        Inside one locked call nothing else talks to the device, so a snapshot taken moments
+        ago is as current as a new one: a fresh client's first write costs 3 round trips, not 4.
+        """
+        if self._call_snapshot is not None:
+            return self._call_snapshot
+        return await self.snapshot()
+
+    async def snapshot(self) -> Snapshot:
         """Read status in as few round trips as possible; retried once if a reply was incomplete."""
         for attempt in range(self.retries + 1):
             try:
-                return await self._snapshot_once()
+                self._call_snapshot = await self._snapshot_once()
+                return self._call_snapshot
             except ProtocolError:
                 if attempt >= self.retries:
                     raise
@@ -224,7 +260,7 @@ class DeviceLink:
             if blob is not None:
                 break
             # The Q sometimes sends an empty summary blob (protocol.md §6.8): ask another way.
-            blob = find_blob(await self._read(fallback))
+            blob = find_blob(await self.read(fallback))
         if blob is None:
             raise ProtocolError(f"{self.label}: the device sent no status blob")
         try:
@@ -256,7 +292,7 @@ class DeviceLink:
         )
         return status, blob
 
-    async def _ascset(self, option: str, *values: object, allow_silent: bool = False) -> str:
+    async def ascset(self, option: str, *values: object, allow_silent: bool = False) -> str:
         """Send ``ascset|0,<option>,<values>``; return the device's Msg. Never retried.
 
         Raises:
@@ -279,7 +315,7 @@ class DeviceLink:
             return CalibratingError(self.label, reason, CALIBRATION_RETRY_S)
         return DeviceRefused(self.label, reason)
 
-    async def _write(
+    async def write(
         self,
         option: str,
         *values: object,
@@ -296,7 +332,7 @@ class DeviceLink:
         msg = ""
         lost: NanoheaterError | None = None
         try:
-            msg = await self._ascset(option, *values)
+            msg = await self.ascset(option, *values)
         except DeviceRefused:
             raise
         except DeviceTimeout:
@@ -305,7 +341,7 @@ class DeviceLink:
             lost = exc
         give_up = time.monotonic() + (self.confirm_window_s if window_s is None else window_s)
         while True:
-            status, blob = await self._snapshot()
+            status, blob = await self.snapshot()
             if check(status, blob):
                 return status
             if time.monotonic() >= give_up:

@@ -99,6 +99,21 @@ class ModelCapabilities(_Frozen):
     """Whether the firmware has its own room cut-off (Mini 3 ``limittemp``)."""
     ascset_options: tuple[str, ...]
     """Options the model's ``ascset|0,help`` lists."""
+    reboot_argument: str = "0"
+    """What follows ``reboot`` (MM319 takes a delay of 0-300 s; the Nano 3's MM318 ``all``)."""
+
+    def mode_write(self, profile: PowerProfile) -> tuple[str, ...]:
+        """The ``ascset`` option and values that select ``profile`` on this model.
+
+        ``mode_command`` names the option; a model listing ``work_mode_lvl`` sets mode and level
+        in one command, because a workmode change starts calibration and a separate worklevel
+        change right after it would be refused.
+        """
+        if self.mode_command == "worklevel":
+            return ("worklevel", "set", str(profile.worklevel))
+        if profile.worklevel is not None and "work_mode_lvl" in self.ascset_options:
+            return ("work_mode_lvl", "set", str(profile.workmode), str(profile.worklevel))
+        return ("workmode", "set", str(profile.workmode))
 
     def profile(self, name: str) -> PowerProfile:
         """Return the profile called ``name`` (case-insensitive); KeyError if there is none."""

@@ -243,3 +243,26 @@ async def test_info_reply_that_is_a_refusal_is_caught_by_read_back() -> None:
     assert "not in (day)mode now" in str(refused.value)
     assert refused.value.exit_code == 3
     assert heater.state.led_user[0] != 1 or heater.state.led_user[1] != 50
+
+
+@pytest.mark.parametrize("model", ["nano3", "nano3s", "mini3", "q"])
+async def test_a_fresh_client_switches_mode_in_three_round_trips(model: str) -> None:
+    """A fresh client's set_mode took 4 round trips (identity, before, write, read back); now 3."""
+    heater = make_heater(model)
+    link = MemoryLink(heater)
+    sent: list[bytes] = []
+
+    async def exchange(request: bytes) -> bytes:
+        sent.append(request)
+        return await link.request(request)
+
+    client = HeaterClient(CallableTransport(exchange, label="sim"), host="sim", timeout_s=2.0)
+    caps = capabilities(model)
+    current = heater.profile.modes[heater.state.mode_index].name
+    target = next(p for p in caps.profiles if p.name != current)
+    status = await client.set_mode(target.name)
+    assert status.mode == target.name
+    commands = [json.loads(r)["command"] for r in sent]
+    assert commands == ["version+summary+estats+pools", "ascset", "summary+estats"], commands
+    option = json.loads(sent[1])["parameter"].split(",")[1]
+    assert option == caps.mode_write(target)[0], "the capability data picks the command"
