@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+from typing import IO, Any
 
 import click
 
@@ -37,7 +38,42 @@ _GROUP_OPTIONS = re.compile(r"^(-v+|--verbose|--version|--help|-h)$")
 """Arguments the group itself takes; anything else before a command belongs to the TUI."""
 
 
+class _OneLineUsageError(click.ClickException):
+    """A click usage error shown as the README promises: one line, then ``-h`` for more."""
+
+    exit_code = 2
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message())
+        self.command_path = error.ctx.command_path if error.ctx is not None else "nanoheater"
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print ``nanoheater: <what is wrong> (see 'nanoheater CMD -h')`` on stderr."""
+        message = self.message.rstrip(".")
+        click.echo(f"nanoheater: {message} (see '{self.command_path} -h')", file=file, err=True)
+
+
 class _LazyGroup(click.Group):
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the group's own arguments; a usage error there is one line."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _OneLineUsageError(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; its usage errors (parsing or raised inside) are one line."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _OneLineUsageError(exc) from None
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Hand options given without a command (``nanoheater --host H:P``) to ``tui``."""
         for index, arg in enumerate(args):

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nanoheater.cli.output import handle_errors
+from nanoheater.cli.output import handle_errors, logs_to_file, require_terminal
+from nanoheater.protocol.sanitize import sanitize
 
 if TYPE_CHECKING:
     from firmware_sim.fleet import Fleet
@@ -79,6 +80,7 @@ def demo(models: tuple[str, ...], speed: float, seed: int, address: str, port: i
         expanded = parse_models(models or DEFAULT_MODELS)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--model") from None
+    require_terminal("the demo")
     asyncio.run(_run(expanded, address=address, port=port, speed=speed, seed=seed))
 
 
@@ -141,8 +143,11 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
     )
     app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"
     try:
-        await app.run_async()
+        with logs_to_file(Path(tempfile.gettempdir()) / "nanoheater-demo.log"):
+            await app.run_async()
     finally:
         await history.close()
         await fleet.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+    for line in app.quit_summary:
+        click.echo(f"exit: {sanitize(line, 500)}")

@@ -6,13 +6,15 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from nanoheater.exceptions import NanoheaterError
+from nanoheater.exceptions import NanoheaterError, UsageError
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -24,6 +26,45 @@ def configure_logging(verbose: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+def require_terminal(what: str) -> None:
+    """Refuse to start a full-screen ``what`` without a terminal on stdin and stdout.
+
+    Without one, Textual has no keys to read and spins a core forever; one line is better.
+
+    Raises:
+        UsageError: stdin or stdout is not a terminal.
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            f"{what} needs a terminal on stdin and stdout; for scripts use status, watch or "
+            "thermostat"
+        )
+
+
+@contextmanager
+def logs_to_file(path: Path) -> Iterator[None]:
+    """While a full-screen UI owns the terminal, send log records to ``path``, not stderr.
+
+    A log line written to stderr lands raw over the screen until it is redrawn. If the file
+    cannot be opened, records are dropped rather than drawn over the UI.
+    """
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [handler]
+    try:
+        yield
+    finally:
+        root.handlers = saved
+        handler.close()
 
 
 def print_json(value: Any) -> None:
@@ -67,4 +108,13 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-__all__ = ["Awaitable", "configure_logging", "fail", "handle_errors", "print_json", "run_async"]
+__all__ = [
+    "Awaitable",
+    "configure_logging",
+    "fail",
+    "handle_errors",
+    "logs_to_file",
+    "print_json",
+    "require_terminal",
+    "run_async",
+]

@@ -14,10 +14,13 @@ from collections.abc import AsyncIterator
 import click
 
 from nanoheater.address import DeviceAddress
-from nanoheater.cli.output import handle_errors
+from nanoheater.cli.output import handle_errors, logs_to_file, require_terminal
 from nanoheater.exceptions import UsageError
 from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.protocol.sanitize import sanitize
+
+LOG_FILE = "tui.log"
+"""Where the TUI's log records go (in the data folder) while it owns the terminal."""
 
 
 @click.command()
@@ -69,6 +72,7 @@ def tui(
     from nanoheater.controller.targets import check_exit_level
 
     check_exit_level(exit_level)  # a typo must stop us now, not surface only at quit
+    require_terminal("the TUI")
     from nanoheater.service.address import find_api
 
     address = find_api(api)
@@ -76,7 +80,7 @@ def tui(
         _attach(address)
         return
     from nanoheater.client import HeaterClient
-    from nanoheater.config import load_settings
+    from nanoheater.config import data_dir, load_settings
     from nanoheater.discovery import browse
     from nanoheater.history import AsyncHistoryStore
     from nanoheater.tui.app import NanoheaterApp
@@ -110,7 +114,8 @@ def tui(
             app.call_later(app.notify, loaded.notice, severity="warning")
         app.sub_title = f"embedded (no service at {address})"
         try:
-            await app.run_async()
+            with logs_to_file(data_dir() / LOG_FILE):
+                await app.run_async()
         finally:
             await history.close()
         # The screen is gone: say on the terminal what quitting left each device at.
@@ -138,12 +143,14 @@ async def _service_answers(address: str) -> bool:
 
 def _attach(address: str) -> None:
     """Run the attached TUI on the service at ``address``."""
+    from nanoheater.config import data_dir
     from nanoheater.service.remote import RemoteHome
     from nanoheater.tui.attached import AttachedApp
 
     async def run() -> None:
         async with RemoteHome(address) as remote:
-            await AttachedApp(remote).run_async()
+            with logs_to_file(data_dir() / LOG_FILE):
+                await AttachedApp(remote).run_async()
         click.echo(f"detached from the service at {address}; it keeps running the heaters")
 
     asyncio.run(run())

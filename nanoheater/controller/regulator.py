@@ -168,7 +168,7 @@ class Regulator:
             self._active.add(key)
             self.warnings.append(text)
             new.append(text)
-            log.warning("%s", text)
+            log.info("%s", text)  # callers show it (records, warnings list): once, not twice
         elif not active and key in self._active:
             self._active.discard(key)
 

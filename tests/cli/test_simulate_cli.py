@@ -101,3 +101,14 @@ def test_importing_the_command_does_not_load_the_simulator() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_warning_is_printed_once() -> None:
+    """The unreachable set-point is printed once in the report, not again as a log line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nanoheater", "simulate", "--scenario", "cold-snap",
+         "--controller", "pi", "--hours", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (proc.stdout + proc.stderr).count("cannot be reached") == 1, proc.stdout + proc.stderr

@@ -257,3 +257,16 @@ async def test_exit_wait_counts_down_and_then_sets_the_exit_level(
     assert mode_of(heater) == "Heating Eco"
     assert "calibrating; waiting up to 20 s to set Heating Eco" in err
     assert f"exit: {target} (Avalon Mini 3): left at Heating Eco, " in out
+
+
+async def test_a_warning_is_printed_once(tmp_path: Path) -> None:
+    """A Nano 3S in a warm room is told once that it cannot switch off, not also as a log line."""
+    heater = make_heater("nano3s", ScaledClock(speed=1.0))
+    sensor = room_file(tmp_path, "25.0")
+    async with SimServer(heater) as sim:
+        code, out, err = await run_cli(
+            f"{sim.host}:{sim.port}", "--target", "21", "--sensor", f"file:{sensor}",
+            "--interval", "0.5", "--duration", "1.2",
+        )  # fmt: skip
+    assert code == 0, err
+    assert (out + err).count("cannot switch off") == 1, out + err

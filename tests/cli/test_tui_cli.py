@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+
 import click
+import pytest
 from click.testing import CliRunner
 
 from nanoheater.cli import cli
+from nanoheater.cli.output import logs_to_file
 
 
 def _resolve(*args: str) -> tuple[str, dict[str, object]]:
@@ -88,3 +97,45 @@ def test_tui_host_option_refuses_a_serial_path_as_usage() -> None:
     result = CliRunner().invoke(cli, ["tui", "--host", "/dev/ttyUSB0", "--no-mdns"])
     assert result.exit_code == 2
     assert "serial link" in result.output
+
+
+@pytest.mark.parametrize("command", ["tui", "demo"])
+async def test_full_screen_commands_refuse_without_a_terminal(command: str) -> None:
+    """Without a terminal the TUI and the demo say so in one line (exit 2) instead of spinning."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nanoheater", command, *(["--no-mdns"] if command == "tui" else []),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 2
+    assert out == b""
+    assert err.decode().splitlines() == [
+        f"nanoheater: the {'TUI' if command == 'tui' else 'demo'} needs a terminal on stdin and "
+        "stdout; for scripts use status, watch or thermostat"
+    ]
+
+
+def test_log_records_go_to_the_log_file_while_a_screen_owns_the_terminal(tmp_path: Path) -> None:
+    """A library warning during the TUI lands in the log file, never raw on the terminal."""
+    terminal = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [logging.StreamHandler(terminal)]
+    try:
+        with logs_to_file(tmp_path / "data" / "tui.log"):
+            logging.getLogger("nanoheater.controller.regulator").warning("status failed: boom")
+        assert terminal.getvalue() == ""
+        assert (
+            "WARNING nanoheater.controller.regulator: status failed: boom"
+            in (tmp_path / "data" / "tui.log").read_text()
+        )
+        logging.getLogger("nanoheater.x").warning("after")
+        assert "after" in terminal.getvalue(), "the terminal handler is back after the screen"
+    finally:
+        root.handlers = saved
