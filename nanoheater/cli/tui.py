@@ -72,6 +72,7 @@ def tui(
     from nanoheater.controller.targets import check_exit_level
 
     check_exit_level(exit_level)  # a typo must stop us now, not surface only at quit
+    initial_heaters(hosts)  # so is a bad --host
     require_terminal("the TUI")
     from nanoheater.service.address import find_api
 
