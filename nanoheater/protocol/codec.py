@@ -168,7 +168,8 @@ _MAX_INT_DIGITS = 20
 
 def _int_token(token: str) -> int:
     """A JSON integer; one wider than 64 bits is junk and becomes 0, like a bare inf or nan."""
-    if len(token.lstrip("-")) > _MAX_INT_DIGITS:
+    # The length test first: this runs for every integer of every reply.
+    if len(token) > _MAX_INT_DIGITS and len(token.lstrip("-")) > _MAX_INT_DIGITS:
         return 0
     return int(token)
 
