@@ -92,7 +92,10 @@ def zone_sensor(
     if inlet is None:
         if spec == "inlet":
             model = members[0].caps.display_name if members else "this zone"
-            raise UsageError(f"{model} has no trustworthy inlet sensor; give --sensor")
+            raise UsageError(
+                f"{model} has no trustworthy inlet sensor; give a room sensor"
+                " (--sensor, or sensors in config.toml)"
+            )
         return None
     return InletSensor(inlet)
 

@@ -42,13 +42,17 @@ from nanoheater.tui.messages import (
     CommandRefused,
     CommandSucceeded,
     ControllerDecided,
+    ControllerEngaged,
     HeaterDiscovered,
+    HeatTargetRequested,
     HistoryFailed,
+    ManualControlRequested,
     MarketLoaded,
     PeriodTotalsLoaded,
     PollFailed,
     ScanFinished,
     ScheduleLoaded,
+    ScheduleRequested,
     SettingsSaved,
     StatusPolled,
 )
@@ -381,6 +385,31 @@ class NanoheaterApp(App[None]):
     @on(ScheduleLoaded)
     def _schedule_loaded(self, message: ScheduleLoaded) -> None:
         self.devices.engage(message.key, message.choice)
+
+    # Screens ask; the App routes to the workers; the UI changes when a worker reports back.
+
+    @on(HeatTargetRequested)
+    def _heat_target_requested(self, message: HeatTargetRequested) -> None:
+        self.devices.engage(message.key, message.choice)
+
+    @on(ScheduleRequested)
+    def _schedule_requested(self, message: ScheduleRequested) -> None:
+        self.engage_schedule(message.key, message.path, message.quiet_hours)
+
+    @on(ManualControlRequested)
+    def _manual_requested(self, message: ManualControlRequested) -> None:
+        self.devices.stop(message.key)
+        self._fleet_changed(message.key)
+
+    @on(ControllerEngaged)
+    def _controller_engaged(self, message: ControllerEngaged) -> None:
+        entry = self.fleet.get(message.key)
+        if entry is None:
+            return
+        choice = message.choice
+        entry.control, entry.target_c, entry.decision = choice.describe(), choice.setpoint_c, None
+        self.device_event(entry, "control", f"heat target: {choice.describe()}")
+        self._fleet_changed(message.key)
 
     @on(PeriodTotalsLoaded)
     def _period_totals_loaded(self, message: PeriodTotalsLoaded) -> None:

@@ -147,3 +147,35 @@ class ScheduleLoaded(Message):
 
     key: str
     choice: TargetChoice
+
+
+@dataclass
+class HeatTargetRequested(Message):
+    """A screen asks the App to put a device under a heat target (routed to the workers)."""
+
+    key: str
+    choice: TargetChoice
+
+
+@dataclass
+class ScheduleRequested(Message):
+    """A screen asks the App to load a schedule file and follow it on a device."""
+
+    key: str
+    path: str
+    quiet_hours: bool
+
+
+@dataclass
+class ManualControlRequested(Message):
+    """A screen asks the App to hand a device back to manual control."""
+
+    key: str
+
+
+@dataclass
+class ControllerEngaged(Message):
+    """A regulator now runs for a device; only now does the UI show it under control."""
+
+    key: str
+    choice: TargetChoice

@@ -27,6 +27,7 @@ from nanoheater.tui.messages import (
     CommandRefused,
     CommandSucceeded,
     ControllerDecided,
+    ControllerEngaged,
     HeaterDiscovered,
     PollFailed,
     ScanFinished,
@@ -185,14 +186,13 @@ class DeviceWorkers:
     # -- heat control --------------------------------------------------------------------------
 
     def engage(self, key: str, choice: TargetChoice) -> None:
-        """Hand ``key`` to a regulator aiming for ``choice``, replacing any running one."""
-        entry = self.app.fleet.get(key)
-        if entry is None:
+        """Build a regulator aiming for ``choice`` in a worker; it replaces any running one.
+
+        Nothing is shown until it is built: the worker posts ``ControllerEngaged`` on success
+        (the App then shows the device under control) or ``CommandFailed`` (nothing changed).
+        """
+        if self.app.fleet.get(key) is None:
             return
-        entry.control, entry.target_c, entry.decision = choice.describe(), choice.setpoint_c, None
-        self.app.device_event(entry, "control", f"heat target: {choice.describe()}")
-        self.choices[key] = choice
-        self.regulators.pop(key, None)
         self._start(self._engage(key, choice), f"control:{key}", exclusive=True)
 
     def stop(self, key: str) -> None:
@@ -264,12 +264,13 @@ class DeviceWorkers:
                 clock=lambda: self._device_time(key),
             )
         except Exception as exc:
-            self.choices.pop(key, None)
             self.app.post_message(
                 CommandFailed(key, f"heat to {choice.describe()}", describe_error(exc))
             )
             return
+        self.choices[key] = choice
         self.regulators[key] = regulator
+        self.app.post_message(ControllerEngaged(key, choice))
         self._ticking.add(key)
         await self._tick(key)
 

@@ -144,3 +144,30 @@ async def test_bad_schedule_file_is_a_notification(make_app: AppFactory, tmp_pat
         await settle(pilot)
         assert app.fleet.entries[key].control is None
         assert any("load schedule" in n.message for n in app._notifications)
+
+
+async def test_a_target_that_cannot_engage_leaves_the_device_as_it_was(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Engaging showed "Controller (22.0 C): starting…" before the worker failed; now it waits.
+
+    A Nano 3S with the inlet configured as the room sensor cannot be regulated (its inlet reads
+    -273): the regulator is never built, so the panel must stay on manual control and say why.
+    """
+    app = make_app(settings=Settings(sensors=("inlet",)))
+    key, heater = _member(sim_fleet, "nano3s")
+    mode_before = _mode(heater)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        screen = await _open(app, key)
+        await pilot.press("t")
+        await settle(pilot)
+        entry = app.fleet.entries[key]
+        assert entry.control is None
+        assert key not in app.devices.regulators
+        decision = str(screen.query_one("#decision", Static).content)
+        assert "starting" not in decision
+        assert "Manual control" in decision
+        texts = [e.text for e in app.events]
+        assert any("heat to 21.0 C failed" in t and "inlet" in t for t in texts), texts
+        assert _mode(heater) == mode_before

@@ -14,6 +14,7 @@ from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
 from nanoheater.models import ModelCapabilities
 from nanoheater.tui.devices import DeviceEntry
+from nanoheater.tui.messages import HeatTargetRequested, ManualControlRequested, ScheduleRequested
 from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.chart import TimeChart
@@ -174,16 +175,16 @@ class DeviceScreen(AppScreen):
     @on(TargetPanel.SetpointChosen)
     def _setpoint_chosen(self, message: TargetPanel.SetpointChosen) -> None:
         choice = TargetChoice(RoomTemperature(message.target_c), quiet_hours=message.quiet_hours)
-        self.nano_app.devices.engage(self.key, choice)
+        self.post_message(HeatTargetRequested(self.key, choice))
 
     @on(TargetPanel.LevelChosen)
     def _level_chosen(self, message: TargetPanel.LevelChosen) -> None:
         choice = TargetChoice(FixedLevel(mode=message.mode), quiet_hours=message.quiet_hours)
-        self.nano_app.devices.engage(self.key, choice)
+        self.post_message(HeatTargetRequested(self.key, choice))
 
     @on(TargetPanel.ScheduleChosen)
     def _schedule_chosen(self, message: TargetPanel.ScheduleChosen) -> None:
-        self.nano_app.engage_schedule(self.key, message.path, message.quiet_hours)
+        self.post_message(ScheduleRequested(self.key, message.path, message.quiet_hours))
 
     @on(TargetPanel.ControlStopped)
     def _control_stopped(self) -> None:
@@ -199,4 +200,4 @@ class DeviceScreen(AppScreen):
 
     def action_manual(self) -> None:
         """Stop the controller; the device keeps its current mode."""
-        self.nano_app.devices.stop(self.key)
+        self.post_message(ManualControlRequested(self.key))
