@@ -268,6 +268,25 @@ class HeaterClient:
                 what=f"set the chip target to {temp_c} °C",
             )
 
+    async def set_room_limit(self, temp_c: int) -> HeaterStatus:
+        """Set the Mini 3's own room limit (``limittemp``): it idles above it in Heating/Night.
+
+        The firmware reports the limit only in ``litestats`` (``Limitemp``), which a status read
+        does not fetch, so the device's acknowledgement is the confirmation here.
+        """
+        async with self._call(extra_s=self.confirm_window_s):
+            caps = await self._caps_unlocked()
+            if not caps.room_limit or "limittemp" not in caps.ascset_options:
+                raise UnsupportedError(f"{caps.display_name} has no room limit of its own")
+            if isinstance(temp_c, bool) or not 0 < temp_c <= 99:
+                raise UsageError(f"room limit must be 1-99 °C, not {temp_c}")
+            return await self._write(
+                "limittemp",
+                int(temp_c),
+                check=lambda _s, _b: True,
+                what=f"set the room limit to {temp_c} °C",
+            )
+
     async def set_lcd(self, on: bool) -> HeaterStatus:
         """Switch the display on or off (``lcd,0:1`` / ``lcd,0:0``)."""
         async with self._link.call(extra_s=self._link.confirm_window_s):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from nanoheater.home.bus import Subscription
 from nanoheater.home.devices import UnknownRef
 from nanoheater.home.lock import DataDirLock, DataDirLocked
-from nanoheater.home.runtime import Home, HomeOptions
+from nanoheater.home.options import HomeOptions
+from nanoheater.home.runtime import Home
 from nanoheater.home.types import (
     DecisionMade,
     DeviceView,

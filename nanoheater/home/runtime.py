@@ -14,22 +14,27 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
-from nanoheater.const import DEFAULT_TIMEOUT_S
 from nanoheater.economics.market import MarketInputs, load_market, offline_market
 from nanoheater.exceptions import NanoheaterError
-from nanoheater.history.records import DeviceEvent, Sample
-from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore, HistoryStore
+from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
 from nanoheater.home.bus import Bus, Subscription
 from nanoheater.home.commands import check, describe, run_command
 from nanoheater.home.devices import DeviceSlot, UnknownRef, address_of, resolve_device
 from nanoheater.home.intents import INTENTS_FILE, Intents
+from nanoheater.home.options import DEFAULT_OVERRIDE_S, HomeOptions, describe_error
+from nanoheater.home.records import (
+    read_events,
+    read_ledger,
+    record_decision,
+    record_event,
+    record_reading,
+)
 from nanoheater.home.types import (
     DeviceView,
     HomeEvent,
@@ -38,41 +43,10 @@ from nanoheater.home.types import (
     Target,
     ZoneView,
 )
-from nanoheater.home.zones import ZoneSlot
+from nanoheater.home.zones import ZoneSlot, arm_room_limits, leave_all
 from nanoheater.protocol.sanitize import sanitize
 
 log = logging.getLogger(__name__)
-
-DEFAULT_OVERRIDE_S = 7200.0
-"""How long a manual command on a regulated device pauses its zone unless resumed sooner."""
-
-
-def describe_error(exc: BaseException) -> str:
-    """One sanitised line: the library's message, else the exception type and text."""
-    if isinstance(exc, NanoheaterError):
-        return sanitize(str(exc), 300)
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return sanitize(text, 300)
-
-
-@dataclass(frozen=True, slots=True)
-class HomeOptions:
-    """Where the devices are, how often to look at them, and where to keep state."""
-
-    data_dir: Path
-    hosts: Sequence[str] = ()
-    zones: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Configured zones: name to its devices' ``host[:port]``. Others are one-device zones."""
-    scan: Sequence[str] = ()
-    mdns: bool = False
-    poll_interval_s: float = 5.0
-    control_interval_s: float = 30.0
-    rescan_interval_s: float = 300.0
-    market_refresh_s: float = 3600.0
-    exit_level: str = "lowest"
-    exit_timeout_s: float = 20.0
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    history: bool = True
 
 
 class Home:
@@ -100,6 +74,7 @@ class Home:
         self._loops: list[asyncio.Task[None]] = []
         self._running = False
         self._zone_of: dict[str, str] = {}
+        self._backstops: set[str] = set()
         for name, hosts in options.zones.items():
             for host in hosts:
                 self._zone_of[address_of(host)] = name
@@ -162,17 +137,7 @@ class Home:
 
     async def _leave(self, level: str) -> dict[str, str]:
         zones = [z for z in self.zone_slots.values() if z.regulator is not None]
-        results = await asyncio.gather(
-            *(z.leave(level, self.options.exit_timeout_s) for z in zones), return_exceptions=True
-        )
-        outcomes: dict[str, str] = {}
-        for zone, result in zip(zones, results, strict=True):
-            if isinstance(result, BaseException):
-                for address in zone.addresses:
-                    outcomes[address] = f"failed: {describe_error(result)}"
-            else:
-                outcomes.update(result)
-        return outcomes
+        return await leave_all(zones, level, self.options.exit_timeout_s)
 
     async def _every(
         self, interval_s: float, work: Callable[[], Coroutine[Any, Any, None]]
@@ -271,25 +236,9 @@ class Home:
         self.ready.set()
 
     async def _record(self, status: Any, now: float, room_c: float | None) -> None:
-        history = self.history
-        if history is None:
-            return
-        sample = Sample.from_status(status, now, room_temp_c=room_c)
-        model = status.info.model.value if status.info.model else None
-        market, tariff = self.market, self.settings.tariff
-        try:
-            await history.call(
-                lambda store: store.record(
-                    sample,
-                    market=market,
-                    tariff=tariff,
-                    host=status.host,
-                    port=status.port,
-                    model=model,
-                )
-            )
-        except Exception as exc:
-            log.warning("history write failed: %s", describe_error(exc))
+        if self.history is not None:
+            market, tariff = self.market, self.settings.tariff
+            await record_reading(self.history, status, now, room_c, market, tariff)
 
     async def _discover(self) -> None:
         from nanoheater.discovery import browse
@@ -403,34 +352,26 @@ class Home:
         )
         if decision is None:
             return
+        await self._arm_backstops(zone)
         self.bus.publish(decision)
         for warning in decision.warnings:
             self._event(zone.name, "warning", warning)
         if self.history is not None:
-            await self._write_decisions(zone, decision)
+            keys = {a: self._history_key(a) for a in decision.applied}
+            await record_decision(self.history, decision, keys)
 
-    async def _write_decisions(self, zone: ZoneSlot, decision: Any) -> None:
-        from nanoheater.history.records import Decision
+    async def _arm_backstops(self, zone: ZoneSlot) -> None:
+        """Set each regulated device's own safety limit once per run (docs/service.md)."""
+        limit_c = round(self.settings.caps.max_room_temp_c)
+        for label, error in await arm_room_limits(zone, limit_c, self._backstops):
+            if error is None:
+                self._event(label, "backstop", f"device room limit {limit_c} C")
+            else:
+                self._event(label, "warning", f"room limit not set: {error}")
 
-        rows = []
-        for address, applied in decision.applied.items():
-            slot = self.slots.get(address)
-            device = slot.status.identity_key if slot and slot.status else address
-            action = (
-                decision.step
-                if applied in ("ok", "unreachable")
-                else f"{decision.step} ({applied})"
-            )
-            rows.append(Decision(decision.ts_s, device, action, decision.reason))
-        history = self.history
-        if history is not None and rows:
-
-            def write(store: HistoryStore) -> None:
-                for row in rows:
-                    store.add_decision(row)
-
-            with contextlib.suppress(Exception):
-                await history.call(write)
+    def _history_key(self, subject: str) -> str:
+        slot = self.slots.get(subject)
+        return slot.status.identity_key if slot is not None and slot.status else subject
 
     # -- events, persistence --------------------------------------------------------------------
 
@@ -446,45 +387,24 @@ class Home:
         log.info("%s %s: %s", kind, subject, event.detail)
         self.bus.publish(event)
         if self.history is not None:
-            slot = self.slots.get(subject)
-            device = slot.status.identity_key if slot and slot.status else subject
-            row = DeviceEvent(event.ts_s, device, kind, event.detail)
-            history = self.history
-            self._spawn(self._write_event(history, row))
+            self._spawn(record_event(self.history, event, self._history_key(subject)))
 
-    @staticmethod
-    async def _write_event(history: AsyncHistoryStore, row: DeviceEvent) -> None:
-        with contextlib.suppress(Exception):
-            await history.call(lambda store: store.add_event(row))
+    def _device_key(self, device: str | None) -> str | None:
+        if device is None:
+            return None
+        return self._history_key(resolve_device(self.slots.values(), device).address)
 
     async def events_since(self, since_s: float, device: str | None = None) -> list[HomeEvent]:
         """Events from the history since ``since_s`` (optionally of one device)."""
-        if self.history is None:
-            return []
-        key = None
-        if device is not None:
-            slot = resolve_device(self.slots.values(), device)
-            key = slot.status.identity_key if slot.status else slot.address
-        rows = await self.history.call(lambda store: store.events_since(since_s, key))
-        return [HomeEvent(r.ts_s, r.device, r.kind, r.detail) for r in rows]
+        key = self._device_key(device)
+        return [] if self.history is None else await read_events(self.history, since_s, key)
 
     async def ledger(
         self, since_s: float, until_s: float | None = None, device: str | None = None
     ) -> dict[str, Any]:
         """Energy, heat, sats, cost and revenue totals since ``since_s``."""
         until = self.clock() if until_s is None else until_s
-        key = None
-        if device is not None:
-            slot = resolve_device(self.slots.values(), device)
-            key = slot.status.identity_key if slot.status else slot.address
+        key = self._device_key(device)
         if self.history is None:
             return {"since_s": since_s, "until_s": until, "device": key}
-        totals = await self.history.call(lambda store: store.totals(key, since_s, until))
-        from dataclasses import asdict
-
-        return {
-            **asdict(totals),
-            "device": key,
-            "net_cost_fiat": totals.net_cost_fiat,
-            "net_cost_fiat_per_kwh_heat": totals.net_cost_fiat_per_kwh_heat,
-        }
+        return await read_ledger(self.history, since_s, until, key)

@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from nanoheater.capabilities import capabilities
+from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.targets import exit_rung, plan_at
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.home.devices import DeviceSlot
 from nanoheater.home.intents import Intents
+from nanoheater.home.options import describe_error
 from nanoheater.home.regulation import build_zone_regulator, schedule_for
 from nanoheater.home.types import DecisionMade, Override, Target, ZoneView
 from nanoheater.models import HeaterStatus
@@ -168,3 +170,46 @@ class ZoneSlot:
             return await asyncio.wait_for(regulator.shutdown(exit_rung(level)), timeout_s)
         except TimeoutError:
             return {a: f"no answer within {timeout_s:g} s; left as it was" for a in self.built_for}
+
+
+async def leave_all(zones: list[ZoneSlot], level: str, timeout_s: float) -> dict[str, str]:
+    """Leave every zone's devices at ``level`` in parallel; what happened per device."""
+    results = await asyncio.gather(
+        *(z.leave(level, timeout_s) for z in zones), return_exceptions=True
+    )
+    outcomes: dict[str, str] = {}
+    for zone, result in zip(zones, results, strict=True):
+        if isinstance(result, BaseException):
+            for address in zone.addresses:
+                outcomes[address] = f"failed: {describe_error(result)}"
+        else:
+            outcomes.update(result)
+    return outcomes
+
+
+async def arm_room_limits(
+    zone: ZoneSlot, limit_c: int, done: set[str]
+) -> list[tuple[str, str | None]]:
+    """Give each Mini 3 of the zone its own room limit once (``done`` remembers which).
+
+    The Mini 3 idles above its ``limittemp`` in Heating and Night modes, so the house's maximum
+    room temperature holds on it even while this service is dead. Returns (device, error or None).
+    """
+    regulator = zone.regulator
+    if regulator is None:
+        return []
+    outcomes: list[tuple[str, str | None]] = []
+    for member in regulator.members:
+        if not member.caps.room_limit or member.label in done:
+            continue
+        done.add(member.label)
+        client = member.port
+        try:
+            if not isinstance(client, HeaterClient):
+                raise NanoheaterError("no client")
+            await client.set_room_limit(limit_c)
+        except NanoheaterError as exc:
+            outcomes.append((member.label, describe_error(exc)))
+        else:
+            outcomes.append((member.label, None))
+    return outcomes

@@ -140,3 +140,36 @@ def test_second_lock_names_the_holder(tmp_path: Path) -> None:
     finally:
         first.release()
     DataDirLock(tmp_path).acquire()
+
+
+async def test_mini3_gets_its_own_room_limit_as_a_backstop(tmp_path: Path) -> None:
+    """A regulated Mini 3 is given the house's maximum room temperature as its own limittemp.
+
+    The firmware then idles above it in Heating and Night modes even with no service alive.
+    """
+    async with Fleet(["mini3"], address="127.0.0.2", port=4028, speed=100.0) as mini:
+        home = Home(options(tmp_path / "d", mini))
+        await home.start()
+        try:
+            events: list[HomeEvent] = []
+            async with home.subscribe() as sub:
+                await home.set_target(hosts(mini)[0], Target("level", level="Heating Eco"))
+                while not any(e.type == "backstop" for e in events):
+                    message = await sub.get(10.0)
+                    assert message is not None
+                    if isinstance(message, HomeEvent):
+                        events.append(message)
+            assert mini.members[0].heater.state.room_limit_c == 26.0  # caps.max_room_temp_c
+        finally:
+            await home.stop()
+
+
+async def test_room_limit_is_refused_where_the_firmware_has_none(home: Home, fleet: Fleet) -> None:
+    """Only the Mini 3 has limittemp: the Q's client refuses without sending anything."""
+    from nanoheater.client import HeaterClient
+    from nanoheater.exceptions import UnsupportedError
+
+    async with await HeaterClient.connect(hosts(fleet)[1]) as client:
+        with pytest.raises(UnsupportedError, match="no room limit"):
+            await client.set_room_limit(26)
+    assert fleet.members[1].heater.state.room_limit_c is None

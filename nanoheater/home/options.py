@@ -1,0 +1,46 @@
+"""Provides HomeOptions and describe_error.
+
+HomeOptions: where the devices are, how often to look at them, where state lives.
+describe_error: the one-line text of a failure that the Home logs and publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nanoheater.const import DEFAULT_TIMEOUT_S
+from nanoheater.exceptions import NanoheaterError
+from nanoheater.protocol.sanitize import sanitize
+
+DEFAULT_OVERRIDE_S = 7200.0
+"""How long a manual command on a regulated device pauses its zone unless resumed sooner."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """One sanitised line: the library's message, else the exception type and text."""
+    if isinstance(exc, NanoheaterError):
+        return sanitize(str(exc), 300)
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return sanitize(text, 300)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeOptions:
+    """Where the devices are, how often to look at them, and where to keep state."""
+
+    data_dir: Path
+    hosts: Sequence[str] = ()
+    zones: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Configured zones: name to its devices' ``host[:port]``. Others are one-device zones."""
+    scan: Sequence[str] = ()
+    mdns: bool = False
+    poll_interval_s: float = 5.0
+    control_interval_s: float = 30.0
+    rescan_interval_s: float = 300.0
+    market_refresh_s: float = 3600.0
+    exit_level: str = "lowest"
+    exit_timeout_s: float = 20.0
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    history: bool = True
