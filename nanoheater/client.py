@@ -274,13 +274,13 @@ class HeaterClient:
         The firmware reports the limit only in ``litestats`` (``Limitemp``), which a status read
         does not fetch, so the device's acknowledgement is the confirmation here.
         """
-        async with self._call(extra_s=self.confirm_window_s):
+        async with self._link.call(extra_s=self._link.confirm_window_s):
             caps = await self._caps_unlocked()
             if not caps.room_limit or "limittemp" not in caps.ascset_options:
                 raise UnsupportedError(f"{caps.display_name} has no room limit of its own")
             if isinstance(temp_c, bool) or not 0 < temp_c <= 99:
                 raise UsageError(f"room limit must be 1-99 °C, not {temp_c}")
-            return await self._write(
+            return await self._link.write(
                 "limittemp",
                 int(temp_c),
                 check=lambda _s, _b: True,
