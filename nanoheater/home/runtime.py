@@ -152,8 +152,14 @@ class Home:
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # A bug must show in the log, not vanish with the task; the loops carry on.
+            log.error("home task failed: %s", describe_error(error), exc_info=error)
 
     async def _drain(self) -> None:
         """Wait for history writes in flight (so a stop loses none)."""
