@@ -152,10 +152,7 @@ def joined_part(body: Mapping[str, Any], command: str) -> dict[str, Any] | None:
 
 
 def _loads(text: str) -> Any:
-    # strict=False: raw control characters arrive inside strings (api_add_escape).
-    return json.loads(
-        text, parse_constant=_zero, parse_int=_int_token, parse_float=_float_token, strict=False
-    )
+    return _DECODER.decode(text)
 
 
 def _zero(_token: str) -> float:
@@ -178,6 +175,13 @@ def _float_token(token: str) -> float:
     """A JSON real; one that overflows to infinity (``1e999``) becomes 0, like a bare inf."""
     value = float(token)
     return value if math.isfinite(value) else 0.0
+
+
+# One decoder for every reply: json.loads with hooks builds a new decoder and scanner per call.
+# strict=False: raw control characters arrive inside strings (api_add_escape).
+_DECODER = json.JSONDecoder(
+    parse_constant=_zero, parse_int=_int_token, parse_float=_float_token, strict=False
+)
 
 
 def _loads_repaired(text: str) -> Any:
