@@ -71,3 +71,19 @@ async def test_client_docstring_example_runs() -> None:
         assert code == 0, err
         assert out.splitlines()[0].startswith("mini3 ")
         assert len(out.splitlines()) == 2
+
+
+def test_readme_schedule_example_parses() -> None:
+    """The README's schedule example is a valid schedule, with the entries and window it shows."""
+    from nanoheater.controller.targets import RoomTemperature, parse_schedule
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("### Schedules", 1)[1]
+    match = re.search(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert match is not None
+    schedule = parse_schedule(match.group(1))
+    assert [e.target for e in schedule.entries] == [
+        RoomTemperature(21.0),
+        RoomTemperature(17.0),
+        RoomTemperature(21.5),
+    ]
+    assert schedule.quiet[0].max_noise_db == 35.0

@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -55,7 +56,12 @@ def parse_pool_fee(text: str) -> float:
 @click.option("--btc-usd", type=float, help="BTC price in the configured currency (USD default).")
 @click.option("--difficulty", type=float, help="Network difficulty, e.g. 150e12.")
 @click.option("--pool-fee", help="Pool fee as a fraction or percentage: 0.02 or 2%.")
-@click.option("--offline", is_flag=True, help="Do not fetch market data; use cache or config.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not fetch market data from the internet ([market] URLs, mempool.space by "
+    "default); use the cache or config.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @run_async
 async def economics(
@@ -69,7 +75,12 @@ async def economics(
     offline: bool,
     as_json: bool,
 ) -> None:
-    """Show revenue, cost of heat, comparison with other heaters and solo odds."""
+    """Show revenue, cost of heat, comparison with other heaters and solo odds.
+
+    Unless --offline (or both --btc-usd and --difficulty are given), this fetches the BTC price,
+    difficulty and fees from the internet: the [market] URLs of config.toml, mempool.space by
+    default. The output names where the market figures came from and how old they are.
+    """
     fee = parse_pool_fee(pool_fee) if pool_fee is not None else None
     _check_positive(price_kwh, "--price-kwh", allow_zero=True)
     _check_positive(btc_usd, "--btc-usd")
@@ -94,12 +105,13 @@ async def economics(
         heat_pump_cop=settings.heat.heat_pump_cop,
         fuels=(settings.heat.to_fuel(),),
     )
+    origin = market_origin(market, settings, time.time())
     if as_json:
-        print_json(report_json(point, market, tariff, price, result))
+        print_json(report_json(point, market, tariff, price, result) | {"market_origin": origin})
         return
     if market.note:
         click.echo(f"nanoheater: {market.note}", err=True)
-    click.echo(format_report(point, market, tariff, price, result))
+    click.echo(format_report(point, market, tariff, price, result, origin))
 
 
 async def _operating_point(host: str | None, model: str | None, mode: str | None) -> OperatingPoint:
@@ -176,23 +188,49 @@ def report_json(
     return report
 
 
+def market_origin(market: MarketInputs, settings: Settings, now_s: float) -> dict[str, Any]:
+    """Where the market figures came from (``kind``, ``host`` fetched, ``age_s``) and a label."""
+    host = urlsplit(settings.market.price_url).hostname or "?"
+    age_s = None if market.fetched_at_s is None else max(0.0, now_s - market.fetched_at_s)
+    age = "" if age_s is None else _age(age_s)
+    label = {
+        MarketSource.LIVE: f"live from {host}, fetched just now",
+        MarketSource.CACHE: f"cached from {host}, fetched {age} ago ({_when(market.fetched_at_s)})",
+        MarketSource.DEFAULT: "config.toml [market] values, nothing fetched",
+        MarketSource.OVERRIDE: "command line",
+    }[market.source]
+    fetched = market.source in (MarketSource.LIVE, MarketSource.CACHE)
+    return {
+        "kind": market.source.value,
+        "host": host if fetched else None,
+        "age_s": None if age_s is None else round(age_s),
+        "label": label,
+    }
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
 def format_report(
     point: OperatingPoint,
     market: MarketInputs,
     tariff: Tariff,
     price: float,
     result: DeviceEconomics,
+    origin: dict[str, Any],
 ) -> str:
     """The human-readable table."""
     cur = market.currency
     rev, heat, cost, solo = result.revenue, result.heat, result.heat_cost, result.solo
     how = "measured" if point.measured else "nominal"
-    source = {
-        MarketSource.LIVE: "live",
-        MarketSource.CACHE: "cached " + _when(market.fetched_at_s),
-        MarketSource.DEFAULT: "configured defaults",
-        MarketSource.OVERRIDE: "command line",
-    }[market.source]
+    source = origin["label"]
     kind = "flat" if tariff.is_flat else "time-of-use, today's average"
     lines = [
         f"{point.label}: {point.hashrate_ths:.2f} TH/s at {point.power_w:.0f} W ({how})",

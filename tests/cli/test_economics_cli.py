@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -232,3 +233,27 @@ async def test_unreachable_host_exits_4() -> None:
     assert code == 4
     assert out == ""
     assert len(err.splitlines()) == 1
+
+
+def test_output_names_the_market_source_and_its_age(market_server: str) -> None:
+    """Live, cached and default figures each say where they came from and, if fetched, when."""
+    _write_config(
+        f'[market]\ndifficulty_url = "{market_server}/d"\nprice_url = "{market_server}/p"\n'
+        f'fees_url = "{market_server}/f"\n'
+    )
+    live = _run("--model", "nano3s", "--mode", "High")
+    assert live.exit_code == 0, live.stderr
+    assert "Market (live from 127.0.0.1, fetched just now)" in live.stdout
+    cached = _json("--model", "nano3s", "--mode", "High", "--offline")
+    assert cached["market_origin"]["kind"] == "cache"
+    assert cached["market_origin"]["host"] == "127.0.0.1"
+    assert 0 <= cached["market_origin"]["age_s"] < 60
+    text = _run("--model", "nano3s", "--mode", "High", "--offline").stdout
+    assert re.search(r"Market \(cached from 127\.0\.0\.1, fetched \d+ s ago \(\d{4}-", text), text
+
+
+def test_help_says_it_fetches_from_the_internet() -> None:
+    """--help says the command goes to the internet unless --offline, and where."""
+    out = " ".join(_run("--help").stdout.split())
+    assert "fetches the BTC price, difficulty and fees from the internet" in out
+    assert "mempool.space by default" in out
