@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from firmware_sim.cli import cli, main
 from firmware_sim.clock import VirtualClock
 from firmware_sim.device import create_heater
 from firmware_sim.fidelity import KINDS, diff_fixture
@@ -132,17 +134,16 @@ def test_diff_finds_a_changed_number_format() -> None:
     assert ("SUMMARY[0].Accepted", "extra") in kinds
 
 
-def run_sim(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m firmware_sim ARGS`` to completion."""
-    argv = [sys.executable, "-m", "firmware_sim", *args]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+def run_sim(*args: str) -> Result:
+    """``firmware-sim ARGS`` in-process."""
+    return CliRunner().invoke(cli, list(args))
 
 
 def test_diff_command_prints_each_difference_and_a_total() -> None:
     """`firmware-sim diff FILE` lists differences (JSON per line with --json) and a summary."""
     path = str(CAPTURES / "q_25052801_14a19a2.capture.json")
     done = run_sim("diff", path)
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert re.fullmatch(
         r"\d+ differences: 0 missing, 0 extra, 0 format, \d+ value", done.stdout.splitlines()[-1]
     )
@@ -157,20 +158,27 @@ def test_diff_command_prints_each_difference_and_a_total() -> None:
     ("args", "fragment"),
     [
         (["replay", "/nonexistent.capture.json"], "cannot read"),
-        (["replay", "pyproject.toml"], "is not JSON"),
-        (["replay", "tests/captures/q_version.json"], "not a nanoheater capture"),
-        (["diff", "tests/captures/q_version.json"], "not a nanoheater capture"),
+        (["replay", str(CAPTURES.parent.parent / "pyproject.toml")], "is not JSON"),
+        (["replay", str(CAPTURES / "q_version.json")], "not a nanoheater capture"),
+        (["diff", str(CAPTURES / "q_version.json")], "not a nanoheater capture"),
         (
             ["replay", str(CAPTURES / "q_25052801_14a19a2.capture.json"), "--address", "10.0.0.9"],
             "pass --expose",
         ),
     ],
 )
-def test_replay_and_diff_bad_input_is_one_line(args: list[str], fragment: str) -> None:
+def test_replay_and_diff_bad_input_is_one_line(
+    args: list[str],
+    fragment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Bad files and addresses: exit 2, one ``firmware-sim: error:`` line, no traceback."""
-    done = run_sim(*args)
-    lines = done.stderr.strip().splitlines()
-    assert done.returncode == 2
+    monkeypatch.setattr(sys, "argv", ["firmware-sim", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exited.value.code == 2
     assert len(lines) == 1
     assert lines[0].startswith("firmware-sim: error: ")
     assert fragment in lines[0]
