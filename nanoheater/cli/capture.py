@@ -57,8 +57,14 @@ READ_COMMANDS = (
 JOINED = ("version+summary+estats+pools", "summary+estats+pools")
 """The joined status reads the client sends, so a replay answers the client as the device did."""
 
-PROBES: tuple[tuple[str, str | None], ...] = (("check", "ascset"), ("minerstats", None))
-"""``check`` reports whether a command exists; ``minerstats`` is unknown (records the E/14)."""
+PROBES: tuple[tuple[str, str | None], ...] = (
+    ("check", "ascset"),
+    ("time", "get"),
+    ("minerstats", None),
+)
+"""``check`` reports whether a command exists; ``time|get`` reads the clock setting (MM319:
+driver-avalon.c set_device_time's ``get`` branch; unknown on the Nano 3); ``minerstats`` is
+unknown everywhere (records the firmware's E/14)."""
 
 ASCSET_QUERIES = {
     "help": "0,help",
