@@ -48,8 +48,8 @@ class Style:
 STYLES = {
     # nano3s_estats_mmid0.txt
     "nano3s": Style(2.374, 60, 78, 63728, "499 254 423 648", 301, 0, 1.0, (3400, 4000), 25),
-    # nano3_stats.json (PS has no control voltage; PS[5] is watts)
-    "nano3": Style(1.474, 0, 166, 0, "0 258 321 1191", 303, 0, 1.0, (280, 360), 1),
+    # nano3_stats.json (PS has no control voltage; PS[5] is DC watts: 92 W at a 100 W wall)
+    "nano3": Style(1.474, 0, 166, 0, "0 258 321 1191", 303, 0, 0.92, (280, 360), 1),
     # mini3_stats_plaintext_TRUNCATED.txt; BIN/PING/PLL assumed from the Q (same A3197S chips)
     "mini3": Style(1.768, 36, 17, 64584, "3647 2378 2101 1900", 278, 1210, 0.922, (1900, 2300), 25),
     # q_stats.json
@@ -104,8 +104,10 @@ def power_status(heater: HeaterView, snap: Snapshot) -> str:
         # [2] input mV (USB-C PD), [3] A, [5] ATA voltage, [6] watts = MPO at full power.
         return f"0 0 27541 {int(st.power_w / 27.5)} 0 {volt} {wall}"
     if heater.profile.blob_style == "nano3":
-        # "0 0 0 A V*100 W X": [5] ~ watts; [6] is not watts (assumed input current, x10 mA).
-        return f"0 0 0 {int(st.power_w / 27.8)} 2780 {wall} {int(st.power_w / 27.8 * 100)}"
+        # "0 0 0 A V*100 W X": [5] is the DC side of the 28 V adapter (92 W at Mid, whose wall
+        # figure is 100 W); [6] is not watts (assumed input current, x10 mA).
+        dc_w = st.power_w * style.ps_eff
+        return f"0 0 0 {int(dc_w / 27.8)} 2780 {round(dc_w)} {int(dc_w / 27.8 * 100)}"
     if not snap.hashing:
         return f"0 {style.ps_ctrl} 4 0 0 {volt} {wall}"
     out_w = round(st.power_w * style.ps_eff)

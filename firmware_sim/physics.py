@@ -4,9 +4,10 @@ One :class:`HeaterPhysics` per device holds the profile constants and the intern
 (derate factor, fan command, work until the next share) that are not part of the wire-visible
 ``HeaterState``. :meth:`HeaterPhysics.step` advances one step and returns the wall power, which
 the world feeds into the room. Order inside a step: scheduled soft off/on and reboot, firmware
-room cut-off, power ramp toward the mode power (derated), fan loop, chip temperature with
-heatsink lag, over-temperature derate/idle, outlet air, then accounting (energy, hashes,
-expected sats, Poisson shares with a captured reject rate, best share, solo blocks).
+room cut-off, power ramp toward the mode power (derated), fan loop holding TAvg at TarT, chip
+temperatures with heatsink lag (TMax a fixed ratio above TAvg), derate only near the trip,
+outlet air, then accounting (energy, hashes, expected sats, Poisson shares with a captured
+reject rate, best share, solo blocks).
 
 Speed matters (physics.md §5.2: a simulated day at 1 s steps in well under a second), so the
 step reads everything into locals, allocates nothing and keeps Pydantic out of the loop.
@@ -32,11 +33,13 @@ FAN_TAU_S = 3.0
 FAN_KP_PERCENT_PER_K = 10.0
 """Assumption: proportional gain of the auto fan loop on top of its feed-forward duty."""
 FAN_KI_PERCENT_PER_K_S = 0.05
-"""Assumption: integral gain; it keeps the fan at 100 % while the chip stays above TarT."""
+"""Assumption: integral gain; it keeps the fan at 100 % while TAvg stays above TarT."""
 STALLED_FLOW_FRACTION = 0.05
 """Assumption: airflow left (natural convection) with the fan stopped or blocked."""
-DERATE_MARGIN_K = 3.0
-"""Assumption: with the fan at 100 % the firmware cuts power to hold the chip at TarT + 3 K."""
+DERATE_BELOW_TRIP_K = 8.0
+"""Assumption: with the fan at 100 % the firmware cuts power only to keep TMax 8 K under the
+overheat trip. It does not derate at TarT: a Mini 3 ran 824 W with TAvg = TarT + 7 and
+TMax = TarT + 11 at a 39 C inlet (tests/captures/mini3_stats_plaintext_TRUNCATED.txt)."""
 DERATE_DOWN_TAU_S = 5.0
 """Assumption: how fast the firmware lowers its frequency when too hot."""
 DERATE_UP_TAU_S = 120.0
@@ -46,10 +49,6 @@ INLET_DERATE_SPAN_K = 10.0
 """Assumption: power falls linearly to idle over 10 K above the inlet limit (S21-like shape)."""
 OVERHEAT_CLEAR_BELOW_TARGET_K = 10.0
 """Assumption: after a trip the unit restarts once the chip is 10 K below TarT."""
-OUTLET_RISE_FULL_FAN_K = 15.0
-"""Assumption: exhaust rise at the top mode's power and 100 % fan (sets the airflow)."""
-TAVG_FRACTION = 0.93
-"""Assumption: average chip rise over inlet as a fraction of the hottest chip's (captures ≈ 0.9)."""
 HASH_NOISE = 0.02
 """Assumption: ±1 % uniform jitter on the real-time hashrate."""
 REJECT_FRACTION = 0.00224
@@ -80,6 +79,7 @@ class HeaterPhysics:
         "_fan_min",
         "_inv_fan_exp",
         "_k_out",
+        "_max_over_avg",
         "_mode_power",
         "_mode_target",
         "_mode_ths",
@@ -127,7 +127,8 @@ class HeaterPhysics:
         self._derate_inlet_c = th.derate_inlet_c
         self._trip_c = th.trip_chip_c
         self._inv_fan_exp = 1.0 / th.fan_exponent
-        self._k_out = OUTLET_RISE_FULL_FAN_K / max(self._mode_power)
+        self._k_out = th.outlet_rise_full_fan_k / max(self._mode_power)
+        self._max_over_avg = th.tmax_over_tavg
         self._dt = -1.0
         self._a_up = self._a_down = self._a_fan = self._a_hs = 0.0
         self._a_drt_down = self._a_drt_up = 0.0
@@ -172,10 +173,10 @@ class HeaterPhysics:
         duty = min(100.0, max(float(th.fan_min_percent), duty))
         st.fan_percent = self.fan_cmd_percent = duty
         st.fan_rpm = int(th.fan_rpm_max * duty / 100.0)
-        chip = inlet_c + heat * th.r_th_k_per_w * (duty / 100.0) ** -th.fan_exponent
-        st.chip_temp_max_c = chip
-        st.chip_temp_avg_c = inlet_c + (chip - inlet_c) * TAVG_FRACTION
-        st.outlet_temp_c = inlet_c + p * self._k_out * 100.0 / duty
+        avg = inlet_c + heat * th.r_th_k_per_w * (duty / 100.0) ** -th.fan_exponent
+        st.chip_temp_avg_c = avg
+        st.chip_temp_max_c = inlet_c + (avg - inlet_c) * self._max_over_avg
+        st.outlet_temp_c = min(st.chip_temp_max_c, inlet_c + p * self._k_out * 100.0 / duty)
 
     def boot(self, now_s: float) -> None:
         """Finish a reboot at ``now_s``: uptime, counters and TarT reset; power ramps from idle."""
@@ -234,7 +235,10 @@ class HeaterPhysics:
         else:
             st.room_cutoff_active = False
         target_c = st.chip_target_c
-        chip = st.chip_temp_max_c
+        # The firmware's fan loop regulates the average chip (TAvg) to TarT, not the hottest:
+        # nano3s_estats_mmid0.txt TAvg 90 = TarT 90 with TMax 95; nano3_stats.json TAvg 85 =
+        # TarT 85 with TMax 87.
+        chip = st.chip_temp_avg_c
         if self.overheat and chip < target_c - OVERHEAT_CLEAR_BELOW_TARGET_K:
             self.overheat = False
         running = not (down or st.soft_off or st.room_cutoff_active or self.overheat)
@@ -299,29 +303,39 @@ class HeaterPhysics:
         r_th = self._r100 * flow**-self._fan_exp
         chip_ss = inlet_c + heat * r_th
         chip += (chip_ss - chip) * self._a_hs
-        st.chip_temp_max_c = chip
-        st.chip_temp_avg_c = inlet_c + (chip - inlet_c) * TAVG_FRACTION
+        st.chip_temp_avg_c = chip
+        tmax = inlet_c + (chip - inlet_c) * self._max_over_avg
+        st.chip_temp_max_c = tmax
         d = self.derate
         if running:
             d_star = 1.0
-            if cmd >= 99.0 or st.fan_manual_percent >= 0:
-                # The fan has no headroom: the power that holds the chip at TarT + margin.
-                cap = (mode_p - standby) * r_th
-                if cap > 0.0:
-                    d_star = (target_c + DERATE_MARGIN_K - inlet_c) / cap
-                    if d_star > 1.0:
-                        d_star = 1.0
-                    elif d_star < DERATE_FLOOR:
-                        d_star = DERATE_FLOOR
+            # The power whose steady TMax, with the most air the fan can give (all of it on
+            # auto, the set duty on manual, none when blocked), sits just under the trip: above
+            # 1 whenever the fan can cope, so no derate; below it with a blocked fan.
+            if st.fan_blocked:
+                air = STALLED_FLOW_FRACTION
+            elif st.fan_manual_percent >= 0:
+                air = st.fan_manual_percent * 0.01
+            else:
+                air = 1.0
+            if air < STALLED_FLOW_FRACTION:
+                air = STALLED_FLOW_FRACTION
+            cap = (mode_p - standby) * self._r100 * air**-self._fan_exp * self._max_over_avg
+            if cap > 0.0:
+                d_star = (self._trip_c - DERATE_BELOW_TRIP_K - inlet_c) / cap
+                if d_star > 1.0:
+                    d_star = 1.0
+                elif d_star < DERATE_FLOOR:
+                    d_star = DERATE_FLOOR
             d += (d_star - d) * (self._a_drt_down if d_star < d else self._a_drt_up)
             self.derate = d
-        if chip > self._trip_c and not self.overheat:
+        if tmax > self._trip_c and not self.overheat:
             self.overheat = True
             # Restart gently after the trip rather than straight back at full power.
             self.derate = d = DERATE_FLOOR
         st.derated = d < 0.999 or inlet_factor < 1.0 or self.overheat
         outlet = inlet_c + p * self._k_out / flow
-        st.outlet_temp_c = outlet if outlet < chip else (chip if chip > inlet_c else inlet_c)
+        st.outlet_temp_c = outlet if outlet < tmax else (tmax if tmax > inlet_c else inlet_c)
         st.inlet_temp_c = inlet_c
 
         # --- hashing and accounting -------------------------------------------------------

@@ -29,7 +29,7 @@ class ModeSpec(_Strict):
     worklevel: int
     """WORKLEVEL value reported and accepted with this mode."""
     power_w: float
-    """Steady wall power (PS[6] on MM319, PS[5] on the Nano 3)."""
+    """Steady wall power (PS[6] on MM319; on the Nano 3, PS[5] shows the DC side of it)."""
     hashrate_ths: float
     """Steady nominal hashrate (GHSmm)."""
     mpo_w: int
@@ -41,13 +41,23 @@ class ModeSpec(_Strict):
     """Voltage parameter shown in ATAn[] and PS[5]."""
     freqs_mhz: tuple[int, int, int, int]
     """PLL frequencies shown in SF0[] / ATAn[]."""
+    source: str = ""
+    """Where power and hashrate come from (the registry carries the same figures, tested)."""
 
 
 class ThermalSpec(_Strict):
-    """Chip and fan model parameters (physics.md §2.6, §6.2; assumptions unless noted)."""
+    """Chip and fan model parameters (physics.md §2.6, §6.2; assumptions unless noted).
+
+    The firmware's fan loop holds the average chip (TAvg) at TarT, so the resistance and the
+    ratio below describe TAvg and TMax as the captures show them (docs/heat-truth.md).
+    """
 
     r_th_k_per_w: float
-    """Chip-to-inlet thermal resistance at 100 % fan."""
+    """Average-chip (TAvg) to inlet thermal resistance at 100 % fan, per watt of heat."""
+    tmax_over_tavg: float = 1.075
+    """(TMax - inlet) / (TAvg - inlet): how much hotter the hottest chip runs than the mean."""
+    outlet_rise_full_fan_k: float = 15.0
+    """Exhaust rise over the inlet at the top mode's power with the fan at 100 %."""
     fan_exponent: float = 0.6
     """R_th scales as (fan fraction) ** -fan_exponent."""
     tau_s: float

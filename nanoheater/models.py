@@ -59,6 +59,8 @@ class PowerProfile(_Frozen):
     """Nominal hashrate."""
     noise_db: float
     """Typical noise at 1 m."""
+    source: str = ""
+    """Where these figures come from and how sure they are (docs/heat-truth.md has the table)."""
 
     @property
     def efficiency_j_th(self) -> float:
@@ -101,6 +103,9 @@ class ModelCapabilities(_Frozen):
     """Options the model's ``ascset|0,help`` lists."""
     reboot_argument: str = "0"
     """What follows ``reboot`` (MM319 takes a delay of 0-300 s; the Nano 3's MM318 ``all``)."""
+    reported_power_efficiency: float = 1.0
+    """Reported watts / wall watts: 1.0 where the firmware reports wall power (PS[6]); the Nano 3
+    reports the DC side of its 28 V adapter in PS[5] (92 W at a 100 W wall), so 0.92 there."""
 
     def mode_write(self, profile: PowerProfile) -> tuple[str, ...]:
         """The ``ascset`` option and values that select ``profile`` on this model.

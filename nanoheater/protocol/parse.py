@@ -186,7 +186,7 @@ def parse_status(
         mode=_mode_name(caps, workmode, worklevel),
         workmode=workmode,
         worklevel=worklevel,
-        power_w=_power_w(blob, nano3_layout),
+        power_w=_power_w(blob, nano3_layout, caps),
         hashrate_ths=round(hashrate_ghs / 1000.0, 6) if hashrate_ghs is not None else None,
         hashrate_nominal_ths=round(nominal_ghs / 1000.0, 6) if nominal_ghs is not None else None,
         chip_temp_max_c=_temp(blob.get("TMax", blob.get("MTmax"))),
@@ -210,14 +210,21 @@ def _caps(model: ModelId | None) -> ModelCapabilities | None:
     return capabilities(model) if model is not None else None
 
 
-def _power_w(blob: Mapping[str, BlobValue], nano3_layout: bool) -> float | None:
+def _power_w(
+    blob: Mapping[str, BlobValue], nano3_layout: bool, caps: ModelCapabilities | None
+) -> float | None:
     wall = as_number(blob.get("WALLPOWER"))
     if wall is not None:
         return wall
     ps = as_numbers(blob.get("PS"))
     # Nano 3 "0 0 0 A V*100 W x": PS[5] is watts, PS[6] is not (miner-sentinel #16, 326 W vs ~80).
     index = 5 if nano3_layout else 6
-    return ps[index] if len(ps) > index else None
+    if len(ps) <= index:
+        return None
+    # The Nano 3's PS[5] is the DC side of its adapter; what heats the room and is billed is
+    # the wall figure (tests/captures/nano3_stats.json: 92 W DC at Canaan's 100 W wall).
+    efficiency = caps.reported_power_efficiency if caps is not None else 1.0
+    return round(ps[index] / efficiency, 1) if efficiency != 1.0 else ps[index]
 
 
 def _state(

@@ -141,7 +141,9 @@ async def test_shutdown_leaves_lowest_step_or_off() -> None:
     rig = SimRig(["mini3", "nano3s"], air_c=16.0, mass_c=16.0)
     reg = rig.regulator(staged(), HOLD_21)
     await reg.run(until_s=rig.start_s + 600)
-    await reg.shutdown()
+    # With the Mini 3's Mining at its captured 830 W the staged controller steps the Nano 3S up
+    # at about 6 min, so it is still in its 5 min calibration window here: wait it out.
+    await reg.shutdown(wait_s=300.0)
     assert [mode_of(h) for h in rig.heaters] == ["Night", "Low"]
     await reg.shutdown(lambda ladder: 0)
     assert [mode_of(h) for h in rig.heaters] == ["off", "Low"]

@@ -58,7 +58,7 @@ def test_capture_decodes_with_a_status(name: str) -> None:
     assert decode_reply((CAPTURES / name).read_bytes()) == body
 
 
-def test_nano3_reads_92_watts_not_314() -> None:
+def test_nano3_reads_92_dc_watts_as_100_at_the_wall_not_314() -> None:
     """Nano 3 power is PS[5] (92 W), not PS[6] (314), and its mode comes from WORKLEVEL."""
     stats = load("nano3_stats.json")
     blob = find_blob(stats)
@@ -68,7 +68,8 @@ def test_nano3_reads_92_watts_not_314() -> None:
     status = parse_status(info, blob, host="h", port=4028, summary=summary)
     assert info.model is ModelId.NANO3
     assert info.dna == "02010000d89ada98"  # HDNA; DNA[] is all zeros
-    assert status.power_w == 92.0
+    # PS[5] 92 W is the DC side of the adapter; the wall (billed, heating) is 92 / 0.92.
+    assert status.power_w == 100.0
     assert status.workmode is None
     assert status.worklevel == 1
     assert status.mode == "Mid"

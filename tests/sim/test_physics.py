@@ -8,7 +8,7 @@ import pytest
 
 from firmware_sim.device import SimulatedHeater, create_heater
 from firmware_sim.market import HASHES_PER_DIFF1
-from firmware_sim.physics import DERATE_MARGIN_K, step_heater
+from firmware_sim.physics import DERATE_BELOW_TRIP_K, STALLED_FLOW_FRACTION, step_heater
 from firmware_sim.room import Room
 
 
@@ -21,26 +21,42 @@ def _warm_room() -> Room:
 
 
 def test_boots_at_mode_power_and_hashrate() -> None:
-    """A new heater runs its default mode: Nano 3S High ≈ 140 W, ≈ 6 TH/s."""
+    """A new heater runs its default mode: Nano 3S High ≈ 140 W, ≈ 6.6 TH/s (as captured)."""
     h = _heater("nano3s")
     h.world.run_for(120)
     assert h.state.power_w == pytest.approx(140.0, rel=0.01)
-    assert h.state.hashrate_ghs == pytest.approx(6000.0, rel=0.02)
+    assert h.state.hashrate_ghs == pytest.approx(6600.0, rel=0.02)
     assert h.state.fan_rpm > 0
 
 
 @pytest.mark.parametrize("model", ["nano3s", "nano3", "mini3", "q"])
 def test_chip_settles_at_target_under_auto_fan(model: str) -> None:
-    """After a mode change (new TarT) and a cold restart the fan loop holds the chip at TarT."""
+    """After a mode change (new TarT) and a cold restart the fan loop holds TAvg at TarT.
+
+    The average chip is regulated, not the hottest (nano3s_estats_mmid0.txt TAvg 90 = TarT 90,
+    TMax 95); where even the minimum fan over-cools (a Nano 3S in Low) TAvg stays below TarT.
+    """
     h = _heater(model, room=_warm_room())
     h.set_mode(0)
-    h.world.run_for(1800)
     target = h.profile.modes[0].target_temp_c
-    assert h.state.chip_temp_max_c == pytest.approx(target, abs=1.0)
-    assert h.profile.thermal.fan_min_percent <= h.state.fan_percent <= 100.0
-    h.state.chip_temp_max_c = h.state.inlet_temp_c
+    fan_min = h.profile.thermal.fan_min_percent
+
+    def held_at_target() -> None:
+        st = h.state
+        if st.fan_percent < fan_min + 0.5:
+            assert st.chip_temp_avg_c < target
+        else:
+            assert st.chip_temp_avg_c == pytest.approx(target, abs=1.0)
+        ratio = h.profile.thermal.tmax_over_tavg
+        rise = st.chip_temp_avg_c - st.inlet_temp_c
+        assert st.chip_temp_max_c == pytest.approx(st.inlet_temp_c + rise * ratio, abs=0.5)
+
     h.world.run_for(1800)
-    assert h.state.chip_temp_max_c == pytest.approx(target, abs=1.0)
+    held_at_target()
+    assert fan_min <= h.state.fan_percent <= 100.0
+    h.state.chip_temp_avg_c = h.state.inlet_temp_c
+    h.world.run_for(1800)
+    held_at_target()
     assert h.state.chip_temp_avg_c < h.state.chip_temp_max_c
     assert h.state.inlet_temp_c < h.state.outlet_temp_c < h.state.chip_temp_max_c
 
@@ -58,10 +74,10 @@ def test_power_ramps_after_mode_change() -> None:
     h.world.run_for(20)
     expected_30s = 70.0 + 70.0 * (1.0 - math.exp(-1.0))
     assert h.state.power_w == pytest.approx(expected_30s, abs=3.0)
-    assert h.state.hashrate_ghs < 6000.0 * 0.9
+    assert h.state.hashrate_ghs < 6600.0 * 0.9
     h.world.run_for(270)
     assert h.state.power_w == pytest.approx(140.0, rel=0.01)
-    assert h.state.hashrate_ghs == pytest.approx(6000.0, rel=0.02)
+    assert h.state.hashrate_ghs == pytest.approx(6600.0, rel=0.02)
 
 
 def test_hashrate_proportional_to_power() -> None:
@@ -88,7 +104,11 @@ def test_fixed_fan_duty() -> None:
 
 @pytest.mark.parametrize("model", ["nano3s", "mini3", "q"])
 def test_blocked_fan_derates_and_recovers(model: str) -> None:
-    """A blocked fan: duty to 100 %, RPM 0, power cut to hold TarT+3 K; full power once cleared."""
+    """A blocked fan: duty 100 %, RPM 0, power cut to hold TMax 8 K under the trip, then back.
+
+    The firmware does not derate at TarT (a Mini 3 ran full power at TarT + 11,
+    tests/captures/mini3_stats_plaintext_TRUNCATED.txt); only the trip margin limits power here.
+    """
     h = _heater(model, room=_warm_room())
     mode_power = h.profile.modes[h.state.mode_index].power_w
     h.world.run_for(60)
@@ -101,9 +121,14 @@ def test_blocked_fan_derates_and_recovers(model: str) -> None:
     assert st.derated
     assert st.fan_rpm == 0
     assert st.fan_percent > 99.0
-    assert st.power_w < 0.6 * mode_power
+    th = h.profile.thermal
+    limit_c = th.trip_chip_c - DERATE_BELOW_TRIP_K
+    r_stalled = th.r_th_k_per_w * STALLED_FLOW_FRACTION**-th.fan_exponent * th.tmax_over_tavg
+    held_w = h.profile.standby_power_w + (limit_c - st.inlet_temp_c) / r_stalled
+    assert st.power_w == pytest.approx(held_w, rel=0.05)
+    assert st.power_w < 0.65 * mode_power
     assert st.hashrate_ghs > 0.0
-    assert st.chip_temp_max_c == pytest.approx(st.chip_target_c + DERATE_MARGIN_K, abs=1.5)
+    assert st.chip_temp_max_c == pytest.approx(limit_c, abs=1.5)
     assert peak < h.profile.thermal.trip_chip_c
     st.fan_blocked = False
     h.world.run_for(1800)
@@ -115,7 +140,7 @@ def test_overheat_idles_then_restarts() -> None:
     """Above the 113 °C trip the unit idles (no hashing, fan 100 %), and restarts once cool."""
     h = _heater("nano3s", room=_warm_room())
     h.state.fan_blocked = True
-    h.state.chip_temp_max_c = 114.0
+    h.state.chip_temp_avg_c = 114.0  # the integrated state; TMax follows it, above the trip
     h.world.run_for(30)
     assert h.state.hashrate_ghs == 0.0
     assert h.state.power_w < 15.0
@@ -189,16 +214,16 @@ def test_mini3_room_cutoff_in_heating_mode_only() -> None:
     h.world.run_for(3600)
     assert not h.state.room_cutoff_active
     assert h.room.air_c > 19.5
-    assert h.state.power_w == pytest.approx(800.0, rel=0.01)
+    assert h.state.power_w == pytest.approx(830.0, rel=0.01)  # Mining at the wall (824-839 W)
 
 
 def test_energy_and_expected_sats_accumulate() -> None:
-    """One day of a Nano 3S High: 3.36 kWh and ≈ 254·0.98 expected sats."""
+    """One day of a Nano 3S High: 3.36 kWh and ≈ 254·1.1·0.98 expected sats (6.6 TH/s)."""
     h = _heater("nano3s", room=_warm_room())
     h.world.run_for(86_400)
     assert h.state.energy_kwh == pytest.approx(3.36, rel=0.005)
-    assert h.state.expected_sats == pytest.approx(254.0 * 0.98, rel=0.01)
-    assert h.state.total_mh == pytest.approx(6e6 * 86_400, rel=0.01)
+    assert h.state.expected_sats == pytest.approx(254.0 * 1.1 * 0.98, rel=0.01)
+    assert h.state.total_mh == pytest.approx(6.6e6 * 86_400, rel=0.01)
 
 
 def test_share_count_matches_poisson_rate() -> None:
@@ -227,7 +252,7 @@ def test_many_shares_per_step_at_low_difficulty() -> None:
     h = _heater("q", room=_warm_room())
     h.world.market.share_difficulty = 64.0
     h.world.run_for(600)
-    rate = 43e12 / (64.0 * HASHES_PER_DIFF1)
+    rate = 54e12 / (64.0 * HASHES_PER_DIFF1)  # Q Eco, q_stats.json
     assert rate > 100
     pool = h.state.pools[0]
     assert pool.accepted + pool.rejected == pytest.approx(rate * 600, rel=0.02)

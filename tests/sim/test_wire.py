@@ -198,7 +198,7 @@ def test_wire_join_ignores_parameter(sim: StandIn) -> None:
 def test_wire_number_formats(sim: StandIn) -> None:
     """%.2f MH/s, %.8f difficulties, %.4f percentages, timevals, %.0f elapsed, booleans."""
     summ = reply(sim, b'{"command":"summary"}').decode()
-    assert '"MHS 5s":6000000.00,' in summ
+    assert '"MHS 5s":6600000.00,' in summ
     assert '"Difficulty Accepted":368550176.00000000,' in summ
     assert '"Difficulty Stale":0E-8,' in summ
     assert '"Pool Stale%":0.0000,' in summ
