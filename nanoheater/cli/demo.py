@@ -140,6 +140,7 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
         control_interval_s=2.0,
         room_sensor=room_sensor,
         room_model=room_model,
+        device_time_scale=speed,
     )
     app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"
     try:

@@ -30,7 +30,7 @@ from nanoheater.address import DeviceAddress
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
-from nanoheater.history.ledger import accrue
+from nanoheater.history.ledger import MAX_GAP_S, accrue
 from nanoheater.history.period import Period, period_start
 from nanoheater.history.records import (
     SAMPLE_FIELDS,
@@ -156,10 +156,18 @@ class HistoryStore:
         host: str | None = None,
         port: int | None = None,
         model: str | None = None,
+        max_gap_s: float = MAX_GAP_S,
     ) -> list[LedgerEntry]:
-        """Store a raw sample and accrue the ledger since the device's previous one, atomically."""
+        """Store a raw sample and accrue the ledger since the device's previous one, atomically.
+
+        A gap longer than ``max_gap_s`` (device time) since the previous sample is not counted.
+        """
         previous = self._last.get(sample.device) or self._latest_raw(sample.device)
-        entries = accrue(previous, sample, market=market, tariff=tariff) if previous else []
+        entries = (
+            accrue(previous, sample, market=market, tariff=tariff, max_gap_s=max_gap_s)
+            if previous
+            else []
+        )
         with self._transaction():
             self._insert_samples((sample,))
             self._add_ledger(entries)

@@ -36,7 +36,7 @@ from nanoheater.tui.devices import (
     quit_summary,
 )
 from nanoheater.tui.eventlog import EventLog, Severity
-from nanoheater.tui.ledger import Ledger
+from nanoheater.tui.ledger import Ledger, gap_limit_s
 from nanoheater.tui.messages import (
     CommandFailed,
     CommandRefused,
@@ -113,6 +113,7 @@ class NanoheaterApp(App[None]):
         history: AsyncHistoryStore | None = None,
         exit_level: str = "lowest",
         exit_timeout_s: float = 5.0,
+        device_time_scale: float = 1.0,
     ) -> None:
         """Create the app.
 
@@ -138,6 +139,8 @@ class NanoheaterApp(App[None]):
             exit_level: on quit, devices under the controller are left at this level (as
                 ``nanoheater thermostat --exit-level``): lowest heating step, off or a mode name.
             exit_timeout_s: the longest quitting waits for those devices to answer.
+            device_time_scale: device seconds per wall second (the demo's ``--speed``); the
+                ledger's gap limit grows with it, or an accelerated fleet never counts a kWh.
         """
         super().__init__()
         self.settings = settings
@@ -148,7 +151,11 @@ class NanoheaterApp(App[None]):
         self.exit_level, self.exit_timeout_s = exit_level, exit_timeout_s
         self.clock = clock
         """Wall-clock time; refusals count down on it."""
-        self.ledger = Ledger(settings.tariff, offline_market(settings.market, None))
+        self.ledger = Ledger(
+            settings.tariff,
+            offline_market(settings.market, None),
+            max_gap_s=gap_limit_s(poll_interval_s, device_time_scale),
+        )
         """Heat, cost and sats per device and day, for the economics view."""
         self.discover = discover
         self.poll_interval_s = poll_interval_s

@@ -57,6 +57,16 @@ class Totals:
         return self.cost_fiat / self.heat_kwh if self.heat_kwh > 0 else None
 
 
+def gap_limit_s(poll_interval_s: float, device_time_scale: float = 1.0) -> float:
+    """The longest device-time gap between two polls that still counts as continuous.
+
+    Normally ``MAX_INTERVAL_S``; but a simulator running ``device_time_scale`` times faster
+    than the wall puts that many device seconds between polls (600 at ``demo --speed 600``), so
+    the limit grows with it to three polls' worth, or nothing would ever be counted.
+    """
+    return max(MAX_INTERVAL_S, 3.0 * poll_interval_s * device_time_scale)
+
+
 def day_of(epoch_s: float) -> date:
     """The (UTC) calendar day of a device timestamp."""
     return datetime.fromtimestamp(epoch_s, UTC).date()
@@ -65,10 +75,17 @@ def day_of(epoch_s: float) -> date:
 class Ledger:
     """Per-device, per-day totals built from consecutive readings."""
 
-    def __init__(self, tariff: Tariff, market: MarketInputs) -> None:
-        """Price energy with ``tariff`` and value hashrate with ``market``."""
+    def __init__(
+        self, tariff: Tariff, market: MarketInputs, max_gap_s: float = MAX_INTERVAL_S
+    ) -> None:
+        """Price energy with ``tariff`` and value hashrate with ``market``.
+
+        ``max_gap_s`` is the longest interval (device time) between two readings that is still
+        counted; ``gap_limit_s`` scales it for a poll interval and a fast simulated clock.
+        """
         self.tariff = tariff
         self.market = market
+        self.max_gap_s = max_gap_s
         self._days: dict[tuple[str, date], Totals] = defaultdict(Totals)
         self.latest_s: float | None = None
         """Newest device time seen: what "today" means."""
@@ -89,7 +106,7 @@ class Ledger:
             replace(Sample.from_status(status, status.when), device=key),
             market=self.market,
             tariff=self.tariff,
-            max_gap_s=MAX_INTERVAL_S,
+            max_gap_s=self.max_gap_s,
         )
         for entry in entries:
             bucket = self._days[(key, day_of(entry.hour_s))]

@@ -104,6 +104,7 @@ class Storage:
         self, history: AsyncHistoryStore, sample: Sample, status: HeaterStatus
     ) -> None:
         market, tariff = self.app.ledger.market, self.app.settings.tariff
+        max_gap_s = self.app.ledger.max_gap_s
         model = status.info.model.value if status.info.model else None
         await self._write(
             history,
@@ -114,6 +115,7 @@ class Storage:
                 host=status.host,
                 port=status.port,
                 model=model,
+                max_gap_s=max_gap_s,
             ),
         )
 

@@ -12,7 +12,7 @@ from nanoheater.economics.tariff import Tariff
 from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
 from nanoheater.tui.devices import FleetState
 from nanoheater.tui.eventlog import EventLog
-from nanoheater.tui.ledger import Ledger, season_start
+from nanoheater.tui.ledger import Ledger, gap_limit_s, season_start
 from nanoheater.tui.widgets.chart import block_lines, chart_scale
 
 
@@ -106,3 +106,21 @@ def test_chart_scale_from_zero_and_minimum_span() -> None:
     assert chart_scale([17.0, 18.0], min_span=4.0) == (15.5, 19.5)
     assert chart_scale([10.0, 30.0], min_span=4.0) == (10.0, 30.0)
     assert block_lines([790.0, 800.0], 2, 1, (0.0, 800.0)) == ["██"]
+
+
+def test_ledger_gap_limit_scales_with_poll_interval_and_demo_speed() -> None:
+    """Pins that at demo --speed 600 (600 device seconds a poll) heat and sats are counted."""
+    assert gap_limit_s(1.0) == 300.0, "a real fleet polled every second: the usual 5 min"
+    assert gap_limit_s(1.0, 600.0) == 1800.0, "three polls' worth of accelerated time"
+    market = offline_market(MarketSettings(), None)
+    t0 = 1_764_547_200.0
+    polls = [_status(t0 + 600 * k, 400, 20) for k in range(4)]
+    normal = Ledger(Tariff(price_fiat_per_kwh=0.2), market)
+    demo = Ledger(Tariff(price_fiat_per_kwh=0.2), market, max_gap_s=gap_limit_s(1.0, 600.0))
+    for ledger in (normal, demo):
+        for before, after in zip([None, *polls], polls, strict=False):
+            ledger.record("a", before, after)
+    assert normal.on_day(normal.today, "a").heat_kwh == 0.0, "the bug: every poll is a gap"
+    counted = demo.on_day(demo.today, "a")
+    assert counted.heat_kwh == pytest.approx(400 * 1800 / 3.6e6)
+    assert counted.sats > 0
