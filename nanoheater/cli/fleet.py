@@ -108,3 +108,31 @@ async def zone_note(device: dict[str, Any], api: str | None) -> str:
     name = sanitize(zone.get("name"), 64)
     stamp = time.strftime("%a %H:%M", time.localtime(until))
     return f"zone {name}: manual until {stamp}; end it with: nanoheater target {name} --resume"
+
+
+async def refuse_if_service_owns(hosts: tuple[str, ...], api: str | None = None) -> None:
+    """Refuse (exit 2) to regulate devices a running service owns: two controllers would fight.
+
+    ``thermostat`` calls this first; the service's own zones do the same job and survive a
+    closed terminal (``nanoheater target HOST --c 21``).
+    """
+    address = find_api(api)
+    if not await listening(address):
+        return
+    from nanoheater.exceptions import NanoheaterError, UsageError
+    from nanoheater.service.remote import RemoteHome
+
+    try:
+        async with RemoteHome(address) as home:
+            owned = await home.devices()
+    except NanoheaterError:
+        return  # not a nanoheater service, or not ours to ask: nothing to fight with
+    addresses = {f"{d.get('host')}:{d.get('port')}" for d in owned}
+    hosts_only = {str(d.get("host")) for d in owned}
+    for host in hosts:
+        if host in addresses or host in hosts_only:
+            name = sanitize(host, 80)
+            raise UsageError(
+                f"{name} is run by nanoheater serve at {address}; set its target there "
+                f"(nanoheater target {name} --c 21) or stop the service first"
+            )

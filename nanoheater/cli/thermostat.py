@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from nanoheater.capabilities import capabilities
+from nanoheater.cli.fleet import refuse_if_service_owns
 from nanoheater.cli.output import print_json, run_async
 from nanoheater.client import HeaterClient
 from nanoheater.config import load_settings
@@ -221,6 +222,7 @@ async def thermostat(
     overrides the built-in defaults.
     """
     check_exit_level(exit_level)  # a typo must stop us now, not after a session at full power
+    await refuse_if_service_owns(hosts)  # never fight the service's regulator over a device
     only_schedule = schedule is not None and target_c is None and mode is None and power_w is None
     settings = load_settings().settings
     if schedule is None and target_c is None and mode is None and power_w is None:

@@ -89,11 +89,11 @@ async def service(fleet: Fleet) -> AsyncIterator[tuple[str, asyncio.subprocess.P
 async def test_clients_go_through_the_service(
     service: tuple[str, asyncio.subprocess.Process], fleet: Fleet
 ) -> None:
-    """target, zones, fleet status and set go through the service; a second serve is refused.
+    """target, zones, fleet status/watch and set go through the service; rivals are refused.
 
-    The target command sets a zone named by a host; zones and status (no host) show the service's
-    state; set on a regulated device becomes an override that target --resume ends; a second
-    serve on the same data folder exits 2 naming the holder.
+    The target command sets a zone named by a host; zones, status and watch (no host) show the
+    service's state; set on a regulated device becomes an override that target --resume ends;
+    thermostat on a device the service owns and a second serve on the same data folder exit 2.
     """
     api, proc = service
     env = {"NANOHEATER_API": api}
@@ -127,6 +127,16 @@ async def test_clients_go_through_the_service(
     assert "manual until" not in out
     async with RemoteHome(api) as remote:
         assert (await remote.zone(q))["override"] is None
+
+    code, out, err = await run_cli("watch", "--count", "3", "--json", env=env)
+    assert code == 0, err
+    watched = [json.loads(line) for line in out.splitlines()]
+    assert len(watched) == 3
+    assert all("mode" in d and "zone" in d for d in watched)
+
+    code, _, err = await run_cli("thermostat", q, "--mode", "Eco", env=env)
+    assert code == 2
+    assert "run by nanoheater serve" in err
 
     code, _, err = await run_cli(*serve_args(fleet, f"127.0.0.1:{free_port()}"))
     assert code == 2

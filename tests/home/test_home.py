@@ -175,3 +175,23 @@ async def test_room_limit_is_refused_where_the_firmware_has_none(home: Home, fle
         with pytest.raises(UnsupportedError, match="no room limit"):
             await client.set_room_limit(26)
     assert fleet.members[1].heater.state.room_limit_c is None
+
+
+async def test_a_scan_finds_devices_and_announces_them(tmp_path: Path, fleet: Fleet) -> None:
+    """With no hosts configured, a --scan range finds both devices; each arrival is an event."""
+    home = Home(options(tmp_path / "d", fleet, hosts=(), scan=("127.0.0.2/31",), mdns=False))
+    async with home.subscribe() as sub:
+        await home.start()
+        try:
+            await until(lambda: len(home.devices()) == 2 and all(d.online for d in home.devices()))
+            added: set[str] = set()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 5.0
+            while added != set(hosts(fleet)) and loop.time() < deadline:
+                message = await sub.get(0.5)
+                if isinstance(message, HomeEvent) and message.type == "device_added":
+                    added.add(message.subject)
+            assert added == set(hosts(fleet))
+            assert [z.name for z in home.zones()] == hosts(fleet)
+        finally:
+            await home.stop()
