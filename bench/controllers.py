@@ -162,7 +162,7 @@ def main() -> None:
         "`nanoheater simulate --scenario S --controller C --json` for every pair: the real",
         "regulator and controller drive firmware_sim through the real client and protocol",
         "(in-memory transport) in virtual time, deciding every 30 s; the room thermometer has a",
-        "60 s lag and 0.1 K resolution. Mini 3 in the default 20 m² room (physics.md §6) except",
+        "60 s lag and 0.1 K resolution. Mini 3 in the default 20 m² room (docs/physics.md) except",
         'cold-snap (Nano 3S, -10 °C). Steady-week is 168 h, the others 48 h. "Last half" columns',
         "cover the second half of each run; switches = mode changes + on/off. Market: BTC",
         "$100,000, difficulty 150 T, $0.17/kWh (tou-peak: $0.45 from 17 to 20 h).",

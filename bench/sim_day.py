@@ -1,4 +1,4 @@
-"""Benchmark: one simulated day of one device and its room at 1 s steps (physics.md §5.2).
+"""Benchmark: one simulated day of one device and its room at 1 s steps (docs/physics.md §5.2).
 
 Usage: ``python bench/sim_day.py [--model nano3s] [--repeat 5]``. Prints the best wall time of
 ``--repeat`` runs and the speed-up over real time; the budget is 1 s per simulated day.

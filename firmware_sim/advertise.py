@@ -1,6 +1,6 @@
 """Provides Advertiser: optional mDNS/DNS-SD advertisement of simulated devices (python-zeroconf).
 
-Real Avalon firmware advertises nothing (protocol.md §3); this exists so ``nanoheater``'s mDNS
+Real Avalon firmware advertises nothing (docs/protocol.md §3); this exists so ``nanoheater``'s mDNS
 discovery path has something to find. Opt-in (``--mdns``) and bound to the interfaces the user
 names, loopback only by default, so nothing leaves the machine unless asked.
 

@@ -3,7 +3,7 @@
 api.c turns a driver result into E/120 ``ASC 0 set failed: <text>`` (error), I/118 ``ASC 0 set
 info: <text>`` (success with text) or S/119 ``ASC 0 set OK`` (success, no text). Option names,
 argument parsing (sscanf-like) and reply strings follow driver-avalon.c ``avalon_set_device`` and
-protocol.md §1.7; an option works only if the model's help list (the profile) has it.
+docs/protocol.md §1.7; an option works only if the model's help list (the profile) has it.
 """
 
 from __future__ import annotations

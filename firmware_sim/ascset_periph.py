@@ -21,7 +21,7 @@ LED_EFFECT_MAX = 4
 FREQUENCY_MAX_MHZ = 1195
 """AVALON_DEFAULT_FREQUENCY_MAX."""
 DEFAULT_WEBPASS = hashlib.sha256(b"admin").hexdigest()
-"""Assumption: admin/admin, as Home Assistant integrations default to (protocol.md §5)."""
+"""Assumption: admin/admin, as Home Assistant integrations default to (docs/protocol.md §5)."""
 _INT = re.compile(r"\s*([+-]?\d+)")
 
 

@@ -95,7 +95,7 @@ def chip_works(n: int, total_mh: float) -> str:
 
 
 def power_status(heater: HeaterView, snap: Snapshot) -> str:
-    """The PS[...] values in the model's layout (protocol.md §1.6)."""
+    """The PS[...] values in the model's layout (docs/protocol.md §1.6)."""
     st = heater.state
     style = STYLES[heater.profile.blob_style]
     wall = round(st.power_w)

@@ -29,7 +29,7 @@ MAC_OUI = "e0e1a9"
 DEFAULT_REBOOT_DOWNTIME_S = 60.0
 """Assumption: a home miner is back on the API about a minute after a reboot."""
 BOOTBY_API = 5
-"""BOOTBY code for a reboot requested over the API (A10 codes, protocol.md §1.6)."""
+"""BOOTBY code for a reboot requested over the API (A10 codes, docs/protocol.md §1.6)."""
 
 
 def _default_pools(model: str, index: int) -> list[PoolState]:

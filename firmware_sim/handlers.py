@@ -1,6 +1,6 @@
 """Provides ``dispatch``, the firmware's API entry point, and one ``handle_<command>`` per command.
 
-Command tables follow the firmware families (protocol.md §1.4): MM319 (Nano 3S, Mini 3, Q) has
+Command tables follow the firmware families (docs/protocol.md §1.4): MM319 (Nano 3S, Mini 3, Q) has
 Canaan's list from api.c; MM318 (Nano 3) has stock cgminer's read commands and no ``time`` or
 ``litestats``. Joins (``a+b``) follow api.c: each distinct command runs once, non-joinable ones
 get Code 45, unknown ones Code 14, and a join ignores the parameter.

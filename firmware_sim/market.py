@@ -1,6 +1,7 @@
 """Provides the mining market: expected revenue, Poisson share arrivals, best share and solo luck.
 
-Formulas are physics.md §3.1-§3.2: a hash meets difficulty ``d`` with probability 1/(d·2^32), so
+Formulas are docs/physics.md §3.1-§3.2: a hash meets difficulty ``d`` with probability
+1/(d·2^32), so
 shares of difficulty ``d`` arrive as a Poisson stream of rate H/(d·2^32), and the true difficulty
 of a share that met ``d`` is ``d / U`` with ``U`` uniform on (0, 1]. That last fact gives both the
 best share and the solo lottery for free: a share whose sampled difficulty reaches the network
@@ -20,7 +21,7 @@ SATS_PER_BTC = 100_000_000.0
 
 @dataclass(slots=True)
 class Market:
-    """Market inputs (defaults: physics.md §6.3, late 2025)."""
+    """Market inputs (defaults: docs/physics.md §6.3, late 2025)."""
 
     btc_price_usd: float = 100_000.0
     difficulty: float = 150e12

@@ -1,4 +1,4 @@
-"""Provides the per-second physics of one simulated heater (physics.md §2.6, §3, §6.2).
+"""Provides the per-second physics of one simulated heater (docs/physics.md §2.6, §3, §6.2).
 
 One :class:`HeaterPhysics` per device holds the profile constants and the internal integrators
 (derate factor, fan command, work until the next share) that are not part of the wire-visible
@@ -9,7 +9,7 @@ temperatures with heatsink lag (TMax a fixed ratio above TAvg), derate only near
 outlet air, then accounting (energy, hashes, expected sats, Poisson shares with a captured
 reject rate, best share, solo blocks).
 
-Speed matters (physics.md §5.2: a simulated day at 1 s steps in well under a second), so the
+Speed matters (docs/physics.md §5.2: a simulated day at 1 s steps in well under a second), so the
 step reads everything into locals, allocates nothing and keeps Pydantic out of the loop.
 """
 
@@ -52,10 +52,10 @@ OVERHEAT_CLEAR_BELOW_TARGET_K = 10.0
 HASH_NOISE = 0.02
 """Assumption: ±1 % uniform jitter on the real-time hashrate."""
 REJECT_FRACTION = 0.00224
-"""Share reject rate seen in captures/q_pools.json (2 rejected of 892)."""
+"""Share reject rate seen in tests/captures/q_pools.json (2 rejected of 892)."""
 ROOM_CUTOFF_HYSTERESIS_K = 1.0
 ROOM_CUTOFF_WORKMODES = (0, 2)
-"""Mini 3 Heating (0) and Night (2) obey the room limit; Mining (1) does not (physics.md §1.2)."""
+"""Mini 3 Heating (0) and Night (2) obey the room limit, Mining (1) not (docs/physics.md §1.2)."""
 
 
 class _HasPhysics(Protocol):

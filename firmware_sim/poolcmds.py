@@ -17,7 +17,7 @@ from firmware_sim.wire import Body
 POOL_SLOTS = 3
 """setpool accepts pool numbers 0..2 (api.c setpool)."""
 MM319_WEB_USER = "admin"
-"""Assumption: the web login Home Assistant integrations default to (protocol.md §1.8)."""
+"""Assumption: the web login Home Assistant integrations default to (docs/protocol.md §1.8)."""
 MM318_WEB_USER = "root"
 MM318_WEB_PASS = "ff0000ff" + hashlib.sha256(b"root").hexdigest()[:24]
 """nano3_firmware_dump_systemcfg.ini webpass: the Nano 3 client sends this hash form."""

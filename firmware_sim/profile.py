@@ -1,7 +1,7 @@
 """Provides the device description model: one JSON file per model in ``firmware_sim/profiles/``.
 
 A profile is data, validated with ``extra="forbid"`` so a typo in a profile fails loudly. Every
-figure that is an assumption says so in its ``note`` (physics.md §6.2 marks which ones are).
+figure that is an assumption says so in its ``note`` (docs/physics.md §6.2 marks which ones are).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class ModeSpec(_Strict):
 
 
 class ThermalSpec(_Strict):
-    """Chip and fan model parameters (physics.md §2.6, §6.2; assumptions unless noted).
+    """Chip and fan model parameters (docs/physics.md §2.6, §6.2; assumptions unless noted).
 
     The firmware's fan loop holds the average chip (TAvg) at TarT, so the resistance and the
     ratio below describe TAvg and TMax as the captures show them (docs/heat-truth.md).

@@ -1,7 +1,7 @@
 """Provides the room a simulated heater warms (2R2C) and the outdoor weather it loses heat to.
 
-Model and defaults are physics.md §2.2 and §6.1: a fast air node (air plus furnishings, ``C_a``)
-and a slow building-mass node (``C_m``); the heaters inject into the air node:
+Model and defaults are docs/physics.md §2.2 and §6.1: a fast air node (air plus furnishings,
+``C_a``) and a slow building-mass node (``C_m``); the heaters inject into the air node:
 
     C_a dT_a/dt = P + H_am (T_m - T_a) + H_ao (T_o - T_a)
     C_m dT_m/dt = H_am (T_a - T_m) + H_mo (T_o - T_m)
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 SECONDS_PER_DAY = 86_400.0
 COLDEST_HOUR_LOCAL = 5.0
-"""Hour of the daily outdoor minimum (physics.md §6.1)."""
+"""Hour of the daily outdoor minimum (docs/physics.md §6.1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class RoomParams:
     def ua_w_per_k(self) -> float:
         """Steady-state loss coefficient: H_ao in parallel with H_am and H_mo in series.
 
-        physics.md writes UA ≈ H_ao + H_mo; the series H_am term makes the exact value 1-2 %
+        docs/physics.md writes UA ≈ H_ao + H_mo; the series H_am term makes the exact value 1-2 %
         lower for the presets (19.7 instead of 20 W/K for the medium room).
         """
         h_am, h_mo = self.h_am_w_per_k, self.h_mo_w_per_k
@@ -47,16 +47,16 @@ class RoomParams:
 
 
 PRESETS: dict[str, RoomParams] = {
-    # physics.md §6.1 medium modern room (UA 20 W/K split 13/7).
+    # docs/physics.md §6.1 medium modern room (UA 20 W/K split 13/7).
     "medium": RoomParams(13.0, 7.0, 185.0, 150_000.0, 3_300_000.0),
-    # physics.md §6.1 "small" preset: UA 10 W/K; the 6.9/3.4 split of §2.2 scaled to 10 W/K.
+    # docs/physics.md §6.1 "small" preset: UA 10 W/K; the 6.9/3.4 split of §2.2 scaled to 10 W/K.
     "small": RoomParams(6.7, 3.3, 92.0, 75_000.0, 1_650_000.0),
-    # physics.md §2.2 "medium, older": UA 33.5 W/K (23.5 / 10), same capacities as medium.
+    # docs/physics.md §2.2 "medium, older": UA 33.5 W/K (23.5 / 10), same capacities as medium.
     "medium-older": RoomParams(23.5, 10.0, 185.0, 150_000.0, 3_300_000.0),
 }
 
 DEFAULT_INITIAL_C = 16.0
-"""Cold-start initial temperature of both nodes (physics.md §6.1)."""
+"""Cold-start initial temperature of both nodes (docs/physics.md §6.1)."""
 
 
 class Outdoor:
@@ -128,7 +128,7 @@ class Room:
         return self.air_c
 
     def steady_state_c(self, power_w: float, outdoor_c: float) -> float:
-        """Return the air temperature the room settles at: T_o + P / UA (physics.md §2.2)."""
+        """Return the air temperature the room settles at: T_o + P / UA (docs/physics.md §2.2)."""
         return outdoor_c + power_w / self.params.ua_w_per_k
 
     def step(self, dt_s: float, power_w: float, outdoor_c: float) -> None:

@@ -1,6 +1,6 @@
 r"""Provides SerialLine: the device's API commands over a pseudo-terminal and serial-over-TCP.
 
-Real Nano-class units document no serial control protocol (protocol.md §4), so this framing is
+Real Nano-class units document no serial control protocol (docs/protocol.md §4), so this framing is
 the simulator's own, chosen to carry the TCP API unchanged:
 
 - A request is the bytes up to a line terminator, ``\\n`` or ``\\r`` (a serial line has no

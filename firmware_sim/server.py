@@ -1,6 +1,6 @@
 """Provides SimServer (the firmware's TCP API listener) and MemoryLink (the exchange in-process).
 
-The TCP side copies the framing of the real ``api.c`` (protocol.md §1.1): one accept loop that
+The TCP side copies the framing of the real ``api.c`` (docs/protocol.md §1.1): one accept loop that
 serves one client at a time, a 10 s receive timeout, exactly one ``recv`` of at most 4095 bytes,
 the reply with its trailing NUL, then close. A second client is not accepted while the first is
 served, so it waits in the kernel's accept backlog exactly as it would on the device.

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from firmware_sim.device import SimulatedHeater
 
 STEP_S = 1.0
-"""Grid step; the chip/fan loop has time constants of seconds (physics.md §5.2)."""
+"""Grid step; the chip/fan loop has time constants of seconds (docs/physics.md §5.2)."""
 
 Observer = Callable[[float], None]
 """Called with the grid time after the step that reaches it."""

@@ -5,7 +5,7 @@ hurried, so the client serialises every exchange behind one ``asyncio.Lock``, re
 status needs in one joined request (``version+summary+estats+pools``, falling back to separate
 calls on firmware that refuses joins), caches the identity, and confirms every write by reading
 the device back instead of trusting reply letters (``I`` can mean success or refusal,
-protocol.md §1.7). Retries live here and nowhere else; every call is bounded by ``timeout_s``.
+docs/protocol.md §1.7). Retries live here and nowhere else; every call is bounded by ``timeout_s``.
 
 Example (the README has a longer one; tests/test_readme_example.py runs both)::
 

@@ -56,7 +56,7 @@ class _Section(BaseModel):
 
 
 class HeatSettings(_Section):
-    """The ``[heat]`` section: the heaters the miner's heat is compared with (physics.md §6.3)."""
+    """The ``[heat]`` section: the heaters miner heat is compared with (docs/physics.md §6.3)."""
 
     heat_pump_cop: float = Field(default=3.0, gt=0)
     """Seasonal COP of the heat pump you would otherwise run (air-source 2-4, ground 3-5)."""
@@ -111,7 +111,7 @@ class CapsSettings(_Section):
 
 
 class ControllerSettings(_Section):
-    """The ``[controller]`` section: defaults of physics.md §6.4."""
+    """The ``[controller]`` section: defaults of docs/physics.md §6.4."""
 
     kind: str = "staged"
     """Control law: staged (mode steps), pi (time-proportioning) or bang-bang."""

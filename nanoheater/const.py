@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 DEFAULT_TCP_PORT = 4028
-"""The CGMiner API port of every Avalon home miner (protocol.md §1.1)."""
+"""The CGMiner API port of every Avalon home miner (docs/protocol.md §1.1)."""
 
 MAX_REQUEST_BYTES = 4095
 """The firmware reads a request with one recv() of at most this many bytes (api.c:3483)."""

@@ -259,7 +259,7 @@ class DeviceLink:
         for fallback in ("litestats", "stats"):
             if blob is not None:
                 break
-            # The Q sometimes sends an empty summary blob (protocol.md §6.8): ask another way.
+            # The Q sometimes sends an empty summary blob (docs/protocol.md §6.8): ask another way.
             blob = find_blob(await self.read(fallback))
         if blob is None:
             raise ProtocolError(f"{self.label}: the device sent no status blob")

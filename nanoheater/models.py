@@ -90,7 +90,7 @@ class ModelCapabilities(_Frozen):
     soft_off: bool
     """Whether ``softoff``/``softon`` exist (not on the Nano 3S)."""
     standby_power_w: float
-    """Draw while soft-off (assumption, physics.md §6.2)."""
+    """Draw while soft-off (assumption, docs/physics.md §6.2)."""
     fan_percent: ValueRange
     """Manual fan duty range; -1 (auto) is always accepted."""
     chip_target_c: ValueRange | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 import sys
 from pathlib import Path
 
@@ -62,6 +63,18 @@ async def test_readme_library_example_runs(model: str) -> None:
     assert f"({heater.state.dna})" in first
     assert second.startswith("now in ")
     assert heater.state.mode_index == 0
+
+
+async def test_readme_library_example_says_one_line_when_unreachable() -> None:
+    """get_status() sat outside the example's try, so an unreachable host printed a traceback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, out, err = await run_snippet(readme_snippet(), f"127.0.0.1:{port}")
+    assert code == 0, err
+    assert "Traceback" not in err
+    (line,) = out.splitlines()
+    assert line.startswith(f"127.0.0.1:{port}: ")
 
 
 async def test_client_docstring_example_runs() -> None:

@@ -3,8 +3,8 @@
 The operating point comes from a live device (``HOST``: measured hashrate and wall power through
 ``HeaterClient``) or from the capability registry (``--model`` and ``--mode``: nominal figures).
 Market inputs come from the command line, else a live fetch, else the cache, else the config
-defaults (physics.md §6.3); the source is printed with the numbers. ``--json`` prints one object
-with the inputs and every result. Bad input exits 2 with one line on stderr.
+defaults (docs/physics.md §6.3); the source is printed with the numbers. ``--json`` prints one
+object with the inputs and every result. Bad input exits 2 with one line on stderr.
 """
 
 from __future__ import annotations

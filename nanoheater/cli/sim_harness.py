@@ -6,7 +6,7 @@ simulated device's ``handle``. Only time is virtual: the regulator's ``sleep`` a
 ``VirtualClock`` and syncs the world, and every exchange advances it one second (a request is
 not instantaneous, and the client's soft off/on confirmation needs device time to pass).
 
-A virtual room thermometer (first-order lag 60 s, 0.1 K resolution, physics.md §6.1) samples
+A virtual room thermometer (first-order lag 60 s, 0.1 K resolution, docs/physics.md §6.1) samples
 the room air every 10 s, as do the metric points. This module imports firmware_sim at the top,
 so only the ``simulate`` command function (and bench scripts) may import it, lazily.
 """
@@ -47,7 +47,7 @@ from nanoheater.transport.memory import CallableTransport
 SAMPLE_S = 10
 """Thermometer and metric sampling interval (whole seconds, a world observer)."""
 BTC_PRICE_USD = 100_000.0
-"""physics.md §6.3 market defaults, used for the fiat value of expected sats."""
+"""docs/physics.md §6.3 market defaults, used for the fiat value of expected sats."""
 DIFFICULTY = 150e12
 SUBSIDY_BTC = 3.125
 FEES_BTC = 0.03
@@ -215,7 +215,7 @@ class SimRig:
 
 
 def revenue_per_kwh_usd(model: str) -> float:
-    """Mining revenue per kWh of ``model`` at its top profile (physics.md §6.3 market)."""
+    """Mining revenue per kWh of ``model`` at its top profile (docs/physics.md §6.3 market)."""
     top = max(capabilities(model).profiles, key=lambda p: p.power_w)
     rev = expected_revenue(
         top.hashrate_ths,

@@ -1,6 +1,6 @@
 """Provides the reference scenarios of ``nanoheater simulate`` and the controller factory.
 
-Scenarios follow physics.md §6.4; they are plain data (no simulator import) so the command can
+Scenarios follow docs/physics.md §6.4; they are plain data (no simulator import) so the command can
 list them without loading firmware_sim.
 """
 
@@ -14,7 +14,7 @@ from nanoheater.economics.tariff import Tariff, TouPeriod
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """One reference run (physics.md §6.4)."""
+    """One reference run (docs/physics.md §6.4)."""
 
     name: str
     description: str

@@ -1,6 +1,6 @@
 """Provides BangBang, the on/off baseline with Home Assistant ``generic_thermostat`` semantics.
 
-Semantics copied from HA's component (physics.md §2.3): heat turns on when
+Semantics copied from HA's component (docs/physics.md §2.3): heat turns on when
 ``target >= current + cold_tolerance`` and off when ``current >= target + hot_tolerance``, both
 tolerances default 0.3 K; with ``min_cycle_duration`` the heater keeps its on/off state until it
 has been in it that long. "On" is one fixed rung (the top by default); "off" is the lowest rung,

@@ -1,7 +1,7 @@
 """Provides the bridge from the user's settings (config.toml) to controller objects.
 
 Only settings the user actually set override a controller's own tuned defaults: the config
-file's built-in defaults are physics.md's starting points (for example PI Kp 400 W/K), while
+file's built-in defaults are docs/physics.md's starting points (for example PI Kp 400 W/K), while
 the controllers here carry values tuned against the simulated room (PI Kp 200 W/K, bang-bang
 with Home Assistant's 0.3 K tolerance). A value written in config.toml or the environment
 always wins.

@@ -2,7 +2,7 @@
 
 Controllers never speak in mode names: they pick an index into a ladder, lowest power first.
 Index 0 is "off" (soft off) on models that can switch off and the lowest profile otherwise, so
-"step down" always means "less heat" and the Nano 3S simply has no off rung (physics.md §2.3).
+"step down" always means "less heat" and the Nano 3S simply has no off rung (docs/physics.md §2.3).
 """
 
 from __future__ import annotations

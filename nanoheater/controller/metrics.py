@@ -1,4 +1,4 @@
-"""Provides the comfort and switching metrics of a run (physics.md §2.4), from a sampled series.
+"""Provides the comfort and switching metrics of a run (docs/physics.md §2.4) from a series.
 
 Pure functions over ``Point`` lists: degree-hours outside the band, RMS deviation, overshoot,
 settling and reach times, mode changes and on/off switches, energy. Used by ``nanoheater

@@ -2,8 +2,8 @@
 
 The law is ``u = ff + Kp*e + (Kp/Ti)*int e dt`` in watts (e = set - room) with feed-forward
 ``ff = UA * (set - outdoor)`` from the estimated heat loss, so the integral only corrects the
-model instead of finding the load from zero (physics.md §2.3). Defaults are tuned on the
-simulated default room: Kp 200 W/K (physics.md's 400 W/K oscillated once the 0.1 K sensor
+model instead of finding the load from zero (docs/physics.md §2.3). Defaults are tuned on the
+simulated default room: Kp 200 W/K (docs/physics.md's 400 W/K oscillated once the 0.1 K sensor
 steps, the 5 min calibration lock and the 15 min period were in the loop), Ti 1 h, period 15 min.
 
 Anti-windup, three ways: no integration that pushes further into the law's saturation; the

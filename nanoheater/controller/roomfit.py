@@ -10,7 +10,7 @@ room is second order (fast air, slow mass), so C and the time constant C / UA ar
 values over the window length (longer windows see more of the mass); the heat loss is the
 robust number, and the one the reachability check and feed-forward use; it needs a log in
 which the heat input varies (a cooling transient at constant power confounds the mass's stored
-heat with loss). Reachability is the steady-state bound T_max = T_o + P_max / UA (physics.md
+heat with loss). Reachability is the steady-state bound T_max = T_o + P_max / UA (docs/physics.md
 §2.2).
 """
 

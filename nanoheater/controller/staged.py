@@ -1,4 +1,4 @@
-"""Provides Staged, the multi-level controller that suits Avalon modes best (physics.md §2.3).
+"""Provides Staged, the multi-level controller that suits Avalon modes best (docs/physics.md §2.3).
 
 One rung up when the room is below ``set - band``, one down above ``set + band``, never more
 often than the minimum dwell. Additions that keep it from being slow or overshooting:

@@ -3,7 +3,7 @@
 Three ways find a heater, all run at once:
 
 - **mDNS**: browse ``_avalon-miner._tcp.local.`` (the simulator's advertisement, or an avahi
-  service file on the user's network; real Avalon firmware advertises nothing, protocol.md §3);
+  service file on the user's network; real Avalon firmware advertises nothing, docs/protocol.md §3);
 - **probe**: send ``version`` to every host of a CIDR range on the API port, at most
   ``concurrency`` at once, and keep the hosts whose reply is an Avalon's;
 - **config**: the same probe for host strings the caller passes (the config file's hosts).

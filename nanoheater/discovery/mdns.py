@@ -1,6 +1,6 @@
 """Provides the mDNS (DNS-SD) half of discovery: browse a service type, resolve, report heaters.
 
-Real Avalon firmware advertises nothing (protocol.md §3); what answers here is the simulator's
+Real Avalon firmware advertises nothing (docs/protocol.md §3); what answers here is the simulator's
 optional advertisement, or any host the user's avahi announces the same way: service type
 ``_avalon-miner._tcp.local.``, instance ``<Product> <mac last 4>``, TXT keys ``model``, ``mac``,
 ``dna`` and ``firmware``, port = the API port. Every TXT value and the instance name come from

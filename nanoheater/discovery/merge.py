@@ -2,7 +2,7 @@
 
 Each way of finding a device (mDNS, a CIDR probe, a configured host) reports what it saw on
 its own. A device found twice must be listed once, with every source, so the findings are
-grouped by identity: DNA, else MAC, never the IP address (protocol.md §6.11), because a
+grouped by identity: DNA, else MAC, never the IP address (docs/protocol.md §6.11), because a
 heater's address changes with DHCP while its DNA and MAC do not. Two findings belong together
 when they share a DNA or a MAC, so a finding that carries only the MAC still joins one that
 carries both.

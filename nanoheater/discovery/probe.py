@@ -1,6 +1,6 @@
 """Provides the active half of discovery: expand a CIDR and probe each host's API port.
 
-Avalon firmware does not advertise itself (protocol.md §3), so existing tools sweep the subnet.
+Avalon firmware does not advertise itself (docs/protocol.md §3), so existing tools sweep the subnet.
 This probe sends one ``{"command":"version"}`` per host on port 4028 and identifies an Avalon by
 the reply's ``PROD``/``MODEL``/``SWTYPE`` fields. Unlike pyasic it does not knock on port 80
 first, open a second connection for ``devdetails``, or ask ``version`` again for the model: one

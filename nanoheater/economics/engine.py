@@ -1,9 +1,9 @@
-"""Provides the pure revenue, cost-of-heat and solo-odds formulas (physics.md §3 and §4).
+"""Provides the pure revenue, cost-of-heat and solo-odds formulas (docs/physics.md §3 and §4).
 
 Every function here is a pure function over numbers: no I/O, no clock, no config. Results are
 frozen dataclasses whose field names carry their unit (``_sats_per_day``, ``_kwh``,
 ``_fiat_per_kwh``; "fiat" is the currency of the market inputs and the tariff, one currency at
-a time). The formulas, in the notation of physics.md:
+a time). The formulas, in the notation of docs/physics.md:
 
 * network hashrate ``H_net = D · 2^32 / 600`` H/s;
 * share ``s = H / H_net``, blocks per day ``λ = 144 · s``;
@@ -39,7 +39,7 @@ SATS_PER_BTC = 100_000_000
 BTU_PER_KWH = 3412.14
 """British thermal units in one kilowatt-hour (1 W = 3.41214 BTU/h)."""
 DAYS_PER_YEAR = 365.0
-"""Days used for "per year" odds (physics.md §3.5 uses 365)."""
+"""Days used for "per year" odds (docs/physics.md §3.5 uses 365)."""
 
 FUEL_PRESETS: dict[str, tuple[str, float, float]] = {
     "gas": ("therm", 100_000.0, 0.92),
@@ -47,7 +47,7 @@ FUEL_PRESETS: dict[str, tuple[str, float, float]] = {
     "oil": ("gallon", 138_500.0, 0.85),
 }
 """Fuel name -> (unit, BTU per unit, default efficiency). BTU per unit are the standard US
-figures; efficiencies are typical AFUE of current appliances (gas 92 % per physics.md §6.3,
+figures; efficiencies are typical AFUE of current appliances (gas 92 % per docs/physics.md §6.3,
 propane and oil are assumptions)."""
 
 
@@ -81,7 +81,7 @@ class Heat:
 
 @dataclass(frozen=True, slots=True)
 class HeatCost:
-    """What a kWh of miner heat costs once mining revenue is subtracted (physics.md §4.1)."""
+    """What a kWh of miner heat costs once mining revenue is subtracted (docs/physics.md §4.1)."""
 
     price_fiat_per_kwh: float
     """Electricity price p."""
@@ -125,7 +125,7 @@ class AlternativeCost:
 
 @dataclass(frozen=True, slots=True)
 class SoloOdds:
-    """Lottery odds of finding a whole block alone (physics.md §3.5)."""
+    """Lottery odds of finding a whole block alone (docs/physics.md §3.5)."""
 
     blocks_per_day: float
     p_block_per_day: float

@@ -3,7 +3,7 @@
 ``load_market`` never blocks for long and never fails: it tries the configured public JSON
 endpoints (mempool.space-style) within ``timeout_s``, caches what it got in the data folder with
 its timestamp, and otherwise falls back to the cached values or to the configured defaults
-(physics.md §6.3), saying which in ``MarketInputs.source``. The HTTP requests run in daemon
+(docs/physics.md §6.3), saying which in ``MarketInputs.source``. The HTTP requests run in daemon
 threads rather than ``asyncio.to_thread``: a stuck DNS lookup ignores urllib's timeout, and a
 pooled thread would then hold ``asyncio.run`` open at exit, which a daemon thread does not.
 
@@ -45,7 +45,7 @@ class MarketSource(StrEnum):
     LIVE = "live"
     CACHE = "cache"
     DEFAULT = "default"
-    """The configured values, which default to physics.md §6.3."""
+    """The configured values, which default to docs/physics.md §6.3."""
     OVERRIDE = "override"
     """Given on the command line."""
 

@@ -64,7 +64,7 @@ class Tariff(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     price_fiat_per_kwh: float = Field(default=0.17, ge=0)
-    """Price outside every period (physics.md §6.3: $0.17/kWh US-like default)."""
+    """Price outside every period (docs/physics.md §6.3: $0.17/kWh US-like default)."""
     currency: str = "USD"
     """ISO currency code of every price here."""
     periods: tuple[TouPeriod, ...] = ()

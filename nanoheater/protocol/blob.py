@@ -1,7 +1,7 @@
 r"""Provides ``parse_blob``: the bracket-aware parser for the ``MM ID0`` status string.
 
 The firmware packs its real telemetry into one ``sprintf``-built string of ``Key[value]`` pairs
-(protocol.md §1.6). Whitespace splitting and the ``(\w+)\[([^\]]*)\]`` regex other clients use
+(docs/protocol.md §1.6). Whitespace splitting and the ``(\w+)\[([^\]]*)\]`` regex other clients use
 both break on it: values carry spaces and commas (``SYSTEMSTATU[Work: In Work, Hash Board: 1]``),
 keys carry spaces (``Nonce Mask[25]``, which pyasic reads as ``Mask``), the Avalon Q wraps it in
 ``'STATS':{...}`` and some Q firmware writes ``Key:[v]``. This scanner walks the string once,

@@ -5,7 +5,7 @@ and answers with one C string (a trailing NUL) before closing, so framing is "on
 read to EOF, strip one NUL" and lives here, not in the transports. Real replies are not always
 valid JSON (``inf``/``nan`` from unguarded divisions, truncated multi-command replies, a stray
 ``,"id":1}`` fragment) and some firmware answers in the plain-text dialect; every repair the field
-needs (protocol.md §6.10, pyasic ``_load_api_data``) happens here, so nothing above this module
+needs (docs/protocol.md §6.10, pyasic ``_load_api_data``) happens here, so nothing above this module
 sees malformed data or a ``json`` exception. Anything that cannot be repaired is a ProtocolError.
 """
 
@@ -49,7 +49,7 @@ class ReplyStatus:
 
     @property
     def ok(self) -> bool:
-        """True for S and I: on these devices many successes arrive as I (protocol.md §1.7)."""
+        """True for S and I: on these devices many successes arrive as I (docs/protocol.md §1.7)."""
         return self.severity in ("S", "I")
 
 

@@ -1,6 +1,6 @@
 """Provides the wire-to-model step: decoded replies in, HeaterInfo / HeaterStatus / Pool out.
 
-This is where per-model knowledge about field meanings lives (protocol.md §1.6): which ``PS[]``
+This is where per-model knowledge about field meanings lives (docs/protocol.md §1.6): which ``PS[]``
 index is wall power (PS[6] on MM319, PS[5] on the Nano 3, whose PS[6] is not watts), that the
 Nano 3 has ``WORKLEVEL`` but no ``WORKMODE``, that its DNA is in ``HDNA``, that -273 means "no
 sensor", and which blob or summary field each unit-normalised quantity comes from.
@@ -38,7 +38,7 @@ def normalise_mac(raw: object) -> str | None:
     """Return a MAC as lower-case ``aa:bb:cc:dd:ee:ff``, or None if it is not a MAC.
 
     ``version`` sends ``e0e1a93f3053``, the web UI and some firmware ``E0:E1:A9:3F:30:53``
-    (protocol.md §6.11); both give ``e0:e1:a9:3f:30:53``. All-zero MACs count as missing.
+    (docs/protocol.md §6.11); both give ``e0:e1:a9:3f:30:53``. All-zero MACs count as missing.
     """
     if raw is None:
         return None
@@ -51,7 +51,7 @@ def normalise_mac(raw: object) -> str | None:
 def normalise_dna(raw: object) -> str | None:
     """Return a chip DNA as lower-case hex, or None if it is missing, malformed or all zeros.
 
-    The Nano 3 reports ``DNA[0000000000000000]`` (protocol.md §6.11), which identifies nothing.
+    The Nano 3 reports ``DNA[0000000000000000]`` (docs/protocol.md §6.11), which identifies nothing.
     """
     if raw is None:
         return None
@@ -90,7 +90,7 @@ def find_blob(stats_body: Mapping[str, Any]) -> Blob | None:
     """Return the parsed ``MM ID0`` (or Q ``MM ID0:Summary``) blob of a stats-type reply.
 
     Returns None when the reply carries no blob or an empty one (the Q ``stats`` quirk,
-    protocol.md §6.8), so the caller can fall back to ``litestats`` / ``estats``.
+    docs/protocol.md §6.8), so the caller can fall back to ``litestats`` / ``estats``.
     """
     entries = stats_body.get("STATS")
     if not isinstance(entries, list):

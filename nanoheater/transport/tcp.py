@@ -1,8 +1,8 @@
 """Provides ``TcpTransport``: one short TCP connection per request, as the firmware requires.
 
 The CGMiner API serves one client at a time, reads one request with a single ``recv()`` and
-answers with a NUL-terminated string before closing (protocol.md §1.1). So every request opens a
-connection, sends in one write, reads to EOF (or to the NUL, after which the device closes
+answers with a NUL-terminated string before closing (docs/protocol.md §1.1). So every request
+opens a connection, sends in one write, reads to EOF (or to the NUL, after which the device closes
 anyway) under a size cap and a deadline, and closes at once: an idle open socket would block the
 device for everyone else for up to 10 s.
 """

@@ -93,7 +93,7 @@ def test_mode_names_are_case_insensitive(mode: str, power_w: float) -> None:
 
 
 def test_offline_uses_config_defaults_and_pool_fee() -> None:
-    """With no overrides and --offline, physics.md §6.3 defaults apply, 2 % pool fee included."""
+    """With no overrides and --offline, docs/physics.md §6.3 defaults apply, 2 % pool fee too."""
     data = _json("--model", "mini3", "--mode", "Mining", "--offline")
     assert data["market"]["source"] == "default"
     assert data["market"]["pool_fee"] == 0.02

@@ -1,4 +1,4 @@
-"""Ladders of the real models for controller tests (figures from physics.md §1.1 / §6.2)."""
+"""Ladders of the real models for controller tests (figures from docs/physics.md §1.1 / §6.2)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from nanoheater.models import DiscoverySource, ModelId
 SOURCES = (DiscoverySource.PROBE,)
 SERVICE = "_avalon-miner._tcp.local."
 
-# VERSION[0] of the real Nano 3S capture (captures/nano3s_version.json).
+# VERSION[0] of the real Nano 3S capture (tests/captures/nano3s_version.json).
 NANO3S = {
     "CGMiner": "4.11.1",
     "API": "3.7",
@@ -26,7 +26,7 @@ NANO3S = {
     "MAC": "e0e1a93f3053",
     "UPAPI": "2",
 }
-# VERSION[0] of the Nano 3 capture (captures/nano3_version_ABRIDGED.json): no DNA, no MAC.
+# VERSION[0] of the Nano 3 capture (tests/captures/nano3_version_ABRIDGED.json): no DNA, no MAC.
 NANO3 = {
     "CGMiner": "4.11.1",
     "PROD": "Avalonnano",

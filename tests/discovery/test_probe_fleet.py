@@ -41,7 +41,7 @@ async def test_probe_of_a_slash_24_finds_all_100_simulated_heaters(fleet100: Fle
         assert heater.sources == (PROBE,)
         assert heater.port == 4028
         if member.heater.profile.model == "nano3":
-            # The Nano 3 reports neither DNA nor MAC in version (protocol.md §6.11).
+            # The Nano 3 reports neither DNA nor MAC in version (docs/protocol.md §6.11).
             assert (heater.dna, heater.mac) == (None, None)
         else:
             assert heater.dna == member.heater.state.dna.lower()

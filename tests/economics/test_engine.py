@@ -1,4 +1,4 @@
-"""Worked examples of physics.md §3.4, §3.5 and §4.1, and property tests of the revenue maths."""
+"""Worked examples of docs/physics.md §3.4, §3.5 and §4.1; property tests of the revenue maths."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from nanoheater.economics.engine import (
     solo_odds,
 )
 
-# The worked-example market of physics.md §3.4.
+# The worked-example market of docs/physics.md §3.4.
 MARKET: dict[str, Any] = {
     "difficulty": 150e12,
     "subsidy_btc": 3.125,
@@ -65,7 +65,7 @@ def test_nano3s_high_worked_example() -> None:
 def test_worked_examples_table(
     hashrate_ths: float, power_w: float, sats: int, usd: float, kwh: float, per_kwh: float
 ) -> None:
-    """Every Avalon row of the physics.md §3.4 table is reproduced to its printed precision."""
+    """Every Avalon row of the docs/physics.md §3.4 table is reproduced to its printed precision."""
     result = evaluate(hashrate_ths, power_w, price_fiat_per_kwh=0.17, **MARKET)
     assert abs(result.revenue.sats_per_day - sats) <= 1
     assert result.revenue.fiat_per_day == pytest.approx(usd, abs=0.006)
@@ -101,7 +101,7 @@ def test_subsidy_only_hashvalue_constant() -> None:
 def test_heat_cost_table(
     price: float, hashrate_ths: float, power_w: float, net: float, ratio: float, cop: float
 ) -> None:
-    """Net heat cost, revenue ratio R and COPe match the physics.md §4.1 table."""
+    """Net heat cost, revenue ratio R and COPe match the docs/physics.md §4.1 table."""
     result = evaluate(hashrate_ths, power_w, price_fiat_per_kwh=price, **MARKET).heat_cost
     assert result.net_cost_fiat_per_kwh_heat == pytest.approx(net, abs=0.0011)
     assert result.revenue_ratio == pytest.approx(ratio, abs=0.006)
@@ -114,7 +114,7 @@ def test_heat_cost_table(
     [(0.08, 0.027, 0.020), (0.17, 0.057, 0.043), (0.287, 0.096, 0.072), (0.394, 0.131, 0.099)],
 )
 def test_heat_pump_column(price: float, cop3: float, cop4: float) -> None:
-    """Heat pump COP 3 and 4 cost p/3 and p/4 per kWh of heat (physics.md §4.1 table)."""
+    """Heat pump COP 3 and 4 cost p/3 and p/4 per kWh of heat (docs/physics.md §4.1 table)."""
     for cop, expected in ((3.0, cop3), (4.0, cop4)):
         result = evaluate(6.0, 140.0, price_fiat_per_kwh=price, heat_pump_cop=cop, **MARKET)
         pump = result.alternatives[1]
@@ -174,7 +174,7 @@ def test_heat_units() -> None:
     ],
 )
 def test_solo_odds_table(hashrate_ths: float, per_day: float, one_in: float) -> None:
-    """λ per day and "1 in N per year" match physics.md §3.5 at D = 150 T."""
+    """λ per day and "1 in N per year" match docs/physics.md §3.5 at D = 150 T."""
     odds = solo_odds(hashrate_ths, **NO_PRICE)
     assert odds.p_block_per_day == pytest.approx(per_day, rel=0.03)
     assert odds.one_in_n_years == pytest.approx(one_in, rel=0.02)

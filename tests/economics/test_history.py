@@ -34,7 +34,7 @@ from nanoheater.history import (
 MARKET = offline_market(MarketSettings(pool_fee=0.0), None)  # D 150 T, $100k, 0.03 BTC fees
 FLAT = Tariff(price_fiat_per_kwh=0.17)
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC).timestamp()  # Monday 10:00 UTC
-SATS_PER_DAY_6THS = 253.93  # physics.md §3.4, Nano 3S High
+SATS_PER_DAY_6THS = 253.93  # docs/physics.md §3.4, Nano 3S High
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Provides the fuzzing strategies and oracles shared by test_fuzz.py and bench/fuzz_codec.py.
 
-Seeds are the real replies in tests/captures (copied from shared/captures): each is mutated at
+Seeds are the real replies in tests/captures (provenance in its README): each is mutated at
 byte level (flips, inserts of protocol-significant tokens, deletions, truncation, splices of two
 captures) or, once decoded, at value level (a random subtree replaced by arbitrary JSON). MM ID0
 blob strings are pulled out of the stats captures and mutated the same way. The oracles say what

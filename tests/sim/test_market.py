@@ -1,4 +1,4 @@
-"""Market: expected revenue at the physics.md defaults, Poisson shares, best share, solo odds."""
+"""Market: expected revenue at docs/physics.md defaults, Poisson shares, best share, solo odds."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_nano3s_high_sats_per_day() -> None:
 
 
 def test_hashprice_at_defaults() -> None:
-    """Hashprice at the defaults is ≈ $42.3 per PH/s per day (physics.md §3.4)."""
+    """Hashprice at the defaults is ≈ $42.3 per PH/s per day (docs/physics.md §3.4)."""
     m = Market(pool_fee=0.0)
     usd_per_ph_day = m.expected_sats_per_day(1000.0) * m.btc_price_usd / 1e8
     assert usd_per_ph_day == pytest.approx(42.3, rel=0.01)
@@ -50,7 +50,7 @@ def test_share_rate_formula() -> None:
 
 
 def test_solo_odds_for_a_nano3s_year() -> None:
-    """P(at least one block in a year at 6 TH/s) ≈ 1 in 3,400 (physics.md §0)."""
+    """P(at least one block in a year at 6 TH/s) ≈ 1 in 3,400 (docs/physics.md §0)."""
     p = Market().block_probability(6.0, 365 * 86_400)
     assert 1 / 3700 < p < 1 / 3100
 

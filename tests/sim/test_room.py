@@ -13,7 +13,7 @@ def _run(room: Room, seconds: int, power_w: float, outdoor_c: float, dt_s: float
 
 
 def test_medium_defaults_match_physics_md() -> None:
-    """The default room is physics.md §6.1: UA 20 W/K (13/7), H_am 185, C_a 150 kJ/K, 3.3 MJ/K."""
+    """The default room is docs/physics.md §6.1: UA 20 W/K (13/7), H_am 185, C_a 150k, C_m 3.3M."""
     p = Room().params
     assert p.ua_w_per_k == pytest.approx(20.0, rel=0.02)
     assert (p.h_ao_w_per_k, p.h_mo_w_per_k, p.h_am_w_per_k) == (13.0, 7.0, 185.0)
@@ -40,7 +40,7 @@ def test_warm_up_fast_then_slow() -> None:
     for k in range(1800):
         heated.step(1.0, 800.0, outdoor.temp_c(t0 + k))
         cold.step(1.0, 0.0, outdoor.temp_c(t0 + k))
-    # physics.md §2.2: 800 / (185 + 13) ≈ 4 K; after 30 min (≈ 2.4 fast time constants) the
+    # docs/physics.md §2.2: 800 / (185 + 13) ≈ 4 K; after 30 min (≈ 2.4 fast time constants) the
     # heated room is ≈ 3.7 K above the same room unheated.
     fast_lift = heated.air_c - cold.air_c
     assert 3.4 <= fast_lift <= 4.1
@@ -52,7 +52,7 @@ def test_warm_up_fast_then_slow() -> None:
             reached_s = k
             break
     assert reached_s is not None
-    # Power-limited: the mass soaks heat, so 20.5 °C takes ≈ 5.4 h (physics.md §2.2, §2.5).
+    # Power-limited: the mass soaks heat, so 20.5 °C takes ≈ 5.4 h (docs/physics.md §2.2, §2.5).
     assert 5.0 * 3600 <= reached_s <= 5.9 * 3600
     assert heated.air_c - 16.0 < 2.0 * rise_30min
     assert heated.mass_c > 16.0
