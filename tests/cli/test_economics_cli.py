@@ -44,7 +44,7 @@ def _write_config(text: str) -> Path:
 def test_worked_example_json() -> None:
     """Nano 3S High (6.6 TH/s, captured) at D 150 T, $100k, no pool fee: 279 sats/day, $0.0831/kWh.
 
-    physics.md's worked example used the spec sheet's 6.0 TH/s (254 sats/day); the registry now
+    docs/physics.md's worked example used the spec sheet's 6.0 TH/s (254 sats/day); the registry now
     carries the captured 6.6 (tests/captures/nano3s_estats_mmid0.txt): every figure scales by 1.1.
     """
     data = _json("--model", "nano3s", "--mode", "High", *WORKED)
