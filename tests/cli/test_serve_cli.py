@@ -155,12 +155,13 @@ async def settle(fleet: Fleet, index: int, mode_index: int) -> None:
     raise AssertionError(f"device {index} never settled in mode {mode_index}")
 
 
-async def test_kill_9_resumes_and_sigterm_leaves_exit_levels(fleet: Fleet) -> None:
+async def test_kill_9_resumes_and_sigterm_leaves_exit_levels(fleet: Fleet, tmp_path: Path) -> None:
     """A kill -9 and restart resumes the target in one interval; SIGTERM leaves exit levels.
 
     The restarted service re-applies the persisted target within one control interval with no
     command; SIGTERM then leaves the regulated Q at its lowest heating step, logs a per-device
-    summary and exits 0.
+    summary and exits 0. Under systemd (NOTIFY_SOCKET, JOURNAL_STREAM) it signals READY=1 and
+    writes journald lines with their priority prefix.
     """
     api = f"127.0.0.1:{free_port()}"
     q = hosts(fleet)[1]
@@ -174,7 +175,12 @@ async def test_kill_9_resumes_and_sigterm_leaves_exit_levels(fleet: Fleet) -> No
     await proc.wait()
     heater.set_mode(0)  # while nobody watches, the device is put back to Eco by hand
     await settle(fleet, 1, 0)
-    proc = await spawn(*serve_args(fleet, api))
+    notify_path = tmp_path / "notify.sock"
+    notify_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify_sock.bind(str(notify_path))
+    notify_sock.setblocking(False)
+    journal = {"NOTIFY_SOCKET": str(notify_path), "JOURNAL_STREAM": "8:1"}
+    proc = await spawn(*serve_args(fleet, api), env=journal)
     try:
         await wait_ready(api, proc)
         loop = asyncio.get_running_loop()
@@ -183,9 +189,16 @@ async def test_kill_9_resumes_and_sigterm_leaves_exit_levels(fleet: Fleet) -> No
             assert loop.time() - started < 0.5 + 1.0, "not resumed within one control interval"
             await asyncio.sleep(0.05)
         await settle(fleet, 1, 1)
+        ready = await asyncio.wait_for(loop.sock_recv(notify_sock, 100), 5)
+        assert ready == b"READY=1"  # sd_notify once the first reading was in
     finally:
         code, _, err = await stop(proc)
+        notify_sock.close()
     assert code == 0, err
+    lines = err.splitlines()
+    assert lines
+    assert all(line.startswith("<") and line[1].isdigit() for line in lines), lines[:3]
+    assert "\x1b" not in err  # journald lines: no colours
     assert f"exit: {q}:" in err
     assert heater.state.mode_index == 0  # Eco, the Q's lowest heating step
     assert f"exit: {hosts(fleet)[0]}" not in err  # not regulated: untouched
