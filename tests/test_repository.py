@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", "build"}
 TEXT_SUFFIXES = {".py", ".md", ".json", ".toml", ".txt", ".tcss", ".ini", ".cfg", ".yml", ".yaml"}
 OUTSIDE = re.compile(r"\.\./shared|shared/docs|shared/captures|/work/(?:shared|notes|main|wt-)")
+BARE_DOC = re.compile(r"(?<![\w/.-])(?:protocol|physics)\.md")
 DOC_REF = re.compile(r"(?<![\w/.-])docs/([\w-]+\.md)(?:\s*§\s*(\d+(?:\.\d+)?))?")
 CAPTURE_REF = re.compile(r"(?<![\w/.-])tests/captures/([\w.-]+\.(?:json|txt|ini))")
 
@@ -68,6 +69,17 @@ def test_nothing_points_outside_the_repository() -> None:
     assert offenders == [], "\n".join(offenders)
 
 
+def test_protocol_and_physics_are_cited_by_their_path() -> None:
+    """A bare ``protocol.md §1.7`` meant the shared folder's copy; cite ``docs/protocol.md``."""
+    bare = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}"
+        for path in repository_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if BARE_DOC.search(line)
+    ]
+    assert bare == [], "\n".join(bare)
+
+
 def test_cited_documents_and_sections_exist() -> None:
     """Every ``docs/<name>.md`` cited exists, and every ``§n.m`` cited is one of its headings."""
     known: dict[str, set[str]] = {}
@@ -105,6 +117,8 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert OUTSIDE.search("see ../shared/docs/protocol.md")
     assert OUTSIDE.search("background in /work/shared/captures/x.json")
     assert not OUTSIDE.search("see docs/protocol.md §1.7")
+    assert BARE_DOC.search("(physics.md §6.3)")
+    assert not BARE_DOC.search("(docs/physics.md §6.3)")
     assert DOC_REF.search("(docs/protocol.md §6.8)").groups() == ("protocol.md", "6.8")  # type: ignore[union-attr]
     assert CAPTURE_REF.search("from tests/captures/q_stats.json").group(1) == "q_stats.json"  # type: ignore[union-attr]
     doc = tmp_path / "x.md"
