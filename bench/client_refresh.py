@@ -97,6 +97,15 @@ async def pyasic_miners(addresses: list[str]) -> list[Any]:
     for start in range(0, len(addresses), 200):  # identify in batches: pyasic opens many sockets
         batch = addresses[start : start + 200]
         miners += await asyncio.gather(*(pyasic.get_miner(h) for h in batch))
+    for _ in range(5):
+        # On a loaded machine pyasic's short identification timeouts miss devices; ask again
+        # (identification is set-up, not timed).
+        again = [k for k, m in enumerate(miners) if m is None]
+        if not again:
+            break
+        found = await asyncio.gather(*(pyasic.get_miner(addresses[k]) for k in again))
+        for k, miner in zip(again, found, strict=True):
+            miners[k] = miner
     missing = [h for h, m in zip(addresses, miners, strict=True) if m is None]
     if missing:
         raise SystemExit(f"pyasic did not identify {len(missing)} devices, e.g. {missing[0]}")

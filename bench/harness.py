@@ -98,3 +98,23 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 def verdict(ok: bool) -> str:
     """``met`` or ``MISSED``: the word every target line ends with."""
     return "met" if ok else "MISSED"
+
+
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds process ``pid`` has spent runnable but waiting for a CPU (/proc/<pid>/schedstat).
+
+    On a shared machine this tells a slow answer caused by the neighbours (the process wanted
+    to run and was not scheduled) from one caused by its own work.
+    """
+    with open(f"/proc/{pid}/schedstat", encoding="ascii") as f:
+        return int(f.read().split()[1]) / 1e9
+
+
+def stop(proc: subprocess.Popen[str], grace_s: float = 15.0) -> None:
+    """Terminate ``proc``; kill it if it has not exited after ``grace_s`` (a starved fleet)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

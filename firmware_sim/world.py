@@ -164,20 +164,5 @@ class World:
             outdoor = self._outdoor_series(t, n_steps)
         for h in group.heaters:
             h.physics.refresh_market()
-        room = group.room
-        room_step = room.step
-        steps = group.steps
-        if len(steps) == 1:
-            only = steps[0]
-            for out_c in outdoor:
-                room_step(STEP_S, only(STEP_S, t, room.air_c), out_c)
-                t += STEP_S
-        else:
-            for out_c in outdoor:
-                inlet = room.air_c
-                p = 0.0
-                for s in steps:
-                    p += s(STEP_S, t, inlet)
-                room_step(STEP_S, p, out_c)
-                t += STEP_S
+        group.room.run(group.steps, t, outdoor)
         group.time_s = end_s

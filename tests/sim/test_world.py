@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,26 @@ def test_observer_added_after_lazy_syncs_sees_every_room_level() -> None:
     world.run_for(60)
     assert seen
     assert all(t == last for t, last in seen)
+
+
+@pytest.mark.parametrize("heaters", [0, 1, 3])
+def test_room_run_matches_step_by_step_exactly(heaters: int) -> None:
+    """Room.run (the world's hot loop) gives the very floats of repeated Room.step calls."""
+    fast, slow = Room.preset("small", air_c=17.0), Room.preset("small", air_c=17.0)
+    outdoor = [-3.0 + 0.001 * k for k in range(5000)]
+
+    def heater(k: int) -> Callable[[float, float, float], float]:
+        def step(_dt_s: float, t: float, inlet_c: float) -> float:
+            return 100.0 + 10 * k + (t % 7) - 0.5 * inlet_c
+
+        return step
+
+    powers = [heater(k) for k in range(heaters)]
+    end = fast.run(powers, 1000.0, outdoor)
+    t = 1000.0
+    for out_c in outdoor:
+        inlet = slow.air_c
+        slow.step(1.0, sum(p(1.0, t, inlet) for p in powers), out_c)
+        t += 1.0
+    assert end == t
+    assert (fast.air_c, fast.mass_c) == (slow.air_c, slow.mass_c)
