@@ -127,6 +127,42 @@ def start_sim(devices: int, speed: float) -> tuple[subprocess.Popen[str], list[t
     raise SystemExit(f"firmware-sim exited ({sim.wait()}) before serving")
 
 
+def replay_cpu_share(devices: int, sc: Scenario, seconds: float = 10.0) -> float:
+    """The fleet's CPU demand without sockets or scheduling: the same work in virtual time.
+
+    One process builds the same fleet on a virtual clock and replays ``seconds`` of the
+    scenario: the clock moves ``speed / rate`` simulated seconds between polls, each poll is
+    the device's own ``handle`` (sync its room, render the status join), and every wall second
+    the tick brings every room up to date, as ``Fleet`` does. Returns CPU seconds per replayed
+    second: what the simulator needs, whatever the neighbours leave it.
+    """
+    from firmware_sim.clock import VirtualClock
+    from firmware_sim.device import create_heater
+    from firmware_sim.world import World
+
+    world = World(VirtualClock(), 1)
+    per_model = max(1, devices // len(MODELS))
+    heaters = [
+        create_heater(MODELS[min(i // per_model, len(MODELS) - 1)], world=world, index=i, seed=1)
+        for i in range(devices)
+    ]
+    clock = world.clock
+    assert isinstance(clock, VirtualClock)
+    world.run_for(60.0)
+    polls_per_tick = int(sc.rate)
+    step_s = sc.speed / sc.rate
+    start = time.process_time()
+    n = 0
+    for _ in range(int(seconds)):
+        for _ in range(polls_per_tick):
+            clock.advance(step_s)
+            heaters[n % devices].handle(STATUS)
+            n += 1
+        for room in world.rooms:
+            world.sync_room(room)
+    return (time.process_time() - start) / seconds
+
+
 def run_scenario(name: str, sc: Scenario, devices: int, runs: int) -> bool:
     """Run ``runs`` polling windows of scenario ``name``; print figures; return targets met."""
     print(
@@ -174,6 +210,12 @@ def run_scenario(name: str, sc: Scenario, devices: int, runs: int) -> bool:
     finally:
         stop(sim)
     ok = lost == 0
+    if sc.max_cpu_share is not None:
+        replay = replay_cpu_share(devices, sc)
+        print(
+            f"   in-process replay (virtual clock, no sockets, no neighbours): {replay:.1%} of a"
+            " core for the same physics and rendering"
+        )
     print(
         f"   simulator CPU share  {spread([s * 100 for s in shares], '{:.1f}', ' %')}"
         + (
