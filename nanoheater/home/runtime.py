@@ -21,7 +21,7 @@ from typing import Any
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.economics.market import MarketInputs, load_market, offline_market
-from nanoheater.exceptions import NanoheaterError
+from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
 from nanoheater.home.bus import Bus, Subscription
 from nanoheater.home.commands import check, describe, run_command
@@ -186,6 +186,24 @@ class Home:
         if self._running:
             self._spawn(self._poll(slot))
         return slot
+
+    async def rename(self, ref: str, name: str) -> DeviceView:
+        """Give device ``ref`` a name (empty: back to its address); persisted at once."""
+        slot = resolve_device(self.slots.values(), ref)
+        name = name.strip()
+        if len(name) > 64 or not name.isprintable():
+            raise UsageError("a name is at most 64 printable characters")
+        clash = [s for s in self.slots.values() if s is not slot and name and s.name == name]
+        if clash:
+            raise UsageError(f"{clash[0].address} is already called {name!r}")
+        slot.name = name
+        if name:
+            self.intents.names[slot.address] = name
+        else:
+            self.intents.names.pop(slot.address, None)
+        self._save()
+        self._event(slot.address, "rename", name or "(no name)")
+        return slot.view()
 
     def devices(self) -> list[DeviceView]:
         """Every owned device, in address order."""

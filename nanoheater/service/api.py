@@ -154,6 +154,14 @@ async def device_command(request: web.Request) -> web.Response:
     return _json(view.to_json())
 
 
+async def rename_device(request: web.Request) -> web.Response:
+    """``PUT /devices/{ref}/name``: ``{"name": "Living room Q"}`` (empty: no name)."""
+    name = (await _body(request)).get("name")
+    if not isinstance(name, str):
+        raise UsageError("give a name (a string; empty clears it)")
+    return _json((await _home(request).rename(request.match_info["ref"], name)).to_json())
+
+
 async def list_zones(request: web.Request) -> web.Response:
     """``GET /zones``: name, devices, setpoint_c and the rest of each zone."""
     return _json([z.to_json() for z in _home(request).zones()])
@@ -229,6 +237,7 @@ def build_app(home: Home, token: str | None = None) -> web.Application:
     app.router.add_get(f"{p}/devices", list_devices)
     app.router.add_get(f"{p}/devices/{{ref}}", get_device)
     app.router.add_post(f"{p}/devices/{{ref}}/command", device_command)
+    app.router.add_put(f"{p}/devices/{{ref}}/name", rename_device)
     app.router.add_get(f"{p}/zones", list_zones)
     app.router.add_get(f"{p}/zones/{{ref}}", get_zone)
     app.router.add_put(f"{p}/zones/{{ref}}/target", put_target)

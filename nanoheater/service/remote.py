@@ -110,6 +110,10 @@ class RemoteHome:
         """One device."""
         return dict(await self.request("GET", f"/devices/{_quote(ref)}"))
 
+    async def rename(self, ref: str, name: str) -> dict[str, Any]:
+        """Name device ``ref`` (empty: no name)."""
+        return dict(await self.request("PUT", f"/devices/{_quote(ref)}/name", {"name": name}))
+
     async def zones(self) -> list[dict[str, Any]]:
         """Every zone."""
         return list(await self.request("GET", "/zones"))

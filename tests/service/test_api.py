@@ -188,3 +188,19 @@ async def test_large_answers_are_read_whole() -> None:
             assert await remote.devices() == big
     finally:
         await runner.cleanup()
+
+
+async def test_rename_persists_and_names_resolve(served: tuple[Home, str], fleet: Fleet) -> None:
+    """A device name is kept in intents.json and works wherever a device or zone ref does."""
+    home, api = served
+    async with RemoteHome(api) as remote:
+        device = await remote.rename("127.0.0.3", "Living room Q")
+        assert device["name"] == "Living room Q"
+        assert (await remote.device("Living room Q"))["model"] == "q"
+        zone = await remote.set_target("Living room Q", {"level": "Eco"})
+        assert zone["name"] == hosts(fleet)[1]
+        with pytest.raises(UsageError, match="already called"):
+            await remote.rename("127.0.0.2", "Living room Q")
+    from nanoheater.home.intents import Intents
+
+    assert Intents.load(home.intents_path).names == {hosts(fleet)[1]: "Living room Q"}
