@@ -161,7 +161,13 @@ def _valid_host(host: str) -> bool:
         except ValueError:
             return False
         return True
-    return _HOSTNAME.fullmatch(host) is not None
+    if _HOSTNAME.fullmatch(host) is None:
+        return False
+    try:
+        host.encode("idna")  # what the resolver will do: empty or over-long labels fail
+    except UnicodeError:
+        return False
+    return True
 
 
 def _is_com_port(text: str) -> bool:

@@ -27,6 +27,7 @@ from nanoheater.address import DeviceAddress
 from nanoheater.atomic import write_atomic
 from nanoheater.cli.anonymise import Anonymiser, anonymise
 from nanoheater.cli.output import print_json, run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.const import DEFAULT_TIMEOUT_S
 from nanoheater.exceptions import ConnectionFailed, NanoheaterError, ProtocolError, UsageError
 from nanoheater.protocol.codec import decode_reply, encode_request, reply_status
@@ -265,7 +266,7 @@ async def capture_target(target: str, *, timeout_s: float, keep_identity: bool) 
 @click.option(
     "--timeout",
     "timeout_s",
-    type=click.FloatRange(min=0.1, max=600),
+    type=FiniteFloat(min=0.1, max=600),
     default=DEFAULT_TIMEOUT_S,
     show_default=True,
     help="Deadline of each request in seconds.",

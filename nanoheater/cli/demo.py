@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nanoheater.cli.output import handle_errors, logs_to_file, require_terminal
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.protocol.sanitize import sanitize
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ async def start_fleet(
 )
 @click.option(
     "--speed",
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloat(min=0.1),
     default=60.0,
     show_default=True,
     help="Simulated seconds per wall second (60: a heating hour per minute).",

@@ -21,6 +21,7 @@ from nanoheater.cli.fleet import (
     zone_note,
 )
 from nanoheater.cli.output import fail, print_json, run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.cli.readings import emitter, fleet_targets, read_once, service_running, watch_one
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
@@ -33,7 +34,7 @@ def _timeout_option(func: Any) -> Any:
     return click.option(
         "--timeout",
         "timeout_s",
-        type=click.FloatRange(min=0.1, max=600),
+        type=FiniteFloat(min=0.1, max=600),
         default=DEFAULT_TIMEOUT_S,
         show_default=True,
         help="Deadline of each request in seconds.",
@@ -109,7 +110,7 @@ async def status(
 @click.option(
     "--interval",
     "interval_s",
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloat(min=0.1),
     default=5.0,
     show_default=True,
     help="Seconds between readings.",

@@ -20,6 +20,7 @@ import click
 
 from nanoheater import discovery
 from nanoheater.cli.output import print_json, run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.exceptions import UsageError
 from nanoheater.models import DiscoveredHeater
 
@@ -107,7 +108,7 @@ def _config_hosts() -> list[str]:
 @click.option(
     "--timeout",
     "timeout_s",
-    type=click.FloatRange(min=0.1, max=600),
+    type=FiniteFloat(min=0.1, max=600),
     default=discovery.DEFAULT_DISCOVERY_TIMEOUT_S,
     show_default=True,
     metavar="S",

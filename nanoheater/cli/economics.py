@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import click
 
 from nanoheater.cli.output import fail, print_json, run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.config import Settings, data_dir, load_settings
 from nanoheater.economics.engine import DeviceEconomics, evaluate
 from nanoheater.economics.market import MarketInputs, MarketSource, load_market
@@ -52,9 +53,13 @@ def parse_pool_fee(text: str) -> float:
 @click.argument("host", required=False)
 @click.option("--model", help="Model without a device: nano3, nano3s, mini3 or q.")
 @click.option("--mode", help="Mode name as the device calls it (case-insensitive), with --model.")
-@click.option("--price-kwh", type=float, help="Flat electricity price per kWh (overrides config).")
-@click.option("--btc-usd", type=float, help="BTC price in the configured currency (USD default).")
-@click.option("--difficulty", type=float, help="Network difficulty, e.g. 150e12.")
+@click.option(
+    "--price-kwh", type=FiniteFloat(), help="Flat electricity price per kWh (overrides config)."
+)
+@click.option(
+    "--btc-usd", type=FiniteFloat(), help="BTC price in the configured currency (USD default)."
+)
+@click.option("--difficulty", type=FiniteFloat(), help="Network difficulty, e.g. 150e12.")
 @click.option("--pool-fee", help="Pool fee as a fraction or percentage: 0.02 or 2%.")
 @click.option(
     "--offline",

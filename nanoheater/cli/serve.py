@@ -18,6 +18,7 @@ import signal
 import click
 
 from nanoheater.cli.output import run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.config import data_dir, load_settings
 from nanoheater.home import DataDirLock, Home, HomeOptions
 from nanoheater.service.address import TOKEN_ENV, find_api
@@ -37,7 +38,7 @@ log = logging.getLogger("nanoheater.serve")
 @click.option(
     "--poll",
     "poll_s",
-    type=click.FloatRange(min=0.1, max=3600),
+    type=FiniteFloat(min=0.1, max=3600),
     default=5.0,
     show_default=True,
     help="Seconds between device readings.",
@@ -45,7 +46,7 @@ log = logging.getLogger("nanoheater.serve")
 @click.option(
     "--interval",
     "interval_s",
-    type=click.FloatRange(min=0.1, max=3600),
+    type=FiniteFloat(min=0.1, max=3600),
     default=30.0,
     show_default=True,
     help="Seconds between control decisions.",
@@ -53,7 +54,7 @@ log = logging.getLogger("nanoheater.serve")
 @click.option(
     "--rescan",
     "rescan_s",
-    type=click.FloatRange(min=10),
+    type=FiniteFloat(min=10),
     default=300.0,
     show_default=True,
     help="Seconds between discovery rescans (mDNS, --scan).",

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from nanoheater.cli.output import handle_errors, print_json
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.cli.sim_scenarios import CONTROLLERS, SCENARIOS
 from nanoheater.exceptions import UsageError
 
@@ -32,14 +33,14 @@ CONTROLLER_NAMES = CONTROLLERS
 )
 @click.option(
     "--hours",
-    type=click.FloatRange(min=0.01),
+    type=FiniteFloat(min=0.01),
     default=None,
     help="Simulated hours (default: scenario's).",
 )
 @click.option(
     "--interval",
     "interval_s",
-    type=click.FloatRange(min=1.0),
+    type=FiniteFloat(min=1.0),
     default=30.0,
     show_default=True,
     help="Seconds of simulated time between control decisions.",

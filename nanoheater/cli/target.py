@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from nanoheater.cli.output import print_json, run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.exceptions import UsageError
 from nanoheater.home.types import MAX_SCHEDULE_BYTES
 from nanoheater.protocol.sanitize import sanitize
@@ -68,7 +69,7 @@ def _body(
 
 @click.command()
 @click.argument("zone")
-@click.option("--c", "c", type=click.FloatRange(min=0, max=40, min_open=True, max_open=True),
+@click.option("--c", "c", type=FiniteFloat(min=0, max=40, min_open=True, max_open=True),
               help="Hold the room at this temperature (C).")  # fmt: skip
 @click.option("--level", help="Run a fixed mode (e.g. Low, Eco, Night).")
 @click.option(

@@ -21,6 +21,7 @@ import click
 from nanoheater.capabilities import capabilities
 from nanoheater.cli.fleet import refuse_if_service_owns
 from nanoheater.cli.output import print_json, run_async
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.client import HeaterClient
 from nanoheater.config import load_settings
 from nanoheater.controller.build import ZoneChoices, build_regulator
@@ -90,9 +91,9 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 
 @click.command()
 @click.argument("hosts", nargs=-1, required=True)
-@click.option("--target", "target_c", type=float, help="Room set-point in C.")
+@click.option("--target", "target_c", type=FiniteFloat(), help="Room set-point in C.")
 @click.option("--mode", help="Run a fixed mode instead of a set-point.")
-@click.option("--power", "power_w", type=float, help="Run the profile nearest these watts.")
+@click.option("--power", "power_w", type=FiniteFloat(), help="Run the profile nearest these watts.")
 @click.option(
     "--schedule", type=click.Path(dir_okay=False, path_type=Path), help="Weekly schedule (TOML)."
 )
@@ -105,7 +106,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--sensor-max-age",
     "max_age_s",
-    type=click.FloatRange(min=1),
+    type=FiniteFloat(min=1),
     default=300.0,
     show_default=True,
     help="Seconds without a fresh reading before the fail-safe.",
@@ -116,7 +117,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--interval",
     "interval_s",
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloat(min=0.1),
     default=30.0,
     show_default=True,
     help="Seconds between decisions.",
@@ -124,7 +125,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--ua",
     "ua_w_k",
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloat(min=0.1),
     help="Room heat loss in W/K (feed-forward, reachability).",
 )
 @click.option(
@@ -133,13 +134,13 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--max-room",
     "max_room_c",
-    type=float,
+    type=FiniteFloat(),
     help="Hard maximum room temperature (default: config caps.max_room_temp_c, 26).",
 )
 @click.option(
     "--max-chip",
     "max_chip_c",
-    type=float,
+    type=FiniteFloat(),
     default=95.0,
     show_default=True,
     help="Chip temperature at which a device steps down.",
@@ -156,33 +157,33 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.option(
     "--budget",
     "budget_w",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     help="Whole-zone power budget in W (default: config caps.power_budget_w).",
 )
 @click.option(
-    "--max-net-cost", type=float, help="Stop heating above this net cost per kWh of heat."
+    "--max-net-cost", type=FiniteFloat(), help="Stop heating above this net cost per kWh of heat."
 )
 @click.option(
     "--price",
     "price_kwh",
-    type=float,
+    type=FiniteFloat(),
     help="Flat electricity price per kWh for --max-net-cost (default: the config's tariff).",
 )
 @click.option(
     "--soft-lead",
     "soft_lead_s",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=5.0,
     show_default=True,
     help="Seconds ahead on the device clock that soft off/on is scheduled.",
 )
 @click.option(
-    "--duration", "duration_s", type=click.FloatRange(min=0), help="Stop after this many seconds."
+    "--duration", "duration_s", type=FiniteFloat(min=0), help="Stop after this many seconds."
 )
 @click.option(
     "--exit-wait",
     "exit_wait_s",
-    type=click.FloatRange(min=0, max=900),
+    type=FiniteFloat(min=0, max=900),
     default=0.0,
     show_default=True,
     help="On exit, wait up to this many seconds for a calibrating device to accept the exit "

@@ -15,6 +15,7 @@ import click
 
 from nanoheater.address import DeviceAddress
 from nanoheater.cli.output import handle_errors, logs_to_file, require_terminal
+from nanoheater.cli.params import FiniteFloat
 from nanoheater.exceptions import UsageError
 from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.protocol.sanitize import sanitize
@@ -37,7 +38,7 @@ LOG_FILE = "tui.log"
 @click.option(
     "--poll",
     "poll_s",
-    type=click.FloatRange(0.2, 60),
+    type=FiniteFloat(0.2, 60),
     default=1.0,
     show_default=True,
     help="Seconds between status polls of each device.",

@@ -225,6 +225,7 @@ class Regulator:
                 problem or "no room reading",
                 # A fixed level needs no room reading; the fail-safe is for set-point control.
                 needs_room=plan.fixed_index is None,
+                latest_room_c=self.sensor.latest_c if self.sensor is not None else None,
             ),
             self.limits,
         )

@@ -1,7 +1,9 @@
 """Provides the safety interlocks every decision passes through, whatever controller made it.
 
-Order matters and is fixed: a lost or stale room sensor forces the fail-safe rung; a room above
-the hard maximum forces the floor; a chip over its temperature limit forces one rung below what
+Order matters and is fixed: a room at or above the hard maximum forces the floor, whether the
+reading is fresh, stale or implausible (a sensor reporting 80 C is broken or the room is on
+fire; either way heating is wrong); otherwise a lost or stale room sensor forces the fail-safe
+rung; a chip over its temperature limit forces one rung below what
 runs now; last, everything is clamped into the caps (quiet hours, power budget, user caps), so
 no path can exceed them. On a model without off (Nano 3S) the floor still heats, so the user is
 told when the room overheats anyway.
@@ -9,11 +11,13 @@ told when the room overheats anyway.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 from nanoheater.controller.decision import Decision
 from nanoheater.controller.ladder import Caps, Ladder
+from nanoheater.exceptions import UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,12 @@ class SafetyLimits:
     """What to run without a room reading: the lowest heating step, or off where possible."""
     overheat_margin_k: float = 1.0
     """Warn when the room is this far above the set-point while already at the floor."""
+
+    def __post_init__(self) -> None:
+        # NaN compares false with everything: a NaN maximum would switch the interlock off.
+        for name in ("max_room_c", "max_chip_c", "overheat_margin_k"):
+            if not math.isfinite(getattr(self, name)):
+                raise UsageError(f"{name} must be a finite number, not {getattr(self, name)}")
 
     def fail_safe_index(self, ladder: Ladder) -> int:
         """The rung the fail-safe runs."""
@@ -47,6 +57,8 @@ class SafetyInput:
     sensor_problem: str = "no room reading"
     needs_room: bool = True
     """False for a fixed level, which runs without a room reading."""
+    latest_room_c: float | None = None
+    """The newest value the sensor gave, even stale or implausible (``SensorGuard.latest_c``)."""
 
 
 def guard(
@@ -55,14 +67,18 @@ def guard(
     """Return ``decision`` after the interlocks; the reason says which one acted."""
     index, reason = decision.index, decision.reason
     warnings = list(decision.warnings)
-    if inp.room_c is None and inp.needs_room:
+    # The newest value counts even when the guard still reports an older good one: a sensor
+    # jumping to 80 C must not leave the last cold reading heating for the whole stale window.
+    hot_c = max((t for t in (inp.room_c, inp.latest_room_c) if t is not None), default=None)
+    if hot_c is not None and hot_c >= limits.max_room_c:
+        index = 0
+        how = "" if hot_c == inp.room_c else f" (latest reading; {inp.sensor_problem})"
+        reason = (
+            f"room {hot_c:.1f} C >= hard maximum {limits.max_room_c:.1f} C{how}: {ladder.name(0)}"
+        )
+    elif inp.room_c is None and inp.needs_room:
         index = limits.fail_safe_index(ladder)
         reason = f"fail-safe ({inp.sensor_problem}): {ladder.name(index)}"
-    elif inp.room_c is not None and inp.room_c >= limits.max_room_c:
-        index = 0
-        reason = (
-            f"room {inp.room_c:.1f} C >= hard maximum {limits.max_room_c:.1f} C: {ladder.name(0)}"
-        )
     if inp.chip_c is not None and inp.chip_c >= limits.max_chip_c:
         lower = max(0, min(index, inp.current - 1))
         if lower < index or inp.current > 0:

@@ -8,32 +8,52 @@ lives with the simulate command, which alone may import the simulator.
 ``SensorGuard`` keeps the last good reading and answers None once it is older than
 ``max_age_s`` (a file nobody updates, an endpoint that keeps failing), which the safety
 interlock turns into the fail-safe rung.
+
+A sensor is an untrusted device (issue 14): every read has a total deadline, any exception it
+raises is a lost reading rather than a crashed tick, replies are size-capped, credentials in a
+URL are sent as HTTP basic auth and never printed, and a token is sent only to the configured
+origin (never after a redirect to another host, port or scheme). A reading above the plausible
+range is not thrown away: ``SensorGuard.latest_c`` keeps it for the max-room interlock.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import math
+import os
 import re
 import shlex
-import urllib.error
-import urllib.parse
-import urllib.request
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from nanoheater.controller.sensor_http import FetchError, fetch_json, redact_url, split_credentials
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import HeaterStatus
+from nanoheater.protocol.sanitize import sanitize
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 PLAUSIBLE_C = (-40.0, 60.0)
 """Room readings outside this range are treated as sensor faults, not temperatures."""
 
 
+SENSOR_DEADLINE_S = 15.0
+"""Total time one sensor read may take, whatever the sensor does (trickle, hang, slow command)."""
+MAX_SENSOR_BYTES = 1 << 16
+"""Most bytes read from a sensor command, file or HTTP reply; a temperature needs a few."""
+
+
 class SensorError(NanoheaterError):
     """A room sensor could not produce a plausible reading."""
+
+
+class ImplausibleReading(SensorError):
+    """A sensor gave a number outside PLAUSIBLE_C; ``value`` is kept for the max-room interlock."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(f"implausible room temperature {value:g}")
+        self.value = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +85,7 @@ def parse_number(text: str) -> float:
 def plausible(value: float) -> float:
     """Return ``value`` if it is a finite temperature inside PLAUSIBLE_C, else raise SensorError."""
     if not math.isfinite(value) or not PLAUSIBLE_C[0] <= value <= PLAUSIBLE_C[1]:
-        raise SensorError(f"implausible room temperature {value}")
+        raise ImplausibleReading(value)
     return value
 
 
@@ -141,7 +161,7 @@ class CommandSensor:
         self.label = f"cmd:{Path(argv[0]).name}"
 
     async def read(self, now_s: float) -> Reading:
-        """Run the command once."""
+        """Run the command once; it is killed at the deadline or when the read is cancelled."""
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
@@ -149,14 +169,36 @@ class CommandSensor:
         except OSError as exc:
             raise SensorError(f"cannot run {self.argv[0]}: {exc.strerror}") from None
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                assert proc.stdout is not None  # noqa: S101 - PIPE above
+                out = await _read_capped(proc.stdout)
+                if len(out) > MAX_SENSOR_BYTES:
+                    raise SensorError(f"sensor command printed over {MAX_SENSOR_BYTES} bytes")
+                returncode = await proc.wait()
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
             raise SensorError(f"sensor command timed out after {self.timeout_s:g} s") from None
-        if proc.returncode != 0:
-            raise SensorError(f"sensor command exited with {proc.returncode}")
+        finally:
+            if proc.returncode is None:
+                proc.kill()  # timed out, cancelled by the guard's deadline, or printing too much
+                # Drain what is left in the pipe and reap it (killed: at once), or its transport
+                # outlives the loop.
+                await proc.communicate()
+        if returncode != 0:
+            raise SensorError(f"sensor command exited with {returncode}")
         return Reading(parse_number(out.decode(errors="replace")), now_s)
+
+
+async def _read_capped(stream: asyncio.StreamReader) -> bytes:
+    """Read to EOF or just past MAX_SENSOR_BYTES (a command printing forever is cut off)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_SENSOR_BYTES:
+        chunk = await stream.read(1 << 14)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 class FileSensor:
@@ -167,63 +209,64 @@ class FileSensor:
         self.label = f"file:{path}"
 
     async def read(self, now_s: float) -> Reading:
-        """Read the file; the reading is as old as the file."""
+        """Read the file; the reading is as old as the file.
+
+        Only a regular file is read, and only its first MAX_SENSOR_BYTES: a FIFO would block
+        the event loop and ``/dev/zero`` would never end.
+        """
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
-            mtime = self.path.stat().st_mtime
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            try:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    raise SensorError(f"{self.label}: not a regular file")
+                data = os.read(fd, MAX_SENSOR_BYTES)
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise SensorError(f"cannot read {self.path}: {exc.strerror}") from None
-        return Reading(parse_number(text), min(mtime, now_s))
+        text = data.decode("utf-8", errors="replace")
+        return Reading(parse_number(text), min(info.st_mtime, now_s))
 
 
 class HttpJsonSensor:
-    """GET a JSON document (e.g. Home Assistant ``/api/states/sensor.x``), optional token."""
+    """GET a JSON document (e.g. Home Assistant ``/api/states/sensor.x``), optional token.
+
+    Credentials in the URL (``http://user:pass@host:8123/...``) are sent as basic auth; the
+    label, every message and every log line show the URL redacted.
+    """
 
     def __init__(
         self, url: str, token: str | None = None, path: str | None = None, timeout_s: float = 5.0
     ) -> None:
         if not url.startswith(("http://", "https://")):
-            raise UsageError(f"not an HTTP URL: {url}")
-        self.url = url
-        self.token = token
+            raise UsageError(f"not an HTTP URL: {redact_url(url)}")
+        try:
+            self.url, self.credentials = split_credentials(url)
+        except ValueError:
+            raise UsageError(f"not a valid URL: {sanitize(redact_url(url))}") from None
+        # One Authorization header: credentials written into this URL beat a general token.
+        self.token = None if self.credentials else token
         self.path = path
         self.timeout_s = timeout_s
-        self.label = redact_url(url)
+        self.label = sanitize(redact_url(url))
         """The URL with any credentials and query values masked: labels end up in logs."""
 
-    def _fetch(self) -> Any:
-        request = urllib.request.Request(self.url, headers={"Accept": "application/json"})  # noqa: S310
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:  # noqa: S310
-                return json.loads(reply.read(1 << 20))
-        except urllib.error.HTTPError as exc:
-            exc.close()  # it carries the open response: close the socket now, not at GC
-            raise SensorError(f"{self.label}: HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = str(exc).replace(self.url, self.label)
-            raise SensorError(f"{self.label}: {reason}") from None
-
     async def read(self, now_s: float) -> Reading:
-        """Fetch in a worker thread (urllib blocks) and extract the value."""
-        payload = await asyncio.to_thread(self._fetch)
+        """Fetch within ``timeout_s`` (the whole exchange, redirects included) and extract."""
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                payload = await fetch_json(
+                    self.url,
+                    token=self.token,
+                    credentials=self.credentials,
+                    max_bytes=MAX_SENSOR_BYTES,
+                )
+        except FetchError as exc:
+            raise SensorError(f"{self.label}: {exc}") from None
+        except TimeoutError:
+            raise SensorError(f"{self.label}: no reply within {self.timeout_s:g} s") from None
         return Reading(extract_json(payload, self.path), now_s)
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` with its user info and every query value replaced by ``***``.
-
-    >>> redact_url("https://ha:pw@ha.local/api?token=abc&x=1")
-    'https://***@ha.local/api?token=***&x=***'
-    """
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rpartition("@")[2]
-    pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-    query = "&".join(f"{key}=***" for key, _ in pairs) if pairs else parts.query and "***"
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def sensor_from_spec(
@@ -250,23 +293,47 @@ def sensor_from_spec(
 
 
 class SensorGuard:
-    """Reads a sensor and reports None (with a reason) once the last good reading is too old."""
+    """Reads a sensor and reports None (with a reason) once the last good reading is too old.
 
-    def __init__(self, sensor: RoomSensor, max_age_s: float = 300.0) -> None:
+    Every read ends by ``deadline_s`` and no exception from the sensor escapes: an untrusted
+    sensor can lose its reading but never stall or crash the tick that asked for it.
+    """
+
+    def __init__(
+        self, sensor: RoomSensor, max_age_s: float = 300.0, deadline_s: float = SENSOR_DEADLINE_S
+    ) -> None:
         self.sensor = sensor
         self.max_age_s = max_age_s
+        self.deadline_s = deadline_s
         self.last: Reading | None = None
+        self.latest_c: float | None = None
+        """The newest value the sensor gave, of any age, plausible or not (NaN excluded).
+
+        The max-room interlock looks at it: a room reported above the hard maximum stays "too
+        hot" until a newer reading says otherwise, even when that value is stale or implausible.
+        """
         self.problem = ""
 
     async def read(self, now_s: float) -> float | None:
         """Return a fresh temperature, or None when there is none fresh enough (see ``problem``)."""
         try:
-            reading = await self.sensor.read(now_s)
-        except SensorError as exc:
+            async with asyncio.timeout(self.deadline_s):
+                reading = await self.sensor.read(now_s)
+        except ImplausibleReading as exc:
             self.problem = str(exc)
+            if not math.isnan(exc.value):
+                self.latest_c = exc.value
+        except SensorError as exc:
+            self.problem = sanitize(exc)
+        except TimeoutError:
+            self.problem = f"{self.sensor.label}: no reading within {self.deadline_s:g} s"
+        except Exception as exc:
+            # Only the type: the text of an unexpected error may carry a URL with credentials.
+            self.problem = f"{self.sensor.label}: failed ({type(exc).__name__})"
         else:
             if self.last is None or reading.at_s >= self.last.at_s:
                 self.last = reading
+                self.latest_c = reading.temp_c
             self.problem = ""
         if self.last is None:
             self.problem = self.problem or "no reading yet"
@@ -278,3 +345,18 @@ class SensorGuard:
             )
             return None
         return self.last.temp_c
+
+
+__all__ = [
+    "CommandSensor",
+    "FileSensor",
+    "HttpJsonSensor",
+    "ImplausibleReading",
+    "InletSensor",
+    "Reading",
+    "RoomSensor",
+    "SensorError",
+    "SensorGuard",
+    "redact_url",
+    "sensor_from_spec",
+]

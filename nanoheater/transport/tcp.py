@@ -86,6 +86,9 @@ class TcpTransport:
             ) from None
         except ConnectionRefusedError:
             raise ConnectionFailed(f"{self.label}: connection refused") from None
+        except UnicodeError:
+            # getaddrinfo encodes the name with IDNA: an empty or 64+ character label fails.
+            raise ConnectionFailed(f"{self.label}: not a valid host name") from None
         except OSError as exc:
             reason = exc.strerror or exc.__class__.__name__
             raise ConnectionFailed(f"{self.label}: {reason}") from None

@@ -306,8 +306,8 @@ class NanoheaterApp(App[None]):
             return
         was_offline = entry.online is False
         self.ledger.record(entry.key, entry.status, message.status)
-        if message.room_c is not None:
-            entry.sensor_room_c = message.room_c
+        # None clears the old value: a stale or lost sensor is never shown as the current room.
+        entry.sensor_room_c = message.room_c
         entry.record(message.status)
         today = self.ledger.on_day(self.ledger.today, entry.key)
         entry.heat_kwh_today, entry.sats_today = today.heat_kwh, today.sats
@@ -378,8 +378,7 @@ class NanoheaterApp(App[None]):
         if entry is None or entry.control is None:
             return  # a tick that finished after the user took manual control
         entry.decision = message.reason
-        if message.room_c is not None:
-            entry.sensor_room_c = message.room_c
+        entry.sensor_room_c = message.room_c  # None: no fresh reading (see _status_polled)
         if message.applied:
             self.log_event(entry.name, f"controller: {message.applied} ({message.reason})")
             self.devices.poll(message.key)

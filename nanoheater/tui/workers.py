@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from nanoheater.capabilities import capabilities
-from nanoheater.controller.build import build_regulator
+from nanoheater.controller.build import SENSOR_MAX_AGE_S, build_regulator
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import Member, Regulator
-from nanoheater.controller.sensors import RoomSensor, sensor_from_spec
+from nanoheater.controller.sensors import RoomSensor, SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import exit_rung
 from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError, UsageError
 from nanoheater.models import DiscoveredHeater, ModelCapabilities
@@ -73,7 +73,7 @@ class DeviceWorkers:
         self.choices: dict[str, TargetChoice] = {}
         self._polling: set[str] = set()
         self._ticking: set[str] = set()
-        self._room_sensors: dict[str, RoomSensor | None] = {}
+        self._room_sensors: dict[str, SensorGuard | None] = {}
 
     def _start(self, work: Coroutine[Any, Any, None], group: str, exclusive: bool = False) -> None:
         self.app.run_worker(work, name=group, group=group, exclusive=exclusive, exit_on_error=False)
@@ -124,24 +124,24 @@ class DeviceWorkers:
             room_c = None if status.inlet_temp_c is not None else await self._room(key, client)
             self.app.post_message(StatusPolled(key, status, room_c))
             # Recorded here, not in the handler: a newer reading may replace an unhandled one.
-            entry = self.app.fleet.get(key)
-            known = entry.sensor_room_c if entry is not None else None
-            room = next((t for t in (status.inlet_temp_c, room_c, known) if t is not None), None)
+            # Never an older value as current: no fresh reading is recorded as none.
+            room = status.inlet_temp_c if status.inlet_temp_c is not None else room_c
             self.app.storage.record(status, room)
         finally:
             self._polling.discard(key)
 
     async def _room(self, key: str, client: DeviceClient) -> float | None:
-        """The room temperature from an external sensor, for a device without an inlet reading."""
+        """The room temperature from an external sensor, for a device without an inlet reading.
+
+        Through a ``SensorGuard``: a deadline on every read, no exception escapes, and a reading
+        older than SENSOR_MAX_AGE_S (a file nobody updates) is None, never shown as current.
+        """
         if key not in self._room_sensors:
-            self._room_sensors[key] = self._external_sensor(key)
-        sensor = self._room_sensors[key]
-        if sensor is None:
-            return None
-        try:
-            return (await sensor.read(time.time())).temp_c
-        except Exception:
-            return None
+            sensor = self._external_sensor(key)
+            guard = SensorGuard(sensor, SENSOR_MAX_AGE_S) if sensor is not None else None
+            self._room_sensors[key] = guard
+        guard = self._room_sensors[key]
+        return await guard.read(time.time()) if guard is not None else None
 
     # -- discovery -----------------------------------------------------------------------------
 
