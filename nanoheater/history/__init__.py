@@ -17,6 +17,7 @@ from nanoheater.history.records import (
 )
 from nanoheater.history.retention import CompactionReport, RetentionPolicy
 from nanoheater.history.schema import open_database, schema_version
+from nanoheater.history.series import DeviceSeries, Mark, Window
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore, HistoryStore, KnownDevice
 
 __all__ = [
@@ -26,13 +27,16 @@ __all__ = [
     "CompactionReport",
     "Decision",
     "DeviceEvent",
+    "DeviceSeries",
     "HistoryStore",
     "KnownDevice",
     "LedgerEntry",
     "LedgerTotals",
+    "Mark",
     "Period",
     "RetentionPolicy",
     "Sample",
+    "Window",
     "accrue",
     "open_database",
     "period_start",

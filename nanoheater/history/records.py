@@ -115,6 +115,8 @@ class Decision:
     device: str
     action: str
     reason: str
+    setpoint_c: float | None = None
+    """The room set-point the controller aimed for, when it held one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,12 @@ _V1 = (
     "CREATE INDEX events_ts ON events (ts_s)",
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1]
+_V2 = (
+    # The controller's set-point with each decision, so charts draw it over the room temperature.
+    "ALTER TABLE decisions ADD COLUMN setpoint_c REAL",
+)
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2]
 """``MIGRATIONS[i]`` holds the statements taking the schema from version i to i + 1."""
 
 

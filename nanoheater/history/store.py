@@ -21,7 +21,7 @@ import math
 import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
@@ -42,6 +42,7 @@ from nanoheater.history.records import (
 )
 from nanoheater.history.retention import CompactionReport, RetentionPolicy, compact
 from nanoheater.history.schema import open_database
+from nanoheater.history.series import DeviceSeries, Window, read_days, read_device, read_fleet
 
 T = TypeVar("T")
 
@@ -183,8 +184,9 @@ class HistoryStore:
         """Log a control decision."""
         with self._transaction():
             self._db.execute(
-                "INSERT INTO decisions (ts_s, device, action, reason) VALUES (?, ?, ?, ?)",
-                (decision.ts_s, decision.device, decision.action, decision.reason),
+                "INSERT INTO decisions (ts_s, device, action, reason, setpoint_c) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (*astuple(decision),),
             )
 
     def add_event(self, event: DeviceEvent) -> None:
@@ -264,10 +266,22 @@ class HistoryStore:
         """Totals for today, this week or this season (``Period``) up to ``now_s``."""
         return self.totals(device, period_start(period, now_s, season_start=season_start), now_s)
 
+    def window(self, device: str, window: Window, until_s: float) -> DeviceSeries:
+        """``device`` over a chart window ending at ``until_s`` (``series.read_device``)."""
+        return read_device(self._db, device, window, until_s)
+
+    def fleet_window(self, window: Window, until_s: float) -> dict[str, list[Sample]]:
+        """Every device over a chart window ending at ``until_s`` (``series.read_fleet``)."""
+        return read_fleet(self._db, window, until_s)
+
+    def days(self, device: str | None, days: int, until_s: float) -> list[LedgerTotals]:
+        """Ledger totals per local day, the last ``days`` to ``until_s`` (``series.read_days``)."""
+        return read_days(self._db, device, days, until_s)
+
     def decisions_since(self, since_s: float, device: str | None = None) -> list[Decision]:
         """Control decisions since ``since_s``, oldest first."""
         rows = self._db.execute(
-            "SELECT ts_s, device, action, reason FROM decisions "
+            "SELECT ts_s, device, action, reason, setpoint_c FROM decisions "
             "WHERE ts_s >= ? AND (? IS NULL OR device = ?) ORDER BY ts_s, id",
             (since_s, device, device),
         ).fetchall()

@@ -56,7 +56,8 @@ async def record_decision(
     for address, applied in decision.applied.items():
         sent = applied not in ("ok", "unreachable")
         action = f"{decision.step} ({applied})" if sent else decision.step
-        rows.append(Decision(decision.ts_s, keys.get(address, address), action, decision.reason))
+        key = keys.get(address, address)
+        rows.append(Decision(decision.ts_s, key, action, decision.reason, decision.setpoint_c))
 
     def write(store: HistoryStore) -> None:
         for row in rows:

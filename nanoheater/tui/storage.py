@@ -140,7 +140,7 @@ class Storage:
         sent = [v for v in record.applied.values() if v not in ("ok", "unreachable")]
         if sent:
             action += f" ({'; '.join(sent)})"
-        decision = Decision(record.now_s, device, action, record.reason)
+        decision = Decision(record.now_s, device, action, record.reason, record.setpoint_c)
         await self._write(self.history, lambda store: store.add_decision(decision))
 
     def event(self, key: str, kind: str, detail: str) -> None:

@@ -141,12 +141,13 @@ def test_migration_upgrades_and_keeps_data(tmp_path: Path, monkeypatch: pytest.M
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as store:
         store.add_sample(Sample("nano", 1.0, 140.0))
+    base = schema_version()
     step = ("ALTER TABLE samples ADD COLUMN humidity_pct REAL",)
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, step])
     with HistoryStore.open(path) as store:
         assert store.samples_since("nano", 0)[0].power_w == 140.0
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == base + 1
     assert "humidity_pct" in {row[1] for row in db.execute("PRAGMA table_info(samples)")}
     db.close()
 
@@ -155,12 +156,13 @@ def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyP
     """A migration that fails half-way leaves the previous version and schema intact."""
     path = tmp_path / "history.sqlite3"
     HistoryStore.open(path).close()
+    base = schema_version()
     broken = ("ALTER TABLE samples ADD COLUMN ok_col REAL", "THIS IS NOT SQL")
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
     with pytest.raises(UsageError):
         HistoryStore.open(path)
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == base
     assert "ok_col" not in {row[1] for row in db.execute("PRAGMA table_info(samples)")}
     db.close()
     assert not list(tmp_path.glob("*.corrupt-*"))

@@ -1,0 +1,261 @@
+"""Provides the history's chart reads: one device, the fleet, or the ledger by day, over a window.
+
+A chart asks for a ``Window`` (15 min, 6 h, 24 h, 7 d) ending at some time and gets points at the
+window's resolution: per second over 15 minutes, per minute over 6 and 24 hours, per hour over a
+week. Buckets are count-weighted means of whatever rows the retention policy left (raw, minute or
+hourly means), computed in SQLite, so a result never holds more than ``span / bucket + 1`` points
+per device whatever the polling rate: 901, 361, 1441 and 169. Mode changes and faults come back
+as markers and the controller's set-point as its changes only, both capped at ``MAX_MARKS``.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from nanoheater.history import HistoryStore, Sample
+    >>> with HistoryStore.open(pathlib.Path(tempfile.mkdtemp()) / "h.sqlite3") as store:
+    ...     store.add_samples(Sample("aa", 7200.0 + s, power_w=100.0 + s) for s in range(120))
+    ...     [p.power_w for p in store.window("aa", Window.H6, 7200.0 + 120).samples]
+    [129.5, 189.5]
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from nanoheater.history.records import SAMPLE_FIELDS, LedgerTotals, Sample
+
+MAX_MARKS = 200
+"""Most markers and most set-point changes one read returns (the newest ones)."""
+FAULT_KINDS = ("offline", "refused", "failed", "warning", "fault", "error", "interlock")
+"""Event kinds drawn as faults on the time axis."""
+
+
+class Window(StrEnum):
+    """A chart's time span."""
+
+    M15 = "15m"
+    H6 = "6h"
+    H24 = "24h"
+    D7 = "7d"
+
+    @property
+    def span_s(self) -> int:
+        """Length of the window."""
+        return _SPANS[self][0]
+
+    @property
+    def bucket_s(self) -> int:
+        """Resolution of its points: 1 s (raw), 60 s or 3600 s."""
+        return _SPANS[self][1]
+
+    def next(self) -> Window:
+        """The next window in the cycle 15m, 6h, 24h, 7d, 15m."""
+        order = list(Window)
+        return order[(order.index(self) + 1) % len(order)]
+
+
+_SPANS = {
+    Window.M15: (900, 1),
+    Window.H6: (6 * 3600, 60),
+    Window.H24: (24 * 3600, 60),
+    Window.D7: (7 * 86_400, 3600),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Something to mark on a time axis: a mode change or a fault."""
+
+    ts_s: float
+    kind: str
+    """``mode`` or ``fault``."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSeries:
+    """One device over one window: means per bucket, set-point changes and marks."""
+
+    device: str
+    window: Window
+    since_s: float
+    until_s: float
+    samples: tuple[Sample, ...]
+    """Bucket means, oldest first; ``ts_s`` is the bucket start, ``resolution_s`` its size."""
+    setpoints: tuple[tuple[float, float | None], ...]
+    """(time, set-point in °C or None when not regulating) at each change; the first one is the
+    value in force at ``since_s``."""
+    marks: tuple[Mark, ...]
+
+
+def window_since(window: Window, until_s: float) -> float:
+    """Start of ``window`` ending at ``until_s``, aligned so buckets do not straddle it."""
+    bucket = window.bucket_s
+    return float(math.ceil((until_s - window.span_s) / bucket) * bucket)
+
+
+def _means(bucket_s: int, group: str, where: str) -> str:
+    means = ", ".join(
+        f"SUM({c} * count) / SUM(CASE WHEN {c} IS NOT NULL THEN count END) AS {c}"
+        for c in SAMPLE_FIELDS
+    )
+    # A bare column next to exactly one max() takes its value from the row holding the max
+    # (SQLite): ``mode`` is the bucket's last mode, as in retention's folding.
+    return f"""
+        SELECT device, bucket, {", ".join(SAMPLE_FIELDS)}, mode, n FROM (
+            SELECT device, CAST(ts_s / {bucket_s} AS INTEGER) * {bucket_s} AS bucket,
+                   SUM(count) AS n, {means}, mode, MAX(ts_s) AS last_s
+            FROM samples WHERE {where} GROUP BY {group}
+        ) ORDER BY device, bucket
+    """  # noqa: S608 - only our own column names and integers are interpolated
+
+
+def _samples(rows: list[tuple[object, ...]], bucket_s: int) -> list[Sample]:
+    samples = []
+    for device, bucket, *values, mode, count in rows:
+        means = dict(zip(SAMPLE_FIELDS, values, strict=True))
+        samples.append(
+            Sample(
+                device=str(device),
+                ts_s=float(bucket),  # type: ignore[arg-type]
+                mode=None if mode is None else str(mode),
+                resolution_s=bucket_s,
+                count=int(count),  # type: ignore[call-overload]
+                **means,  # type: ignore[arg-type]
+            )
+        )
+    return samples
+
+
+def read_device(
+    db: sqlite3.Connection, device: str, window: Window, until_s: float
+) -> DeviceSeries:
+    """Device ``device`` over ``window`` ending at ``until_s`` (see the module doc)."""
+    since = window_since(window, until_s)
+    rows = db.execute(
+        _means(window.bucket_s, "bucket", "device = ? AND ts_s >= ? AND ts_s < ?"),
+        (device, since, until_s),
+    ).fetchall()
+    samples = _samples(rows, window.bucket_s)
+    marks = _mode_marks(samples) + _fault_marks(db, device, since, until_s)
+    marks.sort(key=lambda m: m.ts_s)
+    return DeviceSeries(
+        device,
+        window,
+        since,
+        until_s,
+        tuple(samples),
+        _setpoints(db, device, since, until_s),
+        tuple(marks[-MAX_MARKS:]),
+    )
+
+
+def read_fleet(db: sqlite3.Connection, window: Window, until_s: float) -> dict[str, list[Sample]]:
+    """Every device's bucket means over ``window``, by device key."""
+    since = window_since(window, until_s)
+    rows = db.execute(
+        _means(window.bucket_s, "device, bucket", "ts_s >= ? AND ts_s < ?"), (since, until_s)
+    ).fetchall()
+    fleet: dict[str, list[Sample]] = {}
+    for sample in _samples(rows, window.bucket_s):
+        fleet.setdefault(sample.device, []).append(sample)
+    return fleet
+
+
+def read_days(
+    db: sqlite3.Connection, device: str | None, days: int, until_s: float
+) -> list[LedgerTotals]:
+    """The ledger summed per local calendar day, the last ``days`` days to ``until_s``.
+
+    Every day is present (zeros when nothing ran), oldest first, so bars line up with dates.
+    """
+    today = datetime.fromtimestamp(until_s).date()
+    first = today - timedelta(days=days - 1)
+    since = _midnight_s(first)
+    rows = db.execute(
+        "SELECT hour_s, COUNT(*), TOTAL(seconds), TOTAL(energy_kwh), TOTAL(heat_kwh), "
+        "TOTAL(expected_sats), TOTAL(cost_fiat), TOTAL(revenue_fiat), "
+        "CASE WHEN COUNT(DISTINCT currency) = 1 THEN MIN(currency) END FROM ledger "
+        "WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ? "
+        "GROUP BY hour_s ORDER BY hour_s",
+        (device, device, int(since) // 3600 * 3600, until_s),
+    ).fetchall()
+    sums: dict[date, list[float]] = {first + timedelta(days=d): [0.0] * 7 for d in range(days)}
+    currencies: dict[date, set[str]] = {}
+    for hour_s, _, *values, currency in rows:
+        day = datetime.fromtimestamp(hour_s).date()
+        if day not in sums:
+            continue  # the hour before local midnight, when the zone is not whole-hour
+        sums[day] = [a + float(b) for a, b in zip(sums[day], [1, *values], strict=True)]
+        if currency is not None:
+            currencies.setdefault(day, set()).add(str(currency))
+    result = []
+    for day, (hours, seconds, energy, heat, sats, cost, revenue) in sums.items():
+        found = currencies.get(day, set())
+        result.append(
+            LedgerTotals(
+                _midnight_s(day),
+                _midnight_s(day + timedelta(days=1)),
+                int(hours),
+                seconds,
+                energy,
+                heat,
+                sats,
+                cost,
+                revenue,
+                found.pop() if len(found) == 1 else None,
+            )
+        )
+    return result
+
+
+def _midnight_s(day: date) -> float:
+    return time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1))
+
+
+def _mode_marks(samples: list[Sample]) -> list[Mark]:
+    marks = []
+    previous: str | None = None
+    for sample in samples:
+        if sample.mode is None:
+            continue
+        if previous is not None and sample.mode != previous:
+            marks.append(Mark(sample.ts_s, "mode", f"{previous} → {sample.mode}"))
+        previous = sample.mode
+    return marks
+
+
+def _fault_marks(db: sqlite3.Connection, device: str, since_s: float, until_s: float) -> list[Mark]:
+    kinds = ", ".join("?" for _ in FAULT_KINDS)
+    query = (
+        "SELECT ts_s, kind, detail FROM (SELECT ts_s, kind, detail, id FROM events "  # noqa: S608
+        f"WHERE device = ? AND ts_s >= ? AND ts_s < ? AND kind IN ({kinds}) "
+        "ORDER BY ts_s DESC, id DESC LIMIT ?) ORDER BY ts_s"
+    )
+    rows = db.execute(
+        query,
+        (device, since_s, until_s, *FAULT_KINDS, MAX_MARKS),
+    ).fetchall()
+    return [Mark(float(ts), "fault", f"{kind}: {detail}") for ts, kind, detail in rows]
+
+
+def _setpoints(
+    db: sqlite3.Connection, device: str, since_s: float, until_s: float
+) -> tuple[tuple[float, float | None], ...]:
+    # Only the changes, newest MAX_MARKS, plus the value in force when the window opens (the
+    # last decision in the day before it; older than that the controller was not running).
+    rows = db.execute(
+        "SELECT ts_s, setpoint_c FROM (SELECT ts_s, setpoint_c, "
+        "LAG(setpoint_c, 1, -1e9) OVER (ORDER BY ts_s, id) AS previous FROM decisions "
+        "WHERE device = ? AND ts_s >= ? AND ts_s < ?) "
+        "WHERE previous IS NOT setpoint_c OR ts_s < ? ORDER BY ts_s DESC LIMIT ?",
+        (device, since_s - 86_400, until_s, since_s, MAX_MARKS + 1),
+    ).fetchall()
+    before = [r for r in rows if r[0] < since_s][:1]
+    inside = [r for r in rows if r[0] >= since_s][:MAX_MARKS]
+    changes = [(since_s, before[0][1])] if before else []
+    changes += reversed(inside)
+    return tuple((float(ts), None if sp is None else float(sp)) for ts, sp in changes)
