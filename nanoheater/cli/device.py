@@ -23,6 +23,7 @@ from nanoheater.cli.fleet import (
 from nanoheater.cli.output import fail, print_json, run_async
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.cli.readings import emitter, fleet_targets, read_once, service_running, watch_one
+from nanoheater.cli.settle import settling_note
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
 from nanoheater.exceptions import NanoheaterError, UsageError
@@ -263,10 +264,13 @@ async def set_(
             reading = await client.set_chip_target(chip_target)
         else:  # pragma: no cover - exactly one action was checked above
             raise UsageError("no action given")
+    note = settling_note(action, fan_value, reading)
     if as_json:
-        print_json({"action": action, **reading.to_json_dict()})
+        print_json({"action": action, **reading.to_json_dict(), "settling": note})
     else:
         click.echo(format_status(reading))
+        if note:
+            click.echo(f"  {'settling':<13}{note}")
 
 
 def _parse_fan(text: str) -> int | Literal["auto"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from firmware_sim.clock import ScaledClock
 from firmware_sim.device import SimulatedHeater
 from firmware_sim.faults import arm_fault
 from firmware_sim.server import SimServer
@@ -254,3 +256,25 @@ async def test_watch_without_host_watches_the_whole_fleet(fleet_config: list[str
     for host in fleet_config:
         assert sum(line.startswith(f"{host}  ") for line in lines) == 2
     assert sum("no reading:" in line for line in lines) == 2
+
+
+async def test_set_reports_the_setting_and_the_value_still_settling() -> None:
+    """Pins that --fan 80 and --off on a Q say what was set and where the reading is heading."""
+    heater = make_heater("q", ScaledClock(speed=1.0))
+    async with SimServer(heater) as sim:
+        target = f"{sim.host}:{sim.port}"
+        code, out, err = await run_cli("set", target, "--fan", "80")
+        assert code == 0, err
+        shown = re.search(r"fan +\d+ rpm \((\d+) %\)", out)
+        assert shown is not None, out
+        if shown.group(1) == "80":
+            assert "settling" not in out, "a settled fan needs no note"
+        else:
+            assert re.search(r"settling +fan 80 % set; now \d+ % and rising", out), out
+        code, out, err = await run_cli("set", target, "--off", "--json")
+        assert code == 0, err
+        record = json.loads(out)
+        assert record["power_w"] > 100, "the reading right after soft off still draws"
+        assert re.fullmatch(
+            r"soft off confirmed; power \d+ W now and falling to about \d+ W", record["settling"]
+        )
