@@ -4,19 +4,22 @@ Between two samples the device is assumed to ramp linearly (trapezoid rule): ene
 of the two power readings times the elapsed time, and expected revenue the mean hashrate times
 the elapsed time at the market inputs in force. Gaps longer than ``MAX_GAP_S`` (the app was
 closed, the device offline) accrue nothing: the ledger records what was observed, not a guess.
-Intervals are split at UTC hour boundaries so every entry belongs to one ledger hour.
+Intervals are split at local hour boundaries (``period.hour_start``) so every entry belongs to
+one ledger hour and every local day, week and season starts on an entry boundary.
 """
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from nanoheater.economics.engine import expected_revenue
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
+from nanoheater.history.period import HOUR_S, hour_start
 from nanoheater.history.records import LedgerEntry, Sample
 
 MAX_GAP_S = 300.0
 """Longest interval between two samples that is still integrated (5 min; polls are ~2-10 s)."""
-HOUR_S = 3600
 
 
 def accrue(
@@ -26,11 +29,13 @@ def accrue(
     market: MarketInputs,
     tariff: Tariff,
     max_gap_s: float = MAX_GAP_S,
+    zone: tzinfo | None = None,
 ) -> list[LedgerEntry]:
     """Ledger entries for the interval between two samples of the same device.
 
     energy_kwh = mean power · Δt / 3.6e6; cost = tariff cost of that power over the interval;
-    expected sats = sats per day at the mean hashrate · Δt / 86400.
+    expected sats = sats per day at the mean hashrate · Δt / 86400. Hours are local hours of
+    ``zone`` (default: this machine's).
     """
     if previous.device != current.device:
         raise ValueError("samples of different devices")
@@ -52,7 +57,7 @@ def accrue(
     entries = []
     start = previous.ts_s
     while start < current.ts_s:
-        hour = int(start // HOUR_S) * HOUR_S
+        hour = hour_start(start, zone)
         stop = min(current.ts_s, hour + HOUR_S)
         seconds = stop - start
         energy_kwh = power_w * seconds / 3.6e6

@@ -1,9 +1,37 @@
-"""Provides the reporting periods of the history: today, this week, this heating season."""
+"""Provides the one local-time calendar: ledger hours, days, and the periods today/week/season.
+
+Everything that adds up heat, cost and sats by time (the history's ledger, the TUI's session
+totals, ``nanoheater history``) cuts time here, in the local zone (or an explicit ``zone``), so a
+"day" is a local day and a ledger hour starts on a local hour: in a half-hour zone (India,
+UTC+5:30) local midnight falls on an hour boundary, and a DST change is honoured by rebuilding
+from wall-clock fields.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
+
+HOUR_S = 3600
+
+
+def _local(ts_s: float, zone: tzinfo | None) -> datetime:
+    return datetime.fromtimestamp(ts_s, zone) if zone else datetime.fromtimestamp(ts_s).astimezone()
+
+
+def hour_start(ts_s: float, zone: tzinfo | None = None) -> int:
+    """Epoch seconds at which the local hour holding ``ts_s`` began (a ledger hour's key).
+
+    Offsets of whole quarter hours (+5:30, +5:45) give hours that start at :30 or :45 UTC.
+    """
+    offset = _local(ts_s, zone).utcoffset()
+    offset_s = int(offset.total_seconds()) if offset is not None else 0
+    return int((ts_s + offset_s) // HOUR_S * HOUR_S - offset_s)
+
+
+def local_date(ts_s: float, zone: tzinfo | None = None) -> date:
+    """The local calendar day of ``ts_s``."""
+    return _local(ts_s, zone).date()
 
 
 class Period(StrEnum):
@@ -21,9 +49,7 @@ def period_start(
     period: Period | str, now_s: float, *, season_start: str = "09-01", zone: tzinfo | None = None
 ) -> float:
     """Epoch seconds at which ``period`` began, in the local zone (or ``zone``)."""
-    now = (
-        datetime.fromtimestamp(now_s, zone) if zone else datetime.fromtimestamp(now_s).astimezone()
-    )
+    now = _local(now_s, zone)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     kind = Period(period)
     if kind is Period.TODAY:

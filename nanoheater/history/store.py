@@ -31,7 +31,7 @@ from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 from nanoheater.history.ledger import MAX_GAP_S, accrue
-from nanoheater.history.period import Period, period_start
+from nanoheater.history.period import Period, hour_start, period_start
 from nanoheater.history.records import (
     SAMPLE_FIELDS,
     Decision,
@@ -245,7 +245,7 @@ class HistoryStore:
             f"SELECT {_LEDGER_COLUMNS} FROM ledger "  # noqa: S608 - own columns
             "WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ? "
             "ORDER BY hour_s, device",
-            (device, device, _hour_floor(since_s), float("inf") if until_s is None else until_s),
+            (device, device, hour_start(since_s), float("inf") if until_s is None else until_s),
         ).fetchall()
         return [LedgerEntry(*row) for row in rows]
 
@@ -256,7 +256,7 @@ class HistoryStore:
             "TOTAL(expected_sats), TOTAL(cost_fiat), TOTAL(revenue_fiat), "
             "CASE WHEN COUNT(DISTINCT currency) = 1 THEN MIN(currency) END "
             "FROM ledger WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ?",
-            (device, device, _hour_floor(since_s), until_s),
+            (device, device, hour_start(since_s), until_s),
         ).fetchone()
         return LedgerTotals(since_s, until_s, *row)
 
@@ -393,7 +393,3 @@ def _split_host_port(name: str) -> tuple[str, int]:
     except UsageError:
         return name, -1
     return address.host, address.tcp_port
-
-
-def _hour_floor(ts_s: float) -> int:
-    return int(ts_s // 3600) * 3600

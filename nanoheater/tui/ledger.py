@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, tzinfo
 
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
 from nanoheater.history.ledger import MAX_GAP_S, accrue
+from nanoheater.history.period import Period, local_date, period_start
 from nanoheater.history.records import Sample
 from nanoheater.models import HeaterStatus
 
@@ -67,25 +68,26 @@ def gap_limit_s(poll_interval_s: float, device_time_scale: float = 1.0) -> float
     return max(MAX_INTERVAL_S, 3.0 * poll_interval_s * device_time_scale)
 
 
-def day_of(epoch_s: float) -> date:
-    """The (UTC) calendar day of a device timestamp."""
-    return datetime.fromtimestamp(epoch_s, UTC).date()
-
-
 class Ledger:
     """Per-device, per-day totals built from consecutive readings."""
 
     def __init__(
-        self, tariff: Tariff, market: MarketInputs, max_gap_s: float = MAX_INTERVAL_S
+        self,
+        tariff: Tariff,
+        market: MarketInputs,
+        max_gap_s: float = MAX_INTERVAL_S,
+        zone: tzinfo | None = None,
     ) -> None:
         """Price energy with ``tariff`` and value hashrate with ``market``.
 
         ``max_gap_s`` is the longest interval (device time) between two readings that is still
-        counted; ``gap_limit_s`` scales it for a poll interval and a fast simulated clock.
+        counted; ``gap_limit_s`` scales it for a poll interval and a fast simulated clock. Days
+        are local days of ``zone`` (default: this machine's), as the history counts them.
         """
         self.tariff = tariff
         self.market = market
         self.max_gap_s = max_gap_s
+        self.zone = zone
         self._days: dict[tuple[str, date], Totals] = defaultdict(Totals)
         self.latest_s: float | None = None
         """Newest device time seen: what "today" means."""
@@ -107,9 +109,10 @@ class Ledger:
             market=self.market,
             tariff=self.tariff,
             max_gap_s=self.max_gap_s,
+            zone=self.zone,
         )
         for entry in entries:
-            bucket = self._days[(key, day_of(entry.hour_s))]
+            bucket = self._days[(key, local_date(entry.hour_s, self.zone))]
             bucket.heat_kwh += entry.heat_kwh
             bucket.cost_fiat += entry.cost_fiat
             bucket.sats += entry.expected_sats
@@ -118,7 +121,7 @@ class Ledger:
     @property
     def today(self) -> date | None:
         """The current day on the devices' clock, None before the first reading."""
-        return None if self.latest_s is None else day_of(self.latest_s)
+        return None if self.latest_s is None else local_date(self.latest_s, self.zone)
 
     def between(self, first: date, last: date, key: str | None = None) -> Totals:
         """Totals from day ``first`` to ``last`` inclusive, of one device or (None) all."""
@@ -132,14 +135,14 @@ class Ledger:
         """Totals of one day (an empty Totals for None)."""
         return Totals() if day is None else self.between(day, day, key)
 
+    def period(self, period: Period, season_start: str, key: str | None = None) -> Totals:
+        """Totals of today, this week or this season up to the newest reading.
 
-def season_start(today: date, month_day: str) -> date:
-    """The first day of the heating season containing ``today`` (``month_day`` is "MM-DD")."""
-    month, day = (int(part) for part in month_day.split("-"))
-    start = date(today.year, month, min(day, 28) if month == 2 else day)
-    return start if start <= today else start.replace(year=today.year - 1)
-
-
-def week_start(today: date) -> date:
-    """The Monday of the week containing ``today`` (as the history counts weeks)."""
-    return today - timedelta(days=today.weekday())
+        The periods are cut as the history cuts them (``history.period.period_start``).
+        """
+        if self.latest_s is None:
+            return Totals()
+        start_s = period_start(period, self.latest_s, season_start=season_start, zone=self.zone)
+        return self.between(
+            local_date(start_s, self.zone), local_date(self.latest_s, self.zone), key
+        )

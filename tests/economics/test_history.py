@@ -342,3 +342,30 @@ def test_period_totals_today_week_season(store: HistoryStore) -> None:
     )
     assert store.period_totals("nano", "today", now).energy_kwh == pytest.approx(expected_today)
     assert store.period_totals("nano", Period.SEASON, now).energy_kwh == pytest.approx(3 * one)
+
+
+@pytest.fixture
+def india(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process in a half-hour zone (Asia/Kolkata, UTC+5:30) for one test."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("india")
+def test_ledger_hours_start_on_local_hours_in_a_half_hour_zone(store: HistoryStore) -> None:
+    """Ledger hours were UTC hours, so in India 'today' took in the half hour before midnight."""
+    midnight = datetime(2026, 1, 7).astimezone().timestamp()  # local midnight, 18:30 UTC
+    assert datetime.fromtimestamp(midnight, UTC).minute == 30
+    for k in range(-90, 91):  # 23:45 to 00:15 local, one sample every 10 s
+        store.record(_nano(midnight + 10 * k), market=MARKET, tariff=FLAT)
+    quarter_kwh = 140 * 900 / 3.6e6
+    today = store.period_totals("nano", Period.TODAY, midnight + 900)
+    assert today.energy_kwh == pytest.approx(quarter_kwh)
+    assert today.since_s == midnight
+    hours = {entry.hour_s for entry in store.ledger_hours("nano", midnight - 3600)}
+    assert midnight in hours, "a ledger hour starts at local midnight"

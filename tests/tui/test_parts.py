@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from nanoheater.economics.engine import expected_revenue
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
+from nanoheater.history.period import Period, period_start
 from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
 from nanoheater.tui.devices import FleetState
 from nanoheater.tui.eventlog import EventLog
-from nanoheater.tui.ledger import Ledger, gap_limit_s, season_start
+from nanoheater.tui.ledger import Ledger, gap_limit_s
 from nanoheater.tui.widgets.chart import block_lines, chart_scale
 
 
@@ -94,10 +96,26 @@ def test_ledger_integrates_power_prices_it_and_skips_gaps() -> None:
     assert ledger.on_day(ledger.today, "a").heat_kwh == pytest.approx(day.heat_kwh)
 
 
-def test_season_start_wraps_to_last_year() -> None:
-    """Pins that the season containing a spring day began the previous autumn."""
-    assert season_start(date(2026, 3, 1), "09-01") == date(2025, 9, 1)
-    assert season_start(date(2026, 10, 1), "09-01") == date(2026, 9, 1)
+def test_session_totals_count_local_days_as_the_history_does() -> None:
+    """At 19:30 on 31 Dec in New York the session's season since 01-01 is the year ending.
+
+    The session counted UTC days, so its season had started that evening (00:00 UTC, 1 Jan) while
+    the history's began a year earlier. Local days put the whole evening in the year ending.
+    """
+    zone = ZoneInfo("America/New_York")
+    ledger = Ledger(Tariff(), offline_market(MarketSettings(), None), zone=zone)
+    start = datetime(2026, 12, 31, 18, 30, tzinfo=zone).timestamp()  # 23:30 UTC
+    previous = None
+    for k in range(0, 3601, 60):
+        status = _status(start + k, 800, 37.5)
+        ledger.record("a", previous, status)
+        previous = status
+    total_kwh = 800 * 3600 / 3.6e6
+    assert ledger.today == date(2026, 12, 31)
+    for period in (Period.TODAY, Period.WEEK, Period.SEASON):
+        assert ledger.period(period, "01-01", "a").heat_kwh == pytest.approx(total_kwh), period
+    season_s = period_start(Period.SEASON, start + 3600, season_start="01-01", zone=zone)
+    assert season_s == datetime(2026, 1, 1, tzinfo=zone).timestamp(), "the history's season"
 
 
 def test_chart_scale_from_zero_and_minimum_span() -> None:

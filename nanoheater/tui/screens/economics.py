@@ -15,8 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
+from nanoheater.history.period import Period
 from nanoheater.history.records import LedgerTotals
-from nanoheater.tui.ledger import Totals, season_start, week_start
+from nanoheater.tui.ledger import Totals
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.format import fmt
@@ -122,14 +123,13 @@ class EconomicsScreen(AppScreen):
                 if key in app.period_totals
             ], "Counted from the local history."
         ledger = app.ledger
-        today = ledger.today
-        if today is None:
+        if ledger.today is None:
             return [(label, Totals()) for label in LABELS], "No readings yet."
-        season = season_start(today, app.settings.history.season_start)
+        season = app.settings.history.season_start
         return [
-            ("Today", ledger.on_day(today)),
-            ("This week", ledger.between(week_start(today), today)),
-            ("Season", ledger.between(season, today)),
+            ("Today", ledger.period(Period.TODAY, season)),
+            ("This week", ledger.period(Period.WEEK, season)),
+            ("Season", ledger.period(Period.SEASON, season)),
         ], "Counted from this session's readings (no history file)."
 
     def fleet_changed(self, key: str | None) -> None:
