@@ -172,17 +172,19 @@ class AttachedApp(App[None]):
 
     # -- handlers (widgets only) ----------------------------------------------------------------
 
+    def _upsert(self, table_id: str, key: str, row: tuple[str, ...]) -> None:
+        """Update the row ``key`` of a table in place, or add it."""
+        table: DataTable[str] = self.query_one(table_id, DataTable)
+        if key in table.rows:
+            for column, value in zip(table.columns, row, strict=False):
+                table.update_cell(key, column, value)
+        else:
+            table.add_row(*row, key=key)
+
     @on(ZonesLoaded)
     def _zones(self, message: ZonesLoaded) -> None:
-        table: DataTable[str] = self.query_one("#zones", DataTable)
         for zone in message.zones:
-            row = zone_row(zone)
-            key = str(zone.get("name"))
-            if key in table.rows:
-                for column, value in zip(table.columns, row, strict=False):
-                    table.update_cell(key, column, value)
-            else:
-                table.add_row(*row, key=key)
+            self._upsert("#zones", str(zone.get("name")), zone_row(zone))
 
     @on(DevicesLoaded)
     def _devices(self, message: DevicesLoaded) -> None:
@@ -191,14 +193,8 @@ class AttachedApp(App[None]):
 
     @on(DeviceRead)
     def _device(self, message: DeviceRead) -> None:
-        table: DataTable[str] = self.query_one("#devices", DataTable)
         row = device_row(message.device)
-        key = row[0]
-        if key in table.rows:
-            for column, value in zip(table.columns, row, strict=False):
-                table.update_cell(key, column, value)
-        else:
-            table.add_row(*row, key=key)
+        self._upsert("#devices", row[0], row)
 
     @on(ServiceProblem)
     def _problem(self, message: ServiceProblem) -> None:

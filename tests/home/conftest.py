@@ -56,3 +56,21 @@ async def home(tmp_path: Path, fleet: Fleet) -> AsyncIterator[Home]:
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+async def served(tmp_path: Path, fleet: Fleet) -> AsyncIterator[tuple[Home, str]]:
+    """A Home over the fleet and its API on a free 127.0.0.1 port, every device read once."""
+    from nanoheater.service.server import ApiServer
+
+    home = Home(options(tmp_path / "data", fleet))
+    await home.start()
+    server = ApiServer(home, "127.0.0.1:0", None)
+    try:
+        await server.start()
+        assert server.bound is not None
+        await until(lambda: all(d.online for d in home.devices()))
+        yield home, f"127.0.0.1:{server.bound[1]}"
+    finally:
+        await server.stop()
+        await home.stop()

@@ -1,7 +1,7 @@
-"""Service tests share the Home tests' simulated fleet."""
+"""Service tests share the Home tests' simulated fleet and served API."""
 
 from __future__ import annotations
 
-from tests.home.conftest import fleet
+from tests.home.conftest import fleet, served
 
-__all__ = ["fleet"]
+__all__ = ["fleet", "served"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -14,27 +13,10 @@ from nanoheater.exceptions import UsageError
 from nanoheater.home import Home, UnknownRef
 from nanoheater.service.remote import RemoteHome, ServiceRefused, ServiceUnavailable
 from nanoheater.service.server import ApiServer
-from tests.home.conftest import hosts, options, until
+from tests.home.conftest import hosts, options
 
 STATUS_KEYS = ("model", "product", "firmware", "mac", "dna", "host", "port", "state", "power_w",
                "hashrate_ths", "chip_temp_max_c", "mode", "soft_off", "calibrating")  # fmt: skip
-
-
-@pytest.fixture
-async def served(tmp_path: Path, fleet: Fleet) -> AsyncIterator[tuple[Home, str]]:
-    """A Home over the fleet and its API on 127.0.0.1 (a free port)."""
-    home = Home(options(tmp_path / "data", fleet))
-    await home.start()
-    server = ApiServer(home, "127.0.0.1:0", None)
-    try:
-        await server.start()
-        assert server.bound is not None
-        await asyncio.wait_for(home.ready.wait(), 10)
-        await until(lambda: all(d.online for d in home.devices()))
-        yield home, f"127.0.0.1:{server.bound[1]}"
-    finally:
-        await server.stop()
-        await home.stop()
 
 
 async def test_devices_list_carries_status_keys(served: tuple[Home, str], fleet: Fleet) -> None:

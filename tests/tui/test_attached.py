@@ -6,43 +6,22 @@ Quitting leaves the target with the service and the devices as the service runs 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from firmware_sim.fleet import Fleet
 from nanoheater.home import Home, Target
 from nanoheater.home.intents import Intents
 from nanoheater.service.remote import RemoteHome
-from nanoheater.service.server import ApiServer
 from nanoheater.tui.attached import AttachedApp
-from tests.home.conftest import fleet, hosts, options, until
+from tests.home.conftest import fleet, hosts, served, until
 
-__all__ = ["fleet"]
-
-
-@pytest.fixture
-async def service(tmp_path: Path, fleet: Fleet) -> AsyncIterator[tuple[Home, str]]:
-    """A Home over the fleet with its API on a free loopback port."""
-    home = Home(options(tmp_path / "data", fleet))
-    await home.start()
-    server = ApiServer(home, "127.0.0.1:0", None)
-    try:
-        await server.start()
-        assert server.bound is not None
-        await until(lambda: all(d.online for d in home.devices()))
-        yield home, f"127.0.0.1:{server.bound[1]}"
-    finally:
-        await server.stop()
-        await home.stop()
+__all__ = ["fleet", "served"]
 
 
 async def test_attached_tui_changes_a_target_that_survives_quitting(
-    service: tuple[Home, str], fleet: Fleet
+    served: tuple[Home, str], fleet: Fleet
 ) -> None:
     """Select the Q's zone, set level Standard; after quitting the target and the mode remain."""
-    home, api = service
+    home, api = served
     q = hosts(fleet)[1]
     heater = fleet.members[1].heater
     async with RemoteHome(api) as remote:
