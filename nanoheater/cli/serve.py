@@ -20,6 +20,7 @@ import click
 from nanoheater.cli.output import run_async
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.config import data_dir, load_settings
+from nanoheater.controller.targets import check_exit_level
 from nanoheater.home import DataDirLock, Home, HomeOptions
 from nanoheater.service.address import TOKEN_ENV, find_api
 from nanoheater.service.server import ApiServer
@@ -83,6 +84,7 @@ async def serve(
     Devices come from the config's hosts, --host, mDNS and --scan. Stop it with SIGTERM or
     Ctrl-C: regulated devices are left at --exit-level.
     """
+    check_exit_level(exit_level)  # a typo must stop us now, not at the exit after a winter
     parent = ctx.find_root().params.get("verbose", 0) if ctx.find_root() is not ctx else 0
     journal_logging(int(parent or 0))
     settings = load_settings().settings

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from nanoheater.capabilities import capabilities
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
+from nanoheater.controller.ladder import Ladder
+from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.targets import exit_rung, plan_at
 from nanoheater.exceptions import NanoheaterError, UsageError
@@ -166,10 +168,24 @@ class ZoneSlot:
         regulator = self.regulator
         if regulator is None:
             return {}
+        asked = exit_rung(level)
+
+        def pick(ladder: Ladder) -> int:
+            # A mode one model lacks (Night on a Q) leaves that one at its lowest step instead.
+            try:
+                return asked(ladder)
+            except UsageError:
+                return ladder.lowest_on()
+
         try:
-            return await asyncio.wait_for(regulator.shutdown(exit_rung(level)), timeout_s)
+            results = await asyncio.wait_for(regulator.shutdown(pick), timeout_s)
         except TimeoutError:
             return {a: f"no answer within {timeout_s:g} s; left as it was" for a in self.built_for}
+        # The same plain-words summary the thermostat and the TUI print on quit.
+        return {
+            m.label: exit_summary(m, pick(m.ladder), results.get(m.label, "")).what()
+            for m in regulator.members
+        }
 
 
 async def leave_all(zones: list[ZoneSlot], level: str, timeout_s: float) -> dict[str, str]:
