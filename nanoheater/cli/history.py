@@ -20,6 +20,7 @@ from datetime import datetime
 
 import click
 
+from nanoheater.cli.history_plot import echo_plots, read_plots
 from nanoheater.cli.output import handle_errors, print_json
 from nanoheater.exceptions import UsageError
 from nanoheater.history import (
@@ -62,11 +63,19 @@ def parse_since(text: str, now_s: float) -> float:
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per hour (or per sample).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.option("--samples", is_flag=True, help="Report stored status samples instead of the ledger.")
+@click.option(
+    "--plot",
+    is_flag=True,
+    help="Charts of the last 24 hours and 7 days (power, room and set-point, hashrate, heat and "
+    "net cost per day); --since does not apply; with --json, their points.",
+)
 @handle_errors
-def history(host: str, since: str, as_csv: bool, as_json: bool, samples: bool) -> None:
+def history(host: str, since: str, as_csv: bool, as_json: bool, samples: bool, plot: bool) -> None:
     """Show what HOST delivered and earned since --since."""
     if as_csv and as_json:
         raise UsageError("choose one of --csv and --json")
+    if plot and (as_csv or samples):
+        raise UsageError("--plot draws charts; it does not combine with --csv or --samples")
     now = time.time()
     since_s = parse_since(since, now)
     with HistoryStore.open() as store:
@@ -76,6 +85,11 @@ def history(host: str, since: str, as_csv: bool, as_json: bool, samples: bool) -
         if device is None:
             known = ", ".join(d.host or d.device for d in store.devices()) or "none yet"
             raise UsageError(f"no history for {host!r}; recorded devices: {known}")
+        if plot:
+            model = next((d.model for d in store.devices() if d.device == device), None)
+            windows, days = read_plots(store, device, model, now)
+            echo_plots(device, model, windows, days, as_json=as_json)
+            return
         if samples:
             rows = [asdict(s) for s in store.samples_since(device, since_s, now)]
             fields = [f.name for f in dataclasses.fields(Sample)]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 import time
 
 import pytest
 from click.testing import CliRunner, Result
 
+from nanoheater.capabilities import capabilities
 from nanoheater.cli import cli
 from nanoheater.cli.history import parse_since
 from nanoheater.config import data_dir
@@ -121,3 +124,37 @@ def test_parse_since_forms() -> None:
     assert parse_since("90m", now) == now - 5400
     assert parse_since("today", now) <= now
     assert parse_since("2026-01-01T00:00:00+00:00", now) == 1_767_225_600.0
+
+
+def test_plot_draws_the_day_and_the_week(recorded: float) -> None:
+    """--plot prints both windows' charts with local-time labels, and refuses --csv."""
+    result = _run("10.0.0.7", "--plot")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "== the last 24 hours ==" in out
+    assert "== the last 7 days ==" in out
+    assert "Power 140 W" in out
+    nominal = capabilities("nano3s").profile("High").hashrate_ths
+    assert f"expected {nominal:.2f}" in out  # the profile's nominal hashrate, as a line
+    day = out.split("== the last 7 days ==")[0].splitlines()
+    axis = next(line for line in day if re.fullmatch(r"( +\d\d:\d\d)+", line))
+    hours = [int(h) for h in re.findall(r"(\d\d):00", axis)]
+    assert len(hours) >= 6  # local-time labels at round, evenly spaced hours
+    assert {(b - a) % 24 for a, b in itertools.pairwise(hours)} == {3}
+    assert max(len(line) for line in out.splitlines()) <= 80  # not a terminal: 80 columns
+    refused = _run("10.0.0.7", "--plot", "--csv")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().count("\n") == 0
+
+
+def test_plot_json_carries_the_points(recorded: float) -> None:
+    result = _run("10.0.0.7", "--plot", "--json")
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    data = json.loads(line)
+    day = data["windows"]["24h"]
+    assert day["bucket_s"] == 60
+    assert 179 <= len(day["points"]) <= 181  # three hours of minutes
+    assert {p["power_w"] for p in day["points"]} == {140.0}
+    assert len(data["windows"]["7d"]["points"]) in (3, 4)
+    assert sum(d["heat_kwh"] for d in data["days"]) == pytest.approx(0.42, rel=1e-3)

@@ -11,11 +11,11 @@ from nanoheater.economics.engine import expected_revenue
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.history.period import Period, period_start
+from nanoheater.history.plot import block_lines, chart_scale
 from nanoheater.models import DiscoveredHeater, HeaterInfo, HeaterState, HeaterStatus
 from nanoheater.tui.devices import FleetState
 from nanoheater.tui.eventlog import EventLog
 from nanoheater.tui.ledger import Ledger, gap_limit_s
-from nanoheater.tui.widgets.chart import block_lines, chart_scale
 
 
 def test_chart_rising_series_fills_up_to_the_right() -> None:

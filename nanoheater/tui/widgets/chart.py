@@ -7,65 +7,12 @@ chart needs no plotting dependency and stays readable in 80x24.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-_EIGHTHS = " ▁▂▃▄▅▆▇█"
-
-
-def chart_scale(
-    values: Sequence[float], *, from_zero: bool = False, min_span: float = 0.0
-) -> tuple[float, float]:
-    """The (low, high) a chart of ``values`` spans.
-
-    From zero, or the values' range widened to at least ``min_span`` around its middle, so that
-    sensor quantisation does not look like a swing.
-    """
-    if not values:
-        return 0.0, 0.0
-    low, high = min(values), max(values)
-    if from_zero:
-        return min(0.0, low), high
-    if high - low < min_span:
-        middle = (high + low) / 2
-        low, high = middle - min_span / 2, middle + min_span / 2
-    return low, high
-
-
-def block_lines(
-    values: Sequence[float],
-    width: int,
-    height: int,
-    scale: tuple[float, float] | None = None,
-) -> list[str]:
-    """Return ``height`` strings of ``width`` cells plotting the last ``width`` values, top first.
-
-    The vertical scale is ``scale`` (low, high), by default the plotted values' range, with the
-    lowest level a sliver above the floor, so a flat series shows as a low bar rather than
-    nothing. Newest sample at the right edge.
-    """
-    if width <= 0 or height <= 0:
-        return []
-    points = list(values)[-width:]
-    levels = 8 * height
-    columns: list[int] = []
-    if points:
-        low, high = scale if scale is not None else (min(points), max(points))
-        span = high - low
-        for value in points:
-            # 1..levels: even the minimum gets one eighth so the series is always visible.
-            fraction = min(1.0, max(0.0, (value - low) / span)) if span > 0 else 0.0
-            columns.append(1 + round(fraction * (levels - 1)))
-    columns = [0] * (width - len(columns)) + columns
-    rows = []
-    for row in range(height):
-        floor = 8 * (height - 1 - row)
-        rows.append("".join(_EIGHTHS[max(0, min(8, level - floor))] for level in columns))
-    return rows
+from nanoheater.history.plot import block_lines, chart_scale
 
 
 def _format(value: float, decimals: int) -> str:

@@ -1,0 +1,95 @@
+"""Provides ``nanoheater history HOST --plot``: the day and the week as charts in a plain terminal.
+
+The same charts as the TUI's device screen (``history.plot``): power from zero, room
+temperature with the controller's set-point over it, hashrate against its expected value,
+mode changes (◆) and faults (!) under the time axis, and heat and net cost per day for the
+week. Charts are block characters only, so they survive pipes, pagers and any font. With
+``--json`` the same windows come out as one JSON object of points instead of pictures.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import asdict
+
+import click
+
+from nanoheater.cli.output import print_json
+from nanoheater.history import HistoryStore, LedgerTotals, Window
+from nanoheater.history.plot import Plot, device_plots, draw, local_tz, to_text
+from nanoheater.history.series import DeviceSeries
+
+PLOT_WINDOWS = (Window.H24, Window.D7)
+"""What ``--plot`` draws: the day, then the week."""
+CHART_ROWS = 8
+"""Lines per chart: title, five plot rows, marks, time axis."""
+DAY_S = 86_400
+
+
+def plot_width() -> int:
+    """The terminal's width (80 when not a terminal), kept between 40 and 160 columns."""
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    return max(40, min(160, width))
+
+
+def read_plots(
+    store: HistoryStore, device: str, model: str | None, now_s: float
+) -> tuple[dict[Window, DeviceSeries], list[LedgerTotals]]:
+    """The two windows and the week's days of ``device`` up to ``now_s``."""
+    windows = {window: store.window(device, window, now_s) for window in PLOT_WINDOWS}
+    return windows, store.days(device, 7, now_s)
+
+
+def day_plots(days: list[LedgerTotals], currency: str) -> list[Plot]:
+    """Heat and net cost per local day, as bars."""
+    since, until = days[0].since_s, days[-1].until_s
+    heat = [(d.since_s, d.heat_kwh) for d in days if d.hours]
+    net = [(d.since_s, d.net_cost_fiat) for d in days if d.hours]
+    # Each bar covers 80 % of its day, so neighbouring days stay apart.
+    common = {"since_s": since, "until_s": until, "bucket_s": DAY_S * 4 // 5}
+    return [
+        Plot("Heat per day", "kWh", heat, decimals=2, from_zero=True, **common),  # type: ignore[arg-type]
+        Plot("Net cost per day", currency, net, decimals=2, from_zero=True, **common),  # type: ignore[arg-type]
+    ]
+
+
+def echo_plots(
+    device: str,
+    model: str | None,
+    windows: dict[Window, DeviceSeries],
+    days: list[LedgerTotals],
+    *,
+    as_json: bool,
+) -> None:
+    """Print the charts, or with ``as_json`` their points as one JSON object."""
+    currency = next((d.currency for d in days if d.currency), "")
+    if as_json:
+        print_json(
+            {
+                "device": device,
+                "windows": {
+                    window.value: {
+                        "since_s": series.since_s,
+                        "until_s": series.until_s,
+                        "bucket_s": window.bucket_s,
+                        "points": [asdict(s) for s in series.samples],
+                        "setpoints": [list(p) for p in series.setpoints],
+                        "marks": [asdict(m) for m in series.marks],
+                    }
+                    for window, series in windows.items()
+                },
+                "days": [asdict(d) for d in days],
+            }
+        )
+        return
+    width, tz = plot_width(), local_tz()
+    titles = {Window.H24: "the last 24 hours", Window.D7: "the last 7 days"}
+    blocks = [f"History of {device}{f' ({model})' if model else ''}: ◆ mode change  ! fault"]
+    for window, series in windows.items():
+        blocks.append(f"== {titles[window]} ==")
+        for plot in device_plots(series, model=model):
+            blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
+    for plot in day_plots(days, currency):
+        blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
+    click.echo("\n\n".join(blocks))
