@@ -92,6 +92,9 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 @click.command()
 @click.argument("hosts", nargs=-1, required=True)
 @click.option("--target", "target_c", type=FiniteFloat(), help="Room set-point in C.")
+@click.option(
+    "--eco", is_flag=True, help="Hold the eco set-point ([controller] eco_setpoint_c, 18 C)."
+)
 @click.option("--mode", help="Run a fixed mode instead of a set-point.")
 @click.option("--power", "power_w", type=FiniteFloat(), help="Run the profile nearest these watts.")
 @click.option(
@@ -196,6 +199,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
 async def thermostat(
     hosts: tuple[str, ...],
     target_c: float | None,
+    eco: bool,
     mode: str | None,
     power_w: float | None,
     schedule: Path | None,
@@ -224,8 +228,12 @@ async def thermostat(
     """
     check_exit_level(exit_level)  # a typo must stop us now, not after a session at full power
     await refuse_if_service_owns(hosts)  # never fight the service's regulator over a device
-    only_schedule = schedule is not None and target_c is None and mode is None and power_w is None
     settings = load_settings().settings
+    if eco:
+        if target_c is not None:
+            raise UsageError("give only one of --target, --eco")
+        target_c = settings.controller.eco_setpoint_c
+    only_schedule = schedule is not None and target_c is None and mode is None and power_w is None
     if schedule is None and target_c is None and mode is None and power_w is None:
         if "setpoint_c" not in settings.controller.model_fields_set:
             # Heating to a built-in set-point nobody chose is a surprise; ask for one instead.

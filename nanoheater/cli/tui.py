@@ -84,7 +84,7 @@ def tui(
     from nanoheater.client import HeaterClient
     from nanoheater.config import data_dir, load_settings
     from nanoheater.discovery import browse
-    from nanoheater.history import AsyncHistoryStore
+    from nanoheater.history import AsyncHistoryStore, RetentionPolicy
     from nanoheater.tui.app import NanoheaterApp
 
     loaded = load_settings()
@@ -100,7 +100,9 @@ def tui(
 
     async def run() -> None:
         # The history lives on its own thread; open and close it around the app.
-        history = await AsyncHistoryStore.open()
+        history = await AsyncHistoryStore.open(
+            policy=RetentionPolicy.from_settings(settings.history)
+        )
         app = NanoheaterApp(
             settings,
             connect=connect,

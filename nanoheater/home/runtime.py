@@ -22,6 +22,7 @@ from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.economics.market import MarketInputs, load_market, offline_market
 from nanoheater.exceptions import NanoheaterError, UsageError
+from nanoheater.history.retention import RetentionPolicy
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
 from nanoheater.home.bus import Bus, Subscription
 from nanoheater.home.commands import check, describe, run_command
@@ -90,7 +91,10 @@ class Home:
         """Load intents, open the history, add the configured devices and start the loops."""
         self.intents = Intents.load(self.intents_path)
         if self.options.history:
-            self.history = await AsyncHistoryStore.open(self.options.data_dir / DATABASE_FILE)
+            self.history = await AsyncHistoryStore.open(
+                self.options.data_dir / DATABASE_FILE,
+                policy=RetentionPolicy.from_settings(self.settings.history),
+            )
         for name, hosts in self.options.zones.items():
             self.zone_slots[name] = ZoneSlot(name)
             for host in hosts:

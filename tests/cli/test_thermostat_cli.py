@@ -270,3 +270,23 @@ async def test_a_warning_is_printed_once(tmp_path: Path) -> None:
         )  # fmt: skip
     assert code == 0, err
     assert (out + err).count("cannot switch off") == 1, out + err
+
+
+async def test_eco_holds_the_configured_eco_setpoint(
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[controller] eco_setpoint_c`` was read nowhere; ``--eco`` now holds it."""
+    _heater, target = mini3
+    (tmp_path / "config.toml").write_text("[controller]\neco_setpoint_c = 17.5\n")
+    monkeypatch.setenv("NANOHEATER_CONFIG_DIR", str(tmp_path))
+    sensor = room_file(tmp_path, "16.0")
+    code, out, err = await run_cli(
+        target, "--eco", "--sensor", f"file:{sensor}", "--interval", "0.5", "--duration", "0.5",
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    first = json.loads(out.splitlines()[0])
+    assert first["setpoint_c"] == 17.5
+    code, _, err = await run_cli("127.0.0.1:9", "--eco", "--target", "21")
+    assert code == 2
+    assert "only one of" in err

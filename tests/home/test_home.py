@@ -195,3 +195,18 @@ async def test_a_scan_finds_devices_and_announces_them(tmp_path: Path, fleet: Fl
             assert [z.name for z in home.zones()] == hosts(fleet)
         finally:
             await home.stop()
+
+
+async def test_history_retention_comes_from_the_settings(tmp_path: Path, fleet: Fleet) -> None:
+    """The ``[history]`` retention settings were read nowhere; the Home's history follows them."""
+    from nanoheater.config import HistorySettings, Settings
+
+    settings = Settings(history=HistorySettings(full_resolution_h=2, minute_means_days=3))
+    home = Home(options(tmp_path / "data", fleet, history=True), settings=settings)
+    await home.start()
+    try:
+        assert home.history is not None
+        policy = home.history.store.policy
+        assert (policy.full_resolution_s, policy.minute_means_s) == (7200, 3 * 86_400)
+    finally:
+        await home.stop()
