@@ -88,7 +88,7 @@ class HeatSettings(_Section):
         )
 
 
-class QuietHours(_Section):
+class QuietHoursSettings(_Section):
     """A daily window in which devices are held at or below a power level (for noise)."""
 
     start_hour: float = Field(default=22.0, ge=0, le=24)
@@ -106,7 +106,7 @@ class CapsSettings(_Section):
     """Room temperature above which every device is turned down, whatever the set-point."""
     power_budget_w: float | None = Field(default=None, gt=0)
     """Total power allowed across all devices (a circuit limit); None for no limit."""
-    quiet_hours: QuietHours | None = None
+    quiet_hours: QuietHoursSettings | None = None
     """Optional nightly noise limit."""
 
 
@@ -414,3 +414,22 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text"
     return str(exc)
+
+
+__all__ = [
+    "CONFIG_FILE",
+    "CapsSettings",
+    "ConfigError",
+    "ControllerSettings",
+    "HeatSettings",
+    "HistorySettings",
+    "LoadedSettings",
+    "QuietHoursSettings",
+    "Settings",
+    "backup_file",
+    "config_dir",
+    "config_path",
+    "data_dir",
+    "load_settings",
+    "save_settings",
+]

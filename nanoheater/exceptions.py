@@ -62,3 +62,15 @@ class ProtocolError(NanoheaterError):
     """The device answered with something that cannot be parsed even after repairs."""
 
     exit_code = 4
+
+
+__all__ = [
+    "CalibratingError",
+    "ConnectionFailed",
+    "DeviceRefused",
+    "DeviceTimeout",
+    "NanoheaterError",
+    "ProtocolError",
+    "UnsupportedError",
+    "UsageError",
+]

@@ -1,5 +1,7 @@
 """Provides ``DeviceLink``: serialised, deadline-bounded exchanges with one device, and snapshots.
 
+Internal: ``HeaterClient`` holds one and is the public API; the names here may change.
+
 This is the machinery under ``HeaterClient``: one lock per device so callers never interleave on
 the wire, one overall deadline per public call, the retry policy (reads are retried once after a
 drop, a garbled or a truncated reply; writes are never blindly repeated but confirmed by reading
@@ -350,3 +352,16 @@ class DeviceLink:
                 said = f"; device said {sanitize(msg)!r}" if msg else ""
                 raise DeviceRefused(self.label, f"could not {what}: not applied{said}")
             await asyncio.sleep(poll_s)
+
+
+__all__ = [
+    "CONFIRM_POLL_S",
+    "CONFIRM_WINDOW_S",
+    "POOLS_MAX_AGE_S",
+    "Check",
+    "DeviceLink",
+    "Snapshot",
+    "serial_transport",
+    "tcp_transport",
+    "transport_for",
+]

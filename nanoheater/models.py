@@ -240,3 +240,17 @@ class Pool(_Frozen):
     rejected: int | None = None
     stratum_active: bool = False
     """Whether the device is mining on this pool now."""
+
+
+__all__ = [
+    "DiscoveredHeater",
+    "DiscoverySource",
+    "HeaterInfo",
+    "HeaterState",
+    "HeaterStatus",
+    "ModelCapabilities",
+    "ModelId",
+    "Pool",
+    "PowerProfile",
+    "ValueRange",
+]

@@ -36,7 +36,7 @@ from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.metrics import OFF_MODE, Point, summary
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
-from nanoheater.controller.roomfit import Sample, fit_room, reachability
+from nanoheater.controller.roomfit import RoomSample, fit_room, reachability
 from nanoheater.controller.sensors import Reading, SensorGuard
 from nanoheater.controller.targets import EconomicLimit, RoomTemperature, Schedule, parse_schedule
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
@@ -293,7 +293,7 @@ def _report(
     )
     try:
         fit = fit_room(
-            [Sample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
+            [RoomSample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
              for p in rig.points]
         )  # fmt: skip
         room_fit: dict[str, float] | None = {

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from datetime import time
 from typing import Any
 
-from nanoheater.config import ControllerSettings
-from nanoheater.config import QuietHours as QuietSettings
+from nanoheater.config import ControllerSettings, QuietHoursSettings
 from nanoheater.controller.bangbang import BangBang
 from nanoheater.controller.decision import Controller
 from nanoheater.controller.factory import controller_factory
@@ -68,7 +67,7 @@ def clock_time(hours: float) -> time:
     return time(minutes // 60, minutes % 60)
 
 
-def quiet_from_settings(quiet: QuietSettings, ladders: list[Ladder]) -> QuietHours:
+def quiet_from_settings(quiet: QuietHoursSettings, ladders: list[Ladder]) -> QuietHours:
     """The config's nightly per-device power ceiling as a quiet-hours window on the zone total.
 
     Each device may run up to its highest profile within ``max_power_w`` (0: its lowest

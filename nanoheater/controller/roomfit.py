@@ -23,7 +23,7 @@ from nanoheater.exceptions import UsageError
 
 
 @dataclass(frozen=True, slots=True)
-class Sample:
+class RoomSample:
     """One logged instant: time, room and outdoor temperature, heat input."""
 
     t_s: float
@@ -55,7 +55,7 @@ class RoomFit:
         )
 
 
-def fit_room(samples: Sequence[Sample], window_s: float = 8 * 3600.0) -> RoomFit:
+def fit_room(samples: Sequence[RoomSample], window_s: float = 8 * 3600.0) -> RoomFit:
     """Fit UA and C from time-ordered ``samples``; UsageError when the data cannot separate them."""
     if len(samples) < 3:
         raise UsageError("need at least three samples to fit a room")

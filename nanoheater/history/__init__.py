@@ -9,11 +9,11 @@ from __future__ import annotations
 from nanoheater.history.ledger import MAX_GAP_S, accrue
 from nanoheater.history.period import Period, period_start
 from nanoheater.history.records import (
-    Decision,
     DeviceEvent,
     LedgerEntry,
     LedgerTotals,
     Sample,
+    StoredDecision,
 )
 from nanoheater.history.retention import CompactionReport, RetentionPolicy
 from nanoheater.history.schema import open_database, schema_version
@@ -25,7 +25,6 @@ __all__ = [
     "MAX_GAP_S",
     "AsyncHistoryStore",
     "CompactionReport",
-    "Decision",
     "DeviceEvent",
     "DeviceSeries",
     "HistoryStore",
@@ -36,6 +35,7 @@ __all__ = [
     "Period",
     "RetentionPolicy",
     "Sample",
+    "StoredDecision",
     "Window",
     "accrue",
     "open_database",

@@ -108,7 +108,7 @@ class LedgerTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class StoredDecision:
     """A control decision: what the controller did to a device, and why."""
 
     ts_s: float

@@ -34,11 +34,11 @@ from nanoheater.history.ledger import MAX_GAP_S, accrue
 from nanoheater.history.period import Period, hour_start, period_start
 from nanoheater.history.records import (
     SAMPLE_FIELDS,
-    Decision,
     DeviceEvent,
     LedgerEntry,
     LedgerTotals,
     Sample,
+    StoredDecision,
 )
 from nanoheater.history.retention import CompactionReport, RetentionPolicy, compact
 from nanoheater.history.schema import open_database
@@ -180,7 +180,7 @@ class HistoryStore:
             self.compact(sample.ts_s)
         return entries
 
-    def add_decision(self, decision: Decision) -> None:
+    def add_decision(self, decision: StoredDecision) -> None:
         """Log a control decision."""
         with self._transaction():
             self._db.execute(
@@ -278,14 +278,14 @@ class HistoryStore:
         """Ledger totals per local day, the last ``days`` to ``until_s`` (``series.read_days``)."""
         return read_days(self._db, device, days, until_s)
 
-    def decisions_since(self, since_s: float, device: str | None = None) -> list[Decision]:
+    def decisions_since(self, since_s: float, device: str | None = None) -> list[StoredDecision]:
         """Control decisions since ``since_s``, oldest first."""
         rows = self._db.execute(
             "SELECT ts_s, device, action, reason, setpoint_c FROM decisions "
             "WHERE ts_s >= ? AND (? IS NULL OR device = ?) ORDER BY ts_s, id",
             (since_s, device, device),
         ).fetchall()
-        return [Decision(*row) for row in rows]
+        return [StoredDecision(*row) for row in rows]
 
     def events_since(self, since_s: float, device: str | None = None) -> list[DeviceEvent]:
         """Device events since ``since_s``, oldest first."""

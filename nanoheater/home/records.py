@@ -14,7 +14,7 @@ from typing import Any
 
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
-from nanoheater.history.records import Decision, DeviceEvent, Sample
+from nanoheater.history.records import DeviceEvent, Sample, StoredDecision
 from nanoheater.history.store import AsyncHistoryStore, HistoryStore
 from nanoheater.home.types import DecisionMade, HomeEvent
 from nanoheater.models import HeaterStatus
@@ -57,7 +57,9 @@ async def record_decision(
         sent = applied not in ("ok", "unreachable")
         action = f"{decision.step} ({applied})" if sent else decision.step
         key = keys.get(address, address)
-        rows.append(Decision(decision.ts_s, key, action, decision.reason, decision.setpoint_c))
+        rows.append(
+            StoredDecision(decision.ts_s, key, action, decision.reason, decision.setpoint_c)
+        )
 
     def write(store: HistoryStore) -> None:
         for row in rows:

@@ -18,7 +18,7 @@ from nanoheater.controller.targets import load_schedule
 from nanoheater.economics.market import MarketSettings, load_market
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.period import Period
-from nanoheater.history.records import Decision, DeviceEvent, LedgerTotals, Sample
+from nanoheater.history.records import DeviceEvent, LedgerTotals, Sample, StoredDecision
 from nanoheater.models import HeaterStatus
 from nanoheater.tui.messages import (
     CommandFailed,
@@ -140,7 +140,7 @@ class Storage:
         sent = [v for v in record.applied.values() if v not in ("ok", "unreachable")]
         if sent:
             action += f" ({'; '.join(sent)})"
-        decision = Decision(record.now_s, device, action, record.reason, record.setpoint_c)
+        decision = StoredDecision(record.now_s, device, action, record.reason, record.setpoint_c)
         await self._write(self.history, lambda store: store.add_decision(decision))
 
     def event(self, key: str, kind: str, detail: str) -> None:

@@ -11,7 +11,7 @@ from firmware_sim.device import SimulatedHeater
 from firmware_sim.server import MemoryLink
 from nanoheater.capabilities import capabilities
 from nanoheater.client import HeaterClient
-from nanoheater.config import CapsSettings, QuietHours, Settings
+from nanoheater.config import CapsSettings, QuietHoursSettings, Settings
 from nanoheater.controller.build import ZoneChoices, build_regulator, zone_sensor
 from nanoheater.controller.regulator import Member
 from nanoheater.controller.sensors import FileSensor, InletSensor
@@ -65,7 +65,7 @@ async def test_inlet_sensor_costs_no_second_device_read_per_tick() -> None:
 
 def test_quiet_hours_are_one_window_on_the_zone_power() -> None:
     """Pins the one quiet-hours translation: a power ceiling on the zone, for one device too."""
-    settings = Settings(caps=CapsSettings(quiet_hours=QuietHours(max_power_w=0)))
+    settings = Settings(caps=CapsSettings(quiet_hours=QuietHoursSettings(max_power_w=0)))
     member = Member("m", _Unused(), capabilities("mini3"))
     regulator = build_regulator([member], settings, ZoneChoices(HOLD_21), clock=lambda: 0.0)
     (window,) = regulator.schedule.quiet

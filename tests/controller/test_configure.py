@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from nanoheater.config import ControllerSettings
-from nanoheater.config import QuietHours as QuietSettings
+from nanoheater.config import ControllerSettings, QuietHoursSettings
 from nanoheater.controller.bangbang import BangBang
 from nanoheater.controller.configure import controller_from_settings, quiet_from_settings
 from nanoheater.controller.pi import PI
@@ -41,7 +40,7 @@ def test_explicit_settings_win() -> None:
 
 def test_config_quiet_hours_cap_each_device() -> None:
     """A 22-07 h window at 0 W holds each device at its lowest profile (zone total 470 W)."""
-    window = quiet_from_settings(QuietSettings(), [MINI3, NANO3S])
+    window = quiet_from_settings(QuietHoursSettings(), [MINI3, NANO3S])
     assert window.max_power_w == 400.0 + 70.0
     sched = Schedule(quiet=(window,))
     night = datetime(2025, 12, 2, 23, 0, tzinfo=UTC)
@@ -52,13 +51,13 @@ def test_config_quiet_hours_cap_each_device() -> None:
 
 def test_all_day_quiet_hours_cover_every_minute() -> None:
     """Quiet hours from 0 to 24 are active all day, including the last minute before midnight."""
-    window = quiet_from_settings(QuietSettings(start_hour=0, end_hour=24), [MINI3])
+    window = quiet_from_settings(QuietHoursSettings(start_hour=0, end_hour=24), [MINI3])
     for hour, minute, second in [(0, 0, 0), (12, 0, 0), (23, 59, 0), (23, 59, 59)]:
         assert window.active(datetime(2025, 12, 2, hour, minute, second, tzinfo=UTC))
 
 
 def test_empty_quiet_window_is_never_active() -> None:
     """Equal start and end hours (other than 0-24) make an empty window."""
-    window = quiet_from_settings(QuietSettings(start_hour=7, end_hour=7), [MINI3])
+    window = quiet_from_settings(QuietHoursSettings(start_hour=7, end_hour=7), [MINI3])
     assert not window.active(datetime(2025, 12, 2, 7, 0, tzinfo=UTC))
     assert not window.active(datetime(2025, 12, 2, 19, 0, tzinfo=UTC))

@@ -7,7 +7,7 @@ from nanoheater.controller.bangbang import BangBang
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import DecisionRecord, Regulator
-from nanoheater.controller.roomfit import Sample, fit_room
+from nanoheater.controller.roomfit import RoomSample, fit_room
 from nanoheater.controller.safety import SafetyLimits
 from nanoheater.controller.sensors import Reading, SensorError, SensorGuard
 from nanoheater.controller.staged import Staged
@@ -165,7 +165,7 @@ async def test_room_fit_from_a_simulated_log_finds_the_heat_loss() -> None:
     reg = rig.regulator(staged(), HOLD_21)
     await reg.run(until_s=rig.start_s + 48 * 3600)
     samples = [
-        Sample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
+        RoomSample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
         for p in rig.points
     ]
     fit = fit_room(samples)

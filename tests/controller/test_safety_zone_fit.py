@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from nanoheater.controller.decision import Decision
 from nanoheater.controller.ladder import Caps
-from nanoheater.controller.roomfit import Sample, fit_room, reachability
+from nanoheater.controller.roomfit import RoomSample, fit_room, reachability
 from nanoheater.controller.safety import SafetyInput, SafetyLimits, guard
 from nanoheater.controller.zone import ZoneDevice, build_zone
 from nanoheater.exceptions import UsageError
@@ -80,13 +80,13 @@ def test_zone_budget_below_floor_is_rejected() -> None:
         build_zone([ZoneDevice("nano", NANO3S)], budget_w=50.0)
 
 
-def _first_order_log(ua: float, cap: float, hours: float) -> list[Sample]:
+def _first_order_log(ua: float, cap: float, hours: float) -> list[RoomSample]:
     """Exact 1R1C response to a power pattern (on 3 h, off 3 h) at 60 s samples."""
     t, room, out = 0.0, 16.0, 0.0
     rows = []
     while t <= hours * 3600:
         power = 600.0 if int(t // 10800) % 2 == 0 else 0.0
-        rows.append(Sample(t, room, out, power))
+        rows.append(RoomSample(t, room, out, power))
         ss = out + power / ua
         room = ss + (room - ss) * math.exp(-60.0 * ua / cap)
         t += 60.0
@@ -103,7 +103,7 @@ def test_fit_recovers_first_order_room() -> None:
 
 def test_fit_rejects_flat_data() -> None:
     """A log where nothing moves cannot separate heat loss from capacity."""
-    rows = [Sample(t * 60.0, 20.0, 20.0, 0.0) for t in range(2000)]
+    rows = [RoomSample(t * 60.0, 20.0, 20.0, 0.0) for t in range(2000)]
     with pytest.raises(UsageError):
         fit_room(rows)
 

@@ -12,7 +12,7 @@ import pytest
 
 from nanoheater.config import (
     ConfigError,
-    QuietHours,
+    QuietHoursSettings,
     Settings,
     config_path,
     data_dir,
@@ -82,7 +82,7 @@ def test_save_and_load_round_trip() -> None:
         market=MarketSettings(currency="EUR", btc_price_fiat=90_000.0, live=False),
     )
     original = original.model_copy(
-        update={"caps": original.caps.model_copy(update={"quiet_hours": QuietHours()})}
+        update={"caps": original.caps.model_copy(update={"quiet_hours": QuietHoursSettings()})}
     )
     path = save_settings(original)
     assert load_settings().settings == original

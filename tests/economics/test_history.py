@@ -20,12 +20,12 @@ from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff, TouPeriod
 from nanoheater.history import (
     AsyncHistoryStore,
-    Decision,
     DeviceEvent,
     HistoryStore,
     Period,
     RetentionPolicy,
     Sample,
+    StoredDecision,
     accrue,
     period_start,
     schema_version,
@@ -166,12 +166,12 @@ def test_totals_across_devices_and_periods(store: HistoryStore) -> None:
 
 def test_decisions_and_events(store: HistoryStore) -> None:
     """Decisions and events come back in order, optionally per device."""
-    store.add_decision(Decision(T0, "nano", "set_mode Low", "room 21.4 °C above 21.3"))
-    store.add_decision(Decision(T0 + 1, "mini", "soft_off", "quiet hours"))
+    store.add_decision(StoredDecision(T0, "nano", "set_mode Low", "room 21.4 °C above 21.3"))
+    store.add_decision(StoredDecision(T0 + 1, "mini", "soft_off", "quiet hours"))
     store.add_event(DeviceEvent(T0 + 2, "nano", "offline", "timeout"))
     assert [d.action for d in store.decisions_since(T0)] == ["set_mode Low", "soft_off"]
     assert store.decisions_since(T0, "mini") == [
-        Decision(T0 + 1, "mini", "soft_off", "quiet hours")
+        StoredDecision(T0 + 1, "mini", "soft_off", "quiet hours")
     ]
     assert store.events_since(T0 + 3) == []
     assert store.events_since(T0)[0].kind == "offline"
@@ -230,7 +230,7 @@ def test_late_sample_merges_into_an_existing_bucket(store: HistoryStore) -> None
 def test_events_expire_but_ledger_stays(store: HistoryStore) -> None:
     """Decisions and events past their retention go; ledger hours are kept."""
     old = T0 - 400 * 86_400
-    store.add_decision(Decision(old, "nano", "x", "y"))
+    store.add_decision(StoredDecision(old, "nano", "x", "y"))
     store.add_event(DeviceEvent(old, "nano", "offline", ""))
     store.record(_nano(old), market=MARKET, tariff=FLAT)
     store.record(_nano(old + 10), market=MARKET, tariff=FLAT)

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
-from nanoheater.history import Decision, HistoryStore, Sample
+from nanoheater.history import StoredDecision, HistoryStore, Sample
 
 market = offline_market(MarketSettings(), None)
 store = HistoryStore.open(Path(sys.argv[1]))
@@ -30,7 +30,7 @@ i = 0
 while True:
     store.record(Sample("crash", float(i), 140.0, 6.0), market=market, tariff=Tariff())
     if i % 7 == 0:
-        store.add_decision(Decision(float(i), "crash", "set_mode", f"step {i}"))
+        store.add_decision(StoredDecision(float(i), "crash", "set_mode", f"step {i}"))
     print(i, flush=True)  # printed only after the commit returned
     i += 1
 """

@@ -12,7 +12,7 @@ import pytest
 
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
-from nanoheater.history import Decision, DeviceEvent, HistoryStore, Sample, Window, schema
+from nanoheater.history import DeviceEvent, HistoryStore, Sample, StoredDecision, Window, schema
 from nanoheater.history.series import window_since
 
 NOW_S = 1_767_268_800.0  # 2026-01-01 12:00 UTC
@@ -95,9 +95,9 @@ def test_faults_and_setpoint_changes(tmp_path: Path) -> None:
         store.add_event(DeviceEvent(NOW_S - 200, "nano", "command", "set mode: done"))
         store.add_event(DeviceEvent(NOW_S - 100, "other", "offline", "not this one"))
         # Before the window: 20 °C in force when it opens; inside: repeats collapse to changes.
-        store.add_decision(Decision(NOW_S - 1200, "nano", "High", "cold", 20.0))
+        store.add_decision(StoredDecision(NOW_S - 1200, "nano", "High", "cold", 20.0))
         for offset, setpoint in ((-500, 20.0), (-400, 21.5), (-390, 21.5), (-100, None)):
-            store.add_decision(Decision(NOW_S + offset, "nano", "High", "r", setpoint))
+            store.add_decision(StoredDecision(NOW_S + offset, "nano", "High", "r", setpoint))
         series = store.window("nano", Window.M15, NOW_S)
     assert [(m.kind, m.text) for m in series.marks] == [("fault", "offline: timed out")]
     assert series.setpoints == (
@@ -164,7 +164,7 @@ def test_version_1_file_gains_setpoints_and_keeps_decisions(
         )
         db.close()
     with HistoryStore.open(path) as store:
-        store.add_decision(Decision(2.0, "nano", "High", "y", 21.0))
+        store.add_decision(StoredDecision(2.0, "nano", "High", "y", 21.0))
         assert [(d.action, d.setpoint_c) for d in store.decisions_since(0)] == [
             ("Low", None),
             ("High", 21.0),

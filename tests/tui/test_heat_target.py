@@ -8,7 +8,7 @@ from textual.widgets import Input, Select, Static
 
 from firmware_sim.device import SimulatedHeater
 from firmware_sim.fleet import Fleet
-from nanoheater.config import CapsSettings, QuietHours, Settings
+from nanoheater.config import CapsSettings, QuietHoursSettings, Settings
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.widgets.target_panel import TargetPanel
@@ -108,7 +108,7 @@ async def test_quiet_hours_cap_the_level(
     make_app: AppFactory, sim_fleet: Fleet, tmp_path: Path
 ) -> None:
     """Pins that quiet hours from the settings cap a schedule's level, and the reason says so."""
-    quiet = QuietHours(start_hour=0, end_hour=24, max_power_w=0)
+    quiet = QuietHoursSettings(start_hour=0, end_hour=24, max_power_w=0)
     app = make_app(settings=Settings(caps=CapsSettings(quiet_hours=quiet)))
     key, heater = _member(sim_fleet, "q")
     schedule = tmp_path / "week.toml"

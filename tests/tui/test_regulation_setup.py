@@ -6,7 +6,7 @@ import inspect
 
 from firmware_sim.device import SimulatedHeater
 from firmware_sim.fleet import Fleet
-from nanoheater.config import CapsSettings, ControllerSettings, QuietHours, Settings
+from nanoheater.config import CapsSettings, ControllerSettings, QuietHoursSettings, Settings
 from nanoheater.controller.bangbang import TOL_TEMP_K, BangBang
 from nanoheater.controller.pi import PI
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
@@ -108,7 +108,7 @@ async def test_quiet_hours_cap_at_the_mode_they_allow(
     make_app: AppFactory, sim_fleet: Fleet
 ) -> None:
     """Pins that the quiet hours cap a Mini 3 at the mode they allow, worded as the thermostat."""
-    quiet = QuietHours(start_hour=0, end_hour=24, max_power_w=500)
+    quiet = QuietHoursSettings(start_hour=0, end_hour=24, max_power_w=500)
     app = make_app(settings=Settings(caps=CapsSettings(quiet_hours=quiet)))
     key, heater = _member(sim_fleet, "mini3")
     async with app.run_test(size=(100, 32)) as pilot:
