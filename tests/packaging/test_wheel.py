@@ -114,10 +114,23 @@ def test_installed_commands_answer(built: tuple[Path, Path], tmp_path: Path) -> 
     assert "Usage: nanoheater" in done.stdout, done
     commands = re.findall(r"^  (\w+)\s", done.stdout.split("Commands:")[1], flags=re.MULTILINE)
     assert {"status", "economics", "tui", "demo"} <= set(commands)
-    for command in commands:
-        done = _run([str(bin_dir / "nanoheater"), command, "-h"], cwd=tmp_path)
-        assert done.returncode == 0, (command, done.stderr)
-        assert f"Usage: nanoheater {command}" in done.stdout
+    # One interpreter per command, all at once: start-up dominates and the suite has a budget.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    running = {
+        command: subprocess.Popen(
+            [str(bin_dir / "nanoheater"), command, "-h"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    }
+    for command, proc in running.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, (command, err)
+        assert f"Usage: nanoheater {command}" in out
     done = _run([str(bin_dir / "firmware-sim"), "serve", "--help"], cwd=tmp_path)
     assert done.returncode == 0, done
     assert "Usage: firmware-sim serve" in done.stdout, done
