@@ -25,3 +25,11 @@ MDNS_SERVICE_TYPE = "_avalon-miner._tcp.local."
 
 CALIBRATION_RETRY_S = 300.0
 """How long a refused mode change should wait before retrying, when the device gives no hint."""
+
+DEVICE_CLOCK_RANGE_S = (946_684_800.0, 4_102_444_800.0)
+"""Device clocks (``When``) outside 2000-01-01 .. 2100-01-01 UTC count as absent (issue 14).
+
+A device's clock is untrusted input: a negative, huge or non-finite ``When`` crashed the TUI
+(``fromtimestamp`` overflow) and ``watch``. Anything the library stores is stamped on the local
+clock; a device clock is only a hint (the accelerated simulator's time) and only inside this range.
+"""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
@@ -88,19 +89,28 @@ class HistoryStore:
         notice: str | None = None,
         backup: Path | None = None,
         policy: RetentionPolicy | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = connection
+        self.clock = clock
+        """This machine's clock: compaction runs on it, never on a sample's (device) time."""
         self.path = path
         self.notice = notice
         """One line for the user if a damaged database was moved aside on opening."""
         self.backup = backup
         self.policy = policy or RetentionPolicy()
-        """Retention applied by ``record`` at most once per ``COMPACT_EVERY_S`` of sample time."""
+        """Retention applied by ``record`` at most once per ``COMPACT_EVERY_S`` (local clock)."""
         self._last: dict[str, Sample] = {}
         self._compacted_at_s = -math.inf
 
     @classmethod
-    def open(cls, path: Path | None = None, *, policy: RetentionPolicy | None = None) -> Self:
+    def open(
+        cls,
+        path: Path | None = None,
+        *,
+        policy: RetentionPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Self:
         """Open the database (default: ``history.sqlite3`` in the data folder)."""
         if path is None:
             from nanoheater.config import data_dir
@@ -108,7 +118,12 @@ class HistoryStore:
             path = data_dir() / DATABASE_FILE
         opened = open_database(path)
         return cls(
-            opened.connection, path, notice=opened.notice, backup=opened.backup, policy=policy
+            opened.connection,
+            path,
+            notice=opened.notice,
+            backup=opened.backup,
+            policy=policy,
+            clock=clock,
         )
 
     def close(self) -> None:
@@ -175,9 +190,12 @@ class HistoryStore:
             self._upsert_device(sample.device, sample.ts_s, host, port, model)
         if previous is None or sample.ts_s >= previous.ts_s:
             self._last[sample.device] = sample
-        if sample.ts_s - self._compacted_at_s >= COMPACT_EVERY_S:
-            # The writer keeps the file tidy itself, so no one has to remember a cron job.
-            self.compact(sample.ts_s)
+        now_s = self.clock()
+        if now_s - self._compacted_at_s >= COMPACT_EVERY_S:
+            # The writer keeps the file tidy itself, so no one has to remember a cron job. On
+            # the local clock: one device whose clock runs years ahead must not age (fold or
+            # delete) every other device's rows (issue 14).
+            self.compact(now_s)
         return entries
 
     def add_decision(self, decision: StoredDecision) -> None:

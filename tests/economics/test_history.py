@@ -39,7 +39,8 @@ SATS_PER_DAY_6THS = 253.93  # docs/physics.md §3.4, Nano 3S High
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    with HistoryStore.open(tmp_path / "history.sqlite3") as opened:
+    # Compaction runs on the store's (local) clock: pinned to the tests' "now".
+    with HistoryStore.open(tmp_path / "history.sqlite3", clock=lambda: T0) as opened:
         yield opened
 
 
@@ -126,9 +127,9 @@ def test_mismatched_currencies_are_refused() -> None:
 def test_ledger_continues_after_reopening(tmp_path: Path) -> None:
     """A new process picks up the interval since the last stored sample."""
     path = tmp_path / "h.sqlite3"
-    with HistoryStore.open(path) as first:
+    with HistoryStore.open(path, clock=lambda: T0) as first:
         first.record(_nano(T0), market=MARKET, tariff=FLAT)
-    with HistoryStore.open(path) as second:
+    with HistoryStore.open(path, clock=lambda: T0) as second:
         (entry,) = second.record(_nano(T0 + 30), market=MARKET, tariff=FLAT)
         assert entry.seconds == 30
 
@@ -233,8 +234,10 @@ def test_events_expire_but_ledger_stays(store: HistoryStore) -> None:
     store.add_decision(StoredDecision(old, "nano", "x", "y"))
     store.add_event(DeviceEvent(old, "nano", "offline", ""))
     store.record(_nano(old), market=MARKET, tariff=FLAT)
-    store.record(_nano(old + 10), market=MARKET, tariff=FLAT)
-    assert store.compact(T0).events_dropped == 2
+    store.record(_nano(old + 10), market=MARKET, tariff=FLAT)  # compacts (local clock: T0)
+    store.compact(T0)
+    assert store.events_since(0.0) == []
+    assert store.decisions_since(0.0) == []
     assert store.ledger_hours("nano", 0) != []
 
 
@@ -315,15 +318,18 @@ def test_compaction_never_loses_a_reading(
 
 
 def test_record_applies_retention_hourly(tmp_path: Path) -> None:
-    """The writer compacts by itself: at the first record, then once per hour of sample time."""
+    """The writer compacts by itself: at the first record, then once per hour of local time."""
     policy = RetentionPolicy.from_settings(HistorySettings(full_resolution_h=1.0))
-    with HistoryStore.open(tmp_path / "h.sqlite3", policy=policy) as history:
+    now = [T0]
+    with HistoryStore.open(tmp_path / "h.sqlite3", policy=policy, clock=lambda: now[0]) as history:
         history.add_samples([_nano(T0 - 7200), _nano(T0 - 7190)])
         history.record(_nano(T0), market=MARKET, tariff=FLAT)
         assert [s.resolution_s for s in history.samples_since("nano", 0)] == [60, 0]
         history.add_sample(_nano(T0 - 7000))
+        now[0] = T0 + 10
         history.record(_nano(T0 + 10), market=MARKET, tariff=FLAT)
         assert [s.resolution_s for s in history.samples_since("nano", 0)] == [60, 0, 0, 0]
+        now[0] = T0 + 3600
         history.record(_nano(T0 + 3600), market=MARKET, tariff=FLAT)
         assert [s.resolution_s for s in history.samples_since("nano", 0)] == [60, 60, 0, 0, 0]
 

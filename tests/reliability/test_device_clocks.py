@@ -1,0 +1,113 @@
+"""Time is an input: a device clock in the far future or past must not crash, blind or age.
+
+Issue 14: a ``When`` past year 9999 crashed the TUI's ledger (``fromtimestamp`` overflow),
+``watch`` printed a traceback for a huge or negative ``When``, and one device whose clock ran two
+years ahead made the history's compaction delete every event and fold every other device's raw
+samples. Device clocks outside 2000..2100 are now absent, and compaction runs on the local clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from nanoheater.const import DEVICE_CLOCK_RANGE_S
+from nanoheater.economics.market import MarketSettings, offline_market
+from nanoheater.economics.tariff import Tariff
+from nanoheater.history import HistoryStore
+from nanoheater.history.records import Decision, DeviceEvent, Sample
+from nanoheater.protocol.codec import decode_reply, reply_status
+from tests.reliability.hostile import HostileDevice, proxy
+from tests.reliability.rigs import make_heater
+
+NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC).timestamp()
+TWO_YEARS_S = 2 * 365 * 86_400
+MARKET = offline_market(MarketSettings(pool_fee=0.0), None)
+FLAT = Tariff(price_fiat_per_kwh=0.17)
+
+
+def _status_with_when(when: str) -> bytes:
+    return b'{"STATUS":[{"STATUS":"S","When":' + when.encode() + b',"Code":11,"Msg":"x"}],"id":1}'
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "-5",
+        "0",
+        "253402300800",
+        "1e20",
+        "1" + "0" * 400,
+        "nan",
+        "inf",
+        "-inf",
+        "true",
+        '"1765004019"',
+    ],
+)
+def test_an_implausible_device_clock_is_absent(when: str) -> None:
+    """Pins: negative, zero, past-9999, huge, non-finite or non-numeric ``When`` is None."""
+    assert reply_status(decode_reply(_status_with_when(when))).when is None
+
+
+def test_a_plausible_device_clock_is_kept_even_years_off() -> None:
+    """Pins: a clock two years ahead is still a clock (the history must cope, not the codec)."""
+    ahead = NOW + TWO_YEARS_S
+    assert DEVICE_CLOCK_RANGE_S[0] <= ahead < DEVICE_CLOCK_RANGE_S[1]
+    assert reply_status(decode_reply(_status_with_when(repr(ahead)))).when == ahead
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    with HistoryStore.open(tmp_path / "history.sqlite3") as opened:
+        opened.clock = lambda: NOW
+        yield opened
+
+
+def _sample(device: str, ts_s: float) -> Sample:
+    return Sample(device=device, ts_s=ts_s, power_w=140.0, hashrate_ths=6.0)
+
+
+def test_a_future_device_clock_does_not_age_another_devices_history(store: HistoryStore) -> None:
+    """Pins: samples of a device two years ahead leave the honest device's rows untouched."""
+    for i in range(10):
+        store.record(_sample("honest", NOW - 600 + 60 * i), market=MARKET, tariff=FLAT)
+    store.add_decision(Decision(NOW - 300, "honest", "High", "cold"))
+    store.add_event(DeviceEvent(NOW - 200, "honest", "online", "back online"))
+    for i in range(10):  # each record may trigger compaction: it must use NOW, not 2028
+        store.record(_sample("ahead", NOW + TWO_YEARS_S + 60 * i), market=MARKET, tariff=FLAT)
+    honest = store.samples_since("honest", 0)
+    assert len(honest) == 10
+    assert all(s.resolution_s == 0 for s in honest)  # still raw: nothing was folded
+    assert store.events_since(0.0)
+    assert store.compact(NOW).events_dropped == 0
+
+
+def _clock_at(reply: bytes, when: int) -> bytes:
+    return re.sub(rb'"When":\s*\d+', b'"When":' + str(when).encode(), reply)
+
+
+@pytest.mark.parametrize("when", [10**20, -(10**12), 253402300800])
+async def test_status_and_watch_survive_a_wild_device_clock(when: int) -> None:
+    """Pins: a simulated device whose every reply says When=<wild> gives a reading, no traceback."""
+    heater, _ = make_heater("nano3s")
+    device = HostileDevice(proxy(heater.handle, lambda reply: _clock_at(reply, when)))
+    async with device.running():
+        target = f"127.0.0.1:{device.port}"
+        for command in (("status", target), ("watch", target, "--count", "2", "--interval", "0.1")):
+            result = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "nanoheater", *command, "--timeout", "2"],
+                capture_output=True,
+                timeout=60,
+            )
+            assert b"Traceback" not in result.stderr, result.stderr
+            assert result.returncode == 0, result.stderr
+            assert b"mining" in result.stdout  # a reading was printed
