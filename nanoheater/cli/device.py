@@ -26,6 +26,7 @@ from nanoheater.cli.readings import emitter, fleet_targets, read_once, service_r
 from nanoheater.cli.settle import settling_note
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
+from nanoheater.diagnosis import diagnose
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import HeaterState, HeaterStatus
 from nanoheater.protocol.sanitize import sanitize
@@ -89,7 +90,7 @@ async def status(
         async with await HeaterClient.connect(targets[0], timeout_s=timeout_s) as client:
             reading = await client.get_status()
         if as_json:
-            print_json(reading.to_json_dict())
+            print_json({**reading.to_json_dict(), "problems": list(diagnose(reading))})
         else:
             click.echo(format_status(reading))
         return
@@ -329,6 +330,7 @@ def format_status(reading: HeaterStatus) -> str:
         ("mac", info.mac or "—"),
         ("dna", info.dna or "—"),
     ]
+    rows += [("problem", problem) for problem in diagnose(reading)]
     header = f"{info.product} ({model}) at {reading.address}"
     lines = [sanitize(header)]
     lines += [f"  {label:<13}{sanitize(value)}" for label, value in rows]

@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from nanoheater.address import DeviceAddress
 from nanoheater.config import Settings, config_path
+from nanoheater.diagnosis import diagnose
 from nanoheater.economics.market import offline_market
 from nanoheater.exceptions import UsageError
 from nanoheater.history import AsyncHistoryStore
@@ -313,6 +314,12 @@ class NanoheaterApp(App[None]):
         entry.heat_kwh_today, entry.sats_today = today.heat_kwh, today.sats
         if was_offline:
             self.device_event(entry, "online", "back online")
+        new, cleared = entry.take_problems(diagnose(message.status))
+        for problem in new:  # each once, as an event and a notice, with its reason
+            self.device_event(entry, "fault", problem, Severity.WARNING)
+            self.notify(f"{entry.name}: {problem}", severity="warning", timeout=10)
+        if cleared:
+            self.device_event(entry, "fault", cleared)
         self._fleet_changed(message.key)
 
     @on(PollFailed)

@@ -64,6 +64,8 @@ class DeviceEntry:
     warned: set[str] = field(default_factory=set)
     """Controller warnings already logged."""
     refusal: Refusal | None = None
+    problems: tuple[str, ...] = ()
+    """What the latest reading shows wrong (``diagnosis.diagnose``), each already logged once."""
 
     @property
     def key(self) -> str:
@@ -115,6 +117,20 @@ class DeviceEntry:
         self._append("power_w", status.power_w)
         self._append("chip_temp_c", status.chip_temp_max_c)
         self._append("room_temp_c", self.room_temp_c)
+
+    def take_problems(self, problems: tuple[str, ...]) -> tuple[list[str], str | None]:
+        """Keep the latest reading's ``problems``; return the new ones and any clearing line.
+
+        The clearing line (``problems cleared: ...``) comes once, when all have cleared.
+        """
+        new = [p for p in problems if p not in self.problems]
+        cleared = (
+            "problems cleared: " + "; ".join(self.problems)
+            if self.problems and not problems
+            else None
+        )
+        self.problems = problems
+        return new, cleared
 
     def mark_offline(self, error: str) -> None:
         """Record a failed poll; the last reading stays for display, the device stays listed."""

@@ -278,3 +278,18 @@ async def test_set_reports_the_setting_and_the_value_still_settling() -> None:
         assert re.fullmatch(
             r"soft off confirmed; power \d+ W now and falling to about \d+ W", record["settling"]
         )
+
+
+async def test_status_explains_a_fault() -> None:
+    """Pins that a Q in a fan-stop overheat shows the reasons, in words and in --json."""
+    heater = make_heater("q")
+    arm_fault(heater, "overheat")
+    heater.world.run_for(30)  # the fan spins down
+    async with SimServer(heater) as sim:
+        code, out, err = await run_cli("status", f"{sim.host}:{sim.port}")
+        assert code == 0, err
+        assert re.search(r"problem +fan 0 rpm at \d+ % duty: the fan has stopped", out), out
+        assert re.search(r"problem +chips at \d+ °C: overheating", out), out
+        code, out, err = await run_cli("status", f"{sim.host}:{sim.port}", "--json")
+        assert code == 0, err
+        assert len(json.loads(out)["problems"]) == 2
