@@ -22,7 +22,7 @@ from nanoheater.const import DEVICE_CLOCK_RANGE_S
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.history import HistoryStore
-from nanoheater.history.records import Decision, DeviceEvent, Sample
+from nanoheater.history.records import DeviceEvent, Sample, StoredDecision
 from nanoheater.protocol.codec import decode_reply, reply_status
 from tests.reliability.hostile import HostileDevice, proxy
 from tests.reliability.rigs import make_heater
@@ -79,7 +79,7 @@ def test_a_future_device_clock_does_not_age_another_devices_history(store: Histo
     """Pins: samples of a device two years ahead leave the honest device's rows untouched."""
     for i in range(10):
         store.record(_sample("honest", NOW - 600 + 60 * i), market=MARKET, tariff=FLAT)
-    store.add_decision(Decision(NOW - 300, "honest", "High", "cold"))
+    store.add_decision(StoredDecision(NOW - 300, "honest", "High", "cold"))
     store.add_event(DeviceEvent(NOW - 200, "honest", "online", "back online"))
     for i in range(10):  # each record may trigger compaction: it must use NOW, not 2028
         store.record(_sample("ahead", NOW + TWO_YEARS_S + 60 * i), market=MARKET, tariff=FLAT)
