@@ -10,6 +10,7 @@ import pytest
 
 from firmware_sim.fleet import Fleet
 from nanoheater.home import Home, HomeOptions
+from tests.fleets import endpoints, loopback_fleet
 
 FAST = {"poll_interval_s": 0.2, "control_interval_s": 0.3, "timeout_s": 2.0}
 """Intervals short enough for seconds-long tests on a real-time simulator."""
@@ -21,13 +22,13 @@ async def fleet() -> AsyncIterator[Fleet]:
 
     A 300 s calibration after a mode change takes 3 s of the test.
     """
-    async with Fleet(["nano3s", "q"], address="127.0.0.2", port=4028, speed=100.0) as running:
+    async with loopback_fleet(["nano3s", "q"], speed=100.0) as running:
         yield running
 
 
 def hosts(fleet: Fleet) -> list[str]:
     """The fleet's addresses as ``host:port``."""
-    return [f"{h}:{p}" for h, p in fleet.endpoints]
+    return endpoints(fleet)
 
 
 def options(data_dir: Path, fleet: Fleet, **overrides: object) -> HomeOptions:

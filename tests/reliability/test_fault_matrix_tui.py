@@ -15,8 +15,9 @@ from firmware_sim.faults import arm_fault, clear_faults
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.devices import DeviceEntry
 from nanoheater.tui.eventlog import Severity
+from tests.fleets import advance
 from tests.reliability.rigs import Ledger, mode_name
-from tests.reliability.tui_rig import advance, key_of, make_app, poll, settle, sim_fleet
+from tests.reliability.tui_rig import key_of, make_app, poll, settle, sim_fleet
 
 READ_FAULTS = ["drop", "truncate", "garbage", "delay", "reboot"]
 

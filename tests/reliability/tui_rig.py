@@ -15,12 +15,12 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
-from firmware_sim.clock import VirtualClock
 from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.tui.app import NanoheaterApp
+from tests.fleets import endpoints, loopback_fleet
 from tests.reliability.rigs import tcp_client
 
 TUI_TIMEOUT_S = 0.4
@@ -29,31 +29,13 @@ TUI_TIMEOUT_S = 0.4
 @asynccontextmanager
 async def sim_fleet(models: Sequence[str]) -> AsyncIterator[Fleet]:
     """Simulated heaters on free ports of 127.0.0.1, in virtual time."""
-    fleet = Fleet(
-        list(models),
-        address="127.0.0.1",
-        port=0,
-        layout="ports",
-        clock=VirtualClock(),
-        seed=0,
-        tick_s=3600,
-    )
-    async with fleet:
+    async with loopback_fleet(models) as fleet:
         yield fleet
 
 
 def key_of(fleet: Fleet, index: int = 0) -> str:
     """The TUI's key (``host:port``) of fleet member ``index``."""
-    member = fleet.members[index]
-    return f"{member.server.host}:{member.server.port}"
-
-
-def advance(fleet: Fleet, seconds: float) -> None:
-    """Move the fleet's virtual clock forward and let the physics catch up."""
-    clock = fleet.clock
-    assert isinstance(clock, VirtualClock)
-    clock.advance(seconds)
-    fleet.world.sync()
+    return endpoints(fleet)[index]
 
 
 def make_app(fleet: Fleet, tmp_path: Path, *, control_interval_s: float = 3600.0) -> NanoheaterApp:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from firmware_sim.clock import VirtualClock
 from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
@@ -17,9 +16,7 @@ from nanoheater.discovery import browse
 from nanoheater.history import AsyncHistoryStore
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
-
-MODELS = ("nano3s", "nano3", "mini3", "q")
-"""One device of each model."""
+from tests.fleets import MODELS, advance, endpoints, loopback_fleet
 
 AppFactory = Callable[..., NanoheaterApp]
 
@@ -27,25 +24,8 @@ AppFactory = Callable[..., NanoheaterApp]
 @pytest.fixture
 async def sim_fleet() -> AsyncIterator[Fleet]:
     """Four simulated heaters on free ports of 127.0.0.1; time moves only when a test says so."""
-    clock = VirtualClock()
-    fleet = Fleet(
-        list(MODELS), address="127.0.0.1", port=0, layout="ports", clock=clock, seed=0, tick_s=3600
-    )
-    async with fleet:
+    async with loopback_fleet(MODELS) as fleet:
         yield fleet
-
-
-def endpoints(fleet: Fleet) -> list[str]:
-    """``host:port`` of every fleet member, in order."""
-    return [f"{m.server.host}:{m.server.port}" for m in fleet.members]
-
-
-def advance(fleet: Fleet, seconds: float) -> None:
-    """Move the fleet's virtual clock forward and let the physics catch up."""
-    clock = fleet.clock
-    assert isinstance(clock, VirtualClock)
-    clock.advance(seconds)
-    fleet.world.sync()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from nanoheater.tui.widgets.device_stats import RefusalBanner
-from tests.tui.conftest import MODELS, AppFactory, poll, settle
+from tests.fleets import MODELS
+from tests.tui.conftest import AppFactory, poll, settle
 
 
 def _key(fleet: Fleet, model: str) -> tuple[str, SimulatedHeater]:

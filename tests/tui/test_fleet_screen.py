@@ -11,7 +11,8 @@ from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.widgets.fleet_table import FleetTable
-from tests.tui.conftest import MODELS, AppFactory, endpoints, poll, settle
+from tests.fleets import MODELS, endpoints
+from tests.tui.conftest import AppFactory, poll, settle
 
 
 async def test_discovered_devices_appear_with_live_numbers(

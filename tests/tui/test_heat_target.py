@@ -12,12 +12,8 @@ from nanoheater.config import CapsSettings, QuietHoursSettings, Settings
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.widgets.target_panel import TargetPanel
-from tests.tui.conftest import MODELS, AppFactory, poll, settle
-
-
-def _member(fleet: Fleet, model: str) -> tuple[str, SimulatedHeater]:
-    member = fleet.members[MODELS.index(model)]
-    return f"{member.server.host}:{member.server.port}", member.heater
+from tests.fleets import member
+from tests.tui.conftest import AppFactory, poll, settle
 
 
 def _mode(heater: SimulatedHeater) -> str:
@@ -35,7 +31,7 @@ async def test_setting_a_target_engages_the_controller(
 ) -> None:
     """Pins that heating to a set-point above a cold room makes the controller raise the mode."""
     app = make_app()
-    key, heater = _member(sim_fleet, "q")
+    key, heater = member(sim_fleet, "q")
     lowest = heater.profile.modes[0].name
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
@@ -58,7 +54,7 @@ async def test_setting_a_target_engages_the_controller(
 async def test_manual_stops_the_controller(make_app: AppFactory, sim_fleet: Fleet) -> None:
     """Pins that after Manual the controller no longer changes the device."""
     app = make_app()
-    key, heater = _member(sim_fleet, "q")
+    key, heater = member(sim_fleet, "q")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await _open(app, key)
@@ -79,7 +75,7 @@ async def test_manual_stops_the_controller(make_app: AppFactory, sim_fleet: Flee
 async def test_no_room_reading_is_explained(make_app: AppFactory, sim_fleet: Fleet) -> None:
     """Pins that a Nano 3S (no room sensor) under a set-point shows the fail-safe reason."""
     app = make_app()
-    key, _ = _member(sim_fleet, "nano3s")
+    key, _ = member(sim_fleet, "nano3s")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await _open(app, key)
@@ -94,7 +90,7 @@ async def test_no_room_reading_is_explained(make_app: AppFactory, sim_fleet: Fle
 async def test_fixed_level_is_held(make_app: AppFactory, sim_fleet: Fleet) -> None:
     """Pins that choosing a heat level makes the controller put the device in that mode."""
     app = make_app()
-    key, heater = _member(sim_fleet, "mini3")
+    key, heater = member(sim_fleet, "mini3")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         screen = await _open(app, key)
@@ -110,7 +106,7 @@ async def test_quiet_hours_cap_the_level(
     """Pins that quiet hours from the settings cap a schedule's level, and the reason says so."""
     quiet = QuietHoursSettings(start_hour=0, end_hour=24, max_power_w=0)
     app = make_app(settings=Settings(caps=CapsSettings(quiet_hours=quiet)))
-    key, heater = _member(sim_fleet, "q")
+    key, heater = member(sim_fleet, "q")
     schedule = tmp_path / "week.toml"
     schedule.write_text('[[entry]]\ndays = "all"\nat = "00:00"\nmode = "Super"\n')
     async with app.run_test(size=(100, 32)) as pilot:
@@ -155,7 +151,7 @@ async def test_a_target_that_cannot_engage_leaves_the_device_as_it_was(
     -273): the regulator is never built, so the panel must stay on manual control and say why.
     """
     app = make_app(settings=Settings(sensors=("inlet",)))
-    key, heater = _member(sim_fleet, "nano3s")
+    key, heater = member(sim_fleet, "nano3s")
     mode_before = _mode(heater)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)

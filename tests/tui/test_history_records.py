@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from firmware_sim.device import SimulatedHeater
 from firmware_sim.faults import arm_fault
 from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
@@ -12,12 +11,8 @@ from nanoheater.controller.targets import RoomTemperature
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.records import DeviceEvent
 from nanoheater.tui.regulation import TargetChoice
-from tests.tui.conftest import MODELS, AppFactory, poll, settle
-
-
-def _member(fleet: Fleet, model: str) -> tuple[str, SimulatedHeater]:
-    member = fleet.members[MODELS.index(model)]
-    return f"{member.server.host}:{member.server.port}", member.heater
+from tests.fleets import MODELS, member
+from tests.tui.conftest import AppFactory, poll, settle
 
 
 def _events(store: HistoryStore) -> list[DeviceEvent]:
@@ -31,9 +26,9 @@ async def test_readings_decisions_and_events_are_stored(
     store = await AsyncHistoryStore.open(tmp_path / "history.sqlite3")
     try:
         app = make_app(history=store)
-        q_key, _ = _member(sim_fleet, "q")
-        nano_key, _ = _member(sim_fleet, "nano3")
-        s_key, nano3s = _member(sim_fleet, "nano3s")
+        q_key, _ = member(sim_fleet, "q")
+        nano_key, _ = member(sim_fleet, "nano3")
+        s_key, nano3s = member(sim_fleet, "nano3s")
         gone = sim_fleet.members[MODELS.index("mini3")]
         async with app.run_test(size=(100, 32)) as pilot:
             await settle(pilot)

@@ -7,12 +7,8 @@ from firmware_sim.faults import arm_fault
 from firmware_sim.fleet import Fleet
 from nanoheater.controller.targets import RoomTemperature
 from nanoheater.tui.regulation import TargetChoice
-from tests.tui.conftest import MODELS, AppFactory, poll, settle
-
-
-def _member(fleet: Fleet, model: str) -> tuple[str, SimulatedHeater]:
-    member = fleet.members[MODELS.index(model)]
-    return f"{member.server.host}:{member.server.port}", member.heater
+from tests.fleets import MODELS, member
+from tests.tui.conftest import AppFactory, poll, settle
 
 
 def _mode(heater: SimulatedHeater) -> str:
@@ -24,8 +20,8 @@ async def test_quit_leaves_controlled_devices_at_the_exit_level(
 ) -> None:
     """Pins that quitting puts a regulated device at its lowest heating step, and no other."""
     app = make_app()
-    q_key, q = _member(sim_fleet, "q")
-    _, mini = _member(sim_fleet, "mini3")
+    q_key, q = member(sim_fleet, "q")
+    _, mini = member(sim_fleet, "mini3")
     top = mini.profile.modes[-1].name
     mini.set_mode(len(mini.profile.modes) - 1)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -54,7 +50,7 @@ async def test_quit_inside_the_calibration_window_says_what_the_device_was_left_
 ) -> None:
     """Pins that a quit right after a mode change says the Nano 3S heats on, and why."""
     app = make_app()
-    key, nano = _member(sim_fleet, "nano3s")
+    key, nano = member(sim_fleet, "nano3s")
     nano.set_mode(1)  # someone just switched it: its calibration window is open
     middle = _mode(nano)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -75,8 +71,8 @@ async def test_quit_does_not_wait_for_an_unreachable_device(
 ) -> None:
     """Pins that a regulated device that stops answering is given up on at the exit bound."""
     app = make_app(exit_timeout_s=0.5)
-    q_key, q = _member(sim_fleet, "q")
-    mini_key, mini = _member(sim_fleet, "mini3")
+    q_key, q = member(sim_fleet, "q")
+    mini_key, mini = member(sim_fleet, "mini3")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         for key in (q_key, mini_key):

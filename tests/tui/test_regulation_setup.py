@@ -13,12 +13,8 @@ from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.regulation import RoomModel, TargetChoice
-from tests.tui.conftest import MODELS, AppFactory, settle
-
-
-def _member(fleet: Fleet, model: str) -> tuple[str, SimulatedHeater]:
-    member = fleet.members[MODELS.index(model)]
-    return f"{member.server.host}:{member.server.port}", member.heater
+from tests.fleets import member
+from tests.tui.conftest import AppFactory, settle
 
 
 def _mode(heater: SimulatedHeater) -> str:
@@ -35,7 +31,7 @@ async def test_pi_gets_the_tuned_gain_unless_the_user_set_one(
     make_app: AppFactory, sim_fleet: Fleet
 ) -> None:
     """Pins that PI runs the tuned Kp, not config.toml's 400 W/K default, and a set Kp wins."""
-    key, _ = _member(sim_fleet, "q")
+    key, _ = member(sim_fleet, "q")
     tuned = inspect.signature(PI).parameters["kp_w_k"].default
     assert tuned != ControllerSettings().pi_kp_w_per_k
     for controller, expected in (
@@ -52,7 +48,7 @@ async def test_pi_gets_the_tuned_gain_unless_the_user_set_one(
 
 async def test_bang_bang_gets_the_tuned_tolerance(make_app: AppFactory, sim_fleet: Fleet) -> None:
     """Pins that bang-bang runs Home Assistant's 0.3 K tolerance, not the config's 0.5 K."""
-    key, _ = _member(sim_fleet, "q")
+    key, _ = member(sim_fleet, "q")
     app = make_app(settings=Settings(controller=ControllerSettings(kind="bang-bang")))
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
@@ -67,7 +63,7 @@ async def test_heat_loss_estimate_reaches_the_controller(
     make_app: AppFactory, sim_fleet: Fleet
 ) -> None:
     """Pins that the room's UA gives a feed-forward start and an unreachable set-point warning."""
-    key, heater = _member(sim_fleet, "q")
+    key, heater = member(sim_fleet, "q")
     models: list[str] = []
 
     def room_model(device: DiscoveredHeater) -> RoomModel:
@@ -91,8 +87,8 @@ async def test_heat_loss_estimate_reaches_the_controller(
 async def test_fixed_levels_by_mode_name(make_app: AppFactory, sim_fleet: Fleet) -> None:
     """Pins that fixed levels "Night" (Mini 3) and "Low" (Nano 3) resolve by their mode names."""
     app = make_app()
-    mini_key, mini = _member(sim_fleet, "mini3")
-    nano_key, nano = _member(sim_fleet, "nano3")
+    mini_key, mini = member(sim_fleet, "mini3")
+    nano_key, nano = member(sim_fleet, "nano3")
     nano.set_mode(len(nano.profile.modes) - 1)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
@@ -110,7 +106,7 @@ async def test_quiet_hours_cap_at_the_mode_they_allow(
     """Pins that the quiet hours cap a Mini 3 at the mode they allow, worded as the thermostat."""
     quiet = QuietHoursSettings(start_hour=0, end_hour=24, max_power_w=500)
     app = make_app(settings=Settings(caps=CapsSettings(quiet_hours=quiet)))
-    key, heater = _member(sim_fleet, "mini3")
+    key, heater = member(sim_fleet, "mini3")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         app.devices.engage(key, TargetChoice(FixedLevel(mode="Mining")))

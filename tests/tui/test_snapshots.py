@@ -26,7 +26,8 @@ from nanoheater.discovery import browse
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
-from tests.tui.conftest import MODELS, settle
+from tests.fleets import MODELS
+from tests.tui.conftest import settle
 
 SNAPSHOT_PORT = 40710
 """A fixed port: the run has its own network namespace, so nothing else holds it."""

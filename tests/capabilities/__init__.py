@@ -1,0 +1,1 @@
+"""Tests of nanoheater.capabilities: the model registry as data."""

@@ -1,0 +1,1 @@
+"""Tests of nanoheater.history: the store, the ledger, the calendar, series and recovery."""
