@@ -16,7 +16,10 @@ from nanoheater.discovery import browse
 from nanoheater.history import AsyncHistoryStore
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
-from tests.fleets import MODELS, advance, endpoints, loopback_fleet
+from tests.fleets import MODELS as MODELS  # re-exported: tests import it from here too
+from tests.fleets import advance as advance
+from tests.fleets import endpoints as endpoints
+from tests.fleets import loopback_fleet
 
 AppFactory = Callable[..., NanoheaterApp]
 
