@@ -90,9 +90,10 @@ def simulate(
         ("on/off switches per day", report["on_off_per_day"]),
         ("energy (kWh)", report["kwh"]),
         ("expected sats", report["expected_sats"]),
-        ("electricity cost ($)", report["electricity_cost_usd"]),
+        # The scenario's own prices, in USD, whatever currency config.toml uses.
+        ("electricity cost (USD, scenario)", report["electricity_cost_usd"]),
         ("kWh at peak price", report["kwh_at_peak_price"]),
-        ("net cost per kWh of heat ($)", report["net_cost_per_kwh_heat_usd"]),
+        ("net cost/kWh heat (USD, scenario)", report["net_cost_per_kwh_heat_usd"]),
     ]
     for label, value in rows:
         click.echo(f"  {label:<32} {'-' if value is None else value}")

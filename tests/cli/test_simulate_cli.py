@@ -77,6 +77,8 @@ def test_human_output_lists_the_metrics() -> None:
     assert code == 0, out
     assert "setback with bang-bang on mini3" in out
     assert "K*h outside" in out
+    assert "($)" not in out, "the scenario's prices are named, not a bare $"
+    assert "electricity cost (USD, scenario)" in out
 
 
 @pytest.mark.parametrize(

@@ -179,3 +179,17 @@ async def test_market_note_with_brackets_is_shown_as_text(make_app: AppFactory) 
         assert app.is_running
         note = _text(app.screen.query_one("#economics-note", Static))
         assert "fetch failed [/] [b" in note
+
+
+async def test_changing_the_currency_saves_one_currency(make_app: AppFactory) -> None:
+    """Pins that Currency sets the tariff's and the market's currency together, and saves."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        app.screen.query_one("#tariff-currency", Input).value = "eur"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not [n.message for n in app._notifications if n.severity == "error"]
+        loaded = load_settings(app.config_file).settings
+        assert loaded.tariff.currency == loaded.market.currency == "EUR"
+        assert app.settings.market.currency == "EUR"

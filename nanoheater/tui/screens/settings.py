@@ -24,7 +24,7 @@ from nanoheater.tui.widgets.footer import KeyFooter
 FIELDS: tuple[tuple[str, str, str], ...] = (
     # (input id, label, help) — ids name the settings path with dashes.
     ("tariff-price", "Electricity price per kWh", "flat price, in the tariff currency"),
-    ("tariff-currency", "Currency", "ISO code, e.g. USD, EUR"),
+    ("tariff-currency", "Currency", "ISO code, e.g. USD, EUR: of prices and of mining revenue"),
     ("market-btc", "BTC price", "used when live prices are off or unavailable"),
     ("market-difficulty", "Difficulty (T)", "network difficulty in trillions"),
     ("market-pool-fee", "Pool fee %", "e.g. 2 for 2 %"),
@@ -99,7 +99,9 @@ def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settin
     """Return ``settings`` with the form's values; ValueError names the first bad field."""
     data: dict[str, Any] = settings.model_dump(mode="json", exclude_none=True)
     data["tariff"]["price_fiat_per_kwh"] = _number(values["tariff-price"], "Electricity price")
-    data["tariff"]["currency"] = values["tariff-currency"].strip().upper()
+    # One currency for both: prices and revenue are compared directly, so they cannot differ.
+    currency = values["tariff-currency"].strip().upper()
+    data["tariff"]["currency"] = data["market"]["currency"] = currency
     data["market"]["btc_price_fiat"] = _number(values["market-btc"], "BTC price")
     data["market"]["difficulty"] = _number(values["market-difficulty"], "Difficulty") * 1e12
     data["market"]["pool_fee"] = _number(values["market-pool-fee"], "Pool fee") / 100
@@ -121,7 +123,8 @@ def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settin
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"{where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix
+        raise ValueError(f"{where}: {message}") from None
 
 
 class SettingsScreen(AppScreen):
