@@ -23,6 +23,7 @@ from firmware_sim.capture_cli import diff, replay
 from firmware_sim.control import DEFAULT_CONTROL_PORT, ControlServer
 from firmware_sim.faults import DEFAULT_DOWNTIME_S, FAULT_KINDS
 from firmware_sim.server import API_PORT, LOOPBACK, is_loopback
+from firmware_sim.state import DEFAULT_UPTIME_S
 
 if TYPE_CHECKING:
     from firmware_sim.fleet import Fleet
@@ -82,7 +83,24 @@ def cli() -> None:
     "--speed", type=float, default=1.0, show_default=True, help="Simulated seconds per wall second."
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed for identities and noise."
+    "--seed",
+    type=int,
+    help="Seed for identities and noise (default: a fresh one per process, so two serve "
+    "processes never share a MAC or DNA).",
+)
+@click.option(
+    "--uptime",
+    "uptime_s",
+    type=float,
+    default=DEFAULT_UPTIME_S,
+    show_default=True,
+    metavar="S",
+    help="Start the devices as if powered on S seconds ago, mining all along.",
+)
+@click.option(
+    "--cold-boot",
+    is_flag=True,
+    help="Start as just powered on: the API stays closed until cgminer starts (30 s).",
 )
 @click.option(
     "--record", metavar="FILE", help="Write a CSV per device (FILE-<index>.csv if several)."
@@ -110,7 +128,9 @@ def serve(
     mdns: bool,
     interfaces: tuple[str, ...],
     speed: float,
-    seed: int,
+    seed: int | None,
+    uptime_s: float,
+    cold_boot: bool,
     record: str | None,
     record_interval: float | None,
     serial: bool,
@@ -126,6 +146,12 @@ def serve(
         _fail(str(err))
     if speed <= 0:
         _fail("--speed must be positive")
+    if not 0 <= uptime_s < 1e9:
+        _fail("--uptime must be between 0 and 1e9 seconds")
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbelow(2**31)
     if record_interval is not None and (
         record_interval < 1 or record_interval != int(record_interval)
     ):
@@ -158,6 +184,7 @@ def serve(
             interfaces=addresses or None,
             record=record,
             record_interval_s=record_interval,
+            uptime_s=0.0 if cold_boot else uptime_s,
         )
     except ValueError as err:
         _fail(str(err))
@@ -199,6 +226,9 @@ async def _serve(fleet: Fleet, control_port: int) -> None:
                 where = ", ".join(fleet.advertiser.interfaces)
                 click.echo(f"mdns       _avalon-miner._tcp.local. on {where}")
             click.echo(f"control    {control.url}")
+            click.echo(
+                f"seed       {fleet.seed} (pass --seed {fleet.seed} to repeat these identities)"
+            )
             click.echo("serving; Ctrl+C to stop")
             sys.stdout.flush()
             await stop.wait()

@@ -19,7 +19,7 @@ from firmware_sim.faults import FaultPlan
 from firmware_sim.physics import HeaterPhysics
 from firmware_sim.profile import Profile, load_profile
 from firmware_sim.room import Room
-from firmware_sim.state import HeaterState, PoolState
+from firmware_sim.state import CGMINER_START_S, HeaterState, PoolState
 from firmware_sim.world import World
 
 DNA_PREFIX = "02010000"
@@ -30,6 +30,8 @@ DEFAULT_REBOOT_DOWNTIME_S = 60.0
 """Assumption: a home miner is back on the API about a minute after a reboot."""
 BOOTBY_API = 5
 """BOOTBY code for a reboot requested over the API (A10 codes, docs/protocol.md §1.6)."""
+JUST_STARTED_S = CGMINER_START_S
+"""Default uptime of a new heater: cgminer has just started (Elapsed 0, nothing mined yet)."""
 
 
 def _default_pools(model: str, index: int) -> list[PoolState]:
@@ -65,8 +67,21 @@ class SimulatedHeater:
     """One simulated Avalon device: profile, state, physics, room, world and fault plan."""
 
     def __init__(
-        self, profile: Profile, *, world: World, room: Room, index: int = 0, seed: int = 0
+        self,
+        profile: Profile,
+        *,
+        world: World,
+        room: Room,
+        index: int = 0,
+        seed: int = 0,
+        uptime_s: float = JUST_STARTED_S,
     ) -> None:
+        """Create the device as if powered on ``uptime_s`` ago.
+
+        From CGMINER_START_S on it has been mining its default mode all along: totals, shares
+        and averages are those of its steady rate, consistent from the first reply. Below that
+        (0 is a cold boot) the API stays closed and nothing hashes until cgminer starts.
+        """
         self.profile = profile
         self.world = world
         self.room = room
@@ -83,7 +98,7 @@ class SimulatedHeater:
             workmode=mode.workmode,
             worklevel=mode.worklevel,
             chip_target_c=float(mode.target_temp_c),
-            boot_time_s=now,
+            boot_time_s=now - uptime_s,
             pools=_default_pools(profile.model, index),
             last_step_s=now,
         )
@@ -92,7 +107,23 @@ class SimulatedHeater:
         self.physics = HeaterPhysics(profile, self.state, self.rng, world.market)
         self.physics.settle(room.air_c)
         self._down_from_s = math.inf
+        if uptime_s < CGMINER_START_S:
+            self._cold(now, now - uptime_s + CGMINER_START_S, room.air_c)
+        else:
+            self.physics.backfill(uptime_s - CGMINER_START_S, now)
         world.add_heater(self)
+
+    def _cold(self, now: float, cgminer_at_s: float, inlet_c: float) -> None:
+        # Powered on but cgminer not yet running: idle, fans still, chips at the inlet, and
+        # the API closed until cgminer starts (the physics boots it then, as after a reboot).
+        st = self.state
+        st.power_w = self.profile.standby_power_w
+        st.hashrate_ghs = 0.0
+        st.fan_percent = self.physics.fan_cmd_percent = 0.0
+        st.fan_rpm = 0
+        st.chip_temp_avg_c = st.chip_temp_max_c = st.outlet_temp_c = inlet_c
+        self._down_from_s = self.physics.reboot_at_s = now
+        st.down_until_s = cgminer_at_s
 
     # --- time --------------------------------------------------------------------------
     def now(self) -> float:
@@ -218,11 +249,13 @@ def create_heater(
     index: int = 0,
     seed: int | None = None,
     room: Room | None = None,
+    uptime_s: float = JUST_STARTED_S,
 ) -> SimulatedHeater:
     """Build a running heater of ``model``; a new world and a medium room if none are given.
 
     The identity and random streams derive from ``model``, ``index`` and ``seed`` (default:
-    the world's seed, or 0 for a new world).
+    the world's seed, or 0 for a new world). ``uptime_s`` is how long ago it was powered on
+    (see :class:`SimulatedHeater`).
     """
     if world is None:
         world = World(VirtualClock(), seed or 0)
@@ -231,4 +264,6 @@ def create_heater(
     if room is None:
         room = Room.preset("medium")
     world.add_room(room)
-    return SimulatedHeater(load_profile(model), world=world, room=room, index=index, seed=seed)
+    return SimulatedHeater(
+        load_profile(model), world=world, room=room, index=index, seed=seed, uptime_s=uptime_s
+    )

@@ -31,6 +31,7 @@ from firmware_sim.device import SimulatedHeater, create_heater
 from firmware_sim.profile import known_models
 from firmware_sim.server import API_PORT, LOOPBACK, SimServer, is_loopback
 from firmware_sim.service import Service
+from firmware_sim.state import DEFAULT_UPTIME_S
 from firmware_sim.world import World
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class Fleet(Service):
         record: str | Path | None = None,
         record_interval_s: float | None = None,
         tick_s: float = TICK_S,
+        uptime_s: float = DEFAULT_UPTIME_S,
     ) -> None:
         if not models:
             raise ValueError("a fleet needs at least one model")
@@ -137,6 +139,7 @@ class Fleet(Service):
         self._record = Path(record) if record is not None else None
         self._record_interval_s = record_interval_s
         self._tick_s = tick_s
+        self._uptime_s = uptime_s
         self._ticker: asyncio.Task[None] | None = None
         self.advertiser: Advertiser | None = None
 
@@ -146,7 +149,9 @@ class Fleet(Service):
             for index, (model, (host, port)) in enumerate(
                 zip(self.models, self.endpoints, strict=True)
             ):
-                heater = create_heater(model, world=self.world, index=index, seed=self.seed)
+                heater = create_heater(
+                    model, world=self.world, index=index, seed=self.seed, uptime_s=self._uptime_s
+                )
                 server = SimServer(
                     heater,
                     host=host,

@@ -19,9 +19,9 @@ import math
 import random
 from typing import TYPE_CHECKING, Protocol
 
-from firmware_sim.market import Market, sample_share_work
+from firmware_sim.market import HASHES_PER_DIFF1, Market, sample_share_work
 from firmware_sim.profile import Profile
-from firmware_sim.state import HeaterState
+from firmware_sim.state import CGMINER_START_S, HeaterState
 
 if TYPE_CHECKING:
     from firmware_sim.room import Room
@@ -179,9 +179,13 @@ class HeaterPhysics:
         st.outlet_temp_c = min(st.chip_temp_max_c, inlet_c + p * self._k_out * 100.0 / duty)
 
     def boot(self, now_s: float) -> None:
-        """Finish a reboot at ``now_s``: uptime, counters and TarT reset; power ramps from idle."""
+        """Cgminer starts at ``now_s``: counters and TarT reset; power ramps from idle.
+
+        The system booted CGMINER_START_S earlier (the blob's Elapsed counts from there), and
+        the API opens now, so totals and averages all count from the same instant.
+        """
         st = self.state
-        st.boot_time_s = now_s
+        st.boot_time_s = now_s - CGMINER_START_S
         st.chip_target_c = self._mode_target[st.mode_index]
         st.soft_off = False
         st.room_cutoff_active = False
@@ -197,6 +201,32 @@ class HeaterPhysics:
         self.overheat = False
         self.fan_integral = 0.0
         self.reboot_at_s = math.inf
+
+    def backfill(self, mined_s: float, now_s: float) -> None:
+        """Book ``mined_s`` seconds of steady mining before ``now_s`` (a unit already running).
+
+        Totals, share counts and the best share are those of the current mode's rate, so the
+        averages (MHS av, GHSavg, MGHS) read that rate from the first reply.
+        """
+        st = self.state
+        if mined_s <= 0.0 or st.hashrate_ghs <= 0.0:
+            return
+        st.total_mh = st.hashrate_ghs * 1000.0 * mined_s
+        d = self._share_diff
+        shares = int(st.total_mh * 1e6 / HASHES_PER_DIFF1 / d) if d > 0 else 0
+        rejected = round(shares * REJECT_FRACTION)
+        self.shares_total = shares - rejected
+        if st.pools:
+            pool = st.pools[0]
+            pool.accepted, pool.rejected = shares - rejected, rejected
+            pool.diff_accepted, pool.diff_rejected = pool.accepted * d, rejected * d
+            if shares:
+                pool.last_share_time = now_s - min(
+                    mined_s, d * HASHES_PER_DIFF1 / (st.hashrate_ghs * 1e9)
+                )
+                pool.last_share_difficulty = d
+                # The median best of n Pareto(1) draws at difficulty d is about n·d / ln 2.
+                pool.best_share = st.best_share = int(shares * d / math.log(2.0))
 
     def step(self, dt_s: float, now_s: float, inlet_c: float) -> float:
         """Advance from ``now_s`` to ``now_s + dt_s`` with inlet air ``inlet_c``; return power."""

@@ -14,6 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+CGMINER_START_S = 30.0
+"""cgminer starts about 30 s after boot: q_stats.json blob Elapsed 37850 vs envelope 37819. The
+API only exists from then on, and every total and average counts from then."""
+DEFAULT_UPTIME_S = 3600.0
+"""A served fleet starts as units that have been mining for an hour (averages already settled)."""
+
 
 @dataclass(slots=True)
 class PoolState:

@@ -16,10 +16,9 @@ from weakref import WeakKeyDictionary
 
 from firmware_sim.faults import FaultPlan
 from firmware_sim.profile import ModeSpec, Profile
-from firmware_sim.state import HeaterState
+from firmware_sim.state import CGMINER_START_S, HeaterState
 
-CGMINER_START_S = 30.0
-"""cgminer starts about 30 s after boot: q_stats.json blob Elapsed 37850 vs envelope 37819."""
+__all__ = ["CGMINER_START_S", "HeaterView", "Snapshot", "extras", "snapshot"]
 ROLLING_WINDOWS_S = (60.0, 300.0, 900.0)
 """The MHS 1m / 5m / 15m decay windows (cgminer decay_time)."""
 INIT_S = 60.0

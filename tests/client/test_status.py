@@ -9,6 +9,7 @@ import pytest
 
 from firmware_sim.faults import arm_fault
 from firmware_sim.server import MemoryLink
+from firmware_sim.state import CGMINER_START_S
 from nanoheater.capabilities import capabilities
 from nanoheater.client import HeaterClient
 from nanoheater.exceptions import UsageError
@@ -60,7 +61,8 @@ async def test_status_after_warm_up_is_mining_at_profile_power(rig: Rig) -> None
     status = await rig.client.get_status()
     caps = capabilities(rig.heater.profile.model)
     assert status.state is HeaterState.MINING
-    assert status.uptime_s == pytest.approx(600, abs=2)
+    # The blob's Elapsed is system uptime: the heater was made as cgminer started, 30 s in.
+    assert status.uptime_s == pytest.approx(600 + CGMINER_START_S, abs=2)
     nominal = caps.profile(status.mode or "").power_w
     assert status.power_w == pytest.approx(nominal, rel=0.15)
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from firmware_sim.device import Reply, SimulatedHeater, create_heater, identity
+from firmware_sim.state import CGMINER_START_S
 from firmware_sim.world import World
 
 VERSION = b'{"command":"version"}'
@@ -91,11 +92,15 @@ def test_mode_lookup_by_workmode_and_level() -> None:
 
 
 def test_reboot_downtime_and_boot() -> None:
-    """reboot: down for the downtime (no power), then boots: uptime 0, TarT default, BOOTBY 5."""
-    h = _heater("nano3s")
+    """reboot: down for the downtime, then cgminer starts: Elapsed 0, TarT default, BOOTBY 5.
+
+    The API reopens when cgminer starts, CGMINER_START_S after the system booted, so the
+    blob's uptime then reads 30 s while the envelope's Elapsed (and every average) starts at 0.
+    """
+    h = _heater("nano3s")  # created as cgminer starts: 30 s of system uptime
     h.world.run_for(3600)
     h.state.chip_target_c = 70.0
-    assert h.uptime_s() == pytest.approx(3600.0)
+    assert h.uptime_s() == pytest.approx(3600.0 + CGMINER_START_S)
     h.reboot(60.0)
     assert h.is_down()
     assert h.state.boot_reason == 5
@@ -105,7 +110,7 @@ def test_reboot_downtime_and_boot() -> None:
     assert h.state.power_w < 10.0
     h.world.run_for(31)
     assert not h.is_down()
-    assert h.uptime_s() < 2.0
+    assert CGMINER_START_S <= h.uptime_s() < CGMINER_START_S + 2.0
     assert h.state.chip_target_c == 90.0
     assert h.state.pools[0].accepted == 0
     h.world.run_for(300)

@@ -9,12 +9,17 @@ the probes to the other ports are refused on loopback. ``get_data`` then sends o
 from __future__ import annotations
 
 import ipaddress
+import signal
+import subprocess
+import sys
+import time
 import warnings
 
 import pytest
 
 from firmware_sim.clock import VirtualClock
 from firmware_sim.device import SimulatedHeater, create_heater
+from firmware_sim.profile import load_profile
 from firmware_sim.server import SimServer
 from firmware_sim.view import CGMINER_START_S
 from tests.thirdparty import (
@@ -92,3 +97,50 @@ async def test_pyasic_reads_simulated_model(model: str, host: str, cls: type) ->
     assert data.uptime is not None
     assert data.uptime > 3000
     assert [p.user for p in data.pools] == [p.user for p in st.pools]
+
+
+async def test_pyasic_reads_every_model_from_the_first_second_of_serve() -> None:
+    """Right after ``firmware-sim serve`` prints "serving", pyasic reads all four models right.
+
+    The devices start as already running (an hour of uptime by default), so the hashrate pyasic
+    takes from the averages (MGHS, or GHSspd on the Nano 3S) is the mode's rate at once, not 0
+    and then several times it (the firmware's averages count from cgminer's start).
+    """
+    hosts = [f"127.0.0.{81 + k}" for k in range(len(CASES))]
+    argv = [sys.executable, "-m", "firmware_sim", "serve", "--address", hosts[0], "--port", "4028"]
+    argv += ["--control-port", "0"]
+    for model, _, _ in CASES:
+        argv += ["--model", model]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    try:
+        for line in process.stdout:
+            if line.startswith("serving"):
+                break
+        started = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for (model, _, cls), host in zip(CASES, hosts, strict=True):
+                miner = await get_miner(host)
+                assert type(miner) is cls, model
+                data = await miner.get_data()
+                profile = load_profile(model)
+                mode = profile.modes[profile.default_mode]
+                assert data.hashrate is not None, model
+                assert float(data.hashrate) == pytest.approx(mode.hashrate_ths, rel=0.03), model
+                assert data.raw_hashrate is not None
+                assert float(data.raw_hashrate) == pytest.approx(mode.hashrate_ths, rel=0.03)
+                assert data.wattage_limit == mode.mpo_w
+                assert data.uptime is not None
+                assert data.uptime >= 3600 - CGMINER_START_S, model
+                assert data.hashboards[0].chips == profile.chip_count
+                assert data.fans, model
+                assert all((f.speed or 0) > 0 for f in data.fans), model
+        # All four read within the first seconds of serving (no warm-up wait anywhere above).
+        assert time.monotonic() - started < 30.0
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()

@@ -1,0 +1,143 @@
+"""Start-up as on the firmware: averages consistent from the first reply, cold boot, identities.
+
+On hardware the API exists only once cgminer runs, and every average counts from cgminer's start:
+``q_summary.json`` has ``MHS av`` times ``Elapsed`` = ``Total MH``, and ``q_stats.json`` shows the
+system up 31 s longer (blob ``Elapsed[37850]``) than cgminer (envelope ``Elapsed`` 37819).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firmware_sim.clock import VirtualClock
+from firmware_sim.device import SimulatedHeater, create_heater
+from firmware_sim.state import CGMINER_START_S
+
+CAPTURES = Path(__file__).parent.parent / "captures"
+MODELS = ("nano3", "nano3s", "mini3", "q")
+
+
+def _call(heater: SimulatedHeater, command: str) -> dict[str, Any]:
+    reply = heater.handle(json.dumps({"command": command}).encode())
+    decoded: dict[str, Any] = json.loads(reply.rstrip(b"\x00"))
+    return decoded
+
+
+def _advance(heater: SimulatedHeater, seconds: float) -> None:
+    clock = heater.world.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(seconds)
+
+
+def _nominal_mhs(heater: SimulatedHeater) -> float:
+    return heater.profile.modes[heater.state.mode_index].hashrate_ths * 1e6
+
+
+def test_capture_averages_count_from_cgminer_start() -> None:
+    """q_summary.json: MHS av x Elapsed is Total MH; q_stats.json: the blob's uptime leads 30 s."""
+    summary = json.loads((CAPTURES / "q_summary.json").read_text(encoding="utf-8"))["SUMMARY"][0]
+    assert summary["MHS av"] * summary["Elapsed"] == pytest.approx(summary["Total MH"], rel=1e-4)
+    stats = json.loads((CAPTURES / "q_stats.json").read_text(encoding="utf-8"))["STATS"][0]
+    blob_elapsed = int(stats["MM ID0:Summary"].split("Elapsed[")[1].split("]")[0])
+    assert blob_elapsed - stats["Elapsed"] == pytest.approx(CGMINER_START_S, abs=2)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_already_running_start_reads_its_rate_from_the_first_reply(model: str) -> None:
+    """uptime_s=3600: Elapsed 3570, MHS av at the mode's rate, shares booked, from reply one."""
+    heater = create_heater(model, uptime_s=3600.0)
+    for _ in range(3):
+        s = _call(heater, "summary")["SUMMARY"][0]
+        assert s["Elapsed"] >= 3600 - CGMINER_START_S
+        assert s["MHS av"] == pytest.approx(_nominal_mhs(heater), rel=0.02)
+        assert s["MHS av"] * s["Elapsed"] == pytest.approx(s["Total MH"], rel=0.01)
+        assert s["Accepted"] > 0
+        diff1 = s["Total MH"] * 1e6 / 2**32
+        assert s["Difficulty Accepted"] == pytest.approx(diff1, rel=0.05)
+        _advance(heater, 1.0)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_just_started_unit_never_reads_zero_then_several_times_its_rate(model: str) -> None:
+    """The default (cgminer just started): MHS av tracks the live rate from the first second."""
+    heater = create_heater(model)
+    for t in (1, 5, 29, 31, 60, 300):
+        _advance(heater, t - (heater.now() - heater.state.boot_time_s - CGMINER_START_S))
+        s = _call(heater, "summary")["SUMMARY"][0]
+        assert s["Elapsed"] == t
+        assert s["MHS av"] == pytest.approx(_nominal_mhs(heater), rel=0.03), t
+
+
+def test_cold_boot_keeps_the_api_closed_until_cgminer_starts() -> None:
+    """uptime_s=0: nothing answers and nothing hashes for 30 s; then the averages count from 0."""
+    heater = create_heater("q", uptime_s=0.0)
+    assert heater.is_down()
+    _advance(heater, CGMINER_START_S - 1)
+    heater.world.sync()
+    assert heater.is_down()
+    assert heater.state.hashrate_ghs == 0.0
+    assert heater.state.power_w == pytest.approx(heater.profile.standby_power_w, abs=1.0)
+    _advance(heater, 1.0)
+    assert not heater.is_down()
+    first = _call(heater, "summary")["SUMMARY"][0]
+    assert first["Elapsed"] == 0
+    assert first["Total MH"] == 0.0
+    _advance(heater, 600.0)
+    s = _call(heater, "summary")["SUMMARY"][0]
+    assert s["Elapsed"] == 600
+    assert s["MHS av"] * s["Elapsed"] == pytest.approx(s["Total MH"], rel=1e-3)
+    # The power ramps up from idle, so the average trails the nominal rate at first.
+    assert 0.8 * _nominal_mhs(heater) < s["MHS av"] < _nominal_mhs(heater)
+
+
+@contextmanager
+def _serve(*args: str) -> Iterator[list[str]]:
+    argv = [sys.executable, "-m", "firmware_sim", "serve", "--control-port", "0", *args]
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("serving"):
+                break
+        assert lines, "serve printed nothing"
+        assert lines[-1].startswith("serving"), lines
+        yield lines
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def _macs(lines: list[str]) -> list[str]:
+    return [line.split("mac ")[1].split()[0] for line in lines if " mac " in line]
+
+
+def test_serve_processes_get_distinct_identities_unless_seeded() -> None:
+    """Two serve processes never share a MAC (discovery would merge them); --seed repeats one."""
+    with (
+        _serve("--model", "q:2", "--address", "127.0.0.71", "--port", "0") as first,
+        _serve("--model", "q:2", "--address", "127.0.0.73", "--port", "0") as second,
+    ):
+        assert len(set(_macs(first) + _macs(second))) == 4
+        seed = next(line.split()[1] for line in first if line.startswith("seed"))
+    with (
+        _serve("--model", "q:2", "--address", "127.0.0.71", "--port", "0", "--seed", seed) as again,
+    ):
+        assert _macs(again) == _macs(first)
