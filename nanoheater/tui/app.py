@@ -64,6 +64,7 @@ from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.screens.events import EventsScreen
 from nanoheater.tui.screens.fleet import FleetScreen
+from nanoheater.tui.screens.help import HelpScreen
 from nanoheater.tui.screens.settings import SettingsScreen
 from nanoheater.tui.services import Connect, Discover
 from nanoheater.tui.storage import Storage
@@ -94,6 +95,8 @@ class NanoheaterApp(App[None]):
         Binding("l", "show_events", "Events"),
         Binding("s", "show_settings", "Settings"),
         Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("escape", "hide_keys", show=False),  # screens' own Esc close it too
     ]
 
     def __init__(
@@ -201,9 +204,32 @@ class NanoheaterApp(App[None]):
     # -- actions (bindings and command palette) ---------------------------------------------
 
     def action_show_fleet(self) -> None:
-        """Go back to the fleet screen."""
+        """Go back to the fleet screen (Esc first closes an open Keys panel)."""
+        if self._keys_panel_closed():
+            return
         while len(self.screen_stack) > 2:
             self.pop_screen()
+
+    def action_help(self) -> None:
+        """Open the help: keys, states, modes and calibrating explained."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_hide_keys(self) -> None:
+        """Close the Keys panel if it is open (Esc on a screen without its own Esc)."""
+        self._keys_panel_closed()
+
+    async def action_pop_screen(self) -> None:
+        """Go back one screen (Esc first closes an open Keys panel)."""
+        if not self._keys_panel_closed():
+            await super().action_pop_screen()
+
+    def _keys_panel_closed(self) -> bool:
+        """Close the Keys panel; whether one was open (then Esc has done its job)."""
+        if not self.screen.query("HelpPanel"):
+            return False
+        self.action_hide_help_panel()
+        return True
 
     def action_show_economics(self) -> None:
         """Open the economics view."""
