@@ -246,7 +246,13 @@ class DeviceLink:
                 return self._call_snapshot
             except ProtocolError:
                 if attempt >= self.retries:
+                    self._info = None  # garbled for good: maybe not the device we knew
                     raise
+            except (ConnectionFailed, DeviceTimeout):
+                # Whoever answers after an outage may be another device (DHCP gave the address
+                # away): read its identity again rather than filing its readings under the old.
+                self._info = None
+                raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _snapshot_once(self) -> Snapshot:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from nanoheater.const import DEFAULT_TCP_PORT, MDNS_SERVICE_TYPE
+from nanoheater.discovery.probe import ProbeTarget, probe_host
 from nanoheater.models import DiscoveredHeater, DiscoverySource, ModelId
 from nanoheater.protocol.parse import normalise_dna, normalise_mac
 from nanoheater.protocol.sanitize import sanitize, sanitize_optional
@@ -33,6 +34,10 @@ _LOGGER = logging.getLogger(__name__)
 MAX_NAME_CHARS = 64
 """Longest instance name kept; DNS-SD allows 63 bytes, so this only trims hostile input."""
 MAX_TXT_CHARS = 64
+MAX_MDNS_SERVICES = 64
+"""Most services one browse resolves (and confirms): 1000 adverts once added 280 devices."""
+CONFIRM_TIMEOUT_S = 2.0
+"""Deadline of the ``version`` request that confirms an advertised identity."""
 """Longest TXT value kept: DNA is 16-32 hex digits, firmware strings about 20 characters."""
 RESOLVE_SLICE_MS = 100
 """How long one resolve attempt waits before looking in the cache again (see ``browse_mdns``)."""
@@ -79,6 +84,26 @@ def heater_from_service(
         dna=normalise_dna(txt.get("dna")),
         sources=(DiscoverySource.MDNS,),
     )
+
+
+async def confirm(heater: DiscoveredHeater) -> DiscoveredHeater:
+    """Ask the advertised address for ``version``: identity comes from the API, not the TXT.
+
+    An advertisement is a claim anyone on the LAN can make; one carrying a configured heater's
+    MAC once moved that heater's row to the advertiser (issue 14). Confirmed, the finding takes
+    the MAC, DNA and model the device itself reports; unconfirmed (nothing answers there), it
+    keeps its name and address but no identity, so it can never merge with another device.
+    """
+    target = ProbeTarget(heater.host, heater.port, heater.sources)
+    answered = await probe_host(target, timeout_s=CONFIRM_TIMEOUT_S)
+    if answered is None:
+        return heater.model_copy(update={"mac": None, "dna": None, "model": None})
+    if answered.mac is None and answered.dna is None and answered.model in (None, heater.model):
+        # The Nano 3 reports neither in ``version``: an Avalon of the advertised model answers
+        # there, which is as far as the API can confirm the advertisement's identity.
+        return heater
+    update = {"mac": answered.mac, "dna": answered.dna, "model": answered.model or heater.model}
+    return heater.model_copy(update=update)
 
 
 async def browse_mdns(
@@ -134,19 +159,30 @@ async def browse_mdns(
         addresses = info.parsed_addresses(IPVersion.V4Only) or info.parsed_addresses()
         heater = heater_from_service(name, service_type, addresses, info.port, info.properties)
         if heater is not None:
-            found(heater)
+            found(await confirm(heater))
 
     def finished(task: asyncio.Task[None]) -> None:
         resolving.discard(task)
         # A resolve task is nobody's awaitable; surface its failure in the log, not at GC time.
+        # One sanitised line, no traceback: zeroconf's exception text embeds the (hostile)
+        # instance name, escape sequences and all.
         if not task.cancelled() and (exc := task.exception()) is not None:
-            _LOGGER.warning("mDNS resolve failed: %s", exc, exc_info=exc)
+            _LOGGER.warning(
+                "mDNS resolve failed: %s: %s", type(exc).__name__, sanitize(str(exc), 120)
+            )
 
     def on_change(
         zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
     ) -> None:
         # Only the first sighting matters; later TXT updates of a listed device are ignored.
         if state_change is ServiceStateChange.Removed or name in seen:
+            return
+        if len(seen) >= MAX_MDNS_SERVICES:
+            if len(seen) == MAX_MDNS_SERVICES:
+                seen.add("")  # warn once per browse
+                _LOGGER.warning(
+                    "mDNS: more than %d services advertised; ignoring the rest", MAX_MDNS_SERVICES
+                )
             return
         seen.add(name)
         task = loop.create_task(resolve(name))
@@ -163,6 +199,9 @@ async def browse_mdns(
         await asyncio.sleep(max(deadline - loop.time(), 0))
     finally:
         await browser.async_cancel()
+        if resolving:
+            # A service resolved just before the deadline is still being confirmed: let it end.
+            await asyncio.wait(list(resolving), timeout=CONFIRM_TIMEOUT_S)
         for task in list(resolving):
             task.cancel()
         for task in list(resolving):

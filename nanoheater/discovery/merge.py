@@ -11,9 +11,14 @@ carries both.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Iterable, Sequence
 
+from nanoheater.address import DeviceAddress
 from nanoheater.models import DiscoveredHeater, DiscoverySource
+from nanoheater.protocol.sanitize import sanitize
+
+_LOGGER = logging.getLogger(__name__)
 
 SOURCE_ORDER: tuple[DiscoverySource, ...] = (
     DiscoverySource.MDNS,
@@ -130,7 +135,48 @@ def merge_heaters(findings: Iterable[DiscoveredHeater]) -> list[DiscoveredHeater
     groups: dict[int, list[DiscoveredHeater]] = {}
     for index, heater in enumerate(items):
         groups.setdefault(root(index), []).append(heater)
-    return sorted((_combine(group) for group in groups.values()), key=_sort_key)
+    merged: list[DiscoveredHeater] = []
+    for group in groups.values():
+        merged.extend(_combine(part) for part in _split_conflicts(group))
+    return sorted(merged, key=_sort_key)
+
+
+def _split_conflicts(group: list[DiscoveredHeater]) -> list[list[DiscoveredHeater]]:
+    """Keep one group, unless its identity answers at two IP addresses: then one per address.
+
+    Two live addresses reporting one DNA or MAC are a clone or a misconfiguration, not one
+    device: merging them hid one from ``discover`` (issue 14). Both stay listed, and the
+    conflict is logged. (A configured host name and the IP it resolves to are not compared:
+    only IP literals that answered a probe are.)
+    """
+    by_address: dict[tuple[str, int], list[DiscoveredHeater]] = {}
+    for heater in group:
+        by_address.setdefault((heater.host, heater.port), []).append(heater)
+    # Addresses that answered our own probe (scan or configured host); an mDNS address may be
+    # another interface of the same host, so it is never counted against them.
+    live = [
+        where
+        for where, members in by_address.items()
+        if _is_ip(where[0])
+        and any(s is not DiscoverySource.MDNS for h in members for s in h.sources)
+    ]
+    if len(live) < 2:
+        return [group]
+    key = group[0].identity
+    _LOGGER.warning(
+        "identity conflict: %s answers at %s; listed separately",
+        sanitize(key, 64),
+        ", ".join(str(DeviceAddress.from_host_port(h, p)) for h, p in live),
+    )
+    return list(by_address.values())
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def source_label(heater: DiscoveredHeater) -> str:

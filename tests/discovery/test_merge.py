@@ -92,15 +92,21 @@ def test_merge_heaters_never_keys_by_address() -> None:
     assert sorted(h.dna or "" for h in merged) == ["1111111111111111", "2222222222222222"]
 
 
-def test_merge_heaters_keeps_a_moved_device_once() -> None:
-    """Pins that one DNA seen at two addresses (DHCP moved it) is one entry."""
+def test_merge_heaters_lists_one_identity_answering_at_two_addresses_twice() -> None:
+    """Pins (issue 14): one DNA answering at two probed addresses is a clone or a conflict.
+
+    Both answered, so neither is a stale address: merging them hid one device from discover.
+    """
     merged = merge_heaters(
         [
             _heater(CONFIG, host="127.0.0.50", dna="1111111111111111"),
             _heater(PROBE, host="127.0.0.7", dna="1111111111111111"),
         ]
     )
-    assert [(h.host, h.sources) for h in merged] == [("127.0.0.50", (PROBE, CONFIG))]
+    assert [(h.host, h.sources) for h in merged] == [
+        ("127.0.0.7", (PROBE,)),
+        ("127.0.0.50", (CONFIG,)),
+    ]
 
 
 def test_merge_heaters_folds_an_anonymous_finding_into_the_device_at_its_address() -> None:
