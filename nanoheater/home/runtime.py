@@ -76,6 +76,8 @@ class Home:
         self._running = False
         self._zone_of: dict[str, str] = {}
         self._backstops: set[str] = set()
+        self.forgotten: set[str] = set()
+        """Addresses ``forget`` dropped; discovery does not bring them back in this run."""
         for name, hosts in options.zones.items():
             for host in hosts:
                 self._zone_of[address_of(host)] = name
@@ -209,6 +211,34 @@ class Home:
         self._event(slot.address, "rename", name or "(no name)")
         return slot.view()
 
+    async def forget(self, ref: str) -> None:
+        """Stop owning device ``ref`` until a restart or ``add_device``.
+
+        Its slot, its place in its zone (a one-device zone goes with it) and its name intent go;
+        a ``device_forgotten`` event tells the bridges, which remove it from Home Assistant.
+        """
+        slot = resolve_device(self.slots.values(), ref)
+        del self.slots[slot.address]
+        self.forgotten.add(slot.address)
+        zone = self.zone_slots.get(slot.zone)
+        if zone is not None and slot.address in zone.addresses:
+            zone.addresses.remove(slot.address)
+            zone.regulator = None  # membership changed: rebuild on the next tick
+            if not zone.addresses and zone.name == slot.address:
+                del self.zone_slots[zone.name]
+                self.intents.targets.pop(zone.name, None)
+                self.intents.overrides.pop(zone.name, None)
+        self.intents.names.pop(slot.address, None)
+        self._save()
+        if slot.client is not None:
+            with contextlib.suppress(Exception):
+                await slot.client.close()
+        self._event(slot.address, "device_forgotten", slot.name or slot.address)
+
+    def record_event(self, subject: str, type: str, detail: str) -> None:
+        """Add an event from outside the runtime (an alert) to the stream and the history."""
+        self._event(subject, type, detail)
+
     def devices(self) -> list[DeviceView]:
         """Every owned device, in address order."""
         return [s.view() for s in sorted(self.slots.values(), key=lambda s: s.address)]
@@ -273,7 +303,7 @@ class Home:
 
         async for heater in browse(mdns=self.options.mdns, scan=self.options.scan):
             address = str(heater.address)
-            if address not in self.slots:
+            if address not in self.slots and address not in self.forgotten:
                 self.add_device(address)
 
     async def _refresh_market(self) -> None:
