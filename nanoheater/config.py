@@ -40,6 +40,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nanoheater.address import DeviceAddress
 from nanoheater.atomic import write_atomic
+from nanoheater.bridge_settings import AlertSettings, MqttSettings
 from nanoheater.economics.engine import FUEL_PRESETS, Fuel
 from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff
@@ -195,6 +196,10 @@ class Settings(BaseSettings):
     """Where ``nanoheater serve`` listens and where clients look for it, as "host:port"."""
     zones: dict[str, tuple[str, ...]] = {}
     """Rooms for ``serve``: zone name to its devices ("host" or "host:port"); others: one each."""
+    mqtt: MqttSettings = MqttSettings()
+    """Home Assistant over MQTT (``serve``)."""
+    alerts: AlertSettings = AlertSettings()
+    """Alerts to a phone (``serve``)."""
 
     @field_validator("hosts")
     @classmethod

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.home.conftest import fleet, home  # noqa: F401 - the Home fixtures, shared
 from tests.mosquitto import Broker, mosquitto_binary
 
 

@@ -1,0 +1,41 @@
+"""/metrics: the Prometheus text of a real Home over simulated heaters."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from nanoheater.bridges.metrics import HomeMetrics
+from nanoheater.home import Home, Target
+from tests.home.conftest import until
+
+
+def _samples(text: bytes) -> dict[str, list[tuple[dict[str, str], float]]]:
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text.decode()):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return found
+
+
+async def test_metrics_cover_devices_zones_and_counters(home: Home) -> None:
+    """Power, hashrate, state per device; set-point and output per zone; energy counters."""
+    await until(lambda: all(d.status is not None for d in home.devices()))
+    zone = home.zones()[1].name
+    await home.set_target(zone, Target("setpoint", setpoint_c=21.5))
+    await until(lambda: home.zone(zone).last_decision is not None)
+    await until(lambda: all(d.status and d.status.power_w for d in home.devices()))
+    await until(lambda: len(home.devices()) == 2)
+    samples = _samples(await HomeMetrics(home).render())
+    keys = {d.key for d in home.devices()}
+    assert {labels["device"] for labels, _ in samples["nanoheater_device_power_watts"]} == keys
+    assert all(value > 0 for _, value in samples["nanoheater_device_power_watts"])
+    assert {labels["model"] for labels, _ in samples["nanoheater_device_hashrate_ths"]} == {
+        "nano3s",
+        "q",
+    }
+    mining = [lab for lab, v in samples["nanoheater_device_state"] if v == 1.0]
+    assert len(mining) == 2
+    assert ({"zone": zone}, 21.5) in samples["nanoheater_zone_setpoint_celsius"]
+    assert [lab["zone"] for lab, _ in samples["nanoheater_zone_output_watts"]] == [zone]
+    assert {lab["device"] for lab, _ in samples["nanoheater_device_energy_kwh_total"]} == keys
+    assert all(v >= 0 for _, v in samples["nanoheater_device_energy_kwh_total"])
