@@ -62,6 +62,15 @@ CONNECT_TIMEOUT_S = 10.0
 OFFLINE_TIMEOUT_S = 2.0
 
 
+def _log_crash(task: asyncio.Task[None]) -> None:
+    """Log a helper loop that died of anything but the broker going or a cancellation."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None and not isinstance(error, aiomqtt.MqttError):
+        _LOGGER.error("mqtt bridge loop failed", exc_info=error)
+
+
 class BridgeHome(CommandHome, Protocol):
     """The part of ``Home`` the bridge uses."""
 
@@ -119,6 +128,7 @@ class MqttBridge:
         self._schedules: dict[str, Target] = {}  # zone uid -> its last schedule (for "auto")
         self._kick = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._ended = 0  # the last session whose loops must stop
 
     async def _ledger(self, since_s: float, until_s: float, device: str) -> Mapping[str, Any]:
         return await self.home.ledger(since_s, until_s, device)
@@ -173,12 +183,10 @@ class MqttBridge:
             except asyncio.CancelledError:
                 # A clean disconnect suppresses the last will, so say offline ourselves.
                 with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
-                    await asyncio.wait_for(
-                        client.publish(
+                    async with asyncio.timeout(OFFLINE_TIMEOUT_S):
+                        await client.publish(
                             self.topics.bridge_availability, OFFLINE, qos=1, retain=True
-                        ),
-                        OFFLINE_TIMEOUT_S,
-                    )
+                        )
                 raise
             finally:
                 self._client = None
@@ -187,23 +195,37 @@ class MqttBridge:
                     task.cancel()
 
     async def _serve(self, client: aiomqtt.Client) -> None:
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._publish_loop())
-                group.create_task(self._ledger_loop())
-                group.create_task(self._message_loop(client))
-        except* aiomqtt.MqttError as errors:
-            raise errors.exceptions[0] from None
+        """Run the loops of one session until the broker goes (MqttError) or we are cancelled.
 
-    async def _publish_loop(self) -> None:
-        while True:
+        No TaskGroup: on Python 3.11 a cancellation can be swallowed inside aiomqtt (its
+        ``asyncio.wait_for``), which would leave a group waiting for ever. The helper loops end
+        when their session does, and are awaited with a deadline.
+        """
+        session = self.sessions
+        helpers = [
+            asyncio.create_task(self._publish_loop(session)),
+            asyncio.create_task(self._ledger_loop(session)),
+        ]
+        for helper in helpers:
+            helper.add_done_callback(_log_crash)
+        try:
+            await self._message_loop(client)
+        finally:
+            self._ended = session
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.wait(helpers, timeout=OFFLINE_TIMEOUT_S)
+
+    async def _publish_loop(self, session: int) -> None:
+        while self._ended < session:
             await self.publish_once()
             self._kick.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self.publish_interval_s)
+                async with asyncio.timeout(self.publish_interval_s):
+                    await self._kick.wait()
 
-    async def _ledger_loop(self) -> None:
-        while True:
+    async def _ledger_loop(self, session: int) -> None:
+        while self._ended < session:
             await self.counters.refresh([d.key for d in self.home.devices()])
             self._kick.set()
             await asyncio.sleep(self.ledger_refresh_s)

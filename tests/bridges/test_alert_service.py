@@ -9,6 +9,8 @@ from firmware_sim.fleet import Fleet
 from nanoheater.bridge_settings import AlertSettings
 from nanoheater.bridges.alerts import AlertService
 from nanoheater.bridges.notify import AppriseNotifier
+from nanoheater.config import Settings
+from nanoheater.economics.market import MarketSettings
 from nanoheater.home import Home, HomeEvent
 from tests.bridges.alerting import Receiver
 from tests.home.conftest import options, until
@@ -20,15 +22,16 @@ async def test_an_unreachable_device_reaches_the_phone_once_and_the_event_list(
     """127.0.0.9 never answers: after the delay one critical alert is posted and recorded."""
     dead = "127.0.0.9:4028"
     base = options(tmp_path / "data", fleet)
-    home = Home(options(tmp_path / "data", fleet, hosts=(*base.hosts, dead)))
+    settings = Settings(market=MarketSettings(live=False))
+    home = Home(options(tmp_path / "data", fleet, hosts=(*base.hosts, dead)), settings)
     await home.start()
-    settings = AlertSettings(unreachable_after_min=0.01, quiet_start_hour=None)
+    alerting = AlertSettings(unreachable_after_min=0.01, quiet_start_hour=None)
     try:
         await until(lambda: not home.device(dead).online and home.device(dead).error is not None)
         with Receiver() as receiver:
             service = AlertService(
                 home,
-                settings,
+                alerting,
                 AppriseNotifier([receiver.url]),
                 max_room_c=26.0,
                 check_interval_s=0.1,
