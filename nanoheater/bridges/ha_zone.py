@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from nanoheater.bridges.ha_entities import ORIGIN, Payload, Topics, availability, topic_id
-from nanoheater.config import QuietHours as ConfigQuietHours
+from nanoheater.config import QuietHoursSettings
 from nanoheater.controller.targets import parse_schedule
 from nanoheater.exceptions import UsageError
 from nanoheater.home.types import DeviceView, ZoneView
@@ -118,7 +118,7 @@ def _schedule_quiet(text: str) -> tuple[Any, ...]:
         return ()
 
 
-def quiet_now(zone: ZoneView, caps_quiet: ConfigQuietHours | None, local: datetime) -> bool:
+def quiet_now(zone: ZoneView, caps_quiet: QuietHoursSettings | None, local: datetime) -> bool:
     """Whether quiet hours hold now: the config's nightly window or the schedule's own."""
     if caps_quiet is not None:
         hour = local.hour + local.minute / 60

@@ -50,7 +50,7 @@ from nanoheater.bridges.ha_zone import (
     zone_state,
 )
 from nanoheater.capabilities import capabilities
-from nanoheater.config import QuietHours
+from nanoheater.config import QuietHoursSettings
 from nanoheater.home.types import DeviceView, Target, ZoneView
 
 _LOGGER = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class MqttBridge:
         topics: Topics | None = None,
         presets: ZonePresets | None = None,
         currency: str = "USD",
-        quiet_hours: QuietHours | None = None,
+        quiet_hours: QuietHoursSettings | None = None,
         publish_interval_s: float = 5.0,
         ledger_refresh_s: float = 60.0,
         client_id: str = "nanoheater",

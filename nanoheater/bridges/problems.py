@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from nanoheater.home.types import DeviceView
 from nanoheater.models import HeaterState
 
-OVERHEAT_CHIP_C = 95.0
-"""Chip temperature at or above which a device counts as overheating (the interlock's default)."""
+OVERHEAT_CHIP_C = 105.0
+"""Hottest chip at or above which a device counts as overheating: where the firmware starts to
+derate, 8 K under its trip (docs/physics.md; about 113 C). A TMax in the 90s is normal work at a
+90 C chip target, so the controller's 95 C step-down interlock would alarm all day."""
 MIN_HASHING_THS = 0.01
 """Below this a device that says "mining" is not hashing."""
 
