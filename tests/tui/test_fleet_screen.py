@@ -6,13 +6,17 @@ from pathlib import Path
 
 from firmware_sim.fleet import Fleet
 from nanoheater.config import Settings
+from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.models import DiscoveredHeater
+from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.screens.fleet import FleetScreen
-from nanoheater.tui.widgets.fleet_table import FleetTable
+from nanoheater.tui.widgets.fleet_table import COLUMNS, FleetTable
 from tests.fleets import MODELS, endpoints
 from tests.tui.conftest import AppFactory, poll, settle
+
+COLUMN = {key: index for index, (key, _) in enumerate(COLUMNS)}
 
 
 async def test_discovered_devices_appear_with_live_numbers(
@@ -169,3 +173,31 @@ async def test_mouse_click_opens_a_device_and_presses_its_buttons(
         assert await pilot.click("#soft-off")
         await settle(pilot)
         assert nano3.heater.state.soft_off_at_s is not None, "the click scheduled a soft off"
+
+
+async def test_target_column_shows_what_the_controller_holds(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins a Target column (set-point or mode) that fits, right-aligned headers, '-' off chips."""
+    app = make_app()
+    q_key = endpoints(sim_fleet)[MODELS.index("q")]
+    mini_key = endpoints(sim_fleet)[MODELS.index("mini3")]
+    sim_fleet.members[MODELS.index("mini3")].heater.state.soft_off = True
+    for size in ((100, 30), (80, 24)):
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one(FleetTable)
+            headers = {str(c.key.value): c.label for c in table.columns.values()}
+            assert str(headers["target"]) == "Target"
+            assert table.virtual_size.width <= table.size.width, "every column fits"
+            assert headers["power"].justify == "right"
+            assert str(table.get_row(q_key)[COLUMN["target"]]) == "-"
+            app.devices.engage(q_key, TargetChoice(RoomTemperature(22.0)))
+            await settle(pilot)
+            assert str(table.get_row(q_key)[COLUMN["target"]]) == "22.0"
+            assert str(table.get_row(mini_key)[COLUMN["chip"]]) == "-"
+            app.devices.engage(q_key, TargetChoice(FixedLevel(mode="Eco")))
+            await settle(pilot)
+            assert str(table.get_row(q_key)[COLUMN["target"]]) == "Eco"
+            await pilot.press("q")
+        app = make_app()

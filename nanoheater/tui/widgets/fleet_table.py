@@ -18,14 +18,18 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("hashrate", "TH/s"),
     ("chip", "Chip"),
     ("room", "Room"),
+    ("target", "Target"),
     ("heat", "kWh"),
     ("sats", "Sats"),
 )
 """Column keys and headers, in display order (temperatures in °C, energy today)."""
 
-NARROW_WIDTHS = (11, 7, 13, 4, 5, 4, 4, 5, 5)
+NUMERIC = frozenset({"power", "hashrate", "chip", "room", "target", "heat", "sats"})
+"""Columns of numbers: right-aligned, headers included."""
+
+NARROW_WIDTHS = (10, 6, 11, 4, 5, 4, 4, 5, 4, 4)
 """Column widths that fit 80 columns with cell padding and a scrollbar."""
-WIDE_WIDTHS = (20, 11, 13, 6, 6, 5, 5, 6, 6)
+WIDE_WIDTHS = (14, 11, 13, 6, 6, 5, 5, 6, 6, 6)
 """Column widths from 100 columns on (they and their padding fit 100 with a scrollbar)."""
 WIDE_FROM = 100
 """Terminal width at which the wide layout starts."""
@@ -61,6 +65,9 @@ def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
     if status is None:
         cells += [Text("-")] + [Text("-", justify="right")] * 4
     else:
+        # Chips of a device that is off are not a temperature worth showing (it reads 0 °C).
+        off = status.soft_off or state == "off"
+        chip = "-" if off else fmt(status.chip_temp_max_c, 0)
         power = fmt(status.power_w, 0) if not narrow else f"{status.power_w or 0:.0f}"
         style = "dim" if entry.online is False else ""
         # An offline device keeps its last reading, dimmed, so it is obvious it is old.
@@ -70,15 +77,28 @@ def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
             for value in (
                 power,
                 fmt(status.hashrate_ths, 2),
-                fmt(status.chip_temp_max_c, 0),
+                chip,
                 fmt(entry.room_temp_c, 1),
             )
         ]
     cells += [
+        Text(target_cell(entry), justify="right", overflow="ellipsis", no_wrap=True),
         Text(fmt(entry.heat_kwh_today, 2), justify="right"),
         Text(fmt(entry.sats_today, 0), justify="right"),
     ]
     return cells
+
+
+def target_cell(entry: DeviceEntry) -> str:
+    """What the controller holds a device at: ``21.0`` (°C), a mode, ``sched``, or ``-``."""
+    if entry.target_c is not None:
+        return fmt(entry.target_c, 1)
+    control = entry.control
+    if control is None:
+        return "-"
+    if control.startswith("schedule"):
+        return "sched"
+    return control.removeprefix("mode ")
 
 
 class FleetTable(DataTable[str | Text]):
@@ -97,7 +117,8 @@ class FleetTable(DataTable[str | Text]):
         self.narrow = narrow
         widths = NARROW_WIDTHS if narrow else WIDE_WIDTHS
         for (key, label), width in zip(COLUMNS, widths, strict=True):
-            self.add_column(label, key=key, width=width)
+            header = Text(label, justify="right") if key in NUMERIC else label
+            self.add_column(header, key=key, width=width)
 
     def fit(self, width: int, entries: Iterable[DeviceEntry]) -> None:
         """Switch between the narrow and wide layouts for a terminal ``width`` columns wide."""
