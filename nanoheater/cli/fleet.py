@@ -7,6 +7,7 @@ its zone, ended by ``nanoheater target ZONE --resume``) instead of fighting its 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -58,8 +59,8 @@ async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None
     from nanoheater.service.remote import RemoteHome
 
     seen = 0
-    async with RemoteHome(find_api(api)) as home:
-        async for kind, data in home.stream():
+    async with RemoteHome(find_api(api)) as home, contextlib.aclosing(home.stream()) as stream:
+        async for kind, data in stream:
             if kind != "reading" or not isinstance(data.get("device"), dict):
                 continue
             device = data["device"]

@@ -50,6 +50,10 @@ from nanoheater.protocol.sanitize import sanitize
 log = logging.getLogger(__name__)
 
 
+STOP_WAIT_S = 5.0
+"""The longest a stop waits for cancelled work to unwind, or for one client to close."""
+
+
 class Home:
     """Owns every device, zone and intent; see ``docs/design.md`` ("The home service")."""
 
@@ -124,7 +128,10 @@ class Home:
             task.cancel()
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
+        stopping = [*self._loops, *self._tasks]
+        if stopping:
+            # Bounded: a stop must reach the exit levels even if some task will not unwind.
+            await asyncio.wait(stopping, timeout=STOP_WAIT_S)
         self._event("home", "stopping", f"leaving regulated devices at {level}")
         outcomes = await self._leave(level)
         for address, outcome in outcomes.items():
@@ -133,7 +140,7 @@ class Home:
         for slot in self.slots.values():
             if slot.client is not None:
                 with contextlib.suppress(Exception):
-                    await slot.client.close()
+                    await asyncio.wait_for(slot.client.close(), STOP_WAIT_S)
         await self._drain()
         if self.history is not None:
             await self.history.close()

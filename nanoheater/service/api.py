@@ -8,7 +8,6 @@ never logged (the access log is off; requests are logged without headers).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import importlib.metadata
 import json
@@ -222,8 +221,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
                     continue
                 data = json.dumps(message.to_json(), default=str, separators=(",", ":"))
                 await response.write(f"event: {message.kind}\ndata: {data}\n\n".encode())
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
+        except ConnectionResetError:
+            pass  # the reader went away; a cancellation (server shutdown) propagates
     return response
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import TracebackType
 from typing import Any, Self
 
@@ -145,7 +145,7 @@ class RemoteHome:
         """Events since ``since_s``."""
         return list(await self.request("GET", "/events", since=since_s, device=device))
 
-    async def stream(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    async def stream(self) -> AsyncGenerator[tuple[str, dict[str, Any]], None]:
         """Yield ``(kind, object)`` from the event stream until it ends."""
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=5.0, sock_read=3 * KEEPALIVE_S)
         try:

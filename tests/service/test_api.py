@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import aiohttp
@@ -93,11 +94,12 @@ async def test_events_ledger_and_stream(served: tuple[Home, str], fleet: Fleet) 
         kinds: set[str] = set()
 
         async def read() -> None:
-            async for kind, data in remote.stream():
-                kinds.add(kind)
-                assert data["kind"] == kind
-                if {"reading", "event", "decision"} <= kinds:
-                    return
+            async with contextlib.aclosing(remote.stream()) as stream:
+                async for kind, data in stream:
+                    kinds.add(kind)
+                    assert data["kind"] == kind
+                    if {"reading", "event", "decision"} <= kinds:
+                        return
 
         reader = asyncio.create_task(read())
         await asyncio.sleep(0.3)
