@@ -256,7 +256,7 @@ def format_report(
         _row(f"electricity {cur}/day", f"{result.electricity_fiat_per_day:.4f}"),
         _row(f"net {cur}/day", f"{result.net_fiat_per_day:+.4f}"),
         _row(f"net {cur} per kWh of heat", f"{cost.net_cost_fiat_per_kwh_heat:.4f}"),
-        _row("revenue ratio R", f"{cost.revenue_ratio:.1%}"),
+        _row("revenue ratio R", _ratio(cost.revenue_ratio)),
         _row(
             "economic COP",
             "free heat (R >= 100 %)" if cost.cop_economic is None else f"{cost.cop_economic:.2f}",
@@ -276,6 +276,11 @@ def format_report(
         _row("a block pays", f"{solo.block_reward_btc:.4f} BTC"),
     ]
     return "\n".join(lines)
+
+
+def _ratio(value: float) -> str:
+    """R as a percentage; with free electricity there is no ratio to show (not ``inf%``)."""
+    return f"{value:.1%}" if math.isfinite(value) else "- (electricity is free)"
 
 
 def _row(label: str, value: str) -> str:

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from nanoheater.capabilities import capabilities
 from nanoheater.models import DiscoveredHeater, HeaterState, HeaterStatus
 
 HISTORY_SAMPLES = 240
@@ -85,6 +86,11 @@ class DeviceEntry:
         the DNA its status reports, the same suffix the others get from their MAC.
         """
         name = self.heater.name or (self.status.info.product if self.status else self.key)
+        info = self.status.info if self.status is not None else None
+        squashed = name.casefold().startswith("avalon") and " " not in name
+        if squashed and info is not None and info.model is not None:
+            # The Nano 3 reports PROD "Avalonnano": say "Avalon Nano 3", the registry's name.
+            name = capabilities(info.model).display_name
         if self.heater.mac is None and self.status is not None and self.status.info.dna:
             suffix = self.status.info.dna[-4:].upper()
             if not name.endswith(suffix):

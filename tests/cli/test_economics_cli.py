@@ -261,3 +261,11 @@ def test_help_says_it_fetches_from_the_internet() -> None:
     out = " ".join(_run("--help").stdout.split())
     assert "fetches the BTC price, difficulty and fees from the internet" in out
     assert "mempool.space by default" in out
+
+
+def test_free_electricity_shows_no_infinite_ratio() -> None:
+    """With a price of 0 the revenue ratio is not printed as inf%."""
+    result = _run("--model", "nano3s", "--mode", "High", "--offline", "--price-kwh", "0")
+    assert result.exit_code == 0, result.stderr
+    assert "inf" not in result.stdout
+    assert "revenue ratio R             - (electricity is free)" in result.stdout

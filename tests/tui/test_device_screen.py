@@ -157,3 +157,15 @@ async def test_fan_choice_reaches_the_simulator(make_app: AppFactory, sim_fleet:
         assert entry is not None
         assert entry.status is not None
         assert entry.status.fan_percent == 75
+
+
+async def test_select_prompts_do_not_read_as_values(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that the mode, fan and level lists prompt "choose…", not "fan"/"hold level"."""
+    app = make_app()
+    key, _ = _key(sim_fleet, "q")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        screen = await _open(app, key)
+        await settle(pilot)
+        for select_id in ("#mode-select", "#fan-select", "#level-select"):
+            assert screen.query_one(select_id, Select).prompt == "choose…", select_id

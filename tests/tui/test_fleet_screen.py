@@ -201,3 +201,17 @@ async def test_target_column_shows_what_the_controller_holds(
             assert str(table.get_row(q_key)[COLUMN["target"]]) == "Eco"
             await pilot.press("q")
         app = make_app()
+
+
+async def test_the_nano_3_is_named_like_the_others(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that the Nano 3 (PROD "Avalonnano") is shown as "Avalon Nano 3 XXXX"."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        entry = app.fleet.get(endpoints(sim_fleet)[MODELS.index("nano3")])
+        assert entry is not None
+        assert entry.status is not None
+        assert entry.status.info.product == "Avalonnano"
+        assert entry.name.startswith("Avalon Nano 3 ")
+        table = app.screen.query_one(FleetTable)
+        assert str(table.get_row(entry.key)[0]).startswith("Avalon Nano 3 ")

@@ -59,7 +59,8 @@ class DeviceControls(Horizontal):
         caps = self.capabilities
         modes = [(p.name, p.name) for p in caps.profiles] if caps else []
         yield Label("Mode", classes="control-label")
-        yield Select(modes, prompt="mode", id="mode-select", disabled=not modes, compact=True)
+        # Prompts read as prompts, not values ("Fan fan" looked like a reading).
+        yield Select(modes, prompt="choose…", id="mode-select", disabled=not modes, compact=True)
         soft = bool(caps and caps.soft_off)
         yield Button("Soft off", id="soft-off", disabled=not soft, compact=True)
         yield Button("Soft on", id="soft-on", disabled=not soft, compact=True)
@@ -69,7 +70,7 @@ class DeviceControls(Horizontal):
             for label, value in FAN_CHOICES
             if value == -1 or caps is None or value in caps.fan_percent
         ]
-        yield Select(fans, prompt="fan", id="fan-select", disabled=caps is None, compact=True)
+        yield Select(fans, prompt="choose…", id="fan-select", disabled=caps is None, compact=True)
 
     def preset(self, status: HeaterStatus | None) -> None:
         """Show the device's current mode without sending anything back."""

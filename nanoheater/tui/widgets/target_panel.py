@@ -70,7 +70,7 @@ class TargetPanel(Vertical):
             yield Button("Manual", id="target-stop", compact=True, disabled=self.control is None)
         with Horizontal(classes="target-row"):
             yield Label("Level", classes="control-label")
-            yield Select[str]([], prompt="hold level", id="level-select", compact=True)
+            yield Select[str]([], prompt="choose…", id="level-select", compact=True)
             yield Label("Schedule", classes="control-label")
             yield Input(placeholder="schedule.toml", id="schedule-path", compact=True)
             yield Label("Quiet hours", classes="control-label")
