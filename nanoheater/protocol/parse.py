@@ -160,7 +160,7 @@ def parse_status(
     caps = _caps(info.model)
     nano3_layout = info.model is ModelId.NANO3 or (info.model is None and "HDNA" in blob)
     workmode = None if nano3_layout else _int(blob.get("WORKMODE"))
-    worklevel = _int(blob.get("WORKLEVEL", blob.get("WORKLVL")))
+    worklevel = _int(_either(blob, "WORKLEVEL", "WORKLVL"))
     calibrating = _int(blob.get("ADJ")) == 0
     soft_off = (_int(blob.get("SoftOFF")) or 0) != 0
     hashrate_ghs = as_number(blob.get("GHSspd"))
@@ -168,10 +168,10 @@ def parse_status(
         mhs = _summary_mhs(summary)
         hashrate_ghs = mhs / 1000.0 if mhs is not None else None
     nominal_ghs = as_number(blob.get("GHSmm"))
-    inlet = _temp(blob.get("ITemp", blob.get("Temp")))
+    inlet = _temp(_either(blob, "ITemp", "Temp"))
     if caps is not None and not caps.has_inlet_sensor:
         inlet = None
-    outlet = _temp(blob.get("OTemp", blob.get("HBOTemp")))
+    outlet = _temp(_either(blob, "OTemp", "HBOTemp"))
     fans = [
         int(rpm) for key in ("Fan1", "Fan2", "Fan3", "Fan4") for rpm in as_numbers(blob.get(key))
     ]
@@ -189,8 +189,8 @@ def parse_status(
         power_w=_power_w(blob, nano3_layout, caps),
         hashrate_ths=round(hashrate_ghs / 1000.0, 6) if hashrate_ghs is not None else None,
         hashrate_nominal_ths=round(nominal_ghs / 1000.0, 6) if nominal_ghs is not None else None,
-        chip_temp_max_c=_temp(blob.get("TMax", blob.get("MTmax"))),
-        chip_temp_avg_c=_temp(blob.get("TAvg", blob.get("MTavg"))),
+        chip_temp_max_c=_temp(_either(blob, "TMax", "MTmax")),
+        chip_temp_avg_c=_temp(_either(blob, "TAvg", "MTavg")),
         chip_target_c=_temp(blob.get("TarT")),
         inlet_temp_c=inlet,
         outlet_temp_c=outlet,
@@ -204,6 +204,12 @@ def parse_status(
         soft_off=soft_off,
         when=when,
     )
+
+
+def _either(blob: Mapping[str, BlobValue], key: str, fallback: str) -> BlobValue | None:
+    """``blob[key]`` if present, else ``blob[fallback]``: the fallback is only typed if needed."""
+    value = blob.get(key)
+    return value if value is not None else blob.get(fallback)
 
 
 def _caps(model: ModelId | None) -> ModelCapabilities | None:
