@@ -39,7 +39,14 @@ def free_port() -> int:
 class Broker:
     """One Mosquitto process listening on ``host:port``; start, stop, restart, kill."""
 
-    def __init__(self, binary: str, folder: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        binary: str,
+        folder: Path,
+        port: int | None = None,
+        *,
+        users: dict[str, str] | None = None,
+    ) -> None:
         self.binary = binary
         self.host = "127.0.0.1"
         self.port = port or free_port()
@@ -49,9 +56,20 @@ class Broker:
         self._process: subprocess.Popen[bytes] | None = None
         # "user root" keeps mosquitto from dropping privileges to a "mosquitto" account that the
         # user namespace of the test run cannot switch to; a non-root run ignores the line.
+        access = "allow_anonymous true\n"
+        if users:
+            # Real authentication: mosquitto_passwd hashes each password into the file.
+            passwords = folder / "passwords"
+            passwords.write_text("", encoding="utf-8")
+            tool = str(Path(binary).with_name("mosquitto_passwd"))
+            if not Path(tool).is_file():
+                tool = shutil.which("mosquitto_passwd") or "mosquitto_passwd"
+            for user, password in users.items():
+                subprocess.run([tool, "-b", str(passwords), user, password], check=True)
+            access = f"allow_anonymous false\npassword_file {passwords}\n"
         self.config.write_text(
             f"listener {self.port} {self.host}\n"
-            "allow_anonymous true\n"
+            f"{access}"
             "persistence false\n"
             "user root\n"
             "log_dest stderr\n"

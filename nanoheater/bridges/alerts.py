@@ -171,6 +171,7 @@ class AlertService:
         self.home = home
         self.settings = settings
         self.sender = sender
+        self.sender_count = getattr(sender, "count", 1)
         self.rules = RuleState(settings, max_room_c)
         self.book = AlertBook(settings)
         self.check_interval_s = check_interval_s

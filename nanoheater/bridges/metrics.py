@@ -9,14 +9,15 @@ most once a minute, on the scrape, so an idle service does no ledger work).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from nanoheater.bridges.counters import LedgerCounters
-from nanoheater.bridges.mqtt import BridgeHome
+from nanoheater.home.types import DeviceView, ZoneView
 from nanoheater.models import HeaterState
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -32,10 +33,28 @@ _GAUGES = (
 )
 
 
+class MetricsHome(Protocol):
+    """The part of ``Home`` the metrics read."""
+
+    def devices(self) -> list[DeviceView]:
+        """Every device."""
+        ...
+
+    def zones(self) -> list[ZoneView]:
+        """Every zone."""
+        ...
+
+    async def ledger(
+        self, since_s: float, until_s: float, device: str | None = None
+    ) -> Mapping[str, Any]:
+        """Totals of a period."""
+        ...
+
+
 class HomeCollector(Collector):
     """Yields the Home's metrics at every scrape."""
 
-    def __init__(self, home: BridgeHome, counters: LedgerCounters) -> None:
+    def __init__(self, home: MetricsHome, counters: LedgerCounters) -> None:
         self.home = home
         self.counters = counters
 
@@ -109,7 +128,7 @@ class HomeCollector(Collector):
 class HomeMetrics:
     """The ``/metrics`` body of one Home; ``await render()`` per scrape."""
 
-    def __init__(self, home: BridgeHome, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, home: MetricsHome, *, clock: Callable[[], float] = time.time) -> None:
         self.home = home
         self.clock = clock
         self.counters = LedgerCounters(self._ledger, clock=clock)

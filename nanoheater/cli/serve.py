@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +26,9 @@ from nanoheater.home import DataDirLock, Home, HomeOptions
 from nanoheater.service.address import TOKEN_ENV, find_api
 from nanoheater.service.server import ApiServer
 from nanoheater.service.systemd import journal_logging, notify
+
+if TYPE_CHECKING:
+    from nanoheater.bridges.runner import Bridges
 
 log = logging.getLogger("nanoheater.serve")
 
@@ -61,6 +65,13 @@ log = logging.getLogger("nanoheater.serve")
     help="Seconds between discovery rescans (mDNS, --scan).",
 )
 @click.option(
+    "--mqtt",
+    "mqtt_url",
+    metavar="mqtt[s]://[USER@]HOST[:PORT]",
+    help="Publish to Home Assistant over this MQTT broker (default: [mqtt] url of the config); "
+    "the password comes from NANOHEATER_MQTT_PASSWORD or [mqtt] password.",
+)
+@click.option(
     "--exit-level",
     default="lowest",
     show_default=True,
@@ -78,6 +89,7 @@ async def serve(
     interval_s: float,
     rescan_s: float,
     exit_level: str,
+    mqtt_url: str | None,
 ) -> None:
     """Run the home service: own the heaters, regulate zones, answer the local API.
 
@@ -104,15 +116,19 @@ async def serve(
     )
     home = Home(options, settings)
     server = ApiServer(home, address, token)  # refuses a wide bind without a token, first
+    # Imported here: aiomqtt and apprise cost every other command start-up time for nothing.
+    from nanoheater.bridges.runner import Bridges
+
+    bridges = Bridges(home, settings, mqtt_url=mqtt_url)  # a bad URL is exit 2 before the lock
     lock = DataDirLock(folder)
     lock.acquire(f"api {address}")
     try:
-        await _run(home, server)
+        await _run(home, server, bridges)
     finally:
         lock.release()
 
 
-async def _run(home: Home, server: ApiServer) -> None:
+async def _run(home: Home, server: ApiServer, bridges: Bridges) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -130,12 +146,15 @@ async def _run(home: Home, server: ApiServer) -> None:
             len(home.zone_slots),
             *bound,
         )
+        await bridges.start()
+        log.info("bridges: %s", bridges.describe())
         ready = asyncio.create_task(_ready(home))
         await stop.wait()
         ready.cancel()
     finally:
         notify("STOPPING=1")
         log.info("stopping: leaving regulated devices at the exit level")
+        await bridges.stop()
         if started:
             await server.stop()
         outcomes = await home.stop()

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from nanoheater.bridges.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from nanoheater.bridges.metrics import HomeMetrics
 from nanoheater.exceptions import ConnectionFailed, DeviceRefused, NanoheaterError, UsageError
 from nanoheater.home import Home, Target, UnknownRef
 from nanoheater.protocol.sanitize import sanitize
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 128_000
 
 HOME_KEY = web.AppKey("home", Home)
+METRICS_KEY = web.AppKey("metrics", HomeMetrics)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -226,6 +229,12 @@ async def stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus exposition of the Home (nanoheater.bridges.metrics)."""
+    body = await request.app[METRICS_KEY].render()
+    return web.Response(body=body, headers={"Content-Type": METRICS_CONTENT_TYPE})
+
+
 def build_app(home: Home, token: str | None = None) -> web.Application:
     """The API application over ``home``; with ``token``, every route needs it."""
     middlewares = [_errors] if token is None else [_auth(token), _errors]
@@ -245,4 +254,6 @@ def build_app(home: Home, token: str | None = None) -> web.Application:
     app.router.add_get(f"{p}/events", events)
     app.router.add_get(f"{p}/ledger", ledger)
     app.router.add_get(f"{p}/stream", stream)
+    app[METRICS_KEY] = HomeMetrics(home)
+    app.router.add_get("/metrics", metrics)
     return app

@@ -17,8 +17,21 @@ from tests.mosquitto import Broker
 class HomeAssistant:
     """Subscribes to discovery and nanoheater topics; ``retained[topic]`` is the last payload."""
 
-    def __init__(self, broker: Broker, *, topics: tuple[str, ...] = ("#",)) -> None:
-        self.client = aiomqtt.Client(broker.host, broker.port, identifier="home-assistant-test")
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        topics: tuple[str, ...] = ("#",),
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.client = aiomqtt.Client(
+            broker.host,
+            broker.port,
+            identifier="home-assistant-test",
+            username=username,
+            password=password,
+        )
         self.topics = topics
         self.last: dict[str, bytes] = {}
         self.log: list[tuple[str, bytes, bool]] = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from nanoheater.bridges.metrics import HomeMetrics
 from nanoheater.home import Home, Target
+from nanoheater.service.server import ApiServer
 from tests.home.conftest import until
 
 
@@ -39,3 +41,25 @@ async def test_metrics_cover_devices_zones_and_counters(home: Home) -> None:
     assert [lab["zone"] for lab, _ in samples["nanoheater_zone_output_watts"]] == [zone]
     assert {lab["device"] for lab, _ in samples["nanoheater_device_energy_kwh_total"]} == keys
     assert all(v >= 0 for _, v in samples["nanoheater_device_energy_kwh_total"])
+
+
+async def test_the_service_api_serves_metrics(home: Home) -> None:
+    """GET /metrics on the API: Prometheus text with the devices' power; the token guards it."""
+    await until(lambda: all(d.status is not None for d in home.devices()))
+    for token, headers in ((None, {}), ("tok-3e8", {"Authorization": "Bearer tok-3e8"})):
+        server = ApiServer(home, "127.0.0.1:0", token)
+        await server.start()
+        try:
+            assert server.bound is not None
+            url = f"http://127.0.0.1:{server.bound[1]}/metrics"
+            async with aiohttp.ClientSession() as session:
+                async with session.get(url, headers=headers) as answer:
+                    assert answer.status == 200
+                    assert answer.headers["Content-Type"].startswith("text/plain")
+                    text = await answer.read()
+                if token:
+                    async with session.get(url) as refused:
+                        assert refused.status == 401
+        finally:
+            await server.stop()
+        assert len(_samples(text)["nanoheater_device_power_watts"]) == 2
