@@ -7,6 +7,7 @@ JSON summary. Exit status 1 if any oracle failed; hypothesis then prints the shr
 
     python bench/fuzz_codec.py            # >= 250,000 cases, a few minutes
     python bench/fuzz_codec.py --cases 2000
+    python bench/fuzz_codec.py --cases 20000 --seed 1   # seeded: the same cases every run
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from tests.reliability.fuzzing import (
@@ -40,6 +41,7 @@ from tests.reliability.fuzzing import (
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000, help="examples per main target")
+    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (runs repeat)")
     args = parser.parse_args()
     counts: dict[str, int] = {}
 
@@ -74,7 +76,7 @@ def main() -> int:
             database=None,
             suppress_health_check=list(HealthCheck),
             phases=[Phase.generate, Phase.shrink],
-        )(given(strategy)(run))
+        )(seed(args.seed)(given(strategy)(run)))
         started = time.perf_counter()
         try:
             test()

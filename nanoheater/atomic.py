@@ -1,18 +1,50 @@
-"""Provides write_atomic: replace a file so that a crash leaves either the old or the new one.
+"""Provides write_atomic (a crash leaves the old or the new file) and read_regular_file.
 
-It sits at the bottom layer so config, the market cache and anything else that saves a file
-share one implementation.
+It sits at the bottom layer so config, the market cache, sensors and anything else that saves
+or reads a small file share one implementation.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """Read a regular file of at most ``max_bytes``; anything else is an OSError at once.
+
+    Opened non-blocking and checked before reading: a FIFO would block (every command hung on a
+    FIFO config) and ``/dev/zero`` would never end.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        data = os.read(fd, max_bytes + 1)
+        chunks = [data]
+        while data and sum(map(len, chunks)) <= max_bytes:
+            data = os.read(fd, max_bytes + 1)
+            chunks.append(data)
+    finally:
+        os.close(fd)
+    content = b"".join(chunks)
+    if len(content) > max_bytes:
+        raise OSError(errno.EFBIG, f"larger than {max_bytes} bytes", str(path))
+    return content
+
+
 def write_atomic(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content`` so that a crash leaves either the old or the new file."""
+    """Replace ``path`` with ``content`` so that a crash leaves either the old or the new file.
+
+    A symlinked ``path`` is written at its target and the link kept (renaming over the link
+    replaced a user's symlinked config.toml with a plain file). The new file is 0600
+    (``mkstemp``): config and history folders hold tokens and habits.
+    """
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -36,24 +36,35 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from nanoheater.address import DeviceAddress
-from nanoheater.atomic import write_atomic
+from nanoheater.atomic import read_regular_file, write_atomic
 from nanoheater.bridge_settings import AlertSettings, MqttSettings
 from nanoheater.economics.engine import FUEL_PRESETS, Fuel
 from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
+from nanoheater.protocol.sanitize import sanitize
 
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_FILE = "config.toml"
+MAX_CONFIG_BYTES = 1 << 20
+"""A config file larger than this is refused (a real one is a few hundred bytes)."""
 """Name of the settings file inside the config folder."""
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    # allow_inf_nan=False: NaN compares false with every limit, so it would switch checks off.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 class HeatSettings(_Section):
@@ -174,6 +185,7 @@ class Settings(BaseSettings):
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
 
     hosts: tuple[str, ...] = ()
@@ -398,7 +410,9 @@ def backup_file(path: Path) -> Path | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    return tomllib.loads(path.read_bytes().decode("utf-8"))
+    # A regular file of sane size only: a FIFO hung every command, /dev/zero read until
+    # MemoryError (issue 14).
+    return tomllib.loads(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
 
 
 def _defaults_or_raise(data: dict[str, Any] | None = None) -> Settings:
@@ -406,6 +420,9 @@ def _defaults_or_raise(data: dict[str, Any] | None = None) -> Settings:
         return Settings(**(data or {}))
     except ValidationError as exc:
         raise UsageError(f"environment: {_describe(exc)}") from exc
+    except SettingsError as exc:
+        # A NANOHEATER_* value that is not even parsable (``NANOHEATER_HOSTS=[``).
+        raise UsageError(f"environment: {sanitize(exc, 160)}") from None
 
 
 def _describe(exc: Exception) -> str:

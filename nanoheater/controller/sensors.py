@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import re
 import shlex
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from nanoheater.atomic import read_regular_file
 from nanoheater.controller.sensor_http import FetchError, fetch_json, redact_url, split_credentials
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import HeaterStatus
@@ -215,18 +214,12 @@ class FileSensor:
         the event loop and ``/dev/zero`` would never end.
         """
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            try:
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode):
-                    raise SensorError(f"{self.label}: not a regular file")
-                data = os.read(fd, MAX_SENSOR_BYTES)
-            finally:
-                os.close(fd)
+            data = read_regular_file(self.path, MAX_SENSOR_BYTES)
+            mtime = self.path.stat().st_mtime
         except OSError as exc:
             raise SensorError(f"cannot read {self.path}: {exc.strerror}") from None
         text = data.decode("utf-8", errors="replace")
-        return Reading(parse_number(text), min(info.st_mtime, now_s))
+        return Reading(parse_number(text), min(mtime, now_s))
 
 
 class HttpJsonSensor:

@@ -166,6 +166,10 @@ async def probe_host(
         else:
             _LOGGER.debug("not a heater: %s", reason)
         return None
+    except Exception as exc:
+        # (an unexpected error inside the TaskGroup was an ExceptionGroup traceback, issue 14)
+        _LOGGER.warning("%s: probe failed (%s)", transport.label, type(exc).__name__)
+        return None
     finally:
         await transport.close()
     heater = heater_from_version(reply, target.host, target.port, target.sources)

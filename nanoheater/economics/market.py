@@ -53,7 +53,7 @@ class MarketSource(StrEnum):
 class MarketSettings(BaseModel):
     """The ``[market]`` section of config.toml: fallback values and where to fetch live ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     btc_price_fiat: float = Field(default=100_000.0, gt=0)
     """BTC price in ``currency`` used when nothing live or cached is available."""
@@ -182,7 +182,8 @@ def parse_fees(payload: object) -> float:
     """Mean fees per block in BTC from ``totalFee`` sats over ``startBlock``..``endBlock``."""
     if isinstance(payload, dict) and "totalFee" in payload:
         blocks = float(payload["endBlock"]) - float(payload["startBlock"]) + 1
-        if blocks <= 0:
+        # NaN compares false with everything: "not blocks > 0" also refuses it (issue 14).
+        if not math.isfinite(blocks) or not blocks > 0:
             raise ValueError("fees reply covers no blocks")
         total = float(payload["totalFee"])
         if not math.isfinite(total) or total < 0:
@@ -324,7 +325,10 @@ def _read_cache(data_dir: Path, currency: str) -> dict[str, float] | None:
             for key in ("btc_price_fiat", "difficulty", "fetched_at_s")
         }
         if "fees_btc_per_block" in raw:
-            parts["fees_btc_per_block"] = float(raw["fees_btc_per_block"])
+            fees = float(raw["fees_btc_per_block"])
+            if not math.isfinite(fees) or fees < 0:
+                raise ValueError(f"fees_btc_per_block is {fees}")
+            parts["fees_btc_per_block"] = fees
     except (KeyError, ValueError, TypeError) as exc:
         _LOGGER.warning("ignoring malformed market cache %s: %s", path, exc)
         return None
@@ -333,7 +337,9 @@ def _read_cache(data_dir: Path, currency: str) -> dict[str, float] | None:
 
 def _write_cache(data_dir: Path, currency: str, parts: dict[str, float]) -> None:
     try:
-        text = json.dumps({"currency": currency, **parts}, indent=1)
+        # allow_nan=False: a non-finite value never reaches the file (it crashed every later
+        # economics run, --offline included); ValueError is caught below like a write failure.
+        text = json.dumps({"currency": currency, **parts}, indent=1, allow_nan=False)
         write_atomic(data_dir / CACHE_FILE, text.encode("utf-8"))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         _LOGGER.warning("could not write market cache in %s: %s", data_dir, exc)

@@ -28,7 +28,7 @@ _ALL_DAYS = (0, 1, 2, 3, 4, 5, 6)
 class TouPeriod(BaseModel):
     """One time-of-use window: a price for wall-clock hours [start, end) on some weekdays."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     start_hour: float = Field(ge=0, le=24)
     """Start, in hours after local midnight (17.5 is 17:30)."""
@@ -61,7 +61,7 @@ class TouPeriod(BaseModel):
 class Tariff(BaseModel):
     """A flat electricity price with optional time-of-use periods; the first match wins."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     price_fiat_per_kwh: float = Field(default=0.17, ge=0)
     """Price outside every period (docs/physics.md §6.3: $0.17/kWh US-like default)."""

@@ -157,3 +157,21 @@ async def test_a_different_device_at_a_known_address_is_read_as_itself() -> None
             await client.close()
     assert status.info.model is ModelId.MINI3
     assert status.info.dna == _version_of(mini.handle)["DNA"].lower()
+
+
+async def test_one_odd_host_does_not_end_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pins: an unexpected error probing one configured host skips it; the others are found."""
+    from nanoheater.transport.tcp import TcpTransport
+
+    heater, _ = make_heater("nano3s")
+    real_request = TcpTransport.request
+
+    async def request(self: TcpTransport, data: bytes) -> bytes:
+        if self.host == "127.0.0.9":
+            raise RuntimeError("\x1b]0;pwned\x07 odd failure")
+        return await real_request(self, data)
+
+    monkeypatch.setattr(TcpTransport, "request", request)
+    async with HostileDevice(proxy(heater.handle, lambda r: r)).running() as device:
+        found = await discover(mdns=False, hosts=["127.0.0.9:4028", f"127.0.0.1:{device.port}"])
+    assert [h.port for h in found] == [device.port]
