@@ -15,7 +15,7 @@ class _Section(BaseModel):
 
 
 class MqttSettings(_Section):
-    """The ``[mqtt]`` section: the Home Assistant bridge of ``serve`` (docs/home-assistant.md)."""
+    """The ``[mqtt]`` section: the Home Assistant bridge of ``serve``."""
 
     url: str | None = None
     """Broker as ``mqtt://[user@]host[:port]`` or ``mqtts://...``; None: no bridge."""
