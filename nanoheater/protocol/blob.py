@@ -209,7 +209,18 @@ def as_numbers(value: BlobValue | None) -> tuple[float, ...]:
 def _number(token: str) -> Number | None:
     # int() refuses thousands of digits with ValueError (int_max_str_digits) and float() turns
     # hundreds into inf: no real blob number is this long, so a longer run stays text.
-    if len(token) > MAX_NUMBER_CHARS or not _NUMBER.fullmatch(token):
+    if len(token) > MAX_NUMBER_CHARS:
+        return None
+    # ASCII string tests first, the regex only for what they cannot decide: a status has a
+    # dozen of these (PS[] alone is seven), and they accept exactly what _NUMBER accepts.
+    unsigned = token[1:] if token[:1] in ("+", "-") else token
+    whole, dot, fraction = unsigned.partition(".")
+    if whole.isdigit() and whole.isascii() and (whole[0] != "0" or len(whole) == 1):
+        if not dot:
+            return int(token)
+        if fraction.isdigit() and fraction.isascii():
+            return float(token)
+    if not _NUMBER.fullmatch(token):
         return None
     return float(token) if "." in token else int(token)
 

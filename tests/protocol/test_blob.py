@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nanoheater.protocol.blob import (
     Blob,
+    BlobValue,
     as_number,
     as_numbers,
     parse_blob,
@@ -100,3 +102,28 @@ def test_blob_round_trip(fields: dict[str, int | tuple[int, ...] | str], wrapped
 def test_blob_never_crashes(text: str) -> None:
     """Any string parses to a dict without raising."""
     assert isinstance(parse_blob(text), dict)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("0", 0),
+        ("-273", -273),
+        ("05", "05"),
+        ("0.5", 0.5),
+        ("00.5", "00.5"),
+        ("1.", "1."),
+        (".5", ".5"),
+        ("1e5", "1e5"),
+        ("1_000", "1_000"),
+        ("0 -05 7", "0 -05 7"),
+        ("0 1210 2298.5", (0, 1210, 2298.5)),
+        ("+7 -0", (7, 0)),
+        ("9" * 41, "9" * 41),
+    ],
+)
+def test_number_fast_paths_accept_exactly_what_the_grammar_does(text: str, want: BlobValue) -> None:
+    """Pins typed_value's string-test shortcuts to the number grammar (no leading zeros etc.)."""
+    got = typed_value(text)
+    assert got == want
+    assert type(got) is type(want)
