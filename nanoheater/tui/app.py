@@ -296,6 +296,7 @@ class NanoheaterApp(App[None]):
         heater = DiscoveredHeater(
             name="", host=parsed.host, port=parsed.tcp_port, sources=(DiscoverySource.CONFIG,)
         )
+        self.fleet.removed.discard(str(heater.address))  # added back by hand
         entry, new = self.fleet.add(heater)
         if new:
             self.log_event(entry.key, "added by address")
@@ -305,6 +306,27 @@ class NanoheaterApp(App[None]):
             self.save_settings(self.settings.model_copy(update={"hosts": hosts}))
         self.devices.poll(entry.key)
         return entry
+
+    def remove_device(self, key: str) -> None:
+        """Forget a device: manual control first, then out of the fleet and the config hosts."""
+        self.devices.stop(key)
+        entry = self.fleet.remove(key)
+        if entry is None:
+            return
+        self.log_event(entry.name, f"removed ({key})")
+        hosts = tuple(h for h in self.settings.hosts if _other_address(h, key))
+        if hosts != self.settings.hosts:
+            self.save_settings(self.settings.model_copy(update={"hosts": hosts}))
+        self._fleet_changed(None)
+
+    def rename_device(self, key: str, name: str) -> None:
+        """Show device ``key`` as ``name`` (empty: its own name again) for this session."""
+        entry = self.fleet.get(key)
+        if entry is None:
+            return
+        old, entry.label = entry.name, name.strip()[:40] or None
+        self.log_event(entry.name, f"renamed from {old}")
+        self._fleet_changed(key)
 
     def load_market(self) -> None:
         """Load market inputs (live only when the app was told it may)."""
@@ -360,6 +382,8 @@ class NanoheaterApp(App[None]):
 
     @on(HeaterDiscovered)
     def _heater_discovered(self, message: HeaterDiscovered) -> None:
+        if str(message.heater.address) in self.fleet.removed:
+            return  # the user removed it; a rescan must not bring it back
         entry, new = self.fleet.add(message.heater)
         if new:
             self.log_event(entry.name, f"found at {entry.key}")
@@ -496,3 +520,11 @@ class NanoheaterApp(App[None]):
     def _fleet_changed(self, key: str | None) -> None:
         if self.screen_stack and isinstance(self.screen, AppScreen):
             self.screen.fleet_changed(key)
+
+
+def _other_address(text: str, key: str) -> bool:
+    """Whether a configured host string names another device than the one at ``key``."""
+    try:
+        return str(DeviceAddress.parse_tcp(text)) != key
+    except UsageError:
+        return True

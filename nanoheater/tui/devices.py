@@ -65,6 +65,8 @@ class DeviceEntry:
     warned: set[str] = field(default_factory=set)
     """Controller warnings already logged."""
     refusal: Refusal | None = None
+    label: str | None = None
+    """The name the user gave it (``n`` on the fleet screen); wins over any other name."""
     problems: tuple[str, ...] = ()
     """What the latest reading shows wrong (``diagnosis.diagnose``), each already logged once."""
 
@@ -85,6 +87,8 @@ class DeviceEntry:
         A device whose ``version`` carries no MAC (the Nano 3) gets the last four hex digits of
         the DNA its status reports, the same suffix the others get from their MAC.
         """
+        if self.label:
+            return self.label
         name = self.heater.name or (self.status.info.product if self.status else self.key)
         info = self.status.info if self.status is not None else None
         squashed = name.casefold().startswith("avalon") and " " not in name
@@ -153,6 +157,13 @@ class FleetState:
     """Every device the TUI shows, in the order they were added; offline ones stay."""
 
     entries: dict[str, DeviceEntry] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    """Addresses the user removed: discovery does not bring them back this session."""
+
+    def remove(self, key: str) -> DeviceEntry | None:
+        """Drop the device at ``key`` and keep it out of later scans; return its entry."""
+        self.removed.add(key)
+        return self.entries.pop(key, None)
 
     def __iter__(self) -> Iterator[DeviceEntry]:
         return iter(self.entries.values())

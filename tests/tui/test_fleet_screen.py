@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from firmware_sim.fleet import Fleet
-from nanoheater.config import Settings
+from nanoheater.config import Settings, load_settings
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.screens.fleet import FleetScreen
+from nanoheater.tui.screens.rename import RenameScreen
 from nanoheater.tui.widgets.fleet_table import COLUMNS, FleetTable
 from tests.fleets import MODELS, endpoints
 from tests.tui.conftest import AppFactory, poll, settle
@@ -215,3 +218,47 @@ async def test_the_nano_3_is_named_like_the_others(make_app: AppFactory, sim_fle
         assert entry.name.startswith("Avalon Nano 3 ")
         table = app.screen.query_one(FleetTable)
         assert str(table.get_row(entry.key)[0]).startswith("Avalon Nano 3 ")
+
+
+async def test_rename_a_device(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that n on the fleet screen renames the device under the cursor ("Living room Q")."""
+    app = make_app()
+    q_key = endpoints(sim_fleet)[MODELS.index("q")]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(FleetTable)
+        table.move_cursor(row=table.get_row_index(q_key))
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, RenameScreen)
+        app.screen.query_one(Input).value = "Living room Q"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FleetScreen)
+        assert str(table.get_row(q_key)[0]) == "Living room Q"
+        assert any("renamed from Avalon Q" in e.text for e in app.events)
+
+
+async def test_remove_a_device_also_from_the_configured_hosts(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that x removes the device, drops it from config hosts, and a rescan keeps it out."""
+    keys = endpoints(sim_fleet)
+    q_key = keys[MODELS.index("q")]
+    app = make_app(settings=Settings(hosts=tuple(keys)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(FleetTable)
+        table.move_cursor(row=table.get_row_index(q_key))
+        await pilot.press("x")
+        await settle(pilot)
+        assert q_key not in app.fleet
+        assert q_key not in table.rows
+        assert q_key not in app.settings.hosts
+        assert load_settings(app.config_file).settings.hosts == tuple(k for k in keys if k != q_key)
+        app.rescan()
+        await settle(pilot)
+        assert q_key not in app.fleet, "a rescan does not bring a removed device back"
+        app.add_address(q_key)
+        await settle(pilot)
+        assert q_key in app.fleet, "adding it by address does"

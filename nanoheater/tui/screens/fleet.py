@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Header, Static
 
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.screens.rename import RenameScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from nanoheater.tui.widgets.fleet_table import FleetTable
 from nanoheater.tui.widgets.footer import KeyFooter
@@ -27,6 +28,8 @@ class FleetScreen(AppScreen):
         Binding("enter", "open_device", "Open", show=True),
         Binding("a", "add_device", "Add"),
         Binding("r", "rescan", "Rescan"),
+        Binding("n", "rename_device", "Rename"),
+        Binding("delete,x", "remove_device", "Remove"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -102,6 +105,26 @@ class FleetScreen(AppScreen):
             )
 
         self.app.push_screen(AddDeviceScreen(), added)
+
+    def action_rename_device(self) -> None:
+        """Ask for a new name for the device under the cursor."""
+        key = self.query_one(FleetTable).selected_key
+        entry = self.nano_app.fleet.get(key) if key is not None else None
+        if key is None or entry is None:
+            return
+
+        def named(name: str | None) -> None:
+            if name is not None:
+                self.nano_app.rename_device(key, name)
+
+        self.app.push_screen(RenameScreen(entry.name), named)
+
+    def action_remove_device(self) -> None:
+        """Forget the device under the cursor (and drop it from the configured hosts)."""
+        key = self.query_one(FleetTable).selected_key
+        if key is not None:
+            self.nano_app.remove_device(key)
+            self.notify(f"Removed {key}; press a to add it back", timeout=4, markup=False)
 
     def action_rescan(self) -> None:
         """Look for devices again (configured hosts and discovery)."""
