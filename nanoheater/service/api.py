@@ -12,6 +12,7 @@ import hmac
 import importlib.metadata
 import json
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,6 +29,8 @@ from nanoheater.service.address import API_PREFIX, KEEPALIVE_S
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 128_000
+MAX_OVERRIDE_S = 30 * 86400.0
+"""The longest manual override (30 days): an override is a pause, not a new target."""
 
 HOME_KEY = web.AppKey("home", Home)
 METRICS_KEY = web.AppKey("metrics", HomeMetrics)
@@ -96,9 +99,12 @@ def _float_query(request: web.Request, name: str, default: float | None) -> floa
     if text is None:
         return default
     try:
-        return float(text[:40])
+        value = float(text[:40])
     except ValueError:
-        raise UsageError(f"{name} must be a number (seconds since the epoch)") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise UsageError(f"{name} must be a number (seconds since the epoch)")
+    return value
 
 
 def _version() -> str:
@@ -144,9 +150,11 @@ async def device_command(request: web.Request) -> web.Response:
     if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
         raise UsageError("value must be a string or a whole number")
     if override_s is not None and (
-        isinstance(override_s, bool) or not isinstance(override_s, (int, float)) or override_s <= 0
+        isinstance(override_s, bool)
+        or not isinstance(override_s, (int, float))
+        or not 0 < override_s <= MAX_OVERRIDE_S  # NaN fails this too
     ):
-        raise UsageError("override_s must be a positive number of seconds")
+        raise UsageError(f"override_s must be a number of seconds from 1 to {MAX_OVERRIDE_S:.0f}")
     view = await _home(request).command(
         request.match_info["ref"],
         action,

@@ -188,3 +188,22 @@ async def test_rename_persists_and_names_resolve(served: tuple[Home, str], fleet
     from nanoheater.home.intents import Intents
 
     assert Intents.load(home.intents_path).names == {hosts(fleet)[1]: "Living room Q"}
+
+
+async def test_non_finite_numbers_are_refused(served: tuple[Home, str], fleet: Fleet) -> None:
+    """NaN (which Python's JSON accepts) and absurd values never reach the Home."""
+    home, api = served
+    async with aiohttp.ClientSession() as session:
+        base = f"http://{api}/api/v1"
+        for url, body in (
+            (f"{base}/zones/127.0.0.3/target", b'{"setpoint_c": NaN}'),
+            (f"{base}/devices/127.0.0.3/command", b'{"action": "on", "override_s": NaN}'),
+            (f"{base}/devices/127.0.0.3/command", b'{"action": "on", "override_s": 1e300}'),
+        ):
+            method = session.put if url.endswith("target") else session.post
+            async with method(url, data=body) as reply:
+                assert reply.status == 400, url
+        async with session.get(f"{base}/events", params={"since": "nan"}) as reply:
+            assert reply.status == 400
+    assert home.zone(hosts(fleet)[1]).target is None
+    assert home.zone(hosts(fleet)[1]).override is None
