@@ -19,6 +19,7 @@ are, so Home Assistant greys out a dead bridge (the last will) and an unreachabl
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,17 @@ from nanoheater.home.types import DeviceView
 from nanoheater.models import HeaterState, ModelCapabilities
 
 Payload = dict[str, Any]
-ORIGIN: Payload = {"name": "nanoheater", "support_url": "https://github.com/nanoheater"}
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("nanoheater")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+ORIGIN: Payload = {"name": "nanoheater", "sw_version": _version()}
+"""Who published the discovery configs (Home Assistant shows it in the entity's MQTT info)."""
 ONLINE, OFFLINE = "online", "offline"
 
 _NOT_ID = re.compile(r"[^a-z0-9]+")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from nanoheater.exceptions import NanoheaterError
@@ -43,6 +45,24 @@ class DeviceRead(Message):
     def __init__(self, device: dict[str, Any]) -> None:
         super().__init__()
         self.device = device
+
+
+class AlertReceived(Message):
+    """An alert of the service (an event of type ``alert``: ``[critical] text``)."""
+
+    def __init__(self, subject: str, detail: str) -> None:
+        super().__init__()
+        self.subject = subject
+        self.detail = detail
+
+
+ALERT_SEVERITY: dict[str, SeverityLevel] = {
+    "critical": "error",
+    "warning": "warning",
+    "info": "information",
+    "resolved": "information",
+}
+"""The toast severity of each alert level (the detail starts with ``[level]``)."""
 
 
 class ServiceProblem(Message):
@@ -152,6 +172,10 @@ class AttachedApp(App[None]):
                 if kind == "reading" and isinstance(data.get("device"), dict):
                     self.post_message(DeviceRead(data["device"]))
                 elif kind in ("decision", "event"):
+                    if kind == "event" and data.get("type") == "alert":
+                        self.post_message(
+                            AlertReceived(str(data.get("subject")), str(data.get("detail")))
+                        )
                     self.load()
         except NanoheaterError as exc:
             self.post_message(ServiceProblem(f"stream ended: {exc}"))
@@ -195,6 +219,14 @@ class AttachedApp(App[None]):
     def _device(self, message: DeviceRead) -> None:
         row = device_row(message.device)
         self._upsert("#devices", row[0], row)
+
+    @on(AlertReceived)
+    def _alert(self, message: AlertReceived) -> None:
+        detail = sanitize(message.detail, 200)
+        level = detail[1 : detail.find("]")] if detail.startswith("[") else "info"
+        severity = ALERT_SEVERITY.get(level, "information")
+        self.notify(detail, title=sanitize(message.subject, 40), severity=severity, markup=False)
+        self.query_one("#status", Static).update(Text(f"alert: {detail}"))  # no markup
 
     @on(ServiceProblem)
     def _problem(self, message: ServiceProblem) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -9,6 +13,8 @@ from nanoheater.bridges.metrics import HomeMetrics
 from nanoheater.home import Home, Target
 from nanoheater.service.server import ApiServer
 from tests.home.conftest import until
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _samples(text: bytes) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -41,6 +47,19 @@ async def test_metrics_cover_devices_zones_and_counters(home: Home) -> None:
     assert [lab["zone"] for lab, _ in samples["nanoheater_zone_output_watts"]] == [zone]
     assert {lab["device"] for lab, _ in samples["nanoheater_device_energy_kwh_total"]} == keys
     assert all(v >= 0 for _, v in samples["nanoheater_device_energy_kwh_total"])
+    # The example Grafana dashboard queries only metrics that this real Home exposes.
+    assert _dashboard_metrics()
+    assert _dashboard_metrics() <= set(samples), _dashboard_metrics() - set(samples)
+
+
+def _dashboard_metrics() -> set[str]:
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+    return {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"nanoheater_[a-z_]+", target["expr"])
+    }
 
 
 async def test_the_service_api_serves_metrics(home: Home) -> None:

@@ -43,3 +43,23 @@ async def test_attached_tui_changes_a_target_that_survives_quitting(
     assert Intents.load(home.intents_path).targets[q] == Target("level", level="Standard")
     assert heater.state.mode_index == 1  # quitting the TUI changed nothing on the device
     assert home.zone(hosts(fleet)[0]).target is None  # the other zone was never touched
+
+
+async def test_an_alert_of_the_service_is_shown_with_its_severity(
+    served: tuple[Home, str], fleet: Fleet
+) -> None:
+    """An alert event from the service becomes an error toast and the status line."""
+    home, api = served
+    async with RemoteHome(api) as remote:
+        app = AttachedApp(remote)
+        async with app.run_test() as pilot:
+            zones = app.query_one("#zones")
+            await until(lambda: zones.row_count == 2)  # type: ignore[attr-defined]
+            await asyncio.sleep(0.3)  # the stream is followed
+            home.record_event("office", "alert", "[critical] office: room at 4.2 C")
+            await until(lambda: any("room at 4.2" in n.message for n in app._notifications))
+            toast = next(n for n in app._notifications if "room at 4.2" in n.message)
+            assert toast.severity == "error"
+            status = app.query_one("#status")
+            assert "alert: [critical]" in str(status.render())
+            await pilot.press("q")
