@@ -52,8 +52,10 @@ from nanoheater.tui.messages import (
     PeriodTotalsLoaded,
     PollFailed,
     ScanFinished,
+    ScheduleEditRequested,
     ScheduleLoaded,
     ScheduleRequested,
+    ScheduleTextRead,
     SettingsSaved,
     StatusPolled,
 )
@@ -65,6 +67,7 @@ from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.screens.events import EventsScreen
 from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.screens.help import HelpScreen
+from nanoheater.tui.screens.schedule_editor import TEMPLATE, ScheduleEditorScreen
 from nanoheater.tui.screens.settings import SettingsScreen
 from nanoheater.tui.services import Connect, Discover
 from nanoheater.tui.storage import Storage
@@ -454,6 +457,20 @@ class NanoheaterApp(App[None]):
     @on(HeatTargetRequested)
     def _heat_target_requested(self, message: HeatTargetRequested) -> None:
         self.devices.engage(message.key, message.choice)
+
+    @on(ScheduleEditRequested)
+    def _schedule_edit_requested(self, message: ScheduleEditRequested) -> None:
+        self.storage.read_schedule_text(message.key, message.path)
+
+    @on(ScheduleTextRead)
+    def _schedule_text_read(self, message: ScheduleTextRead) -> None:
+        key, path = message.key, message.path
+
+        def edited(text: str | None) -> None:
+            if text is not None:  # it parsed: write it, then follow it
+                self.storage.save_schedule(key, path, text)
+
+        self.push_screen(ScheduleEditorScreen(path, message.text or TEMPLATE), edited)
 
     @on(ScheduleRequested)
     def _schedule_requested(self, message: ScheduleRequested) -> None:

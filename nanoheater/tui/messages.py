@@ -179,3 +179,20 @@ class ControllerEngaged(Message):
 
     key: str
     choice: TargetChoice
+
+
+@dataclass
+class ScheduleEditRequested(Message):
+    """A screen asks to edit (or write) the schedule file at ``path`` for a device."""
+
+    key: str
+    path: str
+
+
+@dataclass
+class ScheduleTextRead(Message):
+    """The schedule file was read for editing; ``text`` is None when there is none yet."""
+
+    key: str
+    path: str
+    text: str | None

@@ -8,10 +8,12 @@ is reported once and never stops the app.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nanoheater.atomic import read_regular_file, write_atomic
 from nanoheater.config import Settings, data_dir, save_settings
 from nanoheater.controller.regulator import DecisionRecord
 from nanoheater.controller.targets import load_schedule
@@ -26,6 +28,7 @@ from nanoheater.tui.messages import (
     MarketLoaded,
     PeriodTotalsLoaded,
     ScheduleLoaded,
+    ScheduleTextRead,
     SettingsSaved,
 )
 from nanoheater.tui.regulation import TargetChoice
@@ -33,6 +36,9 @@ from nanoheater.tui.workers import describe_error
 
 if TYPE_CHECKING:
     from nanoheater.tui.app import NanoheaterApp
+
+SCHEDULE_MAX_BYTES = 64 * 1024
+"""A schedule is a few dozen lines; anything bigger is not one (and is not read whole)."""
 
 PERIODS = (Period.TODAY, Period.WEEK, Period.SEASON)
 """What the economics view shows, in order."""
@@ -81,6 +87,34 @@ class Storage:
         self.app.run_worker(
             self._schedule(key, path, quiet_hours), group="schedule", exit_on_error=False
         )
+
+    def read_schedule_text(self, key: str, path: str) -> None:
+        """Read the schedule file at ``path`` for editing (None when there is none yet)."""
+        self.app.run_worker(self._read_text(key, path), group="schedule", exit_on_error=False)
+
+    async def _read_text(self, key: str, path: str) -> None:
+        text: str | None
+        try:
+            data = await asyncio.to_thread(_read_schedule, path)
+            text = data.decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            text = None
+        except OSError as exc:
+            self.app.post_message(CommandFailed(key, f"edit schedule {path}", describe_error(exc)))
+            return
+        self.app.post_message(ScheduleTextRead(key, path, text))
+
+    def save_schedule(self, key: str, path: str, text: str) -> None:
+        """Write the edited schedule atomically, then load and follow it on ``key``."""
+        self.app.run_worker(self._save_text(key, path, text), group="schedule", exit_on_error=False)
+
+    async def _save_text(self, key: str, path: str, text: str) -> None:
+        try:
+            await asyncio.to_thread(_write_schedule, path, text)
+        except OSError as exc:
+            self.app.post_message(CommandFailed(key, f"save schedule {path}", describe_error(exc)))
+            return
+        await self._schedule(key, path, quiet_hours=True)
 
     async def _schedule(self, key: str, path: str, quiet_hours: bool) -> None:
         file = Path(path)
@@ -188,3 +222,15 @@ class Storage:
             self.app.post_message(HistoryFailed(describe_error(exc)))
             return
         self.app.post_message(PeriodTotalsLoaded(totals))
+
+
+def _read_schedule(path: str) -> bytes:
+    """The schedule file's bytes (a thread's job: file I/O stays off the event loop)."""
+    return read_regular_file(Path(path).expanduser(), SCHEDULE_MAX_BYTES)
+
+
+def _write_schedule(path: str, text: str) -> None:
+    """Write the schedule atomically, creating its folder (a thread's job, like reading)."""
+    file = Path(path).expanduser()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(file, text.encode("utf-8"))

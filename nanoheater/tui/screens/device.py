@@ -8,13 +8,18 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Header
+from textual.widgets import Header, Input
 
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
 from nanoheater.models import ModelCapabilities
 from nanoheater.tui.devices import DeviceEntry
-from nanoheater.tui.messages import HeatTargetRequested, ManualControlRequested, ScheduleRequested
+from nanoheater.tui.messages import (
+    HeatTargetRequested,
+    ManualControlRequested,
+    ScheduleEditRequested,
+    ScheduleRequested,
+)
 from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.chart import TimeChart
@@ -59,6 +64,7 @@ class DeviceScreen(AppScreen):
         Binding("m", "manual", "Manual"),
         Binding("o", "soft_power(False)", "Soft off"),
         Binding("n", "soft_power(True)", "Soft on"),
+        Binding("w", "edit_schedule", "Schedule"),
     ]
 
     def __init__(self, key: str) -> None:
@@ -189,6 +195,15 @@ class DeviceScreen(AppScreen):
     @on(TargetPanel.ControlStopped)
     def _control_stopped(self) -> None:
         self.action_manual()
+
+    def action_edit_schedule(self) -> None:
+        """Edit the schedule named in the panel (else schedule.toml beside the config).
+
+        A missing file starts from a template; saving it follows it on this device.
+        """
+        typed = self.query_one("#schedule-path", Input).value.strip()
+        path = typed or str(self.nano_app.config_file.parent / "schedule.toml")
+        self.post_message(ScheduleEditRequested(self.key, path))
 
     def action_setpoint(self, steps: int) -> None:
         """Move the room target up or down one step."""

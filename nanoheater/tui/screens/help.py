@@ -21,10 +21,11 @@ HELP_TEXT = """\
 **Everywhere**: `f` fleet · `e` economics · `l` events · `s` settings · `ctrl+p` every command ·
 `?`/`F1` this help · `q` quit · `Esc` back (and closes the Keys panel).
 
-**Fleet**: `Enter` open a device · `a` add one by address · `r` rescan the network.
+**Fleet**: `Enter` open a device · `a` add one by address · `r` rescan the network ·
+`n` rename · `x` remove.
 
 **Device**: `t` heat the room to a target · `+`/`-` move the target · `m` back to manual ·
-`o`/`n` soft off / soft on.
+`w` write or edit its weekly schedule · `o`/`n` soft off / soft on.
 
 ## States
 - **mining**: hashing, so heating. **idle**: powered, not hashing (little heat).
