@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 from firmware_sim.faults import DEFAULT_DOWNTIME_S, FAULT_KINDS, arm_fault, clear_faults
@@ -39,7 +40,14 @@ DEFAULT_CONTROL_PORT = 40280
 """Where ``firmware-sim serve`` puts the control endpoint unless told otherwise."""
 MAX_BODY = 65_536
 READ_TIMEOUT_S = 10.0
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    415: "Unsupported Media Type",
+}
 
 
 class ControlError(Exception):
@@ -80,7 +88,8 @@ class ControlServer(Service):
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             async with asyncio.timeout(READ_TIMEOUT_S):
-                method, path, body = await _read_request(reader)
+                method, path, headers, body = await _read_request(reader)
+            _check_caller(method, headers)
             status, payload = 200, self.handle(method, path, body)
         except ControlError as err:
             status, payload = err.status, {"error": str(err)}
@@ -158,6 +167,11 @@ class ControlServer(Service):
             downtime_s = float(body.get("downtime_s", DEFAULT_DOWNTIME_S))
         except (TypeError, ValueError):
             raise ControlError(400, "count, delay_s and downtime_s must be numbers") from None
+        if not (math.isfinite(delay_s) and math.isfinite(downtime_s)):
+            # A NaN delay was stored and compared false with every deadline (issue 14).
+            raise ControlError(400, "delay_s and downtime_s must be finite numbers")
+        if min(delay_s, downtime_s) < 0:
+            raise ControlError(400, "delay_s and downtime_s must not be negative")
         # Bring the physics up to now first, so a fan blocked now is not blocked in the past.
         self.fleet.world.sync()
         for member in members:
@@ -223,8 +237,34 @@ class ControlServer(Service):
         return self._rooms()
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes]:
-    """Read one HTTP/1.x request: method, path, body. ControlError for malformed input."""
+def _check_caller(method: str, headers: dict[str, str]) -> None:
+    """Refuse what a web page in the user's browser could send (a reboot of every device).
+
+    The endpoint is bound to loopback, but a browser on this machine can still reach it: a
+    cross-origin page (an ``Origin`` that is not loopback), DNS rebinding (a ``Host`` that is
+    not a loopback name) and a "simple" form POST (no JSON content type, so no CORS preflight)
+    are all refused.
+    """
+    host = headers.get("host", "").strip().lower()
+    if not _loopback_name(host):
+        raise ControlError(403, "Host must be a loopback address")
+    origin = headers.get("origin", "").strip().lower()
+    if origin and not _loopback_name(origin.partition("://")[2]):  # "null" included
+        raise ControlError(403, "cross-origin requests are refused")
+    if method in ("POST", "PUT") and headers.get("content-length", "0") not in ("", "0"):
+        kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind != "application/json":
+            raise ControlError(415, "Content-Type must be application/json")
+
+
+def _loopback_name(authority: str) -> bool:
+    host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
+    host = host.removeprefix("[").partition("]")[0] if authority.startswith("[") else host
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str], bytes]:
+    """Read one HTTP/1.x request: method, path, headers, body. ControlError for malformed input."""
     head = await reader.readuntil(b"\r\n\r\n")
     if len(head) > MAX_BODY:
         raise ControlError(400, "request head too large")
@@ -233,8 +273,10 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes]:
     if len(request_line) != 3 or not request_line[2].startswith("HTTP/"):
         raise ControlError(400, "malformed request line")
     length = 0
+    headers: dict[str, str] = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
         if name.strip().lower() == "content-length":
             try:
                 length = int(value.strip())
@@ -243,12 +285,16 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes]:
     if not 0 <= length <= MAX_BODY:
         raise ControlError(400, "body too large")
     body = await reader.readexactly(length) if length else b""
-    return request_line[0].upper(), request_line[1], body
+    return request_line[0].upper(), request_line[1], headers, body
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN / Infinity: Python accepts them, JSON does not
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(body or b"{}")
+        value = json.loads(body or b"{}", parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError):
         raise ControlError(400, "body is not JSON") from None
     if not isinstance(value, dict):

@@ -9,6 +9,7 @@ so two runs with the same seed produce byte-identical files.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,17 @@ class Recorder:
     ) -> None:
         self.heater = heater
         self.path = Path(path)
-        self._file = self.path.open("w", newline="", encoding="utf-8")
+        # O_NOFOLLOW: a symlink planted at the record path must not redirect the write (it
+        # followed one onto any file the user could write, issue 14); O_EXCL is not used so
+        # re-recording over one's own earlier CSV still works.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if self.path.is_symlink():
+                raise OSError(exc.errno, "refusing to write through a symlink", str(path)) from None
+            raise
+        self._file = os.fdopen(fd, "w", newline="", encoding="utf-8")
         self._writer: Writer = csv.writer(self._file, lineterminator="\n")
         self._writer.writerow(COLUMNS)
         self._observing = interval_s is not None

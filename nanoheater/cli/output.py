@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from nanoheater.exceptions import NanoheaterError, UsageError
+from nanoheater.protocol.sanitize import SafeFormatter
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -23,9 +24,9 @@ T = TypeVar("T")
 def configure_logging(verbose: int) -> None:
     """Send library logs to stderr at a level chosen by the ``-v`` count."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def require_terminal(what: str) -> None:
@@ -58,7 +59,7 @@ def logs_to_file(path: Path) -> Iterator[None]:
         handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.handlers = [handler]
     try:
         yield

@@ -8,6 +8,7 @@ strings through here before printing them.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 
@@ -58,3 +59,21 @@ def sanitize_optional(value: object, max_chars: int = MAX_TEXT_CHARS) -> str | N
         return None
     cleaned = sanitize(value, max_chars)
     return cleaned or None
+
+
+MAX_LOG_CHARS = 2000
+"""Longest log line written; a record longer than this (a huge traceback) is cut."""
+
+
+class SafeFormatter(logging.Formatter):
+    """A log formatter whose every line is sanitised: one line, no escapes, capped.
+
+    Log records carry network text (an mDNS instance name inside zeroconf's exception, a
+    device's message, a sensor's reply); an escape sequence in one once set the terminal title
+    while the TUI ran (issue 14). Sanitising here, at the one place every record passes through,
+    covers records of third-party libraries too; a traceback becomes one line.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format as usual, then sanitise the whole text (newlines become spaces)."""
+        return sanitize(super().format(record), MAX_LOG_CHARS)

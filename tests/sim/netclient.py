@@ -47,8 +47,10 @@ async def http(
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     if raw is None:
         data = b"" if body is None else json.dumps(body).encode()
+        kind = "Content-Type: application/json\r\n" if body is not None else ""
         raw = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(data)}\r\n\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{kind}"
+            f"Content-Length: {len(data)}\r\n\r\n"
         ).encode() + data
     writer.write(raw)
     await writer.drain()

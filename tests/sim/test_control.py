@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,61 @@ async def test_set_outdoor_then_back_to_the_profile(ctl: ControlServer, fleet: F
     status, back = await http(ctl.port, "PUT", "/outdoor", {"temp_c": None})
     assert (status, back["outdoor_override"]) == (200, False)
     assert fleet.world.outdoor.override_c is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("Origin: https://evil.example\r\nContent-Type: application/json\r\n", 403),
+        ("Origin: null\r\nContent-Type: application/json\r\n", 403),
+        ("Content-Type: text/plain\r\n", 415),
+        ("Content-Type: application/x-www-form-urlencoded\r\n", 415),
+        ("Origin: http://127.0.0.1:8000\r\nContent-Type: application/json\r\n", 200),
+    ],
+)
+async def test_a_browser_page_cannot_drive_the_control_endpoint(
+    ctl: ControlServer, extra: str, expected: int
+) -> None:
+    """Pins (issue 14): cross-origin and non-JSON (form) POSTs are refused; loopback pages work."""
+    body = b'{"kind": "reboot"}'
+    raw = (
+        f"POST /devices/0/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    status, _ = await http(ctl.port, "POST", "/devices/0/faults", raw=raw)
+    assert status == expected
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "", "10.0.0.1"])
+async def test_a_rebound_host_name_is_refused(ctl: ControlServer, host: str) -> None:
+    """Pins: DNS rebinding (a foreign Host header on a loopback connection) gets 403."""
+    raw = f"GET /devices HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    status, _ = await http(ctl.port, "GET", "/devices", raw=raw)
+    assert status == 403
+
+
+@pytest.mark.parametrize("delay", ["NaN", "Infinity", "-1", '"nan"', "1e999"])
+async def test_a_non_finite_delay_is_refused(ctl: ControlServer, delay: str) -> None:
+    """Pins: NaN/inf/negative delays are a 400, never stored."""
+    body = f'{{"kind": "delay", "delay_s": {delay}}}'.encode()
+    raw = (
+        "POST /devices/0/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    status, _ = await http(ctl.port, "POST", "/devices/0/faults", raw=raw)
+    assert status == 400
+
+
+def test_record_does_not_follow_a_symlink(tmp_path: Path) -> None:
+    """Pins (issue 14): --record refuses a symlink at its path; the link's target is untouched."""
+    from firmware_sim.record import Recorder
+    from tests.reliability.rigs import make_heater
+
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "run.csv"
+    link.symlink_to(victim)
+    heater, _ = make_heater("nano3s")
+    with pytest.raises(OSError, match="symlink"):
+        Recorder(heater, link)
+    assert victim.read_text() == "keep me"
