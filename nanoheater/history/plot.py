@@ -328,7 +328,7 @@ def expected_hashrate_ths(model: str | None, mode: str | None) -> float | None:
 
 
 def device_plots(series: DeviceSeries, *, model: str | None = None) -> list[Plot]:
-    """The device charts of one window: power from zero, room with its set-point, hashrate."""
+    """The device charts of a window: power from zero, room under its set-point, hashrate, chip."""
     samples = series.samples
     since, until, bucket = series.since_s, series.until_s, series.window.bucket_s
 
@@ -373,6 +373,16 @@ def device_plots(series: DeviceSeries, *, model: str | None = None) -> list[Plot
             decimals=2,
             from_zero=True,
             expected=expected_hashrate_ths(model, mode),
+            marks=series.marks,
+            since_s=since,
+            until_s=until,
+            bucket_s=bucket,
+        ),
+        Plot(
+            "Chip",
+            "°C",
+            points("chip_temp_c"),
+            min_span=10.0,
             marks=series.marks,
             since_s=since,
             until_s=until,

@@ -58,6 +58,7 @@ from nanoheater.tui.messages import (
     ScheduleTextRead,
     SettingsSaved,
     StatusPolled,
+    WindowLoaded,
 )
 from nanoheater.tui.palette import palette_commands
 from nanoheater.tui.regulation import RoomModelFactory
@@ -495,6 +496,12 @@ class NanoheaterApp(App[None]):
     def _period_totals_loaded(self, message: PeriodTotalsLoaded) -> None:
         self.period_totals = message.totals
         self._fleet_changed(None)
+
+    @on(WindowLoaded)
+    def _window_loaded(self, message: WindowLoaded) -> None:
+        screen = self.screen
+        if isinstance(screen, DeviceScreen) and screen.key == message.key:
+            screen.show_window(message.series)
 
     @on(HistoryFailed)
     def _history_failed(self, message: HistoryFailed) -> None:

@@ -12,10 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from nanoheater.capabilities import capabilities
+from nanoheater.history.records import Sample
 from nanoheater.models import DiscoveredHeater, HeaterState, HeaterStatus
 
 HISTORY_SAMPLES = 240
 """Samples kept per chart: four minutes at 1 Hz, more than the widest terminal shows."""
+
+RECENT_SAMPLES = 3600
+"""Timed readings kept per device: an hour at 1 Hz, more than the 15-minute window needs."""
 
 SERIES = ("hashrate_ths", "power_w", "chip_temp_c", "room_temp_c")
 """The quantities charted on the device screen."""
@@ -50,6 +54,8 @@ class DeviceEntry:
     history: dict[str, deque[float]] = field(
         default_factory=lambda: {name: deque(maxlen=HISTORY_SAMPLES) for name in SERIES}
     )
+    recent: deque[Sample] = field(default_factory=lambda: deque(maxlen=RECENT_SAMPLES))
+    """Readings with their device-clock times, for the charts' live points (history or not)."""
     heat_kwh_today: float = 0.0
     """Heat delivered today (device clock), copied from the ledger."""
     sats_today: float = 0.0
@@ -127,6 +133,10 @@ class DeviceEntry:
         self._append("power_w", status.power_w)
         self._append("chip_temp_c", status.chip_temp_max_c)
         self._append("room_temp_c", self.room_temp_c)
+        if status.when is not None and (not self.recent or status.when > self.recent[-1].ts_s):
+            self.recent.append(
+                Sample.from_status(status, status.when, room_temp_c=self.room_temp_c)
+            )
 
     def take_problems(self, problems: tuple[str, ...]) -> tuple[list[str], str | None]:
         """Keep the latest reading's ``problems``; return the new ones and any clearing line.

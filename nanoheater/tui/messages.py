@@ -12,6 +12,7 @@ from textual.message import Message
 
 from nanoheater.economics.market import MarketInputs
 from nanoheater.history.records import LedgerTotals
+from nanoheater.history.series import DeviceSeries
 from nanoheater.models import DiscoveredHeater, HeaterStatus
 from nanoheater.tui.regulation import TargetChoice
 
@@ -132,6 +133,18 @@ class PeriodTotalsLoaded(Message):
     def can_replace(self, message: Message) -> bool:
         """Only the newest totals matter."""
         return isinstance(message, PeriodTotalsLoaded)
+
+
+@dataclass
+class WindowLoaded(Message):
+    """One device's chart window was read from the history (``key`` is its fleet key)."""
+
+    key: str
+    series: DeviceSeries
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest read of a device matters."""
+        return isinstance(message, WindowLoaded) and message.key == self.key
 
 
 @dataclass

@@ -21,6 +21,7 @@ from nanoheater.economics.market import MarketSettings, load_market
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.period import Period
 from nanoheater.history.records import DeviceEvent, LedgerTotals, Sample, StoredDecision
+from nanoheater.history.series import Window
 from nanoheater.models import HeaterStatus
 from nanoheater.tui.messages import (
     CommandFailed,
@@ -30,6 +31,7 @@ from nanoheater.tui.messages import (
     ScheduleLoaded,
     ScheduleTextRead,
     SettingsSaved,
+    WindowLoaded,
 )
 from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.workers import describe_error
@@ -201,6 +203,26 @@ class Storage:
             if not self.failed:
                 self.failed = True
                 self.app.post_message(HistoryFailed(describe_error(exc)))
+
+    def load_window(self, key: str, device: str, window: Window, until_s: float) -> None:
+        """Read device ``key`` (history name ``device``) over ``window`` ending at ``until_s``.
+
+        A newer read replaces one still in flight (switching windows quickly reads once).
+        """
+        if self.history is None:
+            return
+        work = self._load_window(self.history, key, device, window, until_s)
+        self.app.run_worker(work, group="history-window", exclusive=True, exit_on_error=False)
+
+    async def _load_window(
+        self, history: AsyncHistoryStore, key: str, device: str, window: Window, until_s: float
+    ) -> None:
+        try:
+            series = await history.call(lambda store: store.window(device, window, until_s))
+        except Exception as exc:
+            self.app.post_message(HistoryFailed(describe_error(exc)))
+            return
+        self.app.post_message(WindowLoaded(key, series))
 
     def load_totals(self, now_s: float, season_start: str) -> None:
         """Read today, this week and this season up to ``now_s`` (device time) from the history."""

@@ -43,7 +43,7 @@ async def _open(app: NanoheaterApp, key: str) -> DeviceScreen:
 
 
 async def test_charts_follow_polls(make_app: AppFactory, sim_fleet: Fleet) -> None:
-    """Pins that each poll adds one sample to the hashrate, power, chip and room charts."""
+    """Pins that each poll adds one point to the power, room, hashrate and chip charts."""
     app = make_app()
     key, _ = _key(sim_fleet, "q")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -55,10 +55,13 @@ async def test_charts_follow_polls(make_app: AppFactory, sim_fleet: Fleet) -> No
         assert entry is not None
         assert entry.status is not None
         for series in ("hashrate_ths", "power_w", "chip_temp_c", "room_temp_c"):
-            values = screen.query_one(f"#chart-{series}", TimeChart).values
-            assert len(values) == 4, series
-        power = screen.query_one("#chart-power_w", TimeChart).values
-        assert power[-1] == entry.status.power_w
+            plot = screen.query_one(f"#chart-{series}", TimeChart).plot
+            assert plot is not None, series
+            assert len(plot.points) == 4, series
+        power = screen.query_one("#chart-power_w", TimeChart).plot
+        assert power is not None
+        assert power.points[-1] == (entry.status.when, entry.status.power_w)
+        assert screen.window == "15m"  # no history file: the live window
 
 
 async def test_mode_change_reaches_the_simulator(make_app: AppFactory, sim_fleet: Fleet) -> None:

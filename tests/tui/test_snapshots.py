@@ -9,6 +9,7 @@ report (Textual docs/guide/testing.md).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -23,11 +24,13 @@ from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.discovery import browse
+from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from tests.fleets import MODELS
 from tests.tui.conftest import settle
+from tests.tui.test_charts import open_seeded
 
 SNAPSHOT_PORT = 40710
 """A fixed port: the run has its own network namespace, so nothing else holds it."""
@@ -61,7 +64,7 @@ class SimFleet:
     def discover(self) -> AsyncIterator[DiscoveredHeater]:
         return browse(mdns=False, hosts=self.endpoints(), timeout_s=1.0)
 
-    def app(self, tmp_path: Path) -> NanoheaterApp:
+    def app(self, tmp_path: Path, history: AsyncHistoryStore | None = None) -> NanoheaterApp:
         return NanoheaterApp(
             Settings(),
             connect=self.connect,
@@ -71,6 +74,7 @@ class SimFleet:
             control_interval_s=3600.0,
             scan_on_start=False,
             clock=lambda: PINNED_NOW_S,
+            history=history,
         )
 
     def run_before(
@@ -168,3 +172,30 @@ def test_offline_80x24(snap_compare: Snap, tmp_path: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=sim.run_before(app, unplug))
+
+
+WINDOW_PRESSES = {Window.H24: 0, Window.D7: 1, Window.M15: 2, Window.H6: 3}
+"""Presses of ``v`` from the device screen's first window (24 h) to each window."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("window", list(WINDOW_PRESSES), ids=[w.value for w in WINDOW_PRESSES])
+def test_device_window(
+    snap_compare: Snap, tmp_path: Path, window: Window, size: tuple[int, int]
+) -> None:
+    """Pins the four charts of a seeded week (overnight curve, set-back, an outage) per window."""
+    sim = SimFleet()
+    history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    app = sim.app(tmp_path, history)
+
+    async def open_window(pilot: Pilot[None], fleet: Fleet) -> None:
+        await open_seeded(app, history, fleet)
+        await settle(pilot)
+        for _ in range(WINDOW_PRESSES[window]):
+            await pilot.press("v")
+            await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_window))
+    finally:
+        asyncio.run(history.close())

@@ -8,10 +8,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Header, Input
+from textual.widgets import Header, Input, Static
 
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
+from nanoheater.history.plot import device_plots
+from nanoheater.history.records import Sample
+from nanoheater.history.series import DeviceSeries, Window, window_since
 from nanoheater.models import ModelCapabilities
 from nanoheater.tui.devices import DeviceEntry
 from nanoheater.tui.messages import (
@@ -28,13 +31,14 @@ from nanoheater.tui.widgets.device_stats import DeviceStats, RefusalBanner
 from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.target_panel import SETPOINT_STEP_C, TargetPanel
 
-CHARTS: tuple[tuple[str, str, str, int, bool, float], ...] = (
-    ("hashrate_ths", "Hashrate", "TH/s", 2, True, 0.0),
-    ("power_w", "Power", "W", 0, True, 0.0),
-    ("chip_temp_c", "Chip", "°C", 0, False, 10.0),
-    ("room_temp_c", "Room", "°C", 1, False, 4.0),
-)
-"""Series key, title, unit, decimals, scale from zero, and smallest span of each chart."""
+CHARTS = ("power_w", "room_temp_c", "hashrate_ths", "chip_temp_c")
+"""The charts, in ``device_plots`` order: power, room and set-point, hashrate, chip."""
+WINDOW_NAMES = {
+    Window.M15: "15 minutes",
+    Window.H6: "6 hours",
+    Window.H24: "24 hours",
+    Window.D7: "7 days",
+}
 
 WIDE_CHARTS_FROM = 140
 """Terminal width from which the charts sit in one row."""
@@ -65,6 +69,7 @@ class DeviceScreen(AppScreen):
         Binding("o", "soft_power(False)", "Soft off"),
         Binding("n", "soft_power(True)", "Soft on"),
         Binding("w", "edit_schedule", "Schedule"),
+        Binding("v", "next_window", "Window"),
     ]
 
     def __init__(self, key: str) -> None:
@@ -72,6 +77,13 @@ class DeviceScreen(AppScreen):
         super().__init__()
         self.key = key
         self._capabilities_for: object = None
+        self.window = Window.H24
+        """The charts' time window; ``v`` cycles 15 min, 6 h, 24 h, 7 d."""
+        self._series: DeviceSeries | None = None
+        """The last history read of this window."""
+        self._live: list[Sample] = []
+        """Readings not in that read: taken since, or all of them without a history file."""
+        self._live_setpoints: list[tuple[float, float | None]] = []
 
     @property
     def entry(self) -> DeviceEntry | None:
@@ -85,16 +97,10 @@ class DeviceScreen(AppScreen):
         with VerticalScroll(id="device-body"):
             yield DeviceStats(id="device-stats")
             yield RefusalBanner(clock=self.nano_app.clock, id="refusal")
+            yield Static(id="window-bar", classes="note")
             with Grid(id="charts"):
-                for series, title, unit, decimals, from_zero, span in CHARTS:
-                    yield TimeChart(
-                        title,
-                        unit,
-                        decimals=decimals,
-                        from_zero=from_zero,
-                        min_span=span,
-                        id=f"chart-{series}",
-                    )
+                for series in CHARTS:
+                    yield TimeChart(series, "", id=f"chart-{series}")
             caps = model_capabilities(entry) if entry else None
             self._capabilities_for = caps
             yield DeviceControls(caps, id="controls")
@@ -112,7 +118,10 @@ class DeviceScreen(AppScreen):
             caps = model_capabilities(entry)
             if caps is not None:
                 panel.set_levels([p.name for p in caps.profiles])
+        if self.nano_app.storage.history is None:
+            self.window = Window.M15  # live readings only: a day would stay empty for hours
         self.fleet_changed(self.key)
+        self._load_window()
         self.set_interval(1.0, self.query_one(RefusalBanner).tick)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -130,12 +139,92 @@ class DeviceScreen(AppScreen):
             self._rebuild_controls(entry)
         self.query_one(DeviceStats).entry = entry
         self.query_one(RefusalBanner).entry = entry
-        for series, *_ in CHARTS:
-            self.query_one(f"#chart-{series}", TimeChart).values = tuple(entry.history[series])
+        self._add_live(entry)
+        self._draw_charts()
         self.query_one(DeviceControls).preset(entry.status)
         panel = self.query_one(TargetPanel)
         panel.control = entry.control
         panel.reason = entry.decision or ""
+
+    # -- charts --------------------------------------------------------------------------------
+
+    def action_next_window(self) -> None:
+        """Show the next time window (15 min, 6 h, 24 h, 7 d) and read it from the history."""
+        self.window = self.window.next()
+        if self._series is not None:
+            # Until the read arrives, the readings already shown stay (in the new window's span).
+            self._live = [*self._series.samples, *self._live]
+            self._live_setpoints = [*self._series.setpoints, *self._live_setpoints]
+        self._series = None
+        self._load_window()
+        self._draw_charts()
+
+    def show_window(self, series: DeviceSeries) -> None:
+        """Take a history read of this device (the App routes ``WindowLoaded`` here)."""
+        if series.window is not self.window:
+            return  # a read for a window the user has already left
+        self._series = series
+        self._live = [s for s in self._live if s.ts_s >= series.until_s and s.resolution_s == 0]
+        self._live_setpoints = [p for p in self._live_setpoints if p[0] >= series.until_s]
+        self._draw_charts()
+
+    def _until(self) -> float:
+        entry = self.entry
+        when = entry.status.when if entry is not None and entry.status is not None else None
+        return when if when is not None else self.nano_app.clock()
+
+    def _load_window(self) -> None:
+        entry = self.entry
+        if entry is None or entry.status is None:
+            return
+        device = entry.status.identity_key
+        self.nano_app.storage.load_window(self.key, device, self.window, self._until())
+
+    def _add_live(self, entry: DeviceEntry) -> None:
+        # The entry keeps the last readings with their times; take those the screen lacks.
+        newest = self._live[-1].ts_s if self._live else -1.0
+        if self._series is not None:
+            newest = max(newest, self._series.until_s - 1.0)
+        self._live += [s for s in entry.recent if s.ts_s > newest]
+        status = entry.status
+        if status is None or status.when is None:
+            return
+        known = self._live_setpoints or list(self._series.setpoints if self._series else ())
+        if not known or known[-1][1] != entry.target_c:
+            self._live_setpoints.append((status.when, entry.target_c))
+
+    def _draw_charts(self) -> None:
+        """Recompute the four charts from the last read plus the live readings since."""
+        entry = self.entry
+        loaded = self._series
+        ends = [loaded.until_s] if loaded else []
+        if self._live:
+            ends.append(self._live[-1].ts_s + 1.0)  # the window ends just after the newest
+        until = max(ends, default=self._until())
+        since = window_since(self.window, until)
+        samples = [s for s in (*(loaded.samples if loaded else ()), *self._live) if s.ts_s >= since]
+        setpoints = [*(loaded.setpoints if loaded else ()), *self._live_setpoints]
+        before = [p for p in setpoints if p[0] < since][-1:]
+        setpoints = [(since, p[1]) for p in before] + [p for p in setpoints if p[0] >= since]
+        marks = tuple(m for m in (loaded.marks if loaded else ()) if m.ts_s >= since)
+        series = DeviceSeries(
+            self.key, self.window, since, until, tuple(samples), tuple(setpoints), marks
+        )
+        status = entry.status if entry is not None else None
+        model = status.info.model.value if status and status.info.model else None
+        for name, plot in zip(CHARTS, device_plots(series, model=model), strict=True):
+            self.query_one(f"#chart-{name}", TimeChart).plot = plot
+        origin = (
+            "from the history"
+            if loaded is not None
+            else "live readings only (no history file)"
+            if self.nano_app.storage.history is None
+            else "reading the history…"
+        )
+        self.query_one("#window-bar", Static).update(
+            f"Last {WINDOW_NAMES[self.window]}, {origin} · [b]v[/b] 15 min/6 h/24 h/7 d · "
+            "[b]◆[/b] mode change · [b]![/b] fault"
+        )
 
     def _rebuild_controls(self, entry: DeviceEntry) -> None:
         # The model is known only after the first poll; build the controls it allows then.

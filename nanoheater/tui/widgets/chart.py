@@ -1,18 +1,23 @@
 """Provides TimeChart, an area chart of one quantity over time drawn with eighth-block characters.
 
-One column per sample and eight levels per row, so a 36x4 chart shows 36 samples at 32 levels.
-Block characters are in every terminal font (braille is not, and SVG exports lose it); the
-chart needs no plotting dependency and stays readable in 80x24.
+Given a ``Plot`` (``history.plot``) it draws that chart: a time axis in local time, value labels,
+a set-point or expected-value line over the area and marks for mode changes and faults, each
+coloured by role. Given only ``values`` it draws one column per sample with the latest value and
+range in the title (the fleet's live power line). Block characters are in every terminal font
+(braille is not, and SVG exports lose it); the chart needs no plotting dependency and stays
+readable in 80x24.
 """
 
 from __future__ import annotations
+
+from itertools import groupby
 
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from nanoheater.history.plot import block_lines, chart_scale
+from nanoheater.history.plot import Plot, block_lines, chart_scale, draw, local_tz
 
 
 def _format(value: float, decimals: int) -> str:
@@ -20,7 +25,7 @@ def _format(value: float, decimals: int) -> str:
 
 
 class TimeChart(Widget):
-    """A titled braille line chart; set ``values`` to redraw (attributes down)."""
+    """A titled block chart; set ``plot`` (or ``values``) to redraw (attributes down)."""
 
     DEFAULT_CSS = """
     TimeChart {
@@ -37,12 +42,32 @@ class TimeChart(Widget):
     TimeChart > .timechart--scale {
         color: $text-muted;
     }
+    TimeChart > .timechart--setpoint {
+        color: $warning;
+        text-style: bold;
+    }
+    TimeChart > .timechart--mode {
+        color: $primary;
+    }
+    TimeChart > .timechart--fault {
+        color: $error;
+        text-style: bold;
+    }
     """
 
-    COMPONENT_CLASSES = {"timechart--line", "timechart--title", "timechart--scale"}
+    COMPONENT_CLASSES = {
+        "timechart--line",
+        "timechart--title",
+        "timechart--scale",
+        "timechart--setpoint",
+        "timechart--mode",
+        "timechart--fault",
+    }
 
     values: reactive[tuple[float, ...]] = reactive(tuple, layout=False)
-    """Samples, oldest first."""
+    """Samples, oldest first (drawn when no ``plot`` is set)."""
+    plot: reactive[Plot | None] = reactive(None, layout=False)
+    """A time chart to draw, axes and lines included."""
 
     def __init__(
         self,
@@ -67,7 +92,9 @@ class TimeChart(Widget):
         """Smallest vertical span (temperatures: whole-degree sensors would look jumpy)."""
 
     def render(self) -> RenderResult:
-        """Draw the title line with the latest value, then the plot with its scale."""
+        """Draw the plot, else the title line with the latest value and the values' blocks."""
+        if self.plot is not None:
+            return self._render_plot(self.plot)
         width = max(self.size.width, 1)
         height = max(self.size.height - 1, 1)
         title_style = self.get_component_rich_style("timechart--title")
@@ -91,4 +118,25 @@ class TimeChart(Widget):
         for line in block_lines(shown, width, height, scale):
             text.append("\n")
             text.append(line, line_style)
+        return text
+
+    def _render_plot(self, plot: Plot) -> Text:
+        styles = {
+            "": None,
+            "bar": self.get_component_rich_style("timechart--line"),
+            "title": self.get_component_rich_style("timechart--title"),
+            "label": self.get_component_rich_style("timechart--scale"),
+            "expected": self.get_component_rich_style("timechart--scale"),
+            "line": self.get_component_rich_style("timechart--setpoint"),
+            "mode": self.get_component_rich_style("timechart--mode"),
+            "fault": self.get_component_rich_style("timechart--fault"),
+        }
+        rows = draw(plot, max(self.size.width, 1), max(self.size.height, 1), tz=local_tz())
+        text = Text(no_wrap=True, overflow="crop")
+        for index, row in enumerate(rows):
+            if index:
+                text.append("\n")
+            # One span per run of a role: a 7-day chart at 120 columns is ~40 runs, not 1000.
+            for role, cells in groupby(row, key=lambda cell: cell[1]):
+                text.append("".join(ch for ch, _ in cells), styles.get(role))
         return text

@@ -1,0 +1,143 @@
+"""Pilot tests of the device charts: windows read from a seeded history, switched with ``v``."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import Static
+
+from firmware_sim.fleet import Fleet
+from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
+from nanoheater.history.plot import LINE
+from nanoheater.tui.app import NanoheaterApp
+from nanoheater.tui.screens.device import DeviceScreen
+from nanoheater.tui.widgets.chart import TimeChart
+from tests.tui.conftest import MODELS, AppFactory, settle
+from tests.tui.seeded_history import overnight_c, seed_week
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Label the charts in UTC, so the seeded curve's hours are the axis's hours."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture
+async def history(tmp_path: Path) -> AsyncIterator[AsyncHistoryStore]:
+    store = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    yield store
+    await store.close()
+
+
+async def open_seeded(
+    app: NanoheaterApp, history: AsyncHistoryStore, fleet: Fleet, model: str = "nano3s"
+) -> DeviceScreen:
+    """Seed a week under the device's identity, ending at its clock, then open its screen."""
+    member = fleet.members[MODELS.index(model)]
+    key = f"{member.server.host}:{member.server.port}"
+    entry = app.fleet.get(key)
+    assert entry is not None
+    assert entry.status is not None
+    assert entry.status.when is not None
+    device, until = entry.status.identity_key, entry.status.when
+    await history.call(lambda store: seed_week(store, device, until))
+    screen = DeviceScreen(key)
+    await app.push_screen(screen)
+    return screen
+
+
+def chart_lines(screen: DeviceScreen, name: str) -> list[str]:
+    """The chart's lines as the terminal shows them."""
+    rendered = screen.query_one(f"#chart-{name}", TimeChart).render()
+    assert isinstance(rendered, Text)
+    return rendered.plain.splitlines()
+
+
+def column_heights(rows: list[str]) -> list[int]:
+    """Each column's filled height in eighths, read back from the rendered block characters."""
+    heights = [0] * len(rows[0])
+    for index, row in enumerate(rows):
+        for column, ch in enumerate(row):
+            if ch in BLOCKS:
+                heights[column] += BLOCKS.index(ch)
+            elif ch == LINE:
+                # The set-point line hides the fill of its cell: full if the fill goes on below.
+                below = rows[index + 1][column] if index + 1 < len(rows) else "█"
+                heights[column] += 8 if below == "█" else 0
+    return heights
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_overnight_curve_from_the_history_is_on_screen(
+    make_app: AppFactory, sim_fleet: Fleet, history: AsyncHistoryStore, size: tuple[int, int]
+) -> None:
+    """The 24-hour room chart shows the seeded night: its lowest column is at 04:00 UTC."""
+    app = make_app(history=history)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await open_seeded(app, history, sim_fleet)
+        await settle(pilot)
+        assert screen.window is Window.H24
+        bar = str(screen.query_one("#window-bar", Static).render())
+        assert "Last 24 hours, from the history" in bar
+        lines = chart_lines(screen, "room_temp_c")
+        plot_rows, axis = lines[1:-2], lines[-1]
+        gutter = len(plot_rows[0].split(" ")[0]) + 1  # the scale's labels, "22.0 "
+        width = len(lines[0])
+        heights = column_heights([row.ljust(width)[gutter:width] for row in plot_rows])
+        lowest = min(heights)
+        coldest = [c for c, h in enumerate(heights) if h == lowest]
+        middle = (coldest[0] + coldest[-1]) / 2
+        plot = screen.query_one("#chart-room_temp_c", TimeChart).plot
+        assert plot is not None
+        when = plot.since_s + (middle + 0.5) * (plot.until_s - plot.since_s) / (width - gutter)
+        hour = (when % 86_400) / 3600
+        assert abs(hour - 4.0) < 1.5, (hour, lines)
+        # The axis labels local time (UTC here) where it happens: "06:00" sits at 06:00.
+        per_column = (plot.until_s - plot.since_s) / (width - gutter)
+        labels = list(re.finditer(r"(\d\d):(\d\d)", axis))
+        assert labels, axis
+        for label in labels:
+            at = (plot.since_s + (label.start() - gutter) * per_column) % 86_400
+            meant = int(label[1]) * 3600 + int(label[2]) * 60
+            off = abs(at - meant)
+            assert min(off, 86_400 - off) <= per_column, (label[0], axis)
+        assert overnight_c(4 * 3600.0) == pytest.approx(18.0)
+        # The set-point line is drawn and the title names the one in force.
+        assert any(LINE in row for row in plot_rows)
+        assert "set-point" in lines[0]
+        # The offline event three hours ago is marked under the axis.
+        assert "!" in lines[-2]
+
+
+async def test_v_cycles_the_windows_each_read_at_its_resolution(
+    make_app: AppFactory, sim_fleet: Fleet, history: AsyncHistoryStore
+) -> None:
+    app = make_app(history=history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_seeded(app, history, sim_fleet)
+        await settle(pilot)
+        seen = []
+        for _ in range(4):
+            await pilot.press("v")
+            await settle(pilot)
+            plot = screen.query_one("#chart-power_w", TimeChart).plot
+            assert plot is not None
+            seen.append(screen.window)
+            assert plot.until_s - plot.since_s <= screen.window.span_s
+            assert plot.bucket_s == screen.window.bucket_s
+            assert len(plot.points) <= screen.window.span_s // screen.window.bucket_s + 2
+            bar = str(screen.query_one("#window-bar", Static).render())
+            assert "from the history" in bar
+        assert seen == [Window.D7, Window.M15, Window.H6, Window.H24]
+        week = chart_lines(screen, "power_w")
+        assert "no readings" not in week[0]
