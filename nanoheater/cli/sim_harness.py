@@ -28,6 +28,7 @@ from firmware_sim.device import SimulatedHeater, create_heater
 from firmware_sim.room import Outdoor, Room
 from firmware_sim.world import World
 from nanoheater.capabilities import capabilities
+from nanoheater.cli.sim_knowledge import learned_ua_w_k, outdoor_reading
 from nanoheater.cli.sim_scenarios import SCENARIOS, Scenario, controller_factory
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
@@ -246,13 +247,25 @@ async def _run(scenario: Scenario, controller: str, hours: float, interval_s: fl
     def on_decision(rec: DecisionRecord) -> None:
         records.append((rec, rig.room.air_c, mode_of(heater), heater.state.power_w))
 
+    # Only what the real app has: its own room fit from a learning log and an outdoor reading
+    # with an error, never the simulated room's true heat loss or the true outdoor air.
+    learning_room = Room.preset(scenario.room, air_c=scenario.air_c)
+    learning_room.mass_c = scenario.mass_c
+    ua_w_k = learned_ua_w_k(
+        learning_room,
+        max(p.power_w for p in capabilities(scenario.model).profiles),
+        capabilities(scenario.model).standby_power_w,
+        rig.outdoor.temp_c,
+        rig.start_s,
+    )
+
     choices = ZoneChoices(
         parse_schedule(scenario.schedule, default=RoomTemperature(scenario.setpoint_c)),
         controller=controller,
         sensor=rig.thermometer,
         sensor_max_age_s=300.0,
-        ua_w_k=rig.ua_w_k,
-        outdoor=rig.outdoor.temp_c,
+        ua_w_k=ua_w_k,
+        outdoor=outdoor_reading(rig.outdoor.temp_c),
         economic=None
         if scenario.economic_limit is None
         else EconomicLimit(scenario.economic_limit),

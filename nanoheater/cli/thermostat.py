@@ -28,6 +28,7 @@ from nanoheater.controller.build import ZoneChoices, build_regulator
 from nanoheater.controller.factory import CONTROLLERS
 from nanoheater.controller.leave import exit_summary
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
+from nanoheater.controller.safety import MAX_CHIP_DEFAULT_C
 from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import (
     EconomicLimit,
@@ -144,7 +145,7 @@ def _print(record: DecisionRecord, as_json: bool) -> None:
     "--max-chip",
     "max_chip_c",
     type=FiniteFloat(),
-    default=95.0,
+    default=MAX_CHIP_DEFAULT_C,
     show_default=True,
     help="Chip temperature at which a device steps down.",
 )

@@ -1,0 +1,69 @@
+"""Provides what a simulated controller is told: only what the real app would know.
+
+``nanoheater simulate`` used to hand its controllers the simulated room's exact heat loss and a
+perfect outdoor temperature. The real ``thermostat`` and TUI have neither: they have their room
+sensor, a room model fitted from their own history, and an outdoor source (a weather service or
+an outdoor sensor) that is off by a kelvin or two. This module gives the simulated controller the
+same: an outdoor reading with a bias and a slow wander, and a heat loss fitted by
+``controller.roomfit.fit_room`` from a three-day learning log of the same room, recorded through
+that reading, before the scenario starts. Like sim_harness it imports firmware_sim at the top,
+so only the ``simulate`` path may import it, lazily.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from firmware_sim.room import Room
+from nanoheater.controller.roomfit import RoomSample, fit_room
+from nanoheater.exceptions import UsageError
+
+OUTDOOR_BIAS_K = 1.0
+"""Assumption: a weather-service or balcony reading runs about 1 K warm of the house's own air."""
+OUTDOOR_WANDER_K = 1.5
+"""Assumption: plus a slow error of +-1.5 K (fronts and sun the service does not see)."""
+OUTDOOR_WANDER_PERIOD_S = 17 * 3600.0
+"""Not a divisor of a day, so the error does not lock to the daily outdoor cycle."""
+LEARN_S = 3 * 86_400.0
+"""The learning log: three days of the same room before the scenario starts."""
+LEARN_STEP_S = 60.0
+LEARN_CYCLE_S = 4 * 3600.0
+"""In the learning log the heater runs its top step for 2 h, then stands by for 2 h."""
+
+
+def outdoor_reading(truth_c: Callable[[float], float]) -> Callable[[float], float]:
+    """An outdoor source with a bias and a slow wander around the true ``truth_c(t)``."""
+
+    def read(t_s: float) -> float:
+        phase = 2.0 * math.pi * t_s / OUTDOOR_WANDER_PERIOD_S
+        return truth_c(t_s) + OUTDOOR_BIAS_K + OUTDOOR_WANDER_K * math.sin(phase)
+
+    return read
+
+
+def learned_ua_w_k(
+    room: Room,
+    top_w: float,
+    standby_w: float,
+    truth_c: Callable[[float], float],
+    start_s: float,
+) -> float | None:
+    """The heat loss the app would have fitted from its history of ``room`` before ``start_s``.
+
+    ``room`` is a copy the caller does not use afterwards; None when the log cannot separate
+    loss from capacity (the app then has no model either).
+    """
+    read = outdoor_reading(truth_c)
+    samples: list[RoomSample] = []
+    t = start_s - LEARN_S
+    while t < start_s:
+        power_w = top_w if (t - start_s) % LEARN_CYCLE_S < LEARN_CYCLE_S / 2 else standby_w
+        samples.append(RoomSample(t, room.air_c, read(t), power_w))
+        room.step(LEARN_STEP_S, power_w, truth_c(t))
+        t += LEARN_STEP_S
+    try:
+        fit = fit_room(samples)
+    except UsageError:
+        return None
+    return fit.ua_w_k if fit.ua_w_k > 0 else None
