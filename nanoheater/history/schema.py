@@ -17,6 +17,7 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -90,18 +91,33 @@ def open_database(path: Path) -> Opened:
             (permissions, locked); the file is left as it is.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise UsageError(f"{path.parent}: cannot create the history folder: {exc}") from exc
     try:
-        return Opened(_open_checked(path))
+        opened = Opened(_open_checked(path))
+        _owner_only(path)
+        return opened
     except sqlite3.DatabaseError as exc:
         if not _is_corruption(exc):
             raise UsageError(f"{path}: cannot open the history database: {exc}") from exc
         backup = _move_aside(path)
         notice = f"{path}: history database was damaged ({exc}); moved to {backup}, started anew"
         _LOGGER.warning("%s", notice)
-        return Opened(_open_checked(path), notice, backup)
+        opened = Opened(_open_checked(path), notice, backup)
+        _owner_only(path)
+        return opened
+
+
+def _owner_only(path: Path) -> None:
+    """Make the database owner-only (0600): it records when the home is heated, i.e. occupied.
+
+    SQLite gives later -wal and -shm files the database's permissions; ones made while opening
+    (the migration writes) are set here too.
+    """
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):  # absent, or not ours to change: leave it
+            os.chmod(f"{path}{suffix}", 0o600)
 
 
 def migrate(connection: sqlite3.Connection) -> int:

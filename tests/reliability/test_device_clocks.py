@@ -111,3 +111,22 @@ async def test_status_and_watch_survive_a_wild_device_clock(when: int) -> None:
             assert b"Traceback" not in result.stderr, result.stderr
             assert result.returncode == 0, result.stderr
             assert b"mining" in result.stdout  # a reading was printed
+
+
+def test_the_history_is_owner_only(tmp_path: Path) -> None:
+    """Pins (issue 14): the database and its WAL files are 0600, the folder 0700 when made."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "data"
+        with HistoryStore.open(folder / "history.sqlite3", clock=lambda: NOW) as history:
+            history.record(_sample("a", NOW), market=MARKET, tariff=FLAT)
+            files = [p for p in folder.iterdir() if p.name.startswith("history.sqlite3")]
+            assert files
+            for path in files:
+                assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+        assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
+    finally:
+        os.umask(old)
