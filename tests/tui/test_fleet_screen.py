@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from firmware_sim.fleet import Fleet
 from nanoheater.config import Settings, load_settings
@@ -262,3 +262,18 @@ async def test_remove_a_device_also_from_the_configured_hosts(
         app.add_address(q_key)
         await settle(pilot)
         assert q_key in app.fleet, "adding it by address does"
+
+
+async def test_add_dialog_prompt_is_not_cut_at_80x24(make_app: AppFactory) -> None:
+    """Pins that the Add dialog's prompt wraps inside the dialog instead of being cut."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AddDeviceScreen)
+        label = app.screen.query_one("#add-dialog").query_one(Label)
+        dialog = app.screen.query_one("#add-dialog")
+        assert label.region.right <= dialog.content_region.right
+        text = str(label.render())
+        assert "port 4028 by default)" in " ".join(text.split())
+        assert label.size.height >= 2, "the prompt wraps onto a second line"
