@@ -60,16 +60,27 @@ def model_capabilities(entry: DeviceEntry) -> ModelCapabilities | None:
 class DeviceScreen(AppScreen):
     """Everything about one device; Escape goes back to the fleet."""
 
+    # The footer must fit 80 columns: keys that also have a button here (soft off/on, manual,
+    # -) or work everywhere (f, e, l, s) are not listed; ? shows them all.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("plus,equals_sign", "setpoint(1)", "Target +"),
-        Binding("minus", "setpoint(-1)", "Target -"),
-        Binding("t", "engage", "Heat to target"),
-        Binding("m", "manual", "Manual"),
-        Binding("o", "soft_power(False)", "Soft off"),
-        Binding("n", "soft_power(True)", "Soft on"),
-        Binding("w", "edit_schedule", "Schedule"),
+        Binding("plus,equals_sign", "setpoint(1)", "±1 °C"),
+        Binding("minus", "setpoint(-1)", "Target -", show=False),
+        Binding("t", "engage", "Heat"),
+        Binding("m", "manual", "Manual", show=False),
+        Binding("o", "soft_power(False)", "Soft off", show=False),
+        Binding("n", "soft_power(True)", "Soft on", show=False),
+        Binding("w", "edit_schedule", "Week"),
         Binding("v", "next_window", "Window"),
+        *(
+            Binding(key, f"app.{action}", show=False)
+            for key, action in (
+                ("f", "show_fleet"),
+                ("e", "show_economics"),
+                ("l", "show_events"),
+                ("s", "show_settings"),
+            )
+        ),
     ]
 
     def __init__(self, key: str) -> None:
