@@ -25,7 +25,7 @@ HELP_TEXT = """\
 `n` rename · `x` remove.
 
 **Device**: `t` heat the room to a target · `+`/`-` move the target · `m` back to manual ·
-`w` write or edit its weekly schedule · `o`/`n` soft off / soft on.
+`w` write or edit its weekly schedule · `o`/`n` soft off / soft on · `v` the charts' window.
 
 ## States
 - **mining**: hashing, so heating. **idle**: powered, not hashing (little heat).
