@@ -7,9 +7,15 @@ wall-clock limits. The figures behind RELIABILITY.md's bound come from ``bench/f
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+
 import pytest
 
 from nanoheater.const import MAX_REPLY_BYTES
+from nanoheater.exceptions import NanoheaterError
+from nanoheater.models import ModelId
 from tests.reliability.cputime import (
     BLOB_SHAPES,
     HOSTILE_LIMIT,
@@ -21,6 +27,8 @@ from tests.reliability.cputime import (
     parse_reply_fully,
     stats_reply,
 )
+from tests.reliability.hostile import HostileDevice, proxy
+from tests.reliability.rigs import make_heater, tcp_client
 
 
 @pytest.mark.parametrize("shape", sorted(BLOB_SHAPES))
@@ -61,3 +69,60 @@ def test_the_shapes_fit_under_the_cap() -> None:
     """Pins: the hostile replies measured above are ones the client would accept and parse."""
     for make in REPLY_SHAPES.values():
         assert len(make(MAX_REPLY_BYTES)) <= MAX_REPLY_BYTES
+
+
+def _with_blob(reply: bytes, blob: str) -> bytes:
+    """``reply`` with every MM ID string replaced by ``blob`` (joined replies included)."""
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict):
+            return {
+                k: blob if str(k).startswith("MM ID") and isinstance(v, str) else walk(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    body = json.loads(reply.rstrip(b"\x00"))
+    return json.dumps(walk(body)).encode() + b"\x00"
+
+
+@pytest.mark.parametrize("shape", ["no brackets", "reversed pairs"])
+async def test_a_hostile_device_does_not_starve_an_honest_one(shape: str) -> None:
+    """Pins the issue's end-to-end case: a device's blob cannot hold the loop from the others.
+
+    One device sends, at the cap, the issue's bracket-free blob (quadratic before) or the
+    costliest shape now, and is read in a loop while an honest device is polled on the same
+    event loop: every honest poll ends inside its own 2 s deadline (on the quadratic parser one
+    read held the loop for minutes, so the honest device went unread).
+    """
+    hostile_heater, _ = make_heater("nano3s")
+    honest_heater, _ = make_heater("mini3", seed=1)
+    worst = BLOB_SHAPES[shape](MAX_REPLY_BYTES - 4096)
+    hostile = HostileDevice(proxy(hostile_heater.handle, lambda r: _with_blob(r, worst)))
+    honest = HostileDevice(proxy(honest_heater.handle, lambda r: r), host="127.0.0.2")
+    async with hostile.running(), honest.running():
+        bad = tcp_client("127.0.0.1", hostile.port, timeout_s=2.0)
+        good = tcp_client("127.0.0.2", honest.port, timeout_s=2.0)
+        stop = asyncio.Event()
+        hostile_reads = 0
+
+        async def hammer() -> None:
+            nonlocal hostile_reads
+            while not stop.is_set():
+                with contextlib.suppress(NanoheaterError):
+                    await bad.get_status()
+                hostile_reads += 1
+
+        task = asyncio.create_task(hammer())
+        try:
+            for _ in range(5):
+                status = await good.get_status()  # DeviceTimeout here would fail the test
+                assert status.info.model is ModelId.MINI3
+        finally:
+            stop.set()
+            await task
+            await bad.close()
+            await good.close()
+    assert hostile_reads >= 1  # the hostile device really was read meanwhile
