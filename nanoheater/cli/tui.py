@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,10 @@ from nanoheater.cli.params import FiniteFloat
 from nanoheater.exceptions import UsageError
 from nanoheater.models import DiscoveredHeater, DiscoverySource
 from nanoheater.protocol.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from nanoheater.history import AsyncHistoryStore, RetentionPolicy
+    from nanoheater.home.lock import DataDirLock
 
 LOG_FILE = "tui.log"
 """Where the TUI's log records go (in the data folder) while it owns the terminal."""
@@ -84,7 +89,7 @@ def tui(
     from nanoheater.client import HeaterClient
     from nanoheater.config import data_dir, load_settings
     from nanoheater.discovery import browse
-    from nanoheater.history import AsyncHistoryStore, RetentionPolicy
+    from nanoheater.history import RetentionPolicy
     from nanoheater.tui.app import NanoheaterApp
 
     loaded = load_settings()
@@ -100,9 +105,7 @@ def tui(
 
     async def run() -> None:
         # The history lives on its own thread; open and close it around the app.
-        history = await AsyncHistoryStore.open(
-            policy=RetentionPolicy.from_settings(settings.history)
-        )
+        history, lock, notice = await open_history(RetentionPolicy.from_settings(settings.history))
         app = NanoheaterApp(
             settings,
             connect=connect,
@@ -114,14 +117,18 @@ def tui(
             history=history,
             exit_level=exit_level,
         )
-        if loaded.notice:
-            app.call_later(app.notify, loaded.notice, severity="warning")
+        for warning in (loaded.notice, notice):
+            if warning:
+                app.call_later(app.notify, warning, severity="warning")
         app.sub_title = f"embedded (no service at {address})"
         try:
             with logs_to_file(data_dir() / LOG_FILE):
                 await app.run_async()
         finally:
-            await history.close()
+            if history is not None:
+                await history.close()
+            if lock is not None:
+                lock.release()
         # The screen is gone: say on the terminal what quitting left each device at.
         for line in app.quit_summary:
             click.echo(f"exit: {sanitize(line, 500)}")
@@ -178,3 +185,28 @@ def initial_heaters(texts: tuple[str, ...]) -> list[DiscoveredHeater]:
             )
         )
     return heaters
+
+
+async def open_history(
+    policy: RetentionPolicy,
+) -> tuple[AsyncHistoryStore | None, DataDirLock | None, str | None]:
+    """The history for an embedded TUI, or None (and why) when another process writes it.
+
+    Two TUIs on one history booked the ledger twice (issue 14): the data folder's lock (the one
+    ``serve`` holds) decides who writes; the second TUI runs without recording and says so.
+    """
+    from nanoheater.config import data_dir
+    from nanoheater.history import AsyncHistoryStore
+    from nanoheater.home.lock import DataDirLock, DataDirLocked
+
+    lock = DataDirLock(data_dir())
+    try:
+        lock.acquire("tui")
+    except DataDirLocked:
+        holder = lock.holder()
+        return None, None, f"history not recorded: {data_dir()} is in use ({holder})"
+    try:
+        return await AsyncHistoryStore.open(policy=policy), lock, None
+    except BaseException:
+        lock.release()
+        raise

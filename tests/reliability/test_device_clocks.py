@@ -130,3 +130,32 @@ def test_the_history_is_owner_only(tmp_path: Path) -> None:
         assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
     finally:
         os.umask(old)
+
+
+async def test_a_second_tui_does_not_write_the_same_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pins (issue 14): two embedded TUIs booked the ledger twice; the second now gets none."""
+    from nanoheater.cli.tui import open_history
+    from nanoheater.history import RetentionPolicy
+
+    monkeypatch.setenv("NANOHEATER_DATA_DIR", str(tmp_path / "data"))
+    first, lock, notice = await open_history(RetentionPolicy())
+    try:
+        assert first is not None
+        assert lock is not None
+        assert notice is None
+        second, second_lock, why = await open_history(RetentionPolicy())
+        assert (second, second_lock) == (None, None)
+        assert why is not None
+        assert "history not recorded" in why
+    finally:
+        if first is not None:
+            await first.close()
+        if lock is not None:
+            lock.release()
+    third, third_lock, _ = await open_history(RetentionPolicy())  # free again after the first
+    assert third is not None
+    assert third_lock is not None
+    await third.close()
+    third_lock.release()
