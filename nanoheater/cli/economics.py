@@ -256,6 +256,10 @@ def format_report(
         _row(f"electricity {cur}/day", f"{result.electricity_fiat_per_day:.4f}"),
         _row(f"net {cur}/day", f"{result.net_fiat_per_day:+.4f}"),
         _row(f"net {cur} per kWh of heat", f"{cost.net_cost_fiat_per_kwh_heat:.4f}"),
+        _row(
+            f"net {cur} per therm / MMBtu",
+            f"{cost.net_cost_fiat_per_therm:.3f} / {cost.net_cost_fiat_per_mmbtu:.2f}",
+        ),
         _row("revenue ratio R", _ratio(cost.revenue_ratio)),
         _row(
             "economic COP",

@@ -97,6 +97,10 @@ class HeatCost:
     """Electricity price at which the heat is free: p* = r."""
     paid_to_heat: bool
     """True when revenue covers the whole electricity cost (R ≥ 1)."""
+    net_cost_fiat_per_therm: float
+    """c per therm of delivered heat (100,000 BTU), to set beside a gas bill."""
+    net_cost_fiat_per_mmbtu: float
+    """c per million BTU of delivered heat (the unit gas and oil markets quote)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +252,8 @@ def heat_cost(revenue_fiat_per_kwh: float, price_fiat_per_kwh: float) -> HeatCos
         cop_economic=None if paid else 1.0 / (1.0 - ratio),
         break_even_price_fiat_per_kwh=revenue_fiat_per_kwh,
         paid_to_heat=paid,
+        net_cost_fiat_per_therm=net * 100_000.0 / BTU_PER_KWH,
+        net_cost_fiat_per_mmbtu=net * 1_000_000.0 / BTU_PER_KWH,
     )
 
 
@@ -361,12 +367,13 @@ def evaluate(
             heat_pump_cop=heat_pump_cop,
             fuels=fuels,
         ),
+        # The pool fee is the pooled-mining cut; a solo hit pays the whole block (a solo pool's
+        # own cut, if any, is solo_odds' pool_fee, not this one).
         solo=solo_odds(
             hashrate_ths,
             difficulty=difficulty,
             subsidy_btc=subsidy_btc,
             fees_btc_per_block=fees_btc_per_block,
-            pool_fee=pool_fee,
         ),
         hashvalue_sats_per_ths_day=hashvalue_sats_per_ths_day(
             difficulty, subsidy_btc, fees_btc_per_block

@@ -262,3 +262,19 @@ def test_solo_odds_are_poisson(hashrate: float, difficulty: float) -> None:
     assert odds.blocks_per_day == pytest.approx(rev.blocks_per_day)
     assert odds.p_block_per_year == pytest.approx(1 - math.exp(-365 * odds.blocks_per_day))
     assert odds.expected_wait_days * odds.blocks_per_day == pytest.approx(1.0)
+
+
+def test_pooled_fee_stays_out_of_the_solo_line() -> None:
+    """The pool fee given to evaluate cuts pooled revenue only; a solo hit pays the whole block."""
+    result = evaluate(6.0, 140.0, price_fiat_per_kwh=0.17, **{**MARKET, "pool_fee": 0.02})
+    assert result.solo.block_reward_btc == pytest.approx(3.155)
+    free = evaluate(6.0, 140.0, price_fiat_per_kwh=0.17, **{**MARKET, "pool_fee": 0.0})
+    assert result.revenue.fiat_per_day == pytest.approx(free.revenue.fiat_per_day * 0.98)
+
+
+def test_net_cost_per_therm_and_mmbtu() -> None:
+    """A therm is 100,000 BTU = 29.307 kWh, an MMBtu 293.07 kWh of delivered heat."""
+    cost = evaluate(6.0, 140.0, price_fiat_per_kwh=0.17, **MARKET).heat_cost
+    kwh = cost.net_cost_fiat_per_kwh_heat
+    assert cost.net_cost_fiat_per_therm == pytest.approx(kwh * 29.3071, rel=1e-4)
+    assert cost.net_cost_fiat_per_mmbtu == pytest.approx(kwh * 293.071, rel=1e-4)
