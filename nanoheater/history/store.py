@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import sqlite3
 import time
@@ -44,6 +45,8 @@ from nanoheater.history.records import (
 from nanoheater.history.retention import CompactionReport, RetentionPolicy, compact
 from nanoheater.history.schema import open_database
 from nanoheater.history.series import DeviceSeries, Window, read_days, read_device, read_fleet
+
+_LOGGER = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -132,6 +135,11 @@ class HistoryStore:
             self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.ProgrammingError:
             return  # already closed
+        except sqlite3.Error as exc:
+            # A full disk (or a folder gone read-only) fails the checkpoint: every committed row
+            # is in the WAL and the next writer checkpoints it. One line, not a traceback on
+            # exit (issue 14).
+            _LOGGER.warning("%s: history checkpoint skipped: %s", self.path, exc)
         self._db.close()
 
     def __enter__(self) -> Self:
