@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,7 +177,7 @@ def test_a_full_disk_at_close_is_one_warning_not_a_traceback(
     real = store._db
 
     class FullDisk:
-        def execute(self, sql: str, *args: object) -> object:
+        def execute(self, sql: str, *args: Any) -> object:
             if "wal_checkpoint" in sql:
                 raise sqlite3.OperationalError("database or disk is full")
             return real.execute(sql, *args)
