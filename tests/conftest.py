@@ -16,6 +16,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Move the whole run into a private network namespace before anything is collected."""
     if os.environ.get("NANOHEATER_NO_NETNS") == "1":
         return
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(netns.ENV_FLAG) == "1":
+        reason = netns.enter_worker_namespace()
+        if reason is not None:
+            # Without its own namespace a worker could collide with another on a fixed port.
+            raise pytest.UsageError(f"xdist worker cannot get a network namespace: {reason}")
+        return
     capman = config.pluginmanager.getplugin("capturemanager")
     if capman is not None and os.environ.get(netns.ENV_FLAG) != "1":
         # The capture plugin has fd 1/2 redirected to temp files; restore them so the

@@ -65,3 +65,29 @@ def reexec_in_namespace() -> str | None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execvpe(command[0], command, os.environ)  # noqa: S606 - replaces this process on purpose
+
+
+_CLONE_NEWNET = 0x40000000
+
+
+def enter_worker_namespace() -> str | None:
+    """Move this process (a pytest-xdist worker) into a network namespace of its own.
+
+    The run's namespace already isolates the suite from the machine; a namespace per worker also
+    isolates the workers from each other, so tests that listen on fixed loopback addresses and
+    ports (127.0.0.41:4028, the simulator's control port) never collide. The worker talks to the
+    controller over pipes, not sockets, so leaving the shared namespace cuts nothing. Called before
+    any test runs, from the main thread: threads started later inherit the new namespace.
+    Returns None on success, else why it was not possible (the worker then stays where it was).
+    """
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    if libc.unshare(_CLONE_NEWNET) != 0:
+        return f"unshare(CLONE_NEWNET) failed: {os.strerror(ctypes.get_errno())}"
+    setup = _SETUP.replace(' && exec "$@"', "")
+    done = subprocess.run(["sh", "-c", setup], capture_output=True, check=False, timeout=10)
+    if done.returncode != 0:
+        return f"loopback setup failed: {done.stderr.decode(errors='replace').strip()}"
+    return None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +28,26 @@ def test_non_loopback_connect_is_refused() -> None:
             sock.connect(("192.0.2.1", 4028))
     finally:
         sock.close()
+
+
+def test_a_worker_namespace_is_its_own_loopback() -> None:
+    """enter_worker_namespace gives a process a fresh namespace whose only interface is lo."""
+    code = (
+        "import os, sys; sys.path.insert(0, os.getcwd()); from tests import netns; "
+        "r = netns.enter_worker_namespace(); "
+        "print(r, os.readlink('/proc/self/ns/net'), netns.only_loopback())"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    reason, namespace, loopback_only = done.stdout.split()
+    assert reason == "None"
+    assert namespace != os.readlink("/proc/self/ns/net")
+    assert loopback_only == "True"
