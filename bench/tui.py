@@ -1,7 +1,7 @@
 """Benchmark: the TUI with 20 simulated devices: first frame, key-to-repaint while polling, memory.
 
 Usage: ``python bench/tui.py [--runs 5] [--presses 40] [--screen-presses 120]
-[--screenshot assets/screenshot.svg]``. The script
+[--window-presses 25] [--screenshot assets/screenshot.svg]``. The script
 re-runs itself inside a private network namespace (loopback only, as tests/netns.py does),
 starts ``firmware-sim serve`` with 20 devices (8 nano3s, 4 nano3, 4 mini3, 4 q) on
 127.0.0.2 .. 127.0.0.21:4028 at 60x speed in its own process (so the simulator's CPU and memory
@@ -18,6 +18,11 @@ are not the TUI's), then starts a fresh Python process for the TUI, headless, wh
   charts, Escape back; the first Enter, which builds the device screen, is reported on its
   own). Presses are spread over the polling, 0.2 s apart. Targets: under 100 ms; for the screen
   switches the maximum over at least 100 presses (issue 15), not a percentile.
+- **key to a 7-day window** (issue 18): with a week of history under every device (seeded at
+  the retention policy's resolutions: 10-second readings for the last day, minute means before),
+  the time from ``v`` on a device screen to the first frame after the week's read has arrived
+  and the charts show it (the read runs on the history thread; the key handler does no I/O).
+  The other three windows are cycled back unmeasured. Target: p95 < 100 ms.
 - **resident memory**: the TUI process's peak RSS (``ru_maxrss``) after the run. Target: under
   150 MB.
 
@@ -68,14 +73,46 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def child(presses: int, screen_presses: int, screenshot: str | None) -> dict[str, Any]:
+def seed_week(store: Any, device: str, until_s: float) -> None:
+    """A week for ``device`` as retention leaves it: 10 s raw for a day, minute means before."""
+    import math
+
+    from nanoheater.history import Sample
+
+    def row(ts: float, resolution: int, count: int) -> Any:
+        room = 20.0 + 2.0 * math.sin(2 * math.pi * ((ts % 86_400) / 86_400 - 10 / 24))
+        heating = room < 21.0
+        return Sample(
+            device,
+            ts,
+            power_w=140.0 if heating else 40.0,
+            hashrate_ths=6.6 if heating else 1.9,
+            chip_temp_c=80.0 if heating else 60.0,
+            room_temp_c=room,
+            mode="High" if heating else "Low",
+            resolution_s=resolution,
+            count=count,
+        )
+
+    day_ago = int(until_s) - 86_400
+    minutes = range((day_ago - 6 * 86_400) // 60 * 60, day_ago // 60 * 60, 60)
+    store.add_samples(row(float(ts), 60, 6) for ts in minutes)
+    store.add_samples(row(float(ts), 0, 1) for ts in range(day_ago, int(until_s) - 10, 10))
+
+
+async def child(
+    presses: int, screen_presses: int, window_presses: int, screenshot: str | None
+) -> dict[str, Any]:
     """The TUI process: build the app on the 20 devices, run it headless, measure."""
+    import tempfile
+
     from rich.console import RenderableType
     from textual import events
     from textual.screen import Screen
 
     from nanoheater.client import HeaterClient
     from nanoheater.config import Settings
+    from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
     from nanoheater.models import DiscoveredHeater
     from nanoheater.tui.app import NanoheaterApp
     from nanoheater.tui.screens.device import DeviceScreen
@@ -93,6 +130,8 @@ async def child(presses: int, screen_presses: int, screenshot: str | None) -> di
         for heater in nothing:
             yield heater
 
+    scratch = Path(tempfile.mkdtemp(prefix="nanoheater-bench-"))
+    history = AsyncHistoryStore(HistoryStore.open(scratch / "history.sqlite3"))
     app = NanoheaterApp(
         Settings(),
         connect=connect,
@@ -101,6 +140,7 @@ async def child(presses: int, screen_presses: int, screenshot: str | None) -> di
         config_file=Path("/nonexistent/config.toml"),
         poll_interval_s=1.0,
         scan_on_start=False,
+        history=history,
     )
     gc_pauses_ms: list[tuple[float, float]] = []
     gc_started: list[float] = [0.0, 0.0]
@@ -181,10 +221,50 @@ async def child(presses: int, screen_presses: int, screenshot: str | None) -> di
             else:
                 into_out += [into, back]
             await asyncio.sleep(0.2)
+        screen_end = len(cpu_ms)
+        # A week of history under every device, then v on a device screen to the 7-day window.
+        seeded_at = time.perf_counter()
+        for entry in app.fleet:
+            assert entry.status is not None
+            device, until = entry.status.identity_key, entry.status.when or time.time()
+            await history.call(partial(seed_week, device=device, until_s=until))
+        result["seed_s"] = time.perf_counter() - seeded_at
+        await key_to_frame("enter", lambda: isinstance(app.screen, DeviceScreen))
+        device_screen = app.screen
+        assert isinstance(device_screen, DeviceScreen)
+
+        def showing(window: Window) -> Callable[[], bool]:
+            def done() -> bool:
+                loaded = device_screen._series
+                return (
+                    device_screen.window is window
+                    and loaded is not None
+                    and (loaded.window is window)
+                )
+
+            return done
+
+        week: list[float] = []
+        week_points: list[int] = []
+        while device_screen.window is not Window.H24:  # start each switch from the day
+            await key_to_frame("v", lambda: True)
+        await asyncio.sleep(0.5)
+        for _ in range(window_presses):
+            week.append(await key_to_frame("v", showing(Window.D7)))
+            loaded = device_screen._series
+            week_points.append(len(loaded.samples) if loaded else 0)
+            await asyncio.sleep(0.2)
+            for window in (Window.M15, Window.H6, Window.H24):
+                await key_to_frame("v", showing(window))
+                await asyncio.sleep(0.1)
+        result["key_week_ms"] = [round(x * 1000, 1) for x in week]
+        result["week_points"] = sorted(set(week_points))
+        await key_to_frame("escape", lambda: isinstance(app.screen, FleetScreen))
         result["key_first_open_ms"] = round(first_open * 1000, 1)
         result["key_cpu_ms"] = [round(x, 1) for x in cpu_ms]
         result["key_down_cpu_ms"] = [round(x, 1) for x in cpu_ms[:presses]]
-        result["key_screen_cpu_ms"] = [round(x, 1) for x in cpu_ms[presses + 1 :]]
+        screen_cpu = cpu_ms[presses + 1 : screen_end]
+        result["key_screen_cpu_ms"] = [round(x, 1) for x in screen_cpu]
         result["polls_seen"] = sum(len(e.history["power_w"]) for e in app.fleet)
         result["key_down_ms"] = [round(x * 1000, 1) for x in down]
         result["key_screen_ms"] = [round(x * 1000, 1) for x in into_out]
@@ -199,6 +279,7 @@ async def child(presses: int, screen_presses: int, screenshot: str | None) -> di
             await pilot.pause()
             app.save_screenshot(screenshot)
     gc.callbacks.remove(on_gc)
+    await history.close()
     during_keys = [ms for at, ms in gc_pauses_ms if at >= keys_started]
     result["gc_max_ms"] = round(max(during_keys, default=0.0), 1)
     result["gc_count"] = len(during_keys)
@@ -221,9 +302,11 @@ def report(results: list[dict[str, Any]]) -> None:
     )
     print(f"app start to all 20 readings:    {med('all_readings_s')} s  (target < 0.6 s)")
     print(f"process spawn to app start:      {med('spawn_to_start_s')} s  (interpreter, imports)")
+    week_all = [float(x) for r in results for x in r["key_week_ms"]]
     for name, key, pooled in (
         ("cursor down/up", "key_down_ms", down_all),
         ("open/close device screen", "key_screen_ms", screen_all),
+        ("v to the 7-day window", "key_week_ms", week_all),
     ):
         maxima = [max(float(x) for x in r[key]) for r in results]
         p95s = [percentile([float(x) for x in r[key]], 0.95) for r in results]
@@ -244,6 +327,12 @@ def report(results: list[dict[str, Any]]) -> None:
             f" {statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms,"
             f" max {max(cpu):.1f} ms, {sum(1 for x in cpu if x >= 100)} at or over 100 ms"
         )
+    points = sorted({p for r in results for p in r["week_points"]})
+    print(
+        f"  7-day window: p95 over all {len(week_all)} presses {percentile(week_all, 0.95):.1f} ms"
+        f" (target < 100 ms); points per device read: {points};"
+        f" seeding a week for 20 devices took {med('seed_s', 1, '{:.1f}')} s"
+    )
     gc_max = spread([r["gc_max_ms"] for r in results], "{:.1f}")
     print(f"  longest garbage-collector pause (CPU) while keys were pressed: {gc_max} ms")
     print(f"first open of a device screen (builds it): {med('key_first_open_ms', 1, '{:.1f}')} ms")
@@ -257,12 +346,15 @@ def main() -> None:
     parser.add_argument(
         "--screen-presses", type=int, default=120, help="Enter/Escape presses per run"
     )
+    parser.add_argument(
+        "--window-presses", type=int, default=25, help="v presses to the 7-day window per run"
+    )
     parser.add_argument("--screenshot", default=None, help="save an SVG of a device screen")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every sample")
     args = parser.parse_args()
     if args.child:
-        outcome = child(args.presses, args.screen_presses, args.screenshot)
+        outcome = child(args.presses, args.screen_presses, args.window_presses, args.screenshot)
         print(json.dumps(asyncio.run(outcome)))
         return
     ensure_namespace(__file__, sys.argv[1:])
@@ -271,6 +363,7 @@ def main() -> None:
     try:
         argv = [sys.executable, str(Path(__file__).resolve()), "--child"]
         argv += ["--presses", str(args.presses), "--screen-presses", str(args.screen_presses)]
+        argv += ["--window-presses", str(args.window_presses)]
         results = []
         for run in range(args.runs):
             extra = (

@@ -16,15 +16,15 @@ from dataclasses import asdict
 import click
 
 from nanoheater.cli.output import print_json
+from nanoheater.config import load_settings
 from nanoheater.history import HistoryStore, LedgerTotals, Window
-from nanoheater.history.plot import Plot, device_plots, draw, local_tz, to_text
+from nanoheater.history.plot import day_plots, device_plots, draw, local_tz, to_text
 from nanoheater.history.series import DeviceSeries
 
 PLOT_WINDOWS = (Window.H24, Window.D7)
 """What ``--plot`` draws: the day, then the week."""
 CHART_ROWS = 8
 """Lines per chart: title, five plot rows, marks, time axis."""
-DAY_S = 86_400
 
 
 def plot_width() -> int:
@@ -39,19 +39,6 @@ def read_plots(
     """The two windows and the week's days of ``device`` up to ``now_s``."""
     windows = {window: store.window(device, window, now_s) for window in PLOT_WINDOWS}
     return windows, store.days(device, 7, now_s)
-
-
-def day_plots(days: list[LedgerTotals], currency: str) -> list[Plot]:
-    """Heat and net cost per local day, as bars."""
-    since, until = days[0].since_s, days[-1].until_s
-    heat = [(d.since_s, d.heat_kwh) for d in days if d.hours]
-    net = [(d.since_s, d.net_cost_fiat) for d in days if d.hours]
-    # Each bar covers 80 % of its day, so neighbouring days stay apart.
-    common = {"since_s": since, "until_s": until, "bucket_s": DAY_S * 4 // 5}
-    return [
-        Plot("Heat per day", "kWh", heat, decimals=2, from_zero=True, **common),  # type: ignore[arg-type]
-        Plot("Net cost per day", currency, net, decimals=2, from_zero=True, **common),  # type: ignore[arg-type]
-    ]
 
 
 def echo_plots(
@@ -90,6 +77,6 @@ def echo_plots(
         blocks.append(f"== {titles[window]} ==")
         for plot in device_plots(series, model=model):
             blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
-    for plot in day_plots(days, currency):
+    for plot in day_plots(days, currency, load_settings().settings.heat.heat_pump_cop):
         blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
     click.echo("\n\n".join(blocks))

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from datetime import UTC, datetime, tzinfo
 
 from nanoheater.capabilities import capabilities
 from nanoheater.exceptions import UsageError
+from nanoheater.history.records import LedgerTotals
 from nanoheater.history.series import DeviceSeries, Mark
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -65,6 +67,7 @@ class Plot:
     line_label: str = "set-point"
     expected: float | None = None
     """A dashed level to compare with (the profile's nominal hashrate)."""
+    expected_label: str = "expected"
     marks: Sequence[Mark] = field(default_factory=tuple)
 
 
@@ -260,7 +263,7 @@ def _title(
             cells += [(ch, "label") for ch in f" {plot.line_label} {show(current)} {plot.unit}"]
         if plot.expected is not None:
             cells += [(" ", ""), (" ", ""), (EXPECTED, "expected")]
-            cells += [(ch, "label") for ch in f" expected {show(plot.expected)}"]
+            cells += [(ch, "label") for ch in f" {plot.expected_label} {show(plot.expected)}"]
         span = f"min {show(min(present))} max {show(max(present))} {plot.unit}"
         gap = width - len(cells) - len(span)
         if gap > 1:
@@ -387,5 +390,52 @@ def device_plots(series: DeviceSeries, *, model: str | None = None) -> list[Plot
             since_s=since,
             until_s=until,
             bucket_s=bucket,
+        ),
+    ]
+
+
+DAY_S = 86_400
+
+
+def day_plots(days: Sequence[LedgerTotals], currency: str, heat_pump_cop: float) -> list[Plot]:
+    """Bars per local day: heat, electricity cost, sats, and the net cost of a kWh of heat.
+
+    The last one carries the resistive price of the same heat (the day's electricity price per
+    kWh) as a line and a heat pump's (that over ``heat_pump_cop``, averaged) as a dashed level,
+    so a bar under the line is heat cheaper than a resistive heater's.
+    """
+    if not days:
+        return []
+    since, until = days[0].since_s, days[-1].until_s
+    ran = [d for d in days if d.hours]
+    per_kwh = f"{currency}/kWh"
+    resistive = [(d.since_s, d.cost_fiat / d.energy_kwh if d.energy_kwh else None) for d in days]
+    prices = [p for _, p in resistive if p is not None]
+    pump = sum(prices) / len(prices) / heat_pump_cop if prices and heat_pump_cop > 0 else None
+
+    def bars(title: str, unit: str, values: list[float], decimals: int = 2) -> Plot:
+        # Each bar covers 80 % of its day, so neighbouring days stay apart.
+        return Plot(
+            title,
+            unit,
+            [(d.since_s, v) for d, v in zip(ran, values, strict=True)],
+            since_s=since,
+            until_s=until,
+            bucket_s=DAY_S * 4 // 5,
+            decimals=decimals,
+            from_zero=True,
+        )
+
+    net = bars("Net cost of heat", per_kwh, [d.net_cost_fiat_per_kwh_heat or 0.0 for d in ran], 3)
+    return [
+        bars("Heat", "kWh", [d.heat_kwh for d in ran]),
+        bars("Electricity", currency, [d.cost_fiat for d in ran]),
+        bars("Mined", "sats", [d.expected_sats for d in ran], 0),
+        dataclasses.replace(
+            net,
+            line=resistive,
+            line_label="resistive",
+            expected=pump,
+            expected_label=f"heat pump (COP {heat_pump_cop:g})",
         ),
     ]

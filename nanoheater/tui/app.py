@@ -44,6 +44,7 @@ from nanoheater.tui.messages import (
     CommandSucceeded,
     ControllerDecided,
     ControllerEngaged,
+    DaysLoaded,
     HeaterDiscovered,
     HeatTargetRequested,
     HistoryFailed,
@@ -345,10 +346,12 @@ class NanoheaterApp(App[None]):
         self.storage.save_settings(settings, self.config_file)
         self.load_market()  # the market section may have changed (or live fetching with it)
 
-    def load_period_totals(self) -> None:
-        """Ask the history for today, this week and this season (device time)."""
+    def load_period_totals(self, days: int | None = None) -> None:
+        """Ask the history for today, this week and this season (device time), and ``days``."""
         now_s = self.ledger.latest_s or self.clock()
         self.storage.load_totals(now_s, self.settings.history.season_start)
+        if days is not None:
+            self.storage.load_days(days, now_s)
 
     # -- message handlers (no I/O here) -------------------------------------------------------
 
@@ -496,6 +499,12 @@ class NanoheaterApp(App[None]):
     def _period_totals_loaded(self, message: PeriodTotalsLoaded) -> None:
         self.period_totals = message.totals
         self._fleet_changed(None)
+
+    @on(DaysLoaded)
+    def _days_loaded(self, message: DaysLoaded) -> None:
+        screen = self.screen
+        if isinstance(screen, EconomicsScreen):
+            screen.show_days(message.days)
 
     @on(WindowLoaded)
     def _window_loaded(self, message: WindowLoaded) -> None:

@@ -148,6 +148,17 @@ class WindowLoaded(Message):
 
 
 @dataclass
+class DaysLoaded(Message):
+    """The fleet's ledger per local day was read from the history, oldest day first."""
+
+    days: list[LedgerTotals]
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest read matters."""
+        return isinstance(message, DaysLoaded)
+
+
+@dataclass
 class HistoryFailed(Message):
     """The history could not be written or read."""
 

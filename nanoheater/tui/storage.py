@@ -25,6 +25,7 @@ from nanoheater.history.series import Window
 from nanoheater.models import HeaterStatus
 from nanoheater.tui.messages import (
     CommandFailed,
+    DaysLoaded,
     HistoryFailed,
     MarketLoaded,
     PeriodTotalsLoaded,
@@ -223,6 +224,21 @@ class Storage:
             self.app.post_message(HistoryFailed(describe_error(exc)))
             return
         self.app.post_message(WindowLoaded(key, series))
+
+    def load_days(self, days: int, until_s: float) -> None:
+        """Read the whole fleet's ledger per local day, the last ``days`` days to ``until_s``."""
+        if self.history is None:
+            return
+        work = self._load_days(self.history, days, until_s)
+        self.app.run_worker(work, group="history-days", exclusive=True, exit_on_error=False)
+
+    async def _load_days(self, history: AsyncHistoryStore, days: int, until_s: float) -> None:
+        try:
+            found = await history.call(lambda store: store.days(None, days, until_s))
+        except Exception as exc:
+            self.app.post_message(HistoryFailed(describe_error(exc)))
+            return
+        self.app.post_message(DaysLoaded(found))
 
     def load_totals(self, now_s: float, season_start: str) -> None:
         """Read today, this week and this season up to ``now_s`` (device time) from the history."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import sqlite3
+from pathlib import Path
 
 from nanoheater.history import DeviceEvent, HistoryStore, Sample, StoredDecision
 
@@ -52,3 +54,23 @@ def seed_week(store: HistoryStore, device: str, until_s: float) -> None:
                 )
     store.add_event(DeviceEvent(until_s - 3 * 3600, device, "offline", "timed out"))
     store.compact(until_s)
+
+
+def seed_ledger(path: Path, device: str, until_s: float, days: int = 30) -> None:
+    """``days`` of ledger hours to ``until_s``: 140 W at $0.17/kWh, more heat on colder days.
+
+    Written with a connection of its own (WAL: the app's store reads alongside); the store has
+    no bulk ledger writer because the app only ever accrues it reading by reading.
+    """
+    first = int(until_s) // 3600 * 3600 - days * 24 * 3600
+    rows = []
+    for hour in range(first, int(until_s) - 3600, 3600):
+        day = (hour - first) // DAY_S
+        share = 0.5 + 0.5 * math.cos(2 * math.pi * day / 10)  # a ten-day weather cycle
+        seconds = 3600.0 * (0.3 + 0.7 * share)
+        kwh = 0.14 * seconds / 3600
+        rows.append(
+            (device, hour, seconds, kwh, kwh, 10.0 * kwh / 0.14, kwh * 0.17, kwh * 0.08, "USD")
+        )
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -16,9 +16,10 @@ from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
 from nanoheater.history.plot import LINE
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
+from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from tests.tui.conftest import MODELS, AppFactory, settle
-from tests.tui.seeded_history import overnight_c, seed_week
+from tests.tui.seeded_history import overnight_c, seed_ledger, seed_week
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -141,3 +142,53 @@ async def test_v_cycles_the_windows_each_read_at_its_resolution(
         assert seen == [Window.D7, Window.M15, Window.H6, Window.H24]
         week = chart_lines(screen, "power_w")
         assert "no readings" not in week[0]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_economics_bars_per_day_from_the_history(
+    make_app: AppFactory,
+    sim_fleet: Fleet,
+    history: AsyncHistoryStore,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    """30 days of seeded ledger appear as bars; v switches to 7 days; net cost under resistive."""
+    app = make_app(history=history)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        until = app.ledger.latest_s
+        assert until is not None
+        seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EconomicsScreen)
+        heat = screen.query_one("#days-heat", TimeChart).plot
+        assert heat is not None
+        assert (heat.until_s - heat.since_s) / 86_400 == pytest.approx(30, abs=0.05)
+        month = await history.call(lambda store: store.days(None, 30, until))
+        assert heat.points == [(d.since_s, d.heat_kwh) for d in month if d.hours]
+        assert len(heat.points) >= 29  # the seeded month, its first day cut at the window's start
+        net = screen.query_one("#days-net", TimeChart)
+        assert net.plot is not None
+        assert {round(p, 3) for _, p in net.plot.line if p is not None} == {0.17}
+        assert net.plot.expected == pytest.approx(0.17 / 3)
+        assert all(v < 0.17 for _, v in net.plot.points)  # cheaper than resistive heat
+        assert "─ re" in chart_lines_of(net)[0]  # the resistive line's key, cut to fit
+        assert str(screen.query_one("#days-bar", Static).render()).startswith(
+            "Per day, the last 30 days"
+        )
+        await pilot.press("v")
+        await settle(pilot)
+        week = screen.query_one("#days-heat", TimeChart).plot
+        assert week is not None
+        assert (week.until_s - week.since_s) / 86_400 == pytest.approx(7, abs=0.05)
+        days = await history.call(lambda store: store.days(None, 7, until))
+        assert week.points == [(d.since_s, d.heat_kwh) for d in days if d.hours]
+        assert len(week.points) >= 6
+
+
+def chart_lines_of(chart: TimeChart) -> list[str]:
+    rendered = chart.render()
+    assert isinstance(rendered, Text)
+    return rendered.plain.splitlines()

@@ -30,6 +30,7 @@ from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from tests.fleets import MODELS
 from tests.tui.conftest import settle
+from tests.tui.seeded_history import seed_ledger
 from tests.tui.test_charts import open_seeded
 
 SNAPSHOT_PORT = 40710
@@ -197,5 +198,25 @@ def test_device_window(
 
     try:
         assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_window))
+    finally:
+        asyncio.run(history.close())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_economics_month(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Pins the economics screen over a seeded month: the table and the four bars per day."""
+    sim = SimFleet()
+    history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    app = sim.app(tmp_path, history)
+
+    async def open_economics(pilot: Pilot[None], fleet: Fleet) -> None:
+        until = app.ledger.latest_s
+        assert until is not None
+        seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
+        await pilot.press("e")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_economics))
     finally:
         asyncio.run(history.close())

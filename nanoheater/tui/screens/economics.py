@@ -12,13 +12,15 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.widgets import Header, Static
 
 from nanoheater.history.period import Period
+from nanoheater.history.plot import day_plots
 from nanoheater.history.records import LedgerTotals
 from nanoheater.tui.ledger import Totals
 from nanoheater.tui.screens.base import AppScreen
+from nanoheater.tui.widgets.chart import TimeChart
 from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.format import fmt
 
@@ -64,6 +66,8 @@ def economics_table(
     return table
 
 
+DAY_CHARTS = ("heat", "cost", "sats", "net")
+"""The bar charts, in ``day_plots`` order."""
 HISTORY_REFRESH_S = 2.0
 """How often the view re-reads the history's totals while it is shown."""
 LABELS = ("Today", "This week", "Season")
@@ -96,22 +100,52 @@ def _money(value: float | None, currency: str, *, good_if_positive: bool = False
 class EconomicsScreen(AppScreen):
     """Today, this week and this season, for the whole fleet."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.show_fleet", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.show_fleet", "Back"),
+        Binding("v", "next_days", "7/30 days"),
+    ]
+
+    days = 30
+    """Days in the bar charts; ``v`` switches between 7 and 30."""
 
     def compose(self) -> ComposeResult:
-        """A title, the table and a note on the market inputs."""
+        """A title, the table, a note on the market inputs, and bars per day."""
         yield Header()
         with VerticalScroll():
             yield Static(id="economics-table")
             yield Static(id="economics-note", classes="note")
+            yield Static(id="days-bar", classes="note")
+            with Grid(id="day-charts"):
+                for name in DAY_CHARTS:
+                    yield TimeChart(name, "", id=f"days-{name}")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         """Draw the current figures, and keep the history's totals fresh while shown."""
         self.sub_title = "Economics"
         self.fleet_changed(None)
-        self.nano_app.load_period_totals()
-        self.set_interval(HISTORY_REFRESH_S, self.nano_app.load_period_totals)
+        self._refresh()
+        self.set_interval(HISTORY_REFRESH_S, self._refresh)
+
+    def _refresh(self) -> None:
+        self.nano_app.load_period_totals(self.days)
+
+    def action_next_days(self) -> None:
+        """Bars for the last 7 or the last 30 days."""
+        self.days = 7 if self.days == 30 else 30
+        self._refresh()
+
+    def show_days(self, days: list[LedgerTotals]) -> None:
+        """Draw the bars of a history read (the App routes ``DaysLoaded`` here)."""
+        if len(days) != self.days:
+            return  # a read for the other span, still in flight when v was pressed
+        settings = self.nano_app.settings
+        plots = day_plots(days, settings.tariff.currency, settings.heat.heat_pump_cop)
+        for name, plot in zip(DAY_CHARTS, plots, strict=True):
+            self.query_one(f"#days-{name}", TimeChart).plot = plot
+        self.query_one("#days-bar", Static).update(
+            f"Per day, the last {self.days} days, from the history · [b]v[/b] 7/30 days"
+        )
 
     def _periods(self) -> tuple[list[tuple[str, Totals]], str]:
         """The three periods and where their figures come from."""
