@@ -15,6 +15,8 @@ import socket
 import sys
 from pathlib import Path
 
+from nanoheater.protocol.sanitize import MAX_LOG_CHARS, sanitize
+
 UNIT_NAME = "nanoheater.service"
 
 _PRIORITY = {
@@ -48,7 +50,8 @@ class _JournalFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         # One event a line: a newline inside a message would split it into two journal entries.
-        text = super().format(record).replace("\n", " | ")
+        # Sanitised like every other log line: records carry network text (issue 14).
+        text = sanitize(super().format(record).replace("\n", " | "), MAX_LOG_CHARS)
         if self.journal:
             return f"<{_PRIORITY.get(record.levelno, 6)}>{text}"
         return text

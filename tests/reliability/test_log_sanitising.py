@@ -35,3 +35,20 @@ def test_third_party_records_with_escapes_and_tracebacks_are_one_clean_line_each
         assert is_clean(line), repr(line)
         assert "pwned" not in line  # the OSC title sequence is removed whole
     assert "OSError" in lines[0]  # the traceback is still there, on one line
+
+
+def test_the_services_journal_lines_are_sanitised_too() -> None:
+    """Pins: ``serve``'s journald formatter keeps one line per record and drops escapes."""
+    import logging
+
+    from nanoheater.service.systemd import _JournalFormatter
+
+    record = logging.LogRecord(
+        "zeroconf", logging.WARNING, __file__, 1, "name %s", ("A\x1b]0;pwned\x07\nB\u202e",), None
+    )
+    for journal in (True, False):
+        line = _JournalFormatter(journal).format(record)
+        assert "\n" not in line
+        assert "pwned" not in line
+        assert "\x1b" not in line
+        assert "\u202e" not in line
