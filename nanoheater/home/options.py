@@ -6,11 +6,12 @@ describe_error: the one-line text of a failure that the Home logs and publishes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nanoheater.const import DEFAULT_TIMEOUT_S
+from nanoheater.controller.build import ZoneChoices
 from nanoheater.exceptions import NanoheaterError
 from nanoheater.protocol.sanitize import sanitize
 
@@ -44,3 +45,12 @@ class HomeOptions:
     exit_timeout_s: float = 20.0
     timeout_s: float = DEFAULT_TIMEOUT_S
     history: bool = True
+    persist: bool = True
+    """Load and save ``intents.json``. False for a foreground run whose targets are its argv
+    (``nanoheater thermostat``): a later ``serve`` must not resume what a terminal once asked."""
+    backstops: bool = True
+    """Give each regulated Mini 3 its own room limit (a dead-man backstop for a long-lived
+    service; a foreground thermostat leaves the device's settings alone)."""
+    zone_choices: Callable[[ZoneChoices], ZoneChoices] | None = None
+    """A front end's own choices for every zone (the thermostat's flags: sensor, controller,
+    limits...), given the choices the Home would use; None: the settings alone."""

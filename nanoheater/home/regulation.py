@@ -6,6 +6,7 @@ and ``simulate`` use too, so a zone in the service regulates exactly as the ther
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -31,11 +32,13 @@ def build_zone_regulator(
     sensor_token: str | None = None,
     interval_s: float,
     clock: Callable[[], float] = time.time,
+    adjust: Callable[[ZoneChoices], ZoneChoices] | None = None,
 ) -> Regulator:
     """A regulator over ``members`` aiming for ``target``; the Home calls ``tick()`` itself.
 
     The room sensor is the configured one, else the inlet of a member whose inlet reads the
     room (from the status the tick read), as ``controller.build.zone_sensor`` resolves it.
+    ``adjust`` lets a front end replace these choices (``HomeOptions.zone_choices``).
     """
     choices = ZoneChoices(
         schedule_for(target),
@@ -45,4 +48,7 @@ def build_zone_regulator(
         interval_s=interval_s,
         status_interval_s=interval_s,
     )
-    return build_regulator(members, settings, choices, clock=clock)
+    if adjust is not None:
+        choices = adjust(choices)
+    # A real sleep: the exit's wait for a calibrating device (``shutdown(wait_s=...)``) uses it.
+    return build_regulator(members, settings, choices, clock=clock, sleep=asyncio.sleep)

@@ -20,6 +20,7 @@ from typing import Any
 
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
+from nanoheater.controller.leave import ExitSummary
 from nanoheater.economics.market import MarketInputs, load_market, offline_market
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.history.retention import RetentionPolicy
@@ -80,6 +81,8 @@ class Home:
         self._running = False
         self._zone_of: dict[str, str] = {}
         self._backstops: set[str] = set()
+        self.exit_summaries: dict[str, ExitSummary] = {}
+        """Each regulated device's quit summary, filled by ``stop``."""
         self.forgotten: set[str] = set()
         """Addresses ``forget`` dropped; discovery does not bring them back in this run."""
         for name, hosts in options.zones.items():
@@ -95,14 +98,15 @@ class Home:
 
     async def start(self) -> None:
         """Load intents, open the history, add the configured devices and start the loops."""
-        self.intents = Intents.load(self.intents_path)
+        if self.options.persist:
+            self.intents = Intents.load(self.intents_path)
         if self.options.history:
             self.history = await AsyncHistoryStore.open(
                 self.options.data_dir / DATABASE_FILE,
                 policy=RetentionPolicy.from_settings(self.settings.history),
             )
         for name, hosts in self.options.zones.items():
-            self.zone_slots[name] = ZoneSlot(name)
+            self.zone_slots[name] = self._new_zone(name)
             for host in hosts:
                 self.add_device(host, announce=False)
         for host in self.options.hosts:
@@ -120,8 +124,21 @@ class Home:
             self._loops.append(asyncio.create_task(self._every(refresh, self._refresh_market)))
         self._event("home", "started", f"{len(self.slots)} devices, {len(self.zone_slots)} zones")
 
-    async def stop(self, exit_level: str | None = None) -> dict[str, str]:
-        """Stop the loops, leave regulated devices at the exit level; the summary per device."""
+    def _new_zone(self, name: str) -> ZoneSlot:
+        return ZoneSlot(name, adjust=self.options.zone_choices)
+
+    async def stop(
+        self,
+        exit_level: str | None = None,
+        *,
+        wait_s: float = 0.0,
+        on_wait: Callable[[str, float], None] | None = None,
+    ) -> dict[str, str]:
+        """Stop the loops, leave regulated devices at the exit level; the summary per device.
+
+        ``wait_s``/``on_wait``: wait up to that long for a calibrating device to accept the
+        exit level (``Regulator.shutdown``); the full summaries land in ``exit_summaries``.
+        """
         level = exit_level or self.options.exit_level
         self._running = False
         for task in self._loops:
@@ -133,7 +150,7 @@ class Home:
             # Bounded: a stop must reach the exit levels even if some task will not unwind.
             await asyncio.wait(stopping, timeout=STOP_WAIT_S)
         self._event("home", "stopping", f"leaving regulated devices at {level}")
-        outcomes = await self._leave(level)
+        outcomes = await self._leave(level, wait_s, on_wait)
         for address, outcome in outcomes.items():
             log.info("exit: %s: %s", address, outcome)
             self._event(address, "exit", f"exit level {level}: {outcome}")
@@ -148,9 +165,18 @@ class Home:
         self.bus.close()
         return outcomes
 
-    async def _leave(self, level: str) -> dict[str, str]:
+    async def _leave(
+        self, level: str, wait_s: float, on_wait: Callable[[str, float], None] | None
+    ) -> dict[str, str]:
         zones = [z for z in self.zone_slots.values() if z.regulator is not None]
-        return await leave_all(zones, level, self.options.exit_timeout_s)
+        return await leave_all(
+            zones,
+            level,
+            self.options.exit_timeout_s,
+            wait_s=wait_s,
+            on_wait=on_wait,
+            summaries=self.exit_summaries,
+        )
 
     async def _every(
         self, interval_s: float, work: Callable[[], Coroutine[Any, Any, None]]
@@ -190,7 +216,7 @@ class Home:
         slot.zone = self._zone_of.get(slot.address, slot.address)
         slot.name = self.intents.names.get(slot.address, "")
         self.slots[slot.address] = slot
-        zone = self.zone_slots.setdefault(slot.zone, ZoneSlot(slot.zone))
+        zone = self.zone_slots.setdefault(slot.zone, self._new_zone(slot.zone))
         if slot.address not in zone.addresses:
             zone.addresses.append(slot.address)
             zone.regulator = None  # membership changed: rebuild on the next tick
@@ -417,7 +443,8 @@ class Home:
         )
         if decision is None:
             return
-        await self._arm_backstops(zone)
+        if self.options.backstops:
+            await self._arm_backstops(zone)
         self.bus.publish(decision)
         for warning in decision.warnings:
             self._event(zone.name, "warning", warning)
@@ -445,7 +472,8 @@ class Home:
         return self.bus.subscribe(maxsize)
 
     def _save(self) -> None:
-        self.intents.save(self.intents_path)
+        if self.options.persist:
+            self.intents.save(self.intents_path)
 
     def _event(self, subject: str, kind: str, detail: str) -> None:
         event = HomeEvent(self.clock(), subject, kind, sanitize(detail, 500))

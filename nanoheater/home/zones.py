@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from nanoheater.capabilities import capabilities
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
+from nanoheater.controller.build import ZoneChoices
 from nanoheater.controller.ladder import Ladder
-from nanoheater.controller.leave import exit_summary
+from nanoheater.controller.leave import ExitSummary, exit_summary
 from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.targets import exit_rung, plan_at
 from nanoheater.exceptions import NanoheaterError, UsageError
@@ -40,6 +41,8 @@ class ZoneSlot:
     built_for: tuple[str, ...] = ()
     ticking: bool = False
     last: DecisionMade | None = None
+    adjust: Callable[[ZoneChoices], ZoneChoices] | None = None
+    """A front end's own regulator choices (``HomeOptions.zone_choices``)."""
     _tick_task: asyncio.Task[DecisionMade | None] | None = None
 
     def view(self, target: Target | None, override: Override | None) -> ZoneView:
@@ -105,6 +108,7 @@ class ZoneSlot:
             sensor_token=os.environ.get(SENSOR_TOKEN_ENV),
             interval_s=interval_s,
             clock=clock,
+            adjust=self.adjust,
         )
 
     def validate(
@@ -163,8 +167,20 @@ class ZoneSlot:
         finally:
             self.ticking = False
 
-    async def leave(self, level: str, timeout_s: float) -> dict[str, str]:
-        """Leave the zone's devices at the exit ``level``; what happened per device."""
+    async def leave(
+        self,
+        level: str,
+        timeout_s: float,
+        *,
+        wait_s: float = 0.0,
+        on_wait: Callable[[str, float], None] | None = None,
+        summaries: dict[str, ExitSummary] | None = None,
+    ) -> dict[str, str]:
+        """Leave the zone's devices at the exit ``level``; what happened per device.
+
+        ``wait_s``/``on_wait``: ``Regulator.shutdown``'s wait for a calibrating device;
+        ``summaries`` receives each device's full quit summary (for ``--json`` records).
+        """
         regulator = self.regulator
         if regulator is None:
             return {}
@@ -178,20 +194,37 @@ class ZoneSlot:
                 return ladder.lowest_on()
 
         try:
-            results = await asyncio.wait_for(regulator.shutdown(pick), timeout_s)
+            results = await asyncio.wait_for(
+                regulator.shutdown(pick, wait_s=wait_s, on_wait=on_wait), timeout_s + wait_s
+            )
         except TimeoutError:
             return {a: f"no answer within {timeout_s:g} s; left as it was" for a in self.built_for}
-        # The same plain-words summary the thermostat and the TUI print on quit.
-        return {
-            m.label: exit_summary(m, pick(m.ladder), results.get(m.label, "")).what()
+        # The same plain-words summary the TUI prints on quit.
+        done = {
+            m.label: exit_summary(m, pick(m.ladder), results.get(m.label, ""))
             for m in regulator.members
         }
+        if summaries is not None:
+            summaries.update(done)
+        return {label: summary.what() for label, summary in done.items()}
 
 
-async def leave_all(zones: list[ZoneSlot], level: str, timeout_s: float) -> dict[str, str]:
+async def leave_all(
+    zones: list[ZoneSlot],
+    level: str,
+    timeout_s: float,
+    *,
+    wait_s: float = 0.0,
+    on_wait: Callable[[str, float], None] | None = None,
+    summaries: dict[str, ExitSummary] | None = None,
+) -> dict[str, str]:
     """Leave every zone's devices at ``level`` in parallel; what happened per device."""
     results = await asyncio.gather(
-        *(z.leave(level, timeout_s) for z in zones), return_exceptions=True
+        *(
+            z.leave(level, timeout_s, wait_s=wait_s, on_wait=on_wait, summaries=summaries)
+            for z in zones
+        ),
+        return_exceptions=True,
     )
     outcomes: dict[str, str] = {}
     for zone, result in zip(zones, results, strict=True):
