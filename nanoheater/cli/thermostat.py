@@ -1,33 +1,31 @@
 """Provides ``nanoheater thermostat``: the headless room thermostat over one or more heaters.
 
-It runs the regulator in real time: every decision is printed with its reason (one line, or
-one JSON object with ``--json``), and on exit (duration reached, Ctrl-C or SIGTERM) every
-device is left at a safe level (``--exit-level``: its lowest heating step by default).
+A thin alias of a one-zone ``serve`` without the API: the flags become one zone's target and
+regulator choices, and a ``Home`` runs it in the foreground (``cli.thermostat_run``). Every
+decision is printed with its reason (one line, or one JSON object with ``--json``), and on exit
+(duration reached, Ctrl-C or SIGTERM) every device is left at a safe level (``--exit-level``:
+its lowest heating step by default). Nothing is persisted: the target lives as long as the run.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import os
-import signal
 import time
-from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from nanoheater.capabilities import capabilities
 from nanoheater.cli.fleet import refuse_if_service_owns
-from nanoheater.cli.output import print_json, run_async
+from nanoheater.cli.output import run_async
 from nanoheater.cli.params import FiniteFloat
+from nanoheater.cli.thermostat_run import ZONE, run_home, zone_target
 from nanoheater.client import HeaterClient
-from nanoheater.config import load_settings
+from nanoheater.config import data_dir, load_settings
 from nanoheater.controller.build import ZoneChoices, build_regulator
 from nanoheater.controller.factory import CONTROLLERS
-from nanoheater.controller.leave import exit_summary
-from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
+from nanoheater.controller.regulator import Member
 from nanoheater.controller.safety import MAX_CHIP_DEFAULT_C
 from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import (
@@ -43,8 +41,8 @@ from nanoheater.controller.targets import (
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
 from nanoheater.economics.market import MarketSettings
 from nanoheater.economics.tariff import Tariff
-from nanoheater.exceptions import NanoheaterError, UsageError
-from nanoheater.protocol.sanitize import sanitize
+from nanoheater.exceptions import UsageError
+from nanoheater.home import Home, HomeOptions
 
 TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Environment variable read for the HTTP sensor's bearer token (keeps it out of ``ps``)."""
@@ -61,33 +59,6 @@ def _default_target(target_c: float | None, mode: str | None, power_w: float | N
     if power_w is not None:
         return FixedLevel(power_w=power_w)
     raise UsageError("give --target C (or --mode/--power, or a --schedule with entries)")
-
-
-def _print(record: DecisionRecord, as_json: bool) -> None:
-    stamp = datetime.fromtimestamp(record.now_s).astimezone().isoformat(timespec="seconds")
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "time": stamp,
-                    "room_c": record.room_c,
-                    "setpoint_c": record.setpoint_c,
-                    "step": record.step,
-                    "power_w": record.power_w,
-                    "reason": record.reason,
-                    "applied": record.applied,
-                    "warnings": list(record.warnings),
-                },
-                separators=(",", ":"),
-            )
-        )
-        return
-    room = "-" if record.room_c is None else f"{record.room_c:.1f} C"
-    target = "-" if record.setpoint_c is None else f"{record.setpoint_c:.1f} C"
-    applied = ", ".join(f"{k}: {v}" for k, v in record.applied.items())
-    click.echo(f"{stamp} room {room} target {target} -> {record.step}: {record.reason} [{applied}]")
-    for warning in record.warnings:
-        click.echo(f"{stamp} warning: {warning}")
 
 
 @click.command()
@@ -248,17 +219,8 @@ async def thermostat(
     token = os.environ.get(TOKEN_ENV)
     clients = [await HeaterClient.connect(host) for host in hosts]
     try:
-        members = []
-        for host, client in zip(hosts, clients, strict=True):
-            info = await client.get_info()
-            if info.model is None:
-                raise UsageError(f"{host}: {info.product} is not a model nanoheater knows")
-            member = Member(host, client, capabilities(info.model))
-            try:
-                exit_rung(exit_level)(member.ladder)
-            except UsageError as exc:
-                raise UsageError(f"--exit-level: {host}: {exc}") from None
-            members.append(member)
+        # Checked before the Home starts, so a mistake is exit 2 before any device is driven.
+        members = await _check_devices(hosts, clients, exit_level)
         outdoor_guard = (
             SensorGuard(sensor_from_spec(outdoor_spec, token=token, inlet=members[0]), max_age_s)
             if outdoor_spec
@@ -284,44 +246,49 @@ async def thermostat(
             net_cost=lambda t: tariff.price_at(t) - revenue,
             soft_switch_lead_s=soft_lead_s,
             interval_s=interval_s,
-            on_decision=lambda rec: _print(rec, as_json),
         )
-        regulator = build_regulator(
-            members, settings, choices, clock=time.time, sleep=asyncio.sleep
-        )
-        try:
-            await _run_until_stopped(regulator, outdoor_guard, outdoor_c, duration_s)
-        finally:
-            # Whatever ended the loop (duration, signal, an error), leave the devices safe.
-            await _leave(regulator, exit_level, exit_wait_s, as_json)
+        # The one builder, once, to refuse a bad sensor or controller before anything runs.
+        build_regulator(members, settings, choices, clock=time.time)
     finally:
         for client in clients:
             await client.close()
+    home = Home(
+        HomeOptions(
+            data_dir=data_dir(),
+            zones={ZONE: hosts},
+            poll_interval_s=interval_s,
+            control_interval_s=interval_s,
+            exit_level=exit_level,
+            # A foreground run: its target is its argv, so nothing is persisted for a later
+            # serve to resume, no history is written, and the devices' settings are left alone.
+            history=False,
+            persist=False,
+            backstops=False,
+            zone_choices=lambda base: replace(choices, status_interval_s=base.status_interval_s),
+        ),
+        # The economic limit uses the configured market (no live fetch: never stall on the net).
+        settings.model_copy(update={"market": settings.market.model_copy(update={"live": False})}),
+    )
+    await run_home(home, zone_target(plan, schedule), outdoor_guard, outdoor_c, duration_s,
+                   interval_s, exit_level, exit_wait_s, as_json)  # fmt: skip
 
 
-async def _leave(regulator: Regulator, level: str, wait_s: float, as_json: bool) -> None:
-    """Apply the exit level, with a countdown while waiting, and print the quit summary."""
-    pick = exit_rung(level)
-
-    shown: dict[str, float] = {}
-
-    def countdown(label: str, left_s: float) -> None:
-        # A line when the wait starts and then every half minute, not one per poll.
-        if label in shown and shown[label] - left_s < 30:
-            return
-        shown[label] = left_s
-        click.echo(
-            f"exit: {sanitize(label)}: calibrating; waiting up to {left_s:.0f} s to set {level}",
-            err=True,
-        )
-
-    results = await regulator.shutdown(pick, wait_s=wait_s, on_wait=countdown)
-    for member in regulator.members:
-        summary = exit_summary(member, pick(member.ladder), results.get(member.label, ""))
-        if as_json:
-            print_json(summary.to_json_dict())
-        else:
-            click.echo(f"exit: {sanitize(summary.line(), 500)}")
+async def _check_devices(
+    hosts: tuple[str, ...], clients: list[HeaterClient], exit_level: str
+) -> list[Member]:
+    """Each device's model is known and has the exit level; its ``Member`` for the checks."""
+    members = []
+    for host, client in zip(hosts, clients, strict=True):
+        info = await client.get_info()
+        if info.model is None:
+            raise UsageError(f"{host}: {info.product} is not a model nanoheater knows")
+        member = Member(host, client, capabilities(info.model))
+        try:
+            exit_rung(exit_level)(member.ladder)
+        except UsageError as exc:
+            raise UsageError(f"--exit-level: {host}: {exc}") from None
+        members.append(member)
+    return members
 
 
 def _revenue_per_kwh(members: list[Member], m: MarketSettings) -> float:
@@ -343,47 +310,3 @@ def _revenue_per_kwh(members: list[Member], m: MarketSettings) -> float:
         pool_fee=m.pool_fee,
     )
     return revenue_per_kwh(rev.fiat_per_day, power_w=best.power_w)
-
-
-async def _run_until_stopped(
-    regulator: Regulator,
-    outdoor: SensorGuard | None,
-    outdoor_c: dict[str, float | None],
-    duration_s: float | None,
-) -> None:
-    """Run the loop until the duration ends or SIGINT/SIGTERM arrives."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    until = None if duration_s is None else time.time() + duration_s
-
-    async def loop_body() -> None:
-        while until is None or time.time() < until:
-            if outdoor is not None:
-                outdoor_c["value"] = await outdoor.read(time.time())
-            try:
-                await regulator.tick()
-            except NanoheaterError as exc:
-                # A device or network hiccup must not end the thermostat; the next tick retries.
-                click.echo(f"error: {exc}", err=True)
-            # Wake at the end of --duration rather than a whole interval after it.
-            left_s = regulator.interval_s if until is None else until - time.time()
-            await asyncio.sleep(max(0.0, min(regulator.interval_s, left_s)))
-
-    task = asyncio.create_task(loop_body())
-    waiter = asyncio.create_task(stop.wait())
-    try:
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        failure = task.exception() if task.done() else None
-    finally:
-        for pending in (task, waiter):
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pending
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-    if failure is not None:
-        raise failure

@@ -70,6 +70,8 @@ async def test_logs_decisions_and_leaves_exit_level(
     assert mode_of(heater) == "off"
     assert decisions[-1]["exit"] == target
     assert decisions[-1]["left"] == "off"
+    # A foreground one-zone Home: the target is the command line, nothing for a serve to resume.
+    assert not (Path(os.environ["NANOHEATER_DATA_DIR"]) / "intents.json").exists()
 
 
 async def test_stale_sensor_runs_fail_safe(
