@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from nanoheater.cli.output import print_json
+from nanoheater.controller.leave import ExitSummary
 from nanoheater.controller.sensors import SensorGuard
 from nanoheater.controller.targets import FixedLevel, RoomTemperature, Schedule
 from nanoheater.home import Home
@@ -113,7 +114,7 @@ async def run_home(
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
             # Whatever ended the run (duration, signal, an error), leave the devices safe.
-            await _leave(home, exit_level, exit_wait_s, as_json)
+            await leave_and_report(home, exit_level, exit_wait_s, as_json)
     finally:
         sub.close()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -154,7 +155,7 @@ async def _follow(
             printed = True
 
 
-async def _leave(home: Home, level: str, wait_s: float, as_json: bool) -> None:
+async def leave_and_report(home: Home, level: str, wait_s: float, as_json: bool) -> None:
     """Stop the Home (exit level, with a countdown while waiting) and print the quit summary."""
     shown: dict[str, float] = {}
 
@@ -168,9 +169,17 @@ async def _leave(home: Home, level: str, wait_s: float, as_json: bool) -> None:
             err=True,
         )
 
+    devices = home.zone(ZONE).devices
     await home.stop(level, wait_s=wait_s, on_wait=countdown)
-    for summary in home.exit_summaries.values():
+    for address in devices:
+        summary = home.exit_summaries.get(address) or _never_read(address, level)
         if as_json:
             print_json(summary.to_json_dict())
         else:
             click.echo(f"exit: {sanitize(summary.line(), 500)}")
+
+
+def _never_read(address: str, level: str) -> ExitSummary:
+    """The summary of a device the Home never read, so never drove: left as it was."""
+    why = "it never answered during the run, so it was not driven and was left as it was"
+    return ExitSummary(address, "unknown model", level, "unknown", None, None, "unread", why)
