@@ -212,6 +212,8 @@ class Settings(BaseSettings):
     """Home Assistant over MQTT (``serve``)."""
     alerts: AlertSettings = AlertSettings()
     """Alerts to a phone (``serve``)."""
+    names: dict[str, str] = {}
+    """Names the user gave devices ("Living room Q") by "host" or "host:port" (the TUI's ``n``)."""
 
     @field_validator("hosts")
     @classmethod
@@ -248,6 +250,22 @@ class Settings(BaseSettings):
                     raise ValueError(f"{host} is in two zones")
                 seen.add(host)
         return value
+
+    @field_validator("names")
+    @classmethod
+    def _valid_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for host, name in value.items():
+            try:
+                DeviceAddress.parse_tcp(host)
+            except UsageError:
+                raise ValueError(f"names: {host[:64]!r} is not host or host:port") from None
+            if not name.strip() or len(name) > 64 or not name.isprintable():
+                raise ValueError(f"names: {name[:64]!r} must be 1-64 printable characters")
+        return value
+
+    def device_names(self) -> dict[str, str]:
+        """The user's device names keyed as the TUI keys devices (``host:port``, port explicit)."""
+        return {str(DeviceAddress.parse_tcp(host)): name for host, name in self.names.items()}
 
     @model_validator(mode="after")
     def _one_currency(self) -> Settings:

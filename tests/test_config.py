@@ -134,6 +134,8 @@ def test_corrupt_toml_is_kept_and_reported_in_one_line() -> None:
         ('[heat]\nfuel = "coal"\n', "heat.fuel"),
         ('[history]\nseason_start = "13-01"\n', "history.season_start"),
         ('[tariff]\ncurrency = "EUR"\n', "must equal tariff.currency"),
+        ('[names]\n"bad host!" = "Q"\n', "names"),
+        ('[names]\n"10.0.0.5" = "a\\u001bb"\n', "names"),
     ],
 )
 def test_invalid_values_name_the_field(text: str, where: str) -> None:
@@ -141,6 +143,13 @@ def test_invalid_values_name_the_field(text: str, where: str) -> None:
     _write(text)
     with pytest.raises(ConfigError, match=where):
         load_settings()
+
+
+def test_device_names_are_keyed_as_the_tui_keys_devices() -> None:
+    """A name written under "host" is found under "host:4028", the TUI's key for it."""
+    _write('[names]\n"10.0.0.5" = "Living room Q"\n"10.0.0.6:4029" = "Attic"\n')
+    names = load_settings().settings.device_names()
+    assert names == {"10.0.0.5:4028": "Living room Q", "10.0.0.6:4029": "Attic"}
 
 
 def test_not_utf8_is_a_clear_error() -> None:

@@ -214,7 +214,9 @@ class Home:
         if slot.address in self.slots:
             return self.slots[slot.address]
         slot.zone = self._zone_of.get(slot.address, slot.address)
-        slot.name = self.intents.names.get(slot.address, "")
+        # A rename through the service (intents.json) wins over one kept in config.toml (the TUI's).
+        names = self.settings.device_names()
+        slot.name = self.intents.names.get(slot.address) or names.get(slot.address, "")
         self.slots[slot.address] = slot
         zone = self.zone_slots.setdefault(slot.zone, self._new_zone(slot.zone))
         if slot.address not in zone.addresses:

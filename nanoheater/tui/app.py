@@ -170,7 +170,7 @@ class NanoheaterApp(App[None]):
         self.poll_interval_s = poll_interval_s
         self.control_interval_s = control_interval_s
         self.scan_on_start = scan_on_start
-        self.fleet = FleetState()
+        self.fleet = FleetState(names=settings.device_names())
         """Every device shown, offline ones included."""
         self.events = EventLog()
         """What happened this session."""
@@ -325,12 +325,21 @@ class NanoheaterApp(App[None]):
         self._fleet_changed(None)
 
     def rename_device(self, key: str, name: str) -> None:
-        """Show device ``key`` as ``name`` (empty: its own name again) for this session."""
+        """Show device ``key`` as ``name`` (empty: its own name again), kept in config.toml."""
         entry = self.fleet.get(key)
         if entry is None:
             return
-        old, entry.label = entry.name, name.strip()[:40] or None
+        # Printable only: config.toml refuses anything else, and a refused file stops the next run.
+        label = "".join(c for c in name if c.isprintable()).strip()[:40]
+        old, entry.label = entry.name, label or None
         self.log_event(entry.name, f"renamed from {old}")
+        # Stored under the fleet key; an entry the user wrote as "host" is replaced by it.
+        names = {h: n for h, n in self.settings.names.items() if _other_address(h, key)}
+        self.fleet.names.pop(key, None)
+        if label:
+            names[key] = self.fleet.names[key] = label
+        if names != self.settings.names:
+            self.save_settings(self.settings.model_copy(update={"names": names}))
         self._fleet_changed(key)
 
     def load_market(self) -> None:

@@ -169,6 +169,8 @@ class FleetState:
     entries: dict[str, DeviceEntry] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
     """Addresses the user removed: discovery does not bring them back this session."""
+    names: dict[str, str] = field(default_factory=dict)
+    """The user's device names by fleet key (config.toml ``names``); new entries take theirs."""
 
     def remove(self, key: str) -> DeviceEntry | None:
         """Drop the device at ``key`` and keep it out of later scans; return its entry."""
@@ -197,7 +199,7 @@ class FleetState:
         key = str(heater.address)
         existing = self.entries.get(key) or self._by_identity(heater)
         if existing is None:
-            entry = DeviceEntry(heater=heater)
+            entry = DeviceEntry(heater=heater, label=self.names.get(key))
             self.entries[key] = entry
             return entry, True
         old_key = existing.key

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from firmware_sim.fleet import Fleet
+from nanoheater.config import Settings
 from nanoheater.exceptions import UsageError
 from nanoheater.home import DecisionMade, Home, HomeEvent, Reading, Target, UnknownRef
+from nanoheater.home.intents import Intents
 from nanoheater.home.lock import DataDirLock, DataDirLocked
 from tests.home.conftest import hosts, options, until
 
@@ -210,3 +212,15 @@ async def test_history_retention_comes_from_the_settings(tmp_path: Path, fleet: 
         assert (policy.full_resolution_s, policy.minute_means_s) == (7200, 3 * 86_400)
     finally:
         await home.stop()
+
+
+async def test_names_from_config_toml_are_shown_and_a_service_rename_wins(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """A name the TUI kept in config.toml (``names``, "host" form) is the device's name in serve."""
+    settings = Settings(names={"127.0.0.9": "Living room Q"})
+    home = Home(options(tmp_path / "d", fleet, hosts=()), settings)
+    assert home.add_device("127.0.0.9:4028").name == "Living room Q"
+    view = await home.rename("127.0.0.9:4028", "Attic")
+    assert view.name == "Attic"
+    assert Intents.load(home.intents_path).names == {"127.0.0.9:4028": "Attic"}

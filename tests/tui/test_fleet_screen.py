@@ -239,6 +239,46 @@ async def test_rename_a_device(make_app: AppFactory, sim_fleet: Fleet) -> None:
         assert any("renamed from Avalon Q" in e.text for e in app.events)
 
 
+async def test_a_rename_is_kept_in_config_toml_and_shown_after_a_restart(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that n stores the name in config.toml (the user's own keys kept) and a restart shows it.
+
+    Before names were stored, the next start showed "Avalon Q ..." again.
+    """
+    q_key = endpoints(sim_fleet)[MODELS.index("q")]
+    app = make_app()
+    app.config_file.parent.mkdir(parents=True)
+    # The user's own keys, one of them equal to today's default: all of them stay in the file.
+    app.config_file.write_text('api = "127.0.0.1:8128"\n[tariff]\nprice_fiat_per_kwh = 0.31\n')
+    app.settings = load_settings(app.config_file).settings
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(FleetTable)
+        table.move_cursor(row=table.get_row_index(q_key))
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "Living room Q\x1b[2J"
+        await pilot.press("enter")
+        await settle(pilot)
+    saved = load_settings(app.config_file).settings
+    assert saved.names == {q_key: "Living room Q[2J"}, "control characters are dropped"
+    assert saved.tariff.price_fiat_per_kwh == 0.31
+    assert 'api = "127.0.0.1:8128"' in app.config_file.read_text()
+    # A restart from the saved file.
+    restarted = make_app(settings=saved)
+    async with restarted.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = restarted.screen.query_one(FleetTable)
+        assert str(table.get_row(q_key)[0]) == "Living room Q[2J"
+        others = [str(table.get_row(k)[0]) for k in endpoints(sim_fleet) if k != q_key]
+        assert "Living room Q[2J" not in others
+        restarted.rename_device(q_key, "")
+        await settle(pilot)
+        assert str(table.get_row(q_key)[0]).startswith("Avalon Q")
+    assert load_settings(restarted.config_file).settings.names == {}
+
+
 async def test_remove_a_device_also_from_the_configured_hosts(
     make_app: AppFactory, sim_fleet: Fleet
 ) -> None:
