@@ -45,6 +45,7 @@ from nanoheater.tui.messages import (
     ControllerDecided,
     ControllerEngaged,
     DaysLoaded,
+    FleetWindowLoaded,
     HeaterDiscovered,
     HeatTargetRequested,
     HistoryFailed,
@@ -508,6 +509,12 @@ class NanoheaterApp(App[None]):
     def _period_totals_loaded(self, message: PeriodTotalsLoaded) -> None:
         self.period_totals = message.totals
         self._fleet_changed(None)
+
+    @on(FleetWindowLoaded)
+    def _fleet_window_loaded(self, message: FleetWindowLoaded) -> None:
+        screen = self.screen
+        if isinstance(screen, FleetScreen):
+            screen.show_day(message)
 
     @on(DaysLoaded)
     def _days_loaded(self, message: DaysLoaded) -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from nanoheater.economics.market import MarketInputs
-from nanoheater.history.records import LedgerTotals
-from nanoheater.history.series import DeviceSeries
+from nanoheater.history.records import LedgerTotals, Sample
+from nanoheater.history.series import DeviceSeries, Window
 from nanoheater.models import DiscoveredHeater, HeaterStatus
 from nanoheater.tui.regulation import TargetChoice
 
@@ -145,6 +145,20 @@ class WindowLoaded(Message):
     def can_replace(self, message: Message) -> bool:
         """Only the newest read of a device matters."""
         return isinstance(message, WindowLoaded) and message.key == self.key
+
+
+@dataclass
+class FleetWindowLoaded(Message):
+    """Every device's chart window was read from the history, by history device key."""
+
+    window: Window
+    since_s: float
+    until_s: float
+    devices: dict[str, list[Sample]]
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest read matters."""
+        return isinstance(message, FleetWindowLoaded)
 
 
 @dataclass

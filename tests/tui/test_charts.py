@@ -17,6 +17,7 @@ from nanoheater.history.plot import LINE
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import DeviceScreen
 from nanoheater.tui.screens.economics import EconomicsScreen
+from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from tests.tui.conftest import MODELS, AppFactory, settle
 from tests.tui.seeded_history import overnight_c, seed_ledger, seed_week
@@ -38,10 +39,10 @@ async def history(tmp_path: Path) -> AsyncIterator[AsyncHistoryStore]:
     await store.close()
 
 
-async def open_seeded(
-    app: NanoheaterApp, history: AsyncHistoryStore, fleet: Fleet, model: str = "nano3s"
-) -> DeviceScreen:
-    """Seed a week under the device's identity, ending at its clock, then open its screen."""
+async def seed_device(
+    app: NanoheaterApp, history: AsyncHistoryStore, fleet: Fleet, model: str
+) -> str:
+    """Seed a week under the device's identity, ending at its clock; return its fleet key."""
     member = fleet.members[MODELS.index(model)]
     key = f"{member.server.host}:{member.server.port}"
     entry = app.fleet.get(key)
@@ -50,6 +51,14 @@ async def open_seeded(
     assert entry.status.when is not None
     device, until = entry.status.identity_key, entry.status.when
     await history.call(lambda store: seed_week(store, device, until))
+    return key
+
+
+async def open_seeded(
+    app: NanoheaterApp, history: AsyncHistoryStore, fleet: Fleet, model: str = "nano3s"
+) -> DeviceScreen:
+    """Seed a week under the device's identity, ending at its clock, then open its screen."""
+    key = await seed_device(app, history, fleet, model)
     screen = DeviceScreen(key)
     await app.push_screen(screen)
     return screen
@@ -192,3 +201,34 @@ def chart_lines_of(chart: TimeChart) -> list[str]:
     rendered = chart.render()
     assert isinstance(rendered, Text)
     return rendered.plain.splitlines()
+
+
+async def test_fleet_day_sums_the_devices_from_the_history(
+    make_app: AppFactory, sim_fleet: Fleet, history: AsyncHistoryStore
+) -> None:
+    """On a tall terminal the fleet screen charts the fleet's power over the day, per minute."""
+    app = make_app(history=history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for model in MODELS:
+            await seed_device(app, history, sim_fleet, model)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FleetScreen)
+        app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or 0.0)
+        await settle(pilot)
+        plot = screen.query_one("#fleet-power", TimeChart).plot
+        assert plot is not None
+        assert plot.bucket_s == 60
+        assert plot.until_s - plot.since_s <= 86_400
+        # Four seeded devices at 140 W (heating) or 40 W: every minute sums to 4 x one of them.
+        seeded = [v for ts, v in plot.points if ts < plot.until_s - 3600]
+        assert seeded
+        assert set(seeded) <= {4 * 40.0, 4 * 140.0}
+        assert (
+            "Fleet power, last 24 hours"
+            in chart_lines_of(screen.query_one("#fleet-power", TimeChart))[0]
+        )

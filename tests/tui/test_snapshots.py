@@ -31,7 +31,7 @@ from nanoheater.tui.screens.device import DeviceScreen
 from tests.fleets import MODELS
 from tests.tui.conftest import settle
 from tests.tui.seeded_history import seed_ledger
-from tests.tui.test_charts import open_seeded
+from tests.tui.test_charts import open_seeded, seed_device
 
 SNAPSHOT_PORT = 40710
 """A fixed port: the run has its own network namespace, so nothing else holds it."""
@@ -218,5 +218,24 @@ def test_economics_month(snap_compare: Snap, tmp_path: Path, size: tuple[int, in
 
     try:
         assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_economics))
+    finally:
+        asyncio.run(history.close())
+
+
+def test_fleet_day_120x40(snap_compare: Snap, tmp_path: Path) -> None:
+    """Pins the fleet screen on a tall terminal: the table over the fleet's power of the day."""
+    sim = SimFleet()
+    history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    app = sim.app(tmp_path, history)
+
+    async def day(pilot: Pilot[None], fleet: Fleet) -> None:
+        for model in MODELS:
+            await seed_device(app, history, fleet, model)
+        await settle(pilot)
+        app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or PINNED_NOW_S)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=(120, 40), run_before=sim.run_before(app, day))
     finally:
         asyncio.run(history.close())

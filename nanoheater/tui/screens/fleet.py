@@ -9,6 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static
 
+from nanoheater.history.plot import Plot
+from nanoheater.history.series import Window
+from nanoheater.tui.messages import FleetWindowLoaded
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.screens.rename import RenameScreen
@@ -17,6 +20,8 @@ from nanoheater.tui.widgets.fleet_table import FleetTable
 from nanoheater.tui.widgets.footer import KeyFooter
 from nanoheater.tui.widgets.format import fmt
 
+DAY_REFRESH_S = 30.0
+"""How often the fleet's day is re-read from the history while the screen is shown."""
 POWER_CHART_FROM = 30
 """Terminal height from which the fleet's total power is charted under the table."""
 
@@ -32,6 +37,10 @@ class FleetScreen(AppScreen):
         Binding("delete,x", "remove_device", "Remove"),
     ]
 
+    _day: Plot | None = None
+    """The fleet's day from the history, once read."""
+    _day_asked = False
+
     def compose(self) -> ComposeResult:
         """Header, the device table, a totals line and the footer."""
         yield Header()
@@ -41,13 +50,42 @@ class FleetScreen(AppScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        """Fill the table with what is known already."""
+        """Fill the table with what is known already; chart the fleet's day from the history."""
         self.fleet_changed(None)
+        self._load_day()
+        self.set_interval(DAY_REFRESH_S, self._load_day)
+
+    def _load_day(self) -> None:
+        app = self.nano_app
+        if app.storage.history is not None and self.query_one("#fleet-power").display:
+            self._day_asked = True
+            app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or app.clock())
+
+    def show_day(self, read: FleetWindowLoaded) -> None:
+        """Chart the fleet's power over the day: each minute, the sum of the devices' means."""
+        total: dict[float, float] = {}
+        for samples in read.devices.values():
+            for sample in samples:
+                if sample.power_w is not None:
+                    total[sample.ts_s] = total.get(sample.ts_s, 0.0) + sample.power_w
+        self._day = Plot(
+            "Fleet power, last 24 hours",
+            "W",
+            sorted(total.items()),
+            since_s=read.since_s,
+            until_s=read.until_s,
+            bucket_s=read.window.bucket_s,
+            from_zero=True,
+        )
+        self.query_one("#fleet-power", TimeChart).plot = self._day
 
     def on_resize(self, event: events.Resize) -> None:
         """Use the wide table layout when wide enough, and show the power chart when tall enough."""
         self.query_one(FleetTable).fit(event.size.width, self.nano_app.fleet)
-        self.query_one("#fleet-power").display = event.size.height >= POWER_CHART_FROM
+        tall = event.size.height >= POWER_CHART_FROM
+        self.query_one("#fleet-power").display = tall
+        if tall and self._day is None and not self._day_asked:
+            self._load_day()
 
     def fleet_changed(self, key: str | None) -> None:
         """Redraw one row (or every row) and the totals."""
@@ -59,7 +97,8 @@ class FleetScreen(AppScreen):
         else:
             table.show(fleet)
         self.query_one("#fleet-totals", Static).update(self._totals())
-        self.query_one("#fleet-power", TimeChart).values = tuple(self.nano_app.power_history)
+        if self._day is None:  # no history file: this session's live total
+            self.query_one("#fleet-power", TimeChart).values = tuple(self.nano_app.power_history)
 
     def _totals(self) -> str:
         fleet = self.nano_app.fleet
