@@ -166,6 +166,8 @@ class NanoheaterApp(App[None]):
             offline_market(settings.market, None),
             max_gap_s=gap_limit_s(poll_interval_s, device_time_scale),
         )
+        self.device_time_scale = device_time_scale
+        """1.0 for real devices: then a device clock far ahead of ours is not believed."""
         """Heat, cost and sats per device and day, for the economics view."""
         self.discover = discover
         self.poll_interval_s = poll_interval_s

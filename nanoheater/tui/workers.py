@@ -21,7 +21,7 @@ from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.sensors import RoomSensor, SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import exit_rung
 from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError, UsageError
-from nanoheater.models import DiscoveredHeater, ModelCapabilities
+from nanoheater.models import DiscoveredHeater, HeaterStatus, ModelCapabilities
 from nanoheater.tui.messages import (
     CommandFailed,
     CommandRefused,
@@ -35,6 +35,9 @@ from nanoheater.tui.messages import (
 )
 from nanoheater.tui.regulation import RoomModel, RoomModelFactory, TargetChoice, zone_choices
 from nanoheater.tui.services import Connect, DeviceClient, Discover
+
+MAX_CLOCK_AHEAD_S = 86_400.0
+"""A real device's clock further ahead of this machine's than this is not believed."""
 
 if TYPE_CHECKING:
     from nanoheater.tui.app import NanoheaterApp
@@ -116,7 +119,7 @@ class DeviceWorkers:
     async def _poll(self, key: str) -> None:
         try:
             client = await self.client(key)
-            status = await client.get_status()
+            status = self._believable(await client.get_status())
         except Exception as exc:
             self.clients.pop(key, None)
             self.app.post_message(PollFailed(key, describe_error(exc)))
@@ -129,6 +132,21 @@ class DeviceWorkers:
             self.app.storage.record(status, room)
         finally:
             self._polling.discard(key)
+
+    def _believable(self, status: HeaterStatus) -> HeaterStatus:
+        """``status`` with its device clock dropped if it runs more than a day ahead of ours.
+
+        The TUI books readings on the devices' clock (the demo's simulator runs accelerated), so
+        one real device whose clock ran years ahead moved "today" for the whole fleet (issue 14).
+        With real devices (``device_time_scale`` 1) such a clock counts as absent: the reading
+        is shown but not booked.
+        """
+        when = status.when
+        if self.app.device_time_scale != 1.0 or when is None:
+            return status
+        if when <= self.app.clock() + MAX_CLOCK_AHEAD_S:
+            return status
+        return status.model_copy(update={"when": None})
 
     async def _room(self, key: str, client: DeviceClient) -> float | None:
         """The room temperature from an external sensor, for a device without an inlet reading.
