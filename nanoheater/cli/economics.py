@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -197,11 +197,16 @@ def market_origin(market: MarketInputs, settings: Settings, now_s: float) -> dic
     """Where the market figures came from (``kind``, ``host`` fetched, ``age_s``) and a label."""
     host = urlsplit(settings.market.price_url).hostname or "?"
     age_s = None if market.fetched_at_s is None else max(0.0, now_s - market.fetched_at_s)
+    if market.source is MarketSource.DEFAULT:
+        as_of = settings.market.defaults_as_of
+        as_of_s = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp()
+        age_s = max(0.0, now_s - as_of_s)
     age = "" if age_s is None else _age(age_s)
     label = {
         MarketSource.LIVE: f"live from {host}, fetched just now",
         MarketSource.CACHE: f"cached from {host}, fetched {age} ago ({_when(market.fetched_at_s)})",
-        MarketSource.DEFAULT: "config.toml [market] values, nothing fetched",
+        MarketSource.DEFAULT: f"config.toml [market] values as of {settings.market.defaults_as_of}"
+        f", {age} old; nothing fetched",
         MarketSource.OVERRIDE: "command line",
     }[market.source]
     fetched = market.source in (MarketSource.LIVE, MarketSource.CACHE)

@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ class MarketSettings(BaseModel):
     """Mean transaction fees per block fallback (2025 average ≈ 0.036)."""
     pool_fee: float = Field(default=0.02, ge=0, lt=1)
     """Pool fee as a fraction (0.02 = 2 %, a typical FPPS/PPLNS or solo-CKPool cut)."""
+    defaults_as_of: date = date(2025, 12, 1)
+    """When the fallback figures above were current (docs/physics.md §6.3: late-2025 values);
+    every output that uses them says how old they are."""
     live: bool = True
     """Fetch difficulty, price and fees from the URLs below; False pins the values above."""
     difficulty_url: str = "https://mempool.space/api/v1/mining/hashrate/3d"

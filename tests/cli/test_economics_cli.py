@@ -8,7 +8,9 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -269,3 +271,20 @@ def test_free_electricity_shows_no_infinite_ratio() -> None:
     assert result.exit_code == 0, result.stderr
     assert "inf" not in result.stdout
     assert "revenue ratio R             - (electricity is free)" in result.stdout
+
+
+def test_default_market_says_its_date_and_age() -> None:
+    """Nothing fetched or cached: the fallback figures say when they were current and how old."""
+    data = _json("--model", "q", "--mode", "eco", "--offline")
+    origin = data["market_origin"]
+    assert origin["kind"] == "default"
+    as_of_s = datetime(2025, 12, 1, tzinfo=UTC).timestamp()
+    assert origin["age_s"] == pytest.approx(time.time() - as_of_s, abs=120)
+    assert "as of 2025-12-01" in origin["label"]
+    text = _run("--model", "q", "--mode", "eco", "--offline").stdout
+    assert re.search(
+        r"Market \(config\.toml \[market\] values as of 2025-12-01, \d+ days old", text
+    )
+    _write_config('[market]\nlive = false\ndefaults_as_of = "2026-11-30"\n')
+    again = _json("--model", "q", "--mode", "eco")
+    assert "as of 2026-11-30" in again["market_origin"]["label"]
