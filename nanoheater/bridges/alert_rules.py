@@ -15,6 +15,7 @@ from enum import StrEnum
 from nanoheater.bridge_settings import AlertSettings
 from nanoheater.bridges.problems import OVERHEAT_CHIP_C, device_problems
 from nanoheater.home.types import DeviceView, ZoneView
+from nanoheater.units import celsius
 
 OVERHEAT_RESOLVE_K = 5.0
 """An overheating chip counts as cool again this far below the limit."""
@@ -110,7 +111,9 @@ class RuleState:
                     Condition(
                         key,
                         Severity.CRITICAL,
-                        f"{name}: chip overheating ({chip:.0f} C)" if chip is not None else name,
+                        f"{name}: chip overheating ({celsius(chip, '.0f')})"
+                        if chip is not None
+                        else name,
                     )
                 )
             key = f"not_hashing:{device.key}"
@@ -142,7 +145,8 @@ class RuleState:
                 Condition(
                     key,
                     Severity.CRITICAL,
-                    f"{zone.name}: room at {room:.1f} C, above the maximum {self.max_room_c:g} C",
+                    f"{zone.name}: room at {celsius(room)}, "
+                    f"above the maximum {celsius(self.max_room_c, 'g')}",
                 )
             )
         key = f"frost:{zone.name}"
@@ -153,7 +157,8 @@ class RuleState:
                 Condition(
                     key,
                     Severity.CRITICAL,
-                    f"{zone.name}: room at {room:.1f} C, below the frost limit {s.frost_c:g} C",
+                    f"{zone.name}: room at {celsius(room)}, "
+                    f"below the frost limit {celsius(s.frost_c, 'g')}",
                 )
             )
         regulated = zone.target is not None and zone.target.kind in ("setpoint", "schedule")
@@ -186,7 +191,7 @@ class RuleState:
                 Condition(
                     key,
                     Severity.WARNING,
-                    f"{zone.name}: {room:.1f} C, set-point {setpoint:g} C not "
+                    f"{zone.name}: {celsius(room)}, set-point {celsius(setpoint, 'g')} not "
                     f"reached in {s.setpoint_unreachable_after_h:g} h",
                 )
             )

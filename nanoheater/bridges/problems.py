@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from nanoheater.home.types import DeviceView
 from nanoheater.models import HeaterState
+from nanoheater.units import celsius
 
 OVERHEAT_CHIP_C = 105.0
 """Hottest chip at or above which a device counts as overheating: where the firmware starts to
-derate, 8 K under its trip (docs/physics.md; about 113 C). A TMax in the 90s is normal work at a
+derate, 8 K under its trip (docs/physics.md; about 113 °C). A TMax in the 90s is normal work at a
 90 C chip target, so the controller's 95 C step-down interlock would alarm all day."""
 MIN_HASHING_THS = 0.01
 """Below this a device that says "mining" is not hashing."""
@@ -44,7 +45,7 @@ def device_problems(view: DeviceView) -> list[Problem]:
         found.append(Problem("fault", "the device reports a fault", critical=True))
     chip = status.chip_temp_max_c
     if chip is not None and chip >= OVERHEAT_CHIP_C:
-        found.append(Problem("overheat", f"chip at {chip:.0f} C", critical=True))
+        found.append(Problem("overheat", f"chip at {celsius(chip, '.0f')}", critical=True))
     running = status.state is HeaterState.MINING and not status.soft_off
     if running and status.fan_rpm == 0:
         found.append(Problem("fan_stopped", "the fan reads 0 rpm while mining", critical=True))

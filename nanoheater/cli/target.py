@@ -18,6 +18,7 @@ from nanoheater.exceptions import UsageError
 from nanoheater.home.types import MAX_SCHEDULE_BYTES
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.service.remote import RemoteHome, find_api
+from nanoheater.units import celsius
 
 API_OPTION = click.option(
     "--api", "api", metavar="HOST:PORT", help="The service (default: NANOHEATER_API, else config)."
@@ -41,7 +42,7 @@ def format_zone(zone: dict[str, Any]) -> str:
     decision = zone.get("decision")
     if isinstance(decision, dict):
         room = decision.get("room_c")
-        room_text = f"room {room:.1f} C, " if isinstance(room, (int, float)) else ""
+        room_text = f"room {celsius(room)}, " if isinstance(room, (int, float)) else ""
         line += f"  -> {room_text}{sanitize(decision.get('step'), 60)}"
         line += f": {sanitize(decision.get('reason'), 120)}"
     return line

@@ -65,7 +65,7 @@ def _default_target(target_c: float | None, mode: str | None, power_w: float | N
 @click.argument("hosts", nargs=-1, required=True)
 @click.option("--target", "target_c", type=FiniteFloat(), help="Room set-point in C.")
 @click.option(
-    "--eco", is_flag=True, help="Hold the eco set-point ([controller] eco_setpoint_c, 18 C)."
+    "--eco", is_flag=True, help="Hold the eco set-point ([controller] eco_setpoint_c, 18 °C)."
 )
 @click.option("--mode", help="Run a fixed mode instead of a set-point.")
 @click.option("--power", "power_w", type=FiniteFloat(), help="Run the profile nearest these watts.")

@@ -26,6 +26,7 @@ from nanoheater.home import Home
 from nanoheater.home.bus import Subscription
 from nanoheater.home.types import DecisionMade, Target
 from nanoheater.protocol.sanitize import sanitize
+from nanoheater.units import celsius
 
 ZONE = "thermostat"
 """The name of the thermostat's one zone (in the Home's events and logs)."""
@@ -75,8 +76,8 @@ def _print(decision: DecisionMade, as_json: bool) -> None:
             )
         )
         return
-    room = "-" if decision.room_c is None else f"{decision.room_c:.1f} C"
-    target = "-" if decision.setpoint_c is None else f"{decision.setpoint_c:.1f} C"
+    room = celsius(decision.room_c)
+    target = celsius(decision.setpoint_c)
     applied = ", ".join(f"{k}: {v}" for k, v in decision.applied.items())
     click.echo(
         f"{stamp} room {room} target {target} -> {decision.step}: {decision.reason} [{applied}]"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from nanoheater.controller.decision import ChangeTracker, Decision, Observation
 from nanoheater.controller.ladder import Ladder
+from nanoheater.units import celsius
 
 TOL_TEMP_K = 0.3
 """HA generic_thermostat default cold and hot tolerance."""
@@ -61,13 +62,14 @@ class BangBang:
             )
         if active and too_hot:
             return Decision(
-                low, f"{obs.room_c:.1f} C >= {obs.setpoint_c:.1f} + {self.hot_tolerance_k} K: off"
+                low,
+                f"{celsius(obs.room_c)} >= {obs.setpoint_c:.1f} + {self.hot_tolerance_k} K: off",
             )
         if not active and too_cold:
             return Decision(
                 on_rung,
-                f"{obs.room_c:.1f} C <= {obs.setpoint_c:.1f} - {self.cold_tolerance_k} K: on",
+                f"{celsius(obs.room_c)} <= {obs.setpoint_c:.1f} - {self.cold_tolerance_k} K: on",
             )
         if active:
-            return Decision(on_rung, f"{obs.room_c:.1f} C: stay on")
-        return Decision(low, f"{obs.room_c:.1f} C: stay off")
+            return Decision(on_rung, f"{celsius(obs.room_c)}: stay on")
+        return Decision(low, f"{celsius(obs.room_c)}: stay off")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from nanoheater.controller.decision import Decision, Observation
 from nanoheater.controller.ladder import Ladder
+from nanoheater.units import celsius
 
 
 class PI:
@@ -170,7 +171,7 @@ class PI:
         first, second, first_s = self._plan
         rung = first if obs.now_s - start < first_s else second
         why = (
-            f"{obs.room_c:.1f} C, demand {demand:.0f} W: "
+            f"{celsius(obs.room_c)}, demand {demand:.0f} W: "
             f"{self.ladder.name(hi)} {duty:.0%} / {self.ladder.name(lo)}"
         )
         return Decision(caps.clamp(rung), why)

@@ -26,6 +26,7 @@ from nanoheater.controller.targets import EconomicLimit, Schedule, plan_at
 from nanoheater.controller.zone import Zone, ZoneDevice, build_zone
 from nanoheater.exceptions import CalibratingError, NanoheaterError
 from nanoheater.models import HeaterStatus, ModelCapabilities
+from nanoheater.units import celsius
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,7 @@ class Regulator:
     def _chip_limited(self, m: Member, rung: int) -> tuple[int, str]:
         if m.chip_c is not None and m.chip_c >= self.limits.max_chip_c and m.current:
             lower = min(rung, m.current - 1)
-            return lower, f"chip {m.chip_c:.0f} C: step down"
+            return lower, f"chip {celsius(m.chip_c, '.0f')}: step down"
         return rung, ""
 
     async def _apply(self, now: float, decision: Decision) -> dict[str, str]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nanoheater.exceptions import UsageError
+from nanoheater.units import celsius
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +129,10 @@ class Reachability:
         """The warning (or confirmation) with the numbers."""
         verdict = "can be reached" if self.reachable else "cannot be reached"
         return (
-            f"set-point {self.setpoint_c:.1f} C {verdict}: at {self.outdoor_c:.1f} C outdoors, "
+            f"set-point {celsius(self.setpoint_c)} {verdict}: "
+            f"at {celsius(self.outdoor_c)} outdoors, "
             f"{self.max_power_w:.0f} W over a heat loss of {self.ua_w_k:.1f} W/K holds at most "
-            f"{self.max_room_c:.1f} C (needs {self.needed_w:.0f} W)"
+            f"{celsius(self.max_room_c)} (needs {self.needed_w:.0f} W)"
         )
 
 

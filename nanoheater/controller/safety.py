@@ -18,6 +18,7 @@ from typing import Literal
 from nanoheater.controller.decision import Decision
 from nanoheater.controller.ladder import Caps, Ladder
 from nanoheater.exceptions import UsageError
+from nanoheater.units import celsius, kelvin
 
 MAX_CHIP_DEFAULT_C = 105.0
 """Above every hottest chip seen in normal running and under the firmware's 113 C trip: the
@@ -78,9 +79,8 @@ def guard(
     if hot_c is not None and hot_c >= limits.max_room_c:
         index = 0
         how = "" if hot_c == inp.room_c else f" (latest reading; {inp.sensor_problem})"
-        reason = (
-            f"room {hot_c:.1f} C >= hard maximum {limits.max_room_c:.1f} C{how}: {ladder.name(0)}"
-        )
+        hard = celsius(limits.max_room_c)
+        reason = f"room {celsius(hot_c)} >= hard maximum {hard}{how}: {ladder.name(0)}"
     elif inp.room_c is None and inp.needs_room:
         index = limits.fail_safe_index(ladder)
         reason = f"fail-safe ({inp.sensor_problem}): {ladder.name(index)}"
@@ -89,7 +89,7 @@ def guard(
         if lower < index or inp.current > 0:
             index = lower
             reason = (
-                f"chip {inp.chip_c:.0f} C >= {limits.max_chip_c:.0f} C: "
+                f"chip {celsius(inp.chip_c, '.0f')} >= {celsius(limits.max_chip_c, '.0f')}: "
                 f"step down to {ladder.name(index)}"
             )
     clamped = max(caps.low, min(caps.high, index))
@@ -109,7 +109,8 @@ def guard(
     ):
         step = ladder.steps[0]
         warnings.append(
-            f"room {inp.room_c:.1f} C is {inp.room_c - inp.setpoint_c:.1f} K above the set-point "
+            f"room {celsius(inp.room_c)} is {kelvin(inp.room_c - inp.setpoint_c)} above the "
+            "set-point "
             f"at the lowest step ({step.name}, {step.power_w:.0f} W); this model cannot switch off"
         )
     return Decision(index, reason, tuple(warnings))

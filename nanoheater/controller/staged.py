@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from nanoheater.controller.decision import ChangeTracker, Decision, Observation
 from nanoheater.controller.ladder import Ladder
+from nanoheater.units import celsius
 
 
 class Staged:
@@ -97,17 +98,19 @@ class Staged:
         ):
             if current < caps.high and dwell_ok:
                 up = current + 1
-                return Decision(up, f"{obs.room_c:.1f} C below band: up to {self.ladder.name(up)}")
+                return Decision(
+                    up, f"{celsius(obs.room_c)} below band: up to {self.ladder.name(up)}"
+                )
             why = "at ceiling" if current >= caps.high else "dwell"
-            return Decision(current, f"{obs.room_c:.1f} C below band, holding ({why})")
+            return Decision(current, f"{celsius(obs.room_c)} below band, holding ({why})")
         if predicted > obs.setpoint_c + self.band_k:
             if current > caps.low and dwell_ok:
                 down = current - 1
                 return Decision(
-                    down, f"{obs.room_c:.1f} C above band: down to {self.ladder.name(down)}"
+                    down, f"{celsius(obs.room_c)} above band: down to {self.ladder.name(down)}"
                 )
             why = "at floor" if current <= caps.low else "dwell"
-            return Decision(current, f"{obs.room_c:.1f} C above band, holding ({why})")
+            return Decision(current, f"{celsius(obs.room_c)} above band, holding ({why})")
         return Decision(
-            current, f"{obs.room_c:.1f} C within {obs.setpoint_c:.1f} +/- {self.band_k} K"
+            current, f"{celsius(obs.room_c)} within {obs.setpoint_c:.1f} +/- {self.band_k} K"
         )

@@ -32,6 +32,7 @@ from nanoheater.capabilities import capabilities
 from nanoheater.controller.ladder import Caps, Ladder
 from nanoheater.exceptions import UsageError
 from nanoheater.models import ModelId
+from nanoheater.units import celsius
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = frozenset(range(7))
@@ -71,8 +72,8 @@ class RoomTemperature:
     setpoint_c: float
 
     def describe(self) -> str:
-        """Short human text, e.g. ``21.0 C``."""
-        return f"{self.setpoint_c:.1f} C"
+        """Short human text, e.g. ``21.0 °C``."""
+        return celsius(self.setpoint_c)
 
 
 HeatTarget = FixedLevel | RoomTemperature

@@ -47,6 +47,7 @@ from nanoheater.home.types import (
 )
 from nanoheater.home.zones import ZoneSlot, arm_room_limits, leave_all
 from nanoheater.protocol.sanitize import sanitize
+from nanoheater.units import celsius
 
 log = logging.getLogger(__name__)
 
@@ -459,7 +460,7 @@ class Home:
         limit_c = round(self.settings.caps.max_room_temp_c)
         for label, error in await arm_room_limits(zone, limit_c, self._backstops):
             if error is None:
-                self._event(label, "backstop", f"device room limit {limit_c} C")
+                self._event(label, "backstop", f"device room limit {celsius(limit_c)}")
             else:
                 self._event(label, "warning", f"room limit not set: {error}")
 

@@ -13,6 +13,7 @@ from nanoheater.address import DeviceAddress
 from nanoheater.controller.targets import FixedLevel, HeatTarget, RoomTemperature
 from nanoheater.exceptions import UsageError
 from nanoheater.models import HeaterStatus
+from nanoheater.units import celsius
 
 TargetKind = Literal["setpoint", "level", "schedule", "off"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("setpoint", "level", "schedule", "off")
@@ -36,7 +37,7 @@ class Target:
         if self.kind == "setpoint" and (
             self.setpoint_c is None or not 0.0 < self.setpoint_c < 40.0
         ):
-            raise UsageError("a set-point must be a temperature between 0 and 40 C")
+            raise UsageError("a set-point must be a temperature between 0 and 40 °C")
         if self.kind == "level" and not (self.level and self.level.strip()):
             raise UsageError("a level target needs a mode name")
         if self.kind == "schedule" and (
@@ -47,9 +48,9 @@ class Target:
             )
 
     def describe(self) -> str:
-        """Short text: ``21.0 C``, ``level Low``, ``schedule week.toml`` or ``off``."""
+        """Short text: ``21.0 °C``, ``level Low``, ``schedule week.toml`` or ``off``."""
         if self.kind == "setpoint":
-            return f"{self.setpoint_c:.1f} C"
+            return celsius(self.setpoint_c)
         if self.kind == "level":
             return f"level {self.level}"
         if self.kind == "schedule":

@@ -61,7 +61,7 @@ class DeviceEntry:
     sats_today: float = 0.0
     """Expected sats earned today, copied from the ledger."""
     control: str | None = None
-    """What the controller aims for (``21.0 C``, ``mode Night``...); None under manual control."""
+    """What the controller aims for (``21.0 °C``, ``mode Night``...); None under manual control."""
     decision: str | None = None
     """Why the controller did what it last did, in words."""
     target_c: float | None = None

@@ -29,7 +29,7 @@ class TargetChoice:
     """Apply the quiet hours from the settings."""
 
     def describe(self) -> str:
-        """Short text for the events log: ``21.0 C``, ``mode Night`` or ``schedule x.toml``."""
+        """Short text for the events log: ``21.0 °C``, ``mode Night`` or ``schedule x.toml``."""
         if self.schedule is not None:
             return f"schedule {self.schedule_name}"
         return self.target.describe() if self.target is not None else "nothing"

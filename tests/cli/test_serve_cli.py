@@ -100,7 +100,7 @@ async def test_clients_go_through_the_service(
     q = hosts(fleet)[1]
     code, out, err = await run_cli("target", "127.0.0.2", "--c", "21", env=env)
     assert code == 0, err
-    assert "21.0 C" in out
+    assert "21.0 °C" in out
     code, out, _ = await run_cli("zones", "--json", env=env)
     assert code == 0
     zones = [json.loads(line) for line in out.splitlines()]

@@ -107,7 +107,7 @@ async def test_sigterm_leaves_devices_at_lowest_step(
     proc = await start(target, "--target", "21", "--sensor", f"file:{sensor}", "--interval", "0.5")
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
-    assert b"target 21.0 C" in line
+    assert "target 21.0 °C".encode() in line
     assert mode_of(heater) == "Mining"
     proc.send_signal(signal.SIGTERM)
     out, err = await proc.communicate()
@@ -166,7 +166,7 @@ async def test_schedule_quiet_hours_cap_the_mode(
     )  # fmt: skip
     assert code == 0, err
     first = out.splitlines()[0]
-    assert "target 22.0 C -> Night" in first
+    assert "target 22.0 °C -> Night" in first
     assert "quiet hours" in first
     assert mode_of(heater) == "Night"
 
@@ -188,8 +188,8 @@ async def test_config_file_supplies_caps_and_sensor(
     )
     assert code == 0, err
     first = out.splitlines()[0]
-    assert "target 24.0 C" in first
-    assert "hard maximum 22.0 C" in first
+    assert "target 24.0 °C" in first
+    assert "hard maximum 22.0 °C" in first
     assert mode_of(heater) == "off"
 
 

@@ -42,7 +42,7 @@ async def test_setting_a_target_engages_the_controller(
         await pilot.press("t")
         await settle(pilot)
         entry = app.fleet.entries[key]
-        assert entry.control == "22.0 C"
+        assert entry.control == "22.0 °C"
         assert entry.decision is not None
         assert "below set-point" in entry.decision
         assert _mode(heater) != lowest, "the controller turned the heat up"
@@ -165,5 +165,5 @@ async def test_a_target_that_cannot_engage_leaves_the_device_as_it_was(
         assert "starting" not in decision
         assert "Manual control" in decision
         texts = [e.text for e in app.events]
-        assert any("heat to 21.0 C failed" in t and "inlet" in t for t in texts), texts
+        assert any("heat to 21.0 °C failed" in t and "inlet" in t for t in texts), texts
         assert _mode(heater) == mode_before

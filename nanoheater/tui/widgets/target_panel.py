@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
+from nanoheater.units import CELSIUS
+
 SETPOINT_STEP_C = 0.5
 """One press of up or down."""
 
@@ -123,7 +125,7 @@ class TargetPanel(Vertical):
         """Move the set-point by ``delta_c`` within range; re-target a running set-point."""
         low, high = SETPOINT_RANGE_C
         self.setpoint_c = min(high, max(low, round(self.setpoint_c + delta_c, 1)))
-        if self.control is not None and self.control.endswith(" C"):
+        if self.control is not None and self.control.endswith(CELSIUS):
             self.post_message(self.SetpointChosen(self.setpoint_c, self.quiet_hours))
 
     def engage(self) -> None:
