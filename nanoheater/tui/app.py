@@ -70,6 +70,11 @@ from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.screens.events import EventsScreen
 from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.screens.help import HelpScreen
+from nanoheater.tui.screens.quit_wait import (
+    QUIT_WAIT_S,
+    QuitWaitScreen,
+    calibrating_under_target,
+)
 from nanoheater.tui.screens.schedule_editor import TEMPLATE, ScheduleEditorScreen
 from nanoheater.tui.screens.settings import SettingsScreen
 from nanoheater.tui.services import Connect, Discover
@@ -124,6 +129,7 @@ class NanoheaterApp(App[None]):
         exit_level: str = "lowest",
         exit_timeout_s: float = 5.0,
         device_time_scale: float = 1.0,
+        quit_wait_s: float = QUIT_WAIT_S,
     ) -> None:
         """Create the app.
 
@@ -149,6 +155,9 @@ class NanoheaterApp(App[None]):
             exit_level: on quit, devices under the controller are left at this level (as
                 ``nanoheater thermostat --exit-level``): lowest heating step, off or a mode name.
             exit_timeout_s: the longest quitting waits for those devices to answer.
+            quit_wait_s: the longest quitting waits, with a countdown on screen, for such a
+                device still calibrating after a mode change (it refuses the exit mode until
+                then); 0 quits at once with the summary.
             device_time_scale: device seconds per wall second (the demo's ``--speed``); the
                 ledger's gap limit grows with it, or an accelerated fleet never counts a kWh.
         """
@@ -159,6 +168,7 @@ class NanoheaterApp(App[None]):
         """Where the settings screen saves."""
         self.live_market = live_market
         self.exit_level, self.exit_timeout_s = exit_level, exit_timeout_s
+        self.quit_wait_s = quit_wait_s
         self.clock = clock
         """Wall-clock time; refusals count down on it."""
         self.ledger = Ledger(
@@ -197,7 +207,9 @@ class NanoheaterApp(App[None]):
         self.push_screen(FleetScreen())
         self.call_after_refresh(freeze_heap)
         self.set_interval(self.poll_interval_s, self.poll_all, name="poll")
-        self.set_interval(self.control_interval_s, self.devices.tick_all, name="control")
+        self._control = self.set_interval(
+            self.control_interval_s, self.devices.tick_all, name="control"
+        )
         self.poll_all()
         self.load_market()
         if self.scan_on_start:
@@ -210,6 +222,19 @@ class NanoheaterApp(App[None]):
         self.quit_summary = quit_summary(self.fleet, outcomes, self.exit_level)
 
     # -- actions (bindings and command palette) ---------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; a device under a heat target still calibrating first gets a bounded wait.
+
+        The wait is on screen (a countdown, ``s`` skips it); the controller is paused so it
+        does not open a new calibration window meanwhile.
+        """
+        waiting = self.quit_wait_s > 0 and not isinstance(self.screen, QuitWaitScreen)
+        if not waiting or not calibrating_under_target(self):
+            self.exit()
+        else:
+            self._control.pause()
+            self.push_screen(QuitWaitScreen(self.clock() + self.quit_wait_s))
 
     def action_show_fleet(self) -> None:
         """Go back to the fleet screen (Esc first closes an open Keys panel)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from textual.widgets import Label
+
 from firmware_sim.device import SimulatedHeater
 from firmware_sim.faults import arm_fault
 from firmware_sim.fleet import Fleet
 from nanoheater.controller.targets import RoomTemperature
 from nanoheater.tui.regulation import TargetChoice
+from nanoheater.tui.screens.quit_wait import TICK_S, QuitWaitScreen
 from tests.fleets import MODELS, member
 from tests.tui.conftest import AppFactory, poll, settle
 
@@ -58,6 +61,9 @@ async def test_quit_inside_the_calibration_window_says_what_the_device_was_left_
         app.devices.engage(key, TargetChoice(RoomTemperature(30.0)))
         await settle(pilot)
         await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitWaitScreen), "quitting waits for calibration"
+        await pilot.press("s")  # the user does not wait
     assert _mode(nano) == middle, "the exit mode was refused"
     line = next(x for x in app.quit_summary if key in x)
     assert f"left at {middle}" in line, line
@@ -84,3 +90,48 @@ async def test_quit_does_not_wait_for_an_unreachable_device(
     assert _mode(q) == q.profile.modes[0].name, "the reachable device is still left safe"
     texts = {e.device: e.text for e in app.events if e.text.startswith("exit level")}
     assert "no answer within 0.5 s" in texts[app.fleet.entries[mini_key].name]
+
+
+async def test_quit_waits_visibly_for_calibration_then_sets_the_exit_level(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """Pins that quitting inside a calibration window counts down, then leaves the exit level.
+
+    Before, the TUI quit at once: the Nano 3S refused the exit mode and kept heating.
+    """
+    app = make_app()
+    key, nano = member(sim_fleet, "nano3s")
+    nano.set_mode(1)  # someone just switched it: its calibration window is open
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.devices.engage(key, TargetChoice(RoomTemperature(30.0)))
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitWaitScreen)
+        text = str(app.screen.query_one("#quit-wait-text", Label).render())
+        assert "Calibrating after a mode change" in text, text
+        assert "6:00" in text, text
+        assert app.is_running, "still waiting"
+        await poll(pilot, sim_fleet, 900)  # the window closes on the device's clock
+        await pilot.pause(TICK_S * 2)
+    assert _mode(nano) == nano.profile.modes[0].name, "the exit level was set after the wait"
+    line = next(x for x in app.quit_summary if key in x)
+    assert f"exit level lowest: left at {nano.profile.modes[0].name}" in line, line
+
+
+async def test_the_quit_wait_is_bounded(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins that the wait ends at its bound with the honest summary, calibrating or not."""
+    app = make_app(quit_wait_s=0.2)
+    key, nano = member(sim_fleet, "nano3s")
+    nano.set_mode(1)
+    middle = _mode(nano)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.devices.engage(key, TargetChoice(RoomTemperature(30.0)))
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause(TICK_S * 2)
+    assert _mode(nano) == middle
+    assert any("still calibrating after the wait" in e.text for e in app.events)
+    assert "calibrating after a mode change" in next(x for x in app.quit_summary if key in x)

@@ -41,9 +41,10 @@ Eco, Heating Super, Mining; Q: Eco, Standard, Super). A target lets the controll
 
 ## Quitting
 Devices under a target are left at the exit level (lowest heating step unless
-`--exit-level` says otherwise). Inside a calibration window the mode cannot change, so a device
-is switched off instead (its next "on" resumes its old mode); the terminal shows what each
-device was left at when the app closes.
+`--exit-level` says otherwise). Inside a calibration window the mode cannot change, so `q`
+first counts down (up to 6 minutes) until the window closes, then sets the exit level. `s` or
+`Esc` skips the wait: such a device is switched off instead (its next "on" resumes its old mode),
+or a Nano 3S keeps heating. The terminal shows what each device was left at when the app closes.
 """
 
 
