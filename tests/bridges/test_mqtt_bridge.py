@@ -220,3 +220,22 @@ async def test_a_stopped_bridge_says_offline(home: Home, live_broker: Broker) ->
     async with HomeAssistant(live_broker, topics=("nanoheater/bridge/#",)) as ha:
         await ha.until(lambda: "nanoheater/bridge/availability" in ha.last)
         assert ha.last["nanoheater/bridge/availability"] == b"offline"
+
+
+async def test_fan_duty_and_chip_target_round_trip(
+    home: Home, bridge: MqttBridge, live_broker: Broker
+) -> None:
+    """The numbers set the Nano 3S's fan duty and chip target, read back through the state."""
+    await until(lambda: all(d.status is not None for d in home.devices()))
+    nano = _uid(home, 0)
+    async with HomeAssistant(live_broker, topics=("nanoheater/#",)) as ha:
+        result, state = f"nanoheater/device/{nano}/result", f"nanoheater/device/{nano}/state"
+        await ha.send(f"nanoheater/device/{nano}/fan/set", "40")
+        await ha.until(lambda: result in ha.last, 20)
+        assert ha.json(result)["ok"], ha.json(result)
+        await ha.until(lambda: ha.json(state)["fan_percent"] == 40)
+        del ha.last[result]
+        await ha.send(f"nanoheater/device/{nano}/chip_target/set", "70.0")
+        await ha.until(lambda: result in ha.last, 20)
+        assert ha.json(result)["ok"], ha.json(result)
+        await ha.until(lambda: ha.json(state)["chip_target_c"] == 70)
