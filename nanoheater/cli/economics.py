@@ -22,6 +22,7 @@ from nanoheater.cli.output import fail, print_json, run_async
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.config import Settings, data_dir, load_settings
 from nanoheater.economics.engine import DeviceEconomics, evaluate
+from nanoheater.economics.halving import halving_outlook
 from nanoheater.economics.market import MarketInputs, MarketSource, load_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
@@ -112,11 +113,15 @@ async def economics(
     )
     origin = market_origin(market, settings, time.time())
     if as_json:
-        print_json(report_json(point, market, tariff, price, result) | {"market_origin": origin})
+        print_json(
+            report_json(point, market, tariff, price, result)
+            | {"market_origin": origin, "halving": halving_json(market)}
+        )
         return
     if market.note:
         click.echo(f"nanoheater: {market.note}", err=True)
     click.echo(format_report(point, market, tariff, price, result, origin))
+    click.echo(halving_line(market))
 
 
 async def _operating_point(host: str | None, model: str | None, mode: str | None) -> OperatingPoint:
@@ -216,6 +221,33 @@ def market_origin(market: MarketInputs, settings: Settings, now_s: float) -> dic
         "age_s": None if age_s is None else round(age_s),
         "label": label,
     }
+
+
+def halving_json(market: MarketInputs) -> dict[str, Any]:
+    """The ``halving`` object: height (and whether estimated), subsidy, next halving."""
+    outlook = asdict(halving_outlook(market.block_height))
+    # A pinned [market] subsidy_btc wins over the schedule; report the one the maths used.
+    return outlook | {
+        "subsidy_btc": market.subsidy_btc,
+        "block_height_estimated": market.block_height_estimated,
+        "next_halving_expected": _date_in(outlook["days_to_next_halving"]),
+    }
+
+
+def halving_line(market: MarketInputs) -> str:
+    """One line: block height, subsidy used, and when the next halving is expected."""
+    info = halving_json(market)
+    how = "estimated at 10 min/block" if market.block_height_estimated else "live"
+    return (
+        f"Block height {info['block_height']:,} ({how}): subsidy {info['subsidy_btc']:g} BTC; "
+        f"next halving at {info['next_halving_height']:,} to {info['next_subsidy_btc']:g} BTC, "
+        f"{info['blocks_to_next_halving']:,} blocks away, expected about "
+        f"{info['next_halving_expected']}"
+    )
+
+
+def _date_in(days: float) -> str:
+    return datetime.fromtimestamp(time.time() + days * 86_400.0, tz=UTC).strftime("%Y-%m")
 
 
 def _age(seconds: float) -> str:

@@ -39,7 +39,7 @@ from nanoheater.controller.targets import (
     load_schedule,
 )
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
-from nanoheater.economics.market import MarketSettings
+from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 from nanoheater.home import Home, HomeOptions
@@ -304,7 +304,8 @@ def _revenue_per_kwh(members: list[Member], m: MarketSettings) -> float:
     rev = expected_revenue(
         best.hashrate_ths,
         difficulty=m.difficulty,
-        subsidy_btc=m.subsidy_btc,
+        # The configured values without the cache; the subsidy follows the estimated height.
+        subsidy_btc=offline_market(m, None).subsidy_btc,
         fees_btc_per_block=m.fees_btc_per_block,
         btc_price_fiat=m.btc_price_fiat,
         pool_fee=m.pool_fee,

@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from nanoheater.atomic import write_atomic
+from nanoheater.economics.halving import estimate_height, subsidy_btc_at
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,8 +63,12 @@ class MarketSettings(BaseModel):
     """Currency of the BTC price (and key into the price endpoint's reply)."""
     difficulty: float = Field(default=150e12, gt=0)
     """Network difficulty fallback (150 T → ≈ 1,074 EH/s)."""
-    subsidy_btc: float = Field(default=3.125, ge=0)
-    """Block subsidy; 3.125 BTC until the 2028 halving."""
+    subsidy_btc: float | None = Field(default=None, ge=0)
+    """Pins the block subsidy in BTC; unset (the default), it follows the block height."""
+    block_height: int = Field(default=925_000, ge=0)
+    """Block height at ``defaults_as_of`` (approximate: block 840,000 was mined 2024-04-20,
+    about 144 blocks a day since). Without a live height, the height now is estimated from this
+    at one block per 10 minutes, and the output says it is an estimate."""
     fees_btc_per_block: float = Field(default=0.03, ge=0)
     """Mean transaction fees per block fallback (2025 average ≈ 0.036)."""
     pool_fee: float = Field(default=0.02, ge=0, lt=1)
@@ -78,7 +83,8 @@ class MarketSettings(BaseModel):
     price_url: str = "https://mempool.space/api/v1/prices"
     """JSON endpoint with the price under the currency code (``{"USD": 97000, ...}``)."""
     fees_url: str = "https://mempool.space/api/v1/mining/reward-stats/144"
-    """JSON endpoint with ``totalFee`` (sats) over ``startBlock``..``endBlock``; "" to skip."""
+    """JSON endpoint with ``totalFee`` (sats) over ``startBlock``..``endBlock``; "" to skip.
+    Its ``endBlock`` is also the live block height."""
     timeout_s: float = Field(default=5.0, gt=0)
     """Deadline for the whole live fetch."""
 
@@ -92,6 +98,10 @@ class MarketInputs(BaseModel):
     currency: str
     difficulty: float = Field(gt=0)
     subsidy_btc: float = Field(ge=0)
+    """The subsidy at ``block_height`` (or the configured pin)."""
+    block_height: int = Field(ge=0)
+    block_height_estimated: bool
+    """True when the height is not from a live reply (estimated at 10 min per block)."""
     fees_btc_per_block: float = Field(ge=0)
     pool_fee: float = Field(ge=0, lt=1)
     source: MarketSource
@@ -128,12 +138,18 @@ class MarketInputs(BaseModel):
         return MarketInputs.model_validate(merged)
 
 
-def offline_market(settings: MarketSettings, data_dir: Path | None) -> MarketInputs:
-    """Market inputs without touching the network: the cache if usable, else the settings."""
+def offline_market(
+    settings: MarketSettings, data_dir: Path | None, *, now_s: float | None = None
+) -> MarketInputs:
+    """Market inputs without touching the network: the cache if usable, else the settings.
+
+    ``now_s`` (epoch seconds, default the clock) dates the block-height estimate.
+    """
+    now = time.time() if now_s is None else now_s
     cached = _read_cache(data_dir, settings.currency) if data_dir is not None else None
     if cached is not None:
-        return _from_parts(settings, cached, MarketSource.CACHE, "offline")
-    return _defaults(settings, "")
+        return _from_parts(settings, cached, MarketSource.CACHE, "offline", now)
+    return _defaults(settings, "", now)
 
 
 async def load_market(
@@ -145,6 +161,7 @@ async def load_market(
     """
     if not (settings.live if live is None else live):
         return offline_market(settings, data_dir)
+    now = time.time()
     try:
         fetched = await asyncio.wait_for(_fetch_all(settings), timeout=settings.timeout_s)
     except (TimeoutError, OSError, ValueError) as exc:
@@ -153,12 +170,12 @@ async def load_market(
         cached = _read_cache(data_dir, settings.currency) if data_dir is not None else None
         if cached is not None:
             return _from_parts(
-                settings, cached, MarketSource.CACHE, f"live fetch failed ({reason})"
+                settings, cached, MarketSource.CACHE, f"live fetch failed ({reason})", now
             )
-        return _defaults(settings, f"live fetch failed ({reason}); using configured defaults")
+        return _defaults(settings, f"live fetch failed ({reason}); using configured defaults", now)
     if data_dir is not None:
         _write_cache(data_dir, settings.currency, fetched)
-    return _from_parts(settings, fetched, MarketSource.LIVE, "")
+    return _from_parts(settings, fetched, MarketSource.LIVE, "", now)
 
 
 def parse_difficulty(payload: object) -> float:
@@ -198,6 +215,16 @@ def parse_fees(payload: object) -> float:
     raise ValueError("no fee figures in reply")
 
 
+def parse_block_height(payload: object) -> int:
+    """The chain tip from a reward-stats reply: its ``endBlock``."""
+    if not isinstance(payload, dict) or "endBlock" not in payload:
+        raise ValueError("no endBlock in reply")
+    height = _positive(payload["endBlock"], "endBlock")
+    if height != int(height) or height > 100_000_000:
+        raise ValueError("endBlock is not a block height")
+    return int(height)
+
+
 def _positive(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{what} is not a number")
@@ -228,6 +255,7 @@ async def _fetch_all(settings: MarketSettings) -> dict[str, float]:
         else:
             try:
                 parsed[key] = parse_fees(reply)
+                parsed["block_height"] = parse_block_height(reply)
             except (ValueError, KeyError, TypeError) as exc:
                 _LOGGER.info("fees reply from %s unusable: %s", url, exc)
     parsed["fetched_at_s"] = time.time()
@@ -274,8 +302,30 @@ def _hand_over(
         loop.call_soon_threadsafe(settle, result, error)
 
 
+def _height(
+    settings: MarketSettings, parts: dict[str, float], source: MarketSource, now_s: float
+) -> tuple[int, bool]:
+    """Block height now and whether it is estimated (anything but a live reply's tip)."""
+    if "block_height" in parts:
+        height = int(parts["block_height"])
+        if source is MarketSource.LIVE:
+            return height, False
+        return estimate_height(height, parts.get("fetched_at_s", now_s), now_s), True
+    as_of = settings.defaults_as_of
+    as_of_s = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp()
+    return estimate_height(settings.block_height, as_of_s, now_s), True
+
+
+def _subsidy(settings: MarketSettings, height: int) -> float:
+    return subsidy_btc_at(height) if settings.subsidy_btc is None else settings.subsidy_btc
+
+
 def _from_parts(
-    settings: MarketSettings, parts: dict[str, float], source: MarketSource, why: str
+    settings: MarketSettings,
+    parts: dict[str, float],
+    source: MarketSource,
+    why: str,
+    now_s: float,
 ) -> MarketInputs:
     fetched_at = parts.get("fetched_at_s")
     missing_fees = "fees_btc_per_block" not in parts
@@ -283,11 +333,14 @@ def _from_parts(
     if source is MarketSource.CACHE and fetched_at is not None:
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(fetched_at))
         note = f"{why}; using cached market values from {stamp}"
+    height, estimated = _height(settings, parts, source, now_s)
     return MarketInputs(
         btc_price_fiat=parts["btc_price_fiat"],
         currency=settings.currency,
         difficulty=parts["difficulty"],
-        subsidy_btc=settings.subsidy_btc,
+        subsidy_btc=_subsidy(settings, height),
+        block_height=height,
+        block_height_estimated=estimated,
         fees_btc_per_block=settings.fees_btc_per_block
         if missing_fees
         else parts["fees_btc_per_block"],
@@ -298,12 +351,15 @@ def _from_parts(
     )
 
 
-def _defaults(settings: MarketSettings, note: str) -> MarketInputs:
+def _defaults(settings: MarketSettings, note: str, now_s: float) -> MarketInputs:
+    height, estimated = _height(settings, {}, MarketSource.DEFAULT, now_s)
     return MarketInputs(
         btc_price_fiat=settings.btc_price_fiat,
         currency=settings.currency,
         difficulty=settings.difficulty,
-        subsidy_btc=settings.subsidy_btc,
+        subsidy_btc=_subsidy(settings, height),
+        block_height=height,
+        block_height_estimated=estimated,
         fees_btc_per_block=settings.fees_btc_per_block,
         pool_fee=settings.pool_fee,
         source=MarketSource.DEFAULT,
@@ -328,6 +384,8 @@ def _read_cache(data_dir: Path, currency: str) -> dict[str, float] | None:
             key: _positive(raw[key], key)
             for key in ("btc_price_fiat", "difficulty", "fetched_at_s")
         }
+        if "block_height" in raw:
+            parts["block_height"] = float(parse_block_height({"endBlock": raw["block_height"]}))
         if "fees_btc_per_block" in raw:
             fees = float(raw["fees_btc_per_block"])
             if not math.isfinite(fees) or fees < 0:

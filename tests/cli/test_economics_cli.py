@@ -164,7 +164,8 @@ def market_server() -> Iterator[str]:
     replies = {
         "/d": {"currentDifficulty": 75e12},
         "/p": {"USD": 50_000},
-        "/f": {"startBlock": 1, "endBlock": 144, "totalFee": 0},
+        # A real tip height: endBlock is the live block height, which sets the subsidy.
+        "/f": {"startBlock": 900_001, "endBlock": 900_144, "totalFee": 0},
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -288,3 +289,29 @@ def test_default_market_says_its_date_and_age() -> None:
     _write_config('[market]\nlive = false\ndefaults_as_of = "2026-11-30"\n')
     again = _json("--model", "q", "--mode", "eco")
     assert "as of 2026-11-30" in again["market_origin"]["label"]
+
+
+def test_subsidy_follows_the_block_height_and_names_the_next_halving() -> None:
+    """A fallback height past 1,050,000 halves the subsidy, and with it the sats per day."""
+    before = _json("--model", "q", "--mode", "eco", "--offline")
+    halving = before["halving"]
+    assert halving["block_height_estimated"] is True
+    assert halving["subsidy_btc"] == before["market"]["subsidy_btc"] == 3.125
+    assert halving["next_halving_height"] == 1_050_000
+    assert halving["blocks_to_next_halving"] == 1_050_000 - halving["block_height"]
+    assert re.fullmatch(r"\d{4}-\d{2}", halving["next_halving_expected"])
+    _write_config('[market]\nlive = false\nblock_height = 1050000\ndefaults_as_of = "2026-12-01"\n')
+    after = _json("--model", "q", "--mode", "eco")
+    assert after["halving"]["subsidy_btc"] == 1.5625
+    assert after["halving"]["next_halving_height"] == 1_260_000
+    assert (
+        after["economics"]["revenue"]["sats_per_day"]
+        < before["economics"]["revenue"]["sats_per_day"] * 0.51
+        + 0.0001 * before["economics"]["revenue"]["sats_per_day"]
+    )
+    text = _run("--model", "q", "--mode", "eco").stdout
+    assert re.search(
+        r"Block height 1,05\d,\d{3} \(estimated at 10 min/block\): subsidy 1.5625 BTC; "
+        r"next halving at 1,260,000 to 0.78125 BTC",
+        text,
+    )

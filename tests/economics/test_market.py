@@ -231,3 +231,13 @@ def test_parse_price_and_fees() -> None:
     assert parse_fees({"startBlock": 1, "endBlock": 2, "totalFee": 2e6}) == pytest.approx(0.01)
     with pytest.raises(ValueError, match="fee"):
         parse_fees({"something": 1})
+
+
+async def test_live_height_comes_from_the_fees_reply(server: MarketServer, tmp_path: Path) -> None:
+    """reward-stats' endBlock is the tip: live, not estimated; the cache keeps it for offline."""
+    inputs = await load_market(server.settings(), tmp_path)
+    assert (inputs.block_height, inputs.block_height_estimated) == (900_144, False)
+    assert inputs.subsidy_btc == 3.125
+    assert inputs.fetched_at_s is not None
+    cached = offline_market(server.settings(), tmp_path, now_s=inputs.fetched_at_s + 86_400)
+    assert (cached.block_height, cached.block_height_estimated) == (900_288, True)
