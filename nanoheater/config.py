@@ -80,6 +80,9 @@ class HeatSettings(_Section):
     """Appliance efficiency (AFUE); None uses the fuel's typical value (gas 0.92)."""
     fuel_btu_per_unit: float | None = Field(default=None, gt=0)
     """Energy per fuel unit; None uses the standard figure (gas 100,000 BTU per therm)."""
+    hardware_price_fiat: float | None = Field(default=None, gt=0)
+    """What you paid for the heater ``economics`` evaluates, in the tariff currency; unset, no
+    payback is shown (no price is assumed). ``--hardware-price`` overrides it."""
 
     @field_validator("fuel")
     @classmethod

@@ -24,6 +24,7 @@ from nanoheater.config import Settings, data_dir, load_settings
 from nanoheater.economics.engine import DeviceEconomics, evaluate
 from nanoheater.economics.halving import halving_outlook
 from nanoheater.economics.market import MarketInputs, MarketSource, load_market
+from nanoheater.economics.payback import payback
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 
@@ -68,6 +69,12 @@ def parse_pool_fee(text: str) -> float:
     help="Do not fetch market data from the internet ([market] URLs, mempool.space by "
     "default); use the cache or config.",
 )
+@click.option(
+    "--hardware-price",
+    type=FiniteFloat(),
+    help="What you paid for the heater (tariff currency); shows the payback in days. "
+    "Overrides [heat] hardware_price_fiat; no price is assumed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @run_async
 async def economics(
@@ -79,6 +86,7 @@ async def economics(
     difficulty: float | None,
     pool_fee: str | None,
     offline: bool,
+    hardware_price: float | None,
     as_json: bool,
 ) -> None:
     """Show revenue, cost of heat, comparison with other heaters and solo odds.
@@ -91,6 +99,7 @@ async def economics(
     _check_positive(price_kwh, "--price-kwh", allow_zero=True)
     _check_positive(btc_usd, "--btc-usd")
     _check_positive(difficulty, "--difficulty")
+    _check_positive(hardware_price, "--hardware-price")
     settings = load_settings().settings
     point = await _operating_point(host, model, mode)
     tariff = settings.tariff
@@ -112,16 +121,18 @@ async def economics(
         fuels=(settings.heat.to_fuel(),),
     )
     origin = market_origin(market, settings, time.time())
+    payback_info = payback_json(result, hardware_price, settings.heat.hardware_price_fiat)
     if as_json:
         print_json(
             report_json(point, market, tariff, price, result)
-            | {"market_origin": origin, "halving": halving_json(market)}
+            | {"market_origin": origin, "halving": halving_json(market), "payback": payback_info}
         )
         return
     if market.note:
         click.echo(f"nanoheater: {market.note}", err=True)
     click.echo(format_report(point, market, tariff, price, result, origin))
     click.echo(halving_line(market))
+    click.echo(payback_lines(payback_info, market.currency))
 
 
 async def _operating_point(host: str | None, model: str | None, mode: str | None) -> OperatingPoint:
@@ -221,6 +232,40 @@ def market_origin(market: MarketInputs, settings: Settings, now_s: float) -> dic
         "age_s": None if age_s is None else round(age_s),
         "label": label,
     }
+
+
+def payback_json(
+    result: DeviceEconomics, given: float | None, configured: float | None
+) -> dict[str, Any] | None:
+    """The ``payback`` object, or None without a price (``--hardware-price`` wins over config)."""
+    price = given if given is not None else configured
+    if price is None:
+        return None
+    rows = payback(
+        price,
+        net_fiat_per_day=result.net_fiat_per_day,
+        alternatives=[(alt.name, alt.savings_fiat_per_day) for alt in result.alternatives],
+    )
+    return {
+        "hardware_price_fiat": price,
+        "price_from": "command line" if given is not None else "config",
+        "rows": [asdict(row) for row in rows],
+    }
+
+
+def payback_lines(info: dict[str, Any] | None, currency: str) -> str:
+    """Payback rows in days of running, or how to get them."""
+    if info is None:
+        return "Payback: give --hardware-price (or [heat] hardware_price_fiat); none is assumed"
+    lines = [
+        f"Payback of {info['hardware_price_fiat']:,.2f} {currency} ({info['price_from']}), "
+        "in days of running, by the heater its heat replaces"
+    ]
+    for row in info["rows"]:
+        days = row["payback_days"]
+        when = "never" if days is None else f"{days:,.0f} days"
+        lines.append(_row(row["name"], f"{when}   ({row['benefit_fiat_per_day']:+.4f}/day)"))
+    return "\n".join(lines)
 
 
 def halving_json(market: MarketInputs) -> dict[str, Any]:

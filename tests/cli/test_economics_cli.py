@@ -315,3 +315,28 @@ def test_subsidy_follows_the_block_height_and_names_the_next_halving() -> None:
         r"next halving at 1,260,000 to 0.78125 BTC",
         text,
     )
+
+
+def test_payback_only_from_a_price_the_user_gives() -> None:
+    """No price, no payback (none assumed); --hardware-price wins over [heat] in config."""
+    none = _json("--model", "nano3s", "--mode", "High", "--offline", *WORKED)
+    assert none["payback"] is None
+    assert (
+        "give --hardware-price" in _run("--model", "nano3s", "--mode", "High", "--offline").stdout
+    )
+    given = _json("--model", "nano3s", "--mode", "High", *WORKED, "--hardware-price", "250")
+    rows = {row["name"]: row for row in given["payback"]["rows"]}
+    revenue = given["economics"]["revenue"]["fiat_per_day"]
+    assert given["payback"]["price_from"] == "command line"
+    assert rows["resistive"]["payback_days"] == pytest.approx(250 / revenue)
+    assert rows["none (heat not wanted)"]["payback_days"] is None  # loses money at $0.17
+    _write_config("[heat]\nhardware_price_fiat = 500\n")
+    configured = _json("--model", "nano3s", "--mode", "High", *WORKED)
+    assert configured["payback"]["price_from"] == "config"
+    assert configured["payback"]["rows"][1]["payback_days"] == pytest.approx(500 / revenue)
+    text = _run("--model", "nano3s", "--mode", "High", *WORKED, "--hardware-price", "250").stdout
+    assert re.search(r"resistive +\d[\d,]* days", text)
+    bad = _run("--model", "nano3s", "--mode", "High", *WORKED, "--hardware-price", "0")
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().count("\n") == 0
+    assert "--hardware-price must be a positive number" in bad.stderr
