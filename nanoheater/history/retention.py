@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nanoheater.history import rollup
 from nanoheater.history.records import SAMPLE_FIELDS
 
 if TYPE_CHECKING:
@@ -81,11 +82,14 @@ def compact(
         raw = _fold(connection, 0, MINUTE_S, now_s - policy.full_resolution_s)
         minutes = _fold(connection, MINUTE_S, HOUR_S, now_s - policy.minute_means_s)
         hours = events = 0
+        # The chart rollups live as long as the samples' tier of the same resolution.
+        rollup.expire(connection, MINUTE_S, now_s - policy.minute_means_s)
         if policy.hourly_means_s is not None:
             hours = connection.execute(
                 "DELETE FROM samples WHERE resolution_s = ? AND ts_s < ?",
                 (HOUR_S, now_s - policy.hourly_means_s),
             ).rowcount
+            rollup.expire(connection, HOUR_S, now_s - policy.hourly_means_s)
         if policy.events_s is not None:
             for table in ("decisions", "events"):
                 events += connection.execute(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nanoheater.exceptions import UsageError
+from nanoheater.history import rollup
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,7 +65,10 @@ _V2 = (
     "ALTER TABLE decisions ADD COLUMN setpoint_c REAL",
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2]
+_V3 = rollup.CREATE
+"""Per-minute and per-hour rollups kept as samples are written (``rollup``)."""
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2, _V3]
 """``MIGRATIONS[i]`` holds the statements taking the schema from version i to i + 1."""
 
 

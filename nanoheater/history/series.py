@@ -2,9 +2,10 @@
 
 A chart asks for a ``Window`` (15 min, 6 h, 24 h, 7 d) ending at some time and gets points at the
 window's resolution: per second over 15 minutes, per minute over 6 and 24 hours, per hour over a
-week. Buckets are count-weighted means of whatever rows the retention policy left (raw, minute or
-hourly means), computed in SQLite, so a result never holds more than ``span / bucket + 1`` points
-per device whatever the polling rate: 901, 361, 1441 and 169. Mode changes and faults come back
+week. The minute and hour windows read the rollups kept as samples are written (``rollup``: one
+row per bucket, found by primary key, so a week is at most 169 rows per device whatever the
+polling rate); the 15-minute window groups the raw rows per second. A result never holds more
+than ``span / bucket + 1`` points per device: 901, 361, 1441 and 169. Mode changes and faults come back
 as markers and the controller's set-point as its changes only, both capped at ``MAX_MARKS``.
 
 Example:
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from nanoheater.history import rollup
 from nanoheater.history.records import SAMPLE_FIELDS, LedgerTotals, Sample
 
 MAX_MARKS = 200
@@ -135,10 +137,13 @@ def read_device(
 ) -> DeviceSeries:
     """Device ``device`` over ``window`` ending at ``until_s`` (see the module doc)."""
     since = window_since(window, until_s)
-    rows = db.execute(
-        _means(window.bucket_s, "bucket", "device = ? AND ts_s >= ? AND ts_s < ?"),
-        (device, since, until_s),
-    ).fetchall()
+    if window.bucket_s in rollup.TIERS:
+        rows = rollup.read(db, window.bucket_s, device, since, until_s)
+    else:
+        rows = db.execute(
+            _means(window.bucket_s, "bucket", "device = ? AND ts_s >= ? AND ts_s < ?"),
+            (device, since, until_s),
+        ).fetchall()
     samples = _samples(rows, window.bucket_s)
     marks = _mode_marks(samples) + _fault_marks(db, device, since, until_s)
     marks.sort(key=lambda m: m.ts_s)
@@ -156,9 +161,13 @@ def read_device(
 def read_fleet(db: sqlite3.Connection, window: Window, until_s: float) -> dict[str, list[Sample]]:
     """Every device's bucket means over ``window``, by device key."""
     since = window_since(window, until_s)
-    rows = db.execute(
-        _means(window.bucket_s, "device, bucket", "ts_s >= ? AND ts_s < ?"), (since, until_s)
-    ).fetchall()
+    if window.bucket_s in rollup.TIERS:
+        rows = rollup.read(db, window.bucket_s, None, since, until_s)
+    else:
+        rows = db.execute(
+            _means(window.bucket_s, "device, bucket", "ts_s >= ? AND ts_s < ?"),
+            (since, until_s),
+        ).fetchall()
     fleet: dict[str, list[Sample]] = {}
     for sample in _samples(rows, window.bucket_s):
         fleet.setdefault(sample.device, []).append(sample)

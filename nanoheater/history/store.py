@@ -32,6 +32,7 @@ from nanoheater.address import DeviceAddress
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
+from nanoheater.history import rollup
 from nanoheater.history.ledger import MAX_GAP_S, accrue
 from nanoheater.history.period import Period, hour_start, period_start
 from nanoheater.history.records import (
@@ -328,12 +329,15 @@ class HistoryStore:
         return _Transaction(self._db)
 
     def _insert_samples(self, samples: Iterable[Sample]) -> None:
+        batch = list(samples)
+        replaced = rollup.stored(self._db, batch)  # taken out of the rollups, then replaced
         placeholders = ", ".join("?" for _ in _SAMPLE_COLUMNS)
         self._db.executemany(
             f"INSERT OR REPLACE INTO samples ({', '.join(_SAMPLE_COLUMNS)}) "  # noqa: S608
             f"VALUES ({placeholders})",
-            [tuple(getattr(s, c) for c in _SAMPLE_COLUMNS) for s in samples],
+            [tuple(getattr(s, c) for c in _SAMPLE_COLUMNS) for s in batch],
         )
+        rollup.add(self._db, batch, replaced)
 
     def _add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         self._db.executemany(

@@ -169,4 +169,5 @@ def test_version_1_file_gains_setpoints_and_keeps_decisions(
             ("Low", None),
             ("High", 21.0),
         ]
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+    assert version == schema.schema_version()
