@@ -5,8 +5,9 @@ window's resolution: per second over 15 minutes, per minute over 6 and 24 hours,
 week. The minute and hour windows read the rollups kept as samples are written (``rollup``: one
 row per bucket, found by primary key, so a week is at most 169 rows per device whatever the
 polling rate); the 15-minute window groups the raw rows per second. A result never holds more
-than ``span / bucket + 1`` points per device: 901, 361, 1441 and 169. Mode changes and faults come back
-as markers and the controller's set-point as its changes only, both capped at ``MAX_MARKS``.
+than ``span / bucket + 1`` points per device: 901, 361, 1441 and 169. Mode changes and faults
+come back as markers and the controller's set-point as its changes only, both capped at
+``MAX_MARKS``.
 
 Example:
     >>> import tempfile, pathlib
