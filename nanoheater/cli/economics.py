@@ -18,13 +18,19 @@ from urllib.parse import urlsplit
 
 import click
 
+from nanoheater.cli.economics_outlook import (
+    halving_json,
+    halving_line,
+    load_profile,
+    payback_json,
+    payback_lines,
+)
+from nanoheater.cli.economics_outlook import row as _row
 from nanoheater.cli.output import fail, print_json, run_async
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.config import Settings, data_dir, load_settings
 from nanoheater.economics.engine import DeviceEconomics, evaluate
-from nanoheater.economics.halving import halving_outlook
 from nanoheater.economics.market import MarketInputs, MarketSource, load_market
-from nanoheater.economics.payback import payback
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 
@@ -107,7 +113,8 @@ async def economics(
         tariff = Tariff(price_fiat_per_kwh=price_kwh, currency=tariff.currency)
     market = await _market(settings, offline=offline or (btc_usd is not None and bool(difficulty)))
     market = market.with_overrides(btc_price_fiat=btc_usd, difficulty=difficulty, pool_fee=fee)
-    price = tariff.price_fiat_per_kwh if tariff.is_flat else _today_average(tariff)
+    profile = None if tariff.is_flat else load_profile(tariff, host)
+    price = tariff.price_fiat_per_kwh if profile is None else profile["price_fiat_per_kwh"]
     result = evaluate(
         point.hashrate_ths,
         point.power_w,
@@ -126,11 +133,13 @@ async def economics(
         print_json(
             report_json(point, market, tariff, price, result)
             | {"market_origin": origin, "halving": halving_json(market), "payback": payback_info}
+            | {"load_profile": profile}
         )
         return
     if market.note:
         click.echo(f"nanoheater: {market.note}", err=True)
-    click.echo(format_report(point, market, tariff, price, result, origin))
+    basis = None if profile is None else profile["basis"]
+    click.echo(format_report(point, market, tariff, price, result, origin, basis))
     click.echo(halving_line(market))
     click.echo(payback_lines(payback_info, market.currency))
 
@@ -175,11 +184,6 @@ async def _measure(host: str) -> OperatingPoint:
 
 async def _market(settings: Settings, *, offline: bool) -> MarketInputs:
     return await load_market(settings.market, data_dir(), live=False if offline else None)
-
-
-def _today_average(tariff: Tariff) -> float:
-    midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return tariff.day_average_price(midnight)
 
 
 def _check_positive(value: float | None, name: str, *, allow_zero: bool = False) -> None:
@@ -234,67 +238,6 @@ def market_origin(market: MarketInputs, settings: Settings, now_s: float) -> dic
     }
 
 
-def payback_json(
-    result: DeviceEconomics, given: float | None, configured: float | None
-) -> dict[str, Any] | None:
-    """The ``payback`` object, or None without a price (``--hardware-price`` wins over config)."""
-    price = given if given is not None else configured
-    if price is None:
-        return None
-    rows = payback(
-        price,
-        net_fiat_per_day=result.net_fiat_per_day,
-        alternatives=[(alt.name, alt.savings_fiat_per_day) for alt in result.alternatives],
-    )
-    return {
-        "hardware_price_fiat": price,
-        "price_from": "command line" if given is not None else "config",
-        "rows": [asdict(row) for row in rows],
-    }
-
-
-def payback_lines(info: dict[str, Any] | None, currency: str) -> str:
-    """Payback rows in days of running, or how to get them."""
-    if info is None:
-        return "Payback: give --hardware-price (or [heat] hardware_price_fiat); none is assumed"
-    lines = [
-        f"Payback of {info['hardware_price_fiat']:,.2f} {currency} ({info['price_from']}), "
-        "in days of running, by the heater its heat replaces"
-    ]
-    for row in info["rows"]:
-        days = row["payback_days"]
-        when = "never" if days is None else f"{days:,.0f} days"
-        lines.append(_row(row["name"], f"{when}   ({row['benefit_fiat_per_day']:+.4f}/day)"))
-    return "\n".join(lines)
-
-
-def halving_json(market: MarketInputs) -> dict[str, Any]:
-    """The ``halving`` object: height (and whether estimated), subsidy, next halving."""
-    outlook = asdict(halving_outlook(market.block_height))
-    # A pinned [market] subsidy_btc wins over the schedule; report the one the maths used.
-    return outlook | {
-        "subsidy_btc": market.subsidy_btc,
-        "block_height_estimated": market.block_height_estimated,
-        "next_halving_expected": _date_in(outlook["days_to_next_halving"]),
-    }
-
-
-def halving_line(market: MarketInputs) -> str:
-    """One line: block height, subsidy used, and when the next halving is expected."""
-    info = halving_json(market)
-    how = "estimated at 10 min/block" if market.block_height_estimated else "live"
-    return (
-        f"Block height {info['block_height']:,} ({how}): subsidy {info['subsidy_btc']:g} BTC; "
-        f"next halving at {info['next_halving_height']:,} to {info['next_subsidy_btc']:g} BTC, "
-        f"{info['blocks_to_next_halving']:,} blocks away, expected about "
-        f"{info['next_halving_expected']}"
-    )
-
-
-def _date_in(days: float) -> str:
-    return datetime.fromtimestamp(time.time() + days * 86_400.0, tz=UTC).strftime("%Y-%m")
-
-
 def _age(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -312,13 +255,14 @@ def format_report(
     price: float,
     result: DeviceEconomics,
     origin: dict[str, Any],
+    basis: str | None = None,
 ) -> str:
-    """The human-readable table."""
+    """The human-readable table; ``basis`` says how a time-of-use price was averaged."""
     cur = market.currency
     rev, heat, cost, solo = result.revenue, result.heat, result.heat_cost, result.solo
     how = "measured" if point.measured else "nominal"
     source = origin["label"]
-    kind = "flat" if tariff.is_flat else "time-of-use, today's average"
+    kind = basis or ("flat" if tariff.is_flat else "time-of-use, today's average")
     lines = [
         f"{point.label}: {point.hashrate_ths:.2f} TH/s at {point.power_w:.0f} W ({how})",
         f"Market ({source}): BTC {market.btc_price_fiat:,.0f} {cur}, difficulty "
@@ -367,10 +311,6 @@ def format_report(
 def _ratio(value: float) -> str:
     """R as a percentage; with free electricity there is no ratio to show (not ``inf%``)."""
     return f"{value:.1%}" if math.isfinite(value) else "- (electricity is free)"
-
-
-def _row(label: str, value: str) -> str:
-    return f"  {label:<28}{value}"
 
 
 def _when(ts_s: float | None) -> str:

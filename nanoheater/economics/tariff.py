@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -140,6 +140,26 @@ class Tariff(BaseModel):
         end = day_start + timedelta(days=1)
         return self.average_price(self._epoch(day_start), self._epoch(end))
 
+    def profile_price(self, day_start: datetime, hourly_kw: Sequence[float]) -> float:
+        """Price per kWh of a day whose load in local hour h is ``hourly_kw[h]`` (24 values).
+
+        p = Σ_h cost(kW_h over hour h) / Σ_h kW_h · hours(h): a heater that runs at night pays
+        the night price, not the day's time average. An all-zero profile gives the time average.
+        """
+        if len(hourly_kw) != 24 or any(kw < 0 for kw in hourly_kw):
+            raise ValueError("a load profile is 24 non-negative hourly kW values")
+        cost = energy_kwh = 0.0
+        for hour, kw in enumerate(hourly_kw):
+            start = self._epoch(day_start + timedelta(hours=hour))
+            end = self._epoch(day_start + timedelta(hours=hour + 1))
+            cost += self.cost_between(kw * 1000.0, start, end)
+            energy_kwh += kw * (end - start) / 3600.0
+        return cost / energy_kwh if energy_kwh > 0 else self.day_average_price(day_start)
+
+    def local_hour(self, when_s: float) -> int:
+        """Wall-clock hour (0-23) of epoch second ``when_s`` in the tariff zone."""
+        return self._local(when_s).hour
+
     def _local(self, when_s: float) -> datetime:
         if self._zone is None:
             return datetime.fromtimestamp(when_s).astimezone()
@@ -165,3 +185,29 @@ class Tariff(BaseModel):
                 if candidate > when_s:
                     return candidate
         raise AssertionError("no boundary within two days")  # pragma: no cover
+
+
+def hourly_profile_kw(
+    tariff: Tariff, hours: Iterable[tuple[float, float, float]]
+) -> tuple[tuple[float, ...], int] | None:
+    """Mean load per local hour of day from ledger hours ``(hour_s, seconds, energy_kwh)``.
+
+    kW_h = Σ energy / Σ observed hours over the rows whose start falls in local hour h; an hour
+    of day never observed takes the mean over all observed time (unobserved is not "off").
+    Returns the 24 values and the number of hours of day observed, or None without data.
+    """
+    energy = [0.0] * 24
+    seconds = [0.0] * 24
+    for hour_s, observed_s, energy_kwh in hours:
+        if observed_s > 0 and energy_kwh >= 0:
+            slot = tariff.local_hour(hour_s)
+            energy[slot] += energy_kwh
+            seconds[slot] += observed_s
+    total_s = sum(seconds)
+    if total_s <= 0:
+        return None
+    mean_kw = sum(energy) / (total_s / 3600.0)
+    profile = tuple(
+        energy[h] / (seconds[h] / 3600.0) if seconds[h] > 0 else mean_kw for h in range(24)
+    )
+    return profile, sum(1 for s in seconds if s > 0)

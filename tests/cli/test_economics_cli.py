@@ -340,3 +340,56 @@ def test_payback_only_from_a_price_the_user_gives() -> None:
     assert bad.exit_code == 2
     assert bad.stderr.strip().count("\n") == 0
     assert "--hardware-price must be a positive number" in bad.stderr
+
+
+async def test_time_of_use_priced_by_the_hosts_load_profile_from_history() -> None:
+    """A heater that idles through the 17-20 peak pays the off-peak price, not the day's mean.
+
+    A real history file: 24 h of samples at 140 W, 20 W during the peak, recorded through
+    HistoryStore (which writes the ledger); economics HOST reads the hourly load from it.
+    """
+    from nanoheater.config import data_dir
+    from nanoheater.economics.market import MarketSettings, offline_market
+    from nanoheater.economics.tariff import Tariff, TouPeriod
+    from nanoheater.history.records import Sample
+    from nanoheater.history.store import DATABASE_FILE, HistoryStore
+
+    _write_config(
+        '[tariff]\nprice_fiat_per_kwh = 0.10\ntimezone = "UTC"\n'
+        "[[tariff.periods]]\nstart_hour = 17\nend_hour = 20\nprice_fiat_per_kwh = 0.40\n"
+    )
+    tariff = Tariff(
+        price_fiat_per_kwh=0.10,
+        timezone="UTC",
+        periods=(TouPeriod(start_hour=17, end_hour=20, price_fiat_per_kwh=0.40),),
+    )
+    async with SimServer("nano3s", port=0) as sim:
+        host = f"{sim.host}:{sim.port}"
+        code, out, err = await _run_cli(host, *WORKED[:6], "--json")
+        assert code == 0, err
+        flat = json.loads(out)
+        assert flat["load_profile"]["source"] == "flat"
+        assert not (data_dir() / DATABASE_FILE).exists()  # no history file made up
+        market = offline_market(MarketSettings(live=False), None)
+        now = time.time()
+        with HistoryStore.open() as store:
+            for step in range(24 * 12 + 1):
+                ts = now - 86_400 + step * 300
+                power = 20.0 if 17 <= tariff.local_hour(ts) < 20 else 140.0
+                sample = Sample("nano3s-test", ts, power_w=power, hashrate_ths=6.6)
+                store.record(sample, market=market, tariff=tariff, host=sim.host, port=sim.port)
+        code, out, err = await _run_cli(host, *WORKED[:6], "--json")
+        assert code == 0, err
+        code_text, text, _ = await _run_cli(host, *WORKED[:6])
+    data = json.loads(out)
+    profile = data["load_profile"]
+    assert profile["source"] == "history"
+    assert profile["hours_of_day_observed"] == 24
+    assert profile["hourly_kw"][18] == pytest.approx(0.020, rel=0.01)
+    assert profile["hourly_kw"][3] == pytest.approx(0.140, rel=0.01)
+    # (21 h · 0.14 kW · 0.10 + 3 h · 0.02 kW · 0.40) / (21 · 0.14 + 3 · 0.02) = 0.106, not 0.1375.
+    assert flat["tariff"]["day_average_price_fiat_per_kwh"] == pytest.approx(0.1375, rel=1e-3)
+    assert data["tariff"]["day_average_price_fiat_per_kwh"] == pytest.approx(0.106, rel=0.01)
+    assert data["economics"]["heat_cost"]["price_fiat_per_kwh"] == pytest.approx(0.106, rel=0.01)
+    assert code_text == 0
+    assert "weighted by the load of the last 7 days' history (24/24 hours of day seen)" in text

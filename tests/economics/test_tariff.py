@@ -132,3 +132,29 @@ def test_machine_zone_follows_dst_too() -> None:
         else:
             os.environ["TZ"] = saved
         time.tzset()
+
+
+def test_load_profile_weights_the_time_of_use_price() -> None:
+    """Ledger hours -> kW per local hour; unobserved hours take the mean; price weighted by kW."""
+    from nanoheater.economics.tariff import hourly_profile_kw
+
+    tariff = Tariff(
+        price_fiat_per_kwh=0.10,
+        timezone="UTC",
+        periods=(TouPeriod(start_hour=0, end_hour=12, price_fiat_per_kwh=0.30),),
+    )
+    day = 1_764_547_200.0  # 2025-12-01 00:00 UTC
+    # Observed only at 01:00 (2 kW for half an hour) and 13:00 (1 kW for the hour).
+    found = hourly_profile_kw(tariff, [(day + 3600, 1800.0, 1.0), (day + 13 * 3600, 3600.0, 1.0)])
+    assert found is not None
+    profile, observed = found
+    assert observed == 2
+    assert (profile[1], profile[13]) == (2.0, 1.0)
+    assert profile[5] == pytest.approx(2.0 / 1.5)  # 2 kWh over 1.5 observed hours
+    assert hourly_profile_kw(tariff, []) is None
+    night = [1.0] * 12 + [0.0] * 12
+    midnight = datetime(2025, 12, 1)
+    assert tariff.profile_price(midnight, night) == pytest.approx(0.30)
+    assert tariff.profile_price(midnight, [0.0] * 24) == pytest.approx(0.20)
+    with pytest.raises(ValueError, match="24 non-negative"):
+        tariff.profile_price(midnight, [1.0] * 23)
