@@ -11,7 +11,8 @@ Why it is shaped this way:
 * ``PRAGMA user_version`` numbers the schema; ``MIGRATIONS[i]`` upgrades version i to i + 1
   inside one transaction, so a failed upgrade leaves the old schema and data untouched.
 * A file that SQLite reports as corrupt or "not a database" is moved aside to a timestamped
-  backup (with its -wal/-shm) and a new database is started; a locked or unreadable one is an
+  backup (with its -wal/-shm), a new database is started, and every row still readable in the
+  backup is copied into it (``salvage``); a locked or unreadable one is an
   error, never moved, because nothing is wrong with its contents.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from nanoheater.exceptions import UsageError
 from nanoheater.history import rollup
+from nanoheater.history.salvage import salvage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,11 +108,23 @@ def open_database(path: Path) -> Opened:
         if not _is_corruption(exc):
             raise UsageError(f"{path}: cannot open the history database: {exc}") from exc
         backup = _move_aside(path)
-        notice = f"{path}: history database was damaged ({exc}); moved to {backup}, started anew"
-        _LOGGER.warning("%s", notice)
-        opened = Opened(_open_checked(path), notice, backup)
+        connection = _open_checked(path)
         _owner_only(path)
-        return opened
+        # The rollups are derived from the samples: rebuilt from the salvaged ones, not copied.
+        rows = salvage(backup, connection, skip=("rollups",))
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in rollup.CREATE:
+            if statement.lstrip().startswith("INSERT"):
+                connection.execute(statement)
+        connection.execute("COMMIT")
+        # One line: SQLite's integrity report runs to dozens of lines, so only its first, clipped.
+        reason = str(exc).splitlines()[0][:80] if str(exc).strip() else "damaged"
+        notice = (
+            f"{path}: history database was damaged ({reason}); salvaged {rows} rows into a new "
+            f"one, damaged file moved to {backup}"
+        )
+        _LOGGER.warning("%s", notice)
+        return Opened(connection, notice, backup)
 
 
 def _owner_only(path: Path) -> None:
