@@ -163,7 +163,11 @@ async def load_market(
         return offline_market(settings, data_dir)
     now = time.time()
     try:
-        fetched = await asyncio.wait_for(_fetch_all(settings), timeout=settings.timeout_s)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+        # races its timeout (CPython gh-86296), and the home service's market loop then outlived
+        # Home.stop() in its hour-long sleep.
+        async with asyncio.timeout(settings.timeout_s):
+            fetched = await _fetch_all(settings)
     except (TimeoutError, OSError, ValueError) as exc:
         reason = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
         _LOGGER.info("live market fetch failed: %s", reason)

@@ -58,7 +58,9 @@ class Subscription:
         if self.closed and self._queue.empty():
             return None
         try:
-            return await asyncio.wait_for(self._queue.get(), timeout_s)
+            # asyncio.timeout: wait_for can lose a racing cancellation on 3.11 (gh-86296).
+            async with asyncio.timeout(timeout_s):
+                return await self._queue.get()
         except TimeoutError:
             return None
 

@@ -194,9 +194,9 @@ class ZoneSlot:
                 return ladder.lowest_on()
 
         try:
-            results = await asyncio.wait_for(
-                regulator.shutdown(pick, wait_s=wait_s, on_wait=on_wait), timeout_s + wait_s
-            )
+            # asyncio.timeout: wait_for can lose a racing cancellation on 3.11 (gh-86296).
+            async with asyncio.timeout(timeout_s + wait_s):
+                results = await regulator.shutdown(pick, wait_s=wait_s, on_wait=on_wait)
         except TimeoutError:
             return {a: f"no answer within {timeout_s:g} s; left as it was" for a in self.built_for}
         # The same plain-words summary the TUI prints on quit.
