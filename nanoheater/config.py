@@ -360,8 +360,10 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
             with a notice, and the bad file is left in place beside its backup copy.
     """
     path = path or config_path()
+    skipped: str | None = None
     try:
         data = _read_toml(path)
+        skipped = _skip_bad_hosts(data, path)
         _FileOnly(**data)  # blame the file only for what the file itself says
     except FileNotFoundError:
         return LoadedSettings(_defaults_or_raise(), path)
@@ -373,7 +375,39 @@ def load_settings(path: Path | None = None, *, defaults_on_error: bool = False) 
         notice = f"{path}: {problem}; using defaults for now (a copy is kept at {backup})"
         _LOGGER.warning("%s", notice)
         return LoadedSettings(_defaults_or_raise(), path, notice, backup)
-    return LoadedSettings(_defaults_or_raise(data), path)
+    return LoadedSettings(_defaults_or_raise(data), path, skipped)
+
+
+def _skip_bad_hosts(data: dict[str, Any], path: Path) -> str | None:
+    """Drop malformed entries of the file's ``hosts`` list; return one line naming them.
+
+    One bad entry used to refuse the whole file, so every command (discovery of the good hosts
+    included) exited 2. The file is left as it is; ``Settings`` itself stays strict, so the TUI's
+    settings form still refuses a bad host typed by the user.
+    """
+    hosts = data.get("hosts")
+    if not isinstance(hosts, list):
+        return None  # not a list at all: the strict validator names the field
+    kept: list[str] = []
+    bad: list[str] = []
+    for host in hosts:
+        try:
+            if not isinstance(host, str):
+                raise UsageError("not a string")
+            DeviceAddress.parse_tcp(host)
+        except UsageError:
+            bad.append(sanitize(repr(host), 60))
+            continue
+        kept.append(host)
+    if not bad:
+        return None
+    data["hosts"] = kept
+    notice = (
+        f"{path}: skipping {len(bad)} malformed host entr{'y' if len(bad) == 1 else 'ies'} "
+        f"(not host or host:port): {', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''}"
+    )
+    _LOGGER.warning("%s", notice)
+    return notice
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from nanoheater.config import (
     ConfigError,
@@ -130,7 +131,6 @@ def test_corrupt_toml_is_kept_and_reported_in_one_line() -> None:
     [
         ("[market]\ndifficulty = -1\n", "market.difficulty"),
         ("[tariff]\nprise = 0.2\n", "tariff.prise"),
-        ('hosts = ["bad host!"]\n', "hosts"),
         ('[heat]\nfuel = "coal"\n', "heat.fuel"),
         ('[history]\nseason_start = "13-01"\n', "history.season_start"),
         ('[tariff]\ncurrency = "EUR"\n', "must equal tariff.currency"),
@@ -251,3 +251,19 @@ def test_killed_writer_leaves_a_whole_config() -> None:
     third, fourth = (int(part) for part in host.split(".")[2:])
     assert third * 256 + fourth in (saved[-1], saved[-1] + 1)
     assert list(config_path().parent.glob("*.bad-*")) == []
+
+
+def test_a_malformed_host_entry_is_skipped_with_one_line() -> None:
+    """A bad ``hosts`` entry is named (sanitised) in one line and skipped; the rest load."""
+    _write('hosts = ["10.0.0.5", "bad host!\\u001b[2J", 42, "127.0.0.1:' + "9" * 5000 + '"]\n')
+    loaded = load_settings()
+    assert loaded.settings.hosts == ("10.0.0.5",)
+    assert loaded.notice is not None
+    assert "\n" not in loaded.notice
+    assert "\x1b" not in loaded.notice
+    assert "skipping 3 malformed host entries" in loaded.notice
+    assert "bad host!" in loaded.notice
+    assert len(loaded.notice) < 400
+    # The settings model stays strict: the TUI's form refuses a bad host typed by the user.
+    with pytest.raises(ValidationError, match="hosts"):
+        Settings(hosts=("bad host!",))

@@ -97,7 +97,7 @@ class ScanProgress:
 
 
 def _config_hosts() -> list[str]:
-    """Return the hosts listed in the config file (a broken file is a ConfigError, exit 2)."""
+    """Return the hosts listed in the config file (malformed entries skipped with a warning)."""
     # Imported here: only discover needs pydantic-settings and the config file.
     from nanoheater.config import load_settings
 

@@ -130,6 +130,26 @@ async def test_discover_uses_config_hosts_without_any_scan(
     ]
 
 
+async def test_one_malformed_config_host_is_skipped_and_discovery_goes_on(
+    fleet: Fleet, isolated_dirs: Path
+) -> None:
+    """Pins that a bad ``hosts`` entry is one sanitised warning, not exit 2 for every command."""
+    config = isolated_dirs / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text('hosts = ["127.0.0.4", "bad host!\\u001b]0;x\\u0007"]\n')
+    code, out, err = await _run_cli("--no-mdns", "--json")
+    assert code == 0, err
+    assert [(h["host"], h["model"], h["source"]) for h in json.loads(out)] == [
+        ("127.0.0.4", "q", "config")
+    ]
+    [warning] = err.splitlines()
+    assert warning.startswith("WARNING nanoheater.config: ")
+    assert "skipping 1 malformed host entry" in warning
+    assert "bad host!" in warning
+    assert "\x1b" not in warning
+    assert "\x07" not in warning
+
+
 async def test_discover_prints_an_aligned_table(fleet: Fleet) -> None:
     """Pins the human table: header, one row per heater, every value shown, '-' for none."""
     code, out, err = await _run_cli("--scan", "127.0.0.0/29", "--no-mdns")

@@ -98,7 +98,7 @@ def test_a_malformed_environment_value_is_one_line(tmp_path: Path, name: str, va
         "[caps]\nmax_room_temp_c = nan\n",
         "[caps]\nmax_room_temp_c = inf\n",
         "[tariff]\nprice_fiat_per_kwh = nan\n",
-        "hosts = ['127.0.0.1:" + "9" * 5000 + "']\n",
+        "api = '127.0.0.1:" + "9" * 5000 + "'\n",
     ],
 )
 def test_a_non_finite_or_absurd_config_value_is_refused(tmp_path: Path, toml: str) -> None:
