@@ -1,0 +1,140 @@
+"""Provides HomeBase: the state the parts of ``Home`` share, and the plumbing they all call.
+
+``Home`` (``home.runtime``) is built in layers over this base: zone control (``home.zone_control``:
+targets, overrides, manual commands and control ticks), the device set (``home.device_set``:
+adding, renaming and forgetting devices, polls and discovery) and, on top, the lifecycle (start,
+the loops, stop at the exit level) and the history reads. Here: the shared state, background
+tasks, taking a reading, events and persisting intents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from nanoheater.client import HeaterClient
+from nanoheater.config import Settings
+from nanoheater.controller.leave import ExitSummary
+from nanoheater.economics.market import MarketInputs, offline_market
+from nanoheater.history.store import AsyncHistoryStore
+from nanoheater.home.bus import Bus, Subscription
+from nanoheater.home.devices import DeviceSlot, address_of
+from nanoheater.home.intents import INTENTS_FILE, Intents
+from nanoheater.home.options import HomeOptions, describe_error
+from nanoheater.home.records import record_event, record_reading
+from nanoheater.home.types import HomeEvent, Reading
+from nanoheater.home.zones import ZoneSlot
+from nanoheater.protocol.sanitize import sanitize
+
+# One logger for the whole runtime, under the name it has always had (log filters rely on it).
+log = logging.getLogger("nanoheater.home.runtime")
+
+
+class HomeBase:
+    """The shared state of a ``Home``: devices, zones, intents, history, bus and tasks."""
+
+    def __init__(
+        self,
+        options: HomeOptions,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.options = options
+        self.settings = settings or Settings()
+        self.clock = clock
+        self.ready = asyncio.Event()
+        """Set when the first device reading is in (``serve`` signals readiness then)."""
+        self.bus = Bus()
+        self.slots: dict[str, DeviceSlot] = {}
+        self.zone_slots: dict[str, ZoneSlot] = {}
+        self.intents = Intents()
+        self.history: AsyncHistoryStore | None = None
+        self.market: MarketInputs = offline_market(self.settings.market, options.data_dir)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self._running = False
+        self._zone_of: dict[str, str] = {}
+        self._backstops: set[str] = set()
+        self.exit_summaries: dict[str, ExitSummary] = {}
+        """Each regulated device's quit summary, filled by ``stop``."""
+        self.forgotten: set[str] = set()
+        """Addresses ``forget`` dropped; discovery does not bring them back in this run."""
+        for name, hosts in options.zones.items():
+            for host in hosts:
+                self._zone_of[address_of(host)] = name
+
+    @property
+    def intents_path(self) -> Path:
+        """``<data_dir>/intents.json``."""
+        return self.options.data_dir / INTENTS_FILE
+
+    def _new_zone(self, name: str) -> ZoneSlot:
+        return ZoneSlot(name, adjust=self.options.zone_choices)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # A bug must show in the log, not vanish with the task; the loops carry on.
+            log.error("home task failed: %s", describe_error(error), exc_info=error)
+
+    async def _client(self, slot: DeviceSlot) -> HeaterClient:
+        if slot.client is None:
+            slot.client = await HeaterClient.connect(slot.address, timeout_s=self.options.timeout_s)
+        return slot.client
+
+    def saw(self, slot: DeviceSlot, status: Any) -> None:
+        """Take ``status`` as ``slot``'s reading: regulator, history, subscribers, readiness."""
+        now = self.clock()
+        if slot.ever_online and not slot.online:
+            self._event(slot.address, "device_back", "answering again")
+        slot.status, slot.online, slot.error, slot.updated_s = status, True, None, now
+        slot.ever_online = True
+        slot.room_c = status.inlet_temp_c
+        zone = self.zone_slots.get(slot.zone)
+        if zone is not None:
+            zone.saw(slot.address, status, now)
+        if self.history is not None:
+            self._spawn(self._record(status, now, slot.room_c))
+        self.bus.publish(Reading(now, slot.view()))
+        self.ready.set()
+
+    async def _record(self, status: Any, now: float, room_c: float | None) -> None:
+        if self.history is not None:
+            market, tariff = self.market, self.settings.tariff
+            await record_reading(self.history, status, now, room_c, market, tariff)
+
+    # -- events, persistence -----------------------------------------------------------------------
+
+    def record_event(self, subject: str, type: str, detail: str) -> None:
+        """Add an event from outside the runtime (an alert) to the stream and the history."""
+        self._event(subject, type, detail)
+
+    def subscribe(self, maxsize: int = 1000) -> Subscription:
+        """Readings, decisions and events from now on (a slow reader loses its oldest)."""
+        return self.bus.subscribe(maxsize)
+
+    def _save(self) -> None:
+        if self.options.persist:
+            self.intents.save(self.intents_path)
+
+    def _event(self, subject: str, kind: str, detail: str) -> None:
+        event = HomeEvent(self.clock(), subject, kind, sanitize(detail, 500))
+        log.info("%s %s: %s", kind, subject, event.detail)
+        self.bus.publish(event)
+        if self.history is not None:
+            self._spawn(record_event(self.history, event, self._history_key(subject)))
+
+    def _history_key(self, subject: str) -> str:
+        slot = self.slots.get(subject)
+        return slot.status.identity_key if slot is not None and slot.status else subject
