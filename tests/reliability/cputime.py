@@ -38,12 +38,16 @@ SIZES = (4 << 10, 16 << 10, 64 << 10, 256 << 10)
 """Input sizes of the growth ladder; the last is the reply cap (MAX_REPLY_BYTES)."""
 
 
-def cpu_s(parse: Callable[[Any], object], value: Any, *, budget_s: float = 0.02) -> float:
-    """CPU seconds of one ``parse(value)``: the best of repeated calls (at least 3)."""
+def cpu_s(parse: Callable[[Any], object], value: Any, *, budget_s: float = 0.05) -> float:
+    """CPU seconds of one ``parse(value)``: the best of repeated calls (at least 5).
+
+    The best of several is what the parser costs when nothing else disturbs it; one sample on a
+    machine shared with other test workers read 10x where the quiet figure is 4.3x.
+    """
     best = float("inf")
     spent = 0.0
     runs = 0
-    while runs < 3 or spent < budget_s:
+    while runs < 5 or spent < budget_s:
         start = time.thread_time()
         with contextlib.suppress(ProtocolError):  # refusing is fine: the time is what counts
             parse(value)
