@@ -33,10 +33,20 @@ def _uv() -> str:
     return str(find_uv_bin())
 
 
+def _user_env() -> dict[str, str]:
+    """The environment without the test venv's markers, as a user's shell would have it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+
+
 def _run(args: list[str], cwd: Path, timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
     return subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+        args,
+        cwd=cwd,
+        env=_user_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
     )
 
 
@@ -115,7 +125,7 @@ def test_installed_commands_answer(built: tuple[Path, Path], tmp_path: Path) -> 
     commands = re.findall(r"^  (\w+)\s", done.stdout.split("Commands:")[1], flags=re.MULTILINE)
     assert {"status", "economics", "tui", "demo"} <= set(commands)
     # One interpreter per command, all at once: start-up dominates and the suite has a budget.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    env = _user_env()
     running = {
         command: subprocess.Popen(
             [str(bin_dir / "nanoheater"), command, "-h"],
@@ -180,7 +190,7 @@ def test_installed_simulator_and_client_round_trip(
         "--control-port",
         "0",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
+    env = _user_env()
     with subprocess.Popen(serve, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None
