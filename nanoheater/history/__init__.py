@@ -1,13 +1,15 @@
 """Provides the local history: a single-file SQLite store of samples, hourly ledger and events.
 
-See ``store.HistoryStore`` for the API, ``schema`` for the durability choices, ``retention``
-for downsampling and ``ledger`` for how energy, heat, sats and money are accrued.
+See ``store.HistoryStore`` for the API (its reads are in ``queries``), ``schema`` for the
+durability choices, ``retention`` for downsampling and ``ledger`` for how energy, heat, sats and
+money are accrued.
 """
 
 from __future__ import annotations
 
 from nanoheater.history.ledger import MAX_GAP_S, accrue
 from nanoheater.history.period import Period, period_start
+from nanoheater.history.queries import KnownDevice
 from nanoheater.history.records import (
     DeviceEvent,
     LedgerEntry,
@@ -18,7 +20,7 @@ from nanoheater.history.records import (
 from nanoheater.history.retention import CompactionReport, RetentionPolicy
 from nanoheater.history.schema import open_database, schema_version
 from nanoheater.history.series import DeviceSeries, Mark, Window
-from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore, HistoryStore, KnownDevice
+from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore, HistoryStore
 
 __all__ = [
     "DATABASE_FILE",

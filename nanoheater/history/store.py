@@ -23,20 +23,18 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
-from nanoheater.address import DeviceAddress
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
-from nanoheater.exceptions import UsageError
-from nanoheater.history import rollup
+from nanoheater.history import queries, rollup
 from nanoheater.history.ledger import MAX_GAP_S, accrue
-from nanoheater.history.period import Period, hour_start, period_start
+from nanoheater.history.period import Period, period_start
+from nanoheater.history.queries import LEDGER_COLUMNS, LEDGER_FIELDS, SAMPLE_COLUMNS, KnownDevice
 from nanoheater.history.records import (
-    SAMPLE_FIELDS,
     DeviceEvent,
     LedgerEntry,
     LedgerTotals,
@@ -52,34 +50,9 @@ _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
 COMPACT_EVERY_S = 3600.0
-"""How often (in sample time) ``record`` applies the retention policy."""
+"""How often (on the store's local clock) ``record`` applies the retention policy."""
 DATABASE_FILE = "history.sqlite3"
 """Name of the database inside the data folder."""
-_SAMPLE_COLUMNS = ("device", "ts_s", *SAMPLE_FIELDS, "mode", "resolution_s", "count")
-_LEDGER_FIELDS = (
-    "device",
-    "hour_s",
-    "seconds",
-    "energy_kwh",
-    "heat_kwh",
-    "expected_sats",
-    "cost_fiat",
-    "revenue_fiat",
-    "currency",
-)
-_LEDGER_COLUMNS = ", ".join(_LEDGER_FIELDS)
-
-
-@dataclass(frozen=True, slots=True)
-class KnownDevice:
-    """A device the store has seen, with how it was last reached."""
-
-    device: str
-    host: str | None
-    port: int | None
-    model: str | None
-    first_seen_s: float
-    last_seen_s: float
 
 
 class HistoryStore:
@@ -234,58 +207,27 @@ class HistoryStore:
 
     def devices(self) -> list[KnownDevice]:
         """Every device seen, most recently seen first."""
-        rows = self._db.execute(
-            "SELECT device, host, port, model, first_seen_s, last_seen_s FROM devices "
-            "ORDER BY last_seen_s DESC"
-        ).fetchall()
-        return [KnownDevice(*row) for row in rows]
+        return queries.known_devices(self._db)
 
     def resolve(self, name: str) -> str | None:
         """The device key for a key, a host or a ``host:port``; None if unknown."""
-        host, port = _split_host_port(name)
-        row = self._db.execute(
-            "SELECT device FROM devices WHERE device = ? OR host = ? OR (host = ? AND port = ?) "
-            "ORDER BY device = ? DESC, last_seen_s DESC LIMIT 1",
-            (name, name, host, port, name),
-        ).fetchone()
-        if row:
-            return str(row[0])
-        seen = self._db.execute("SELECT 1 FROM samples WHERE device = ? LIMIT 1", (name,))
-        return name if seen.fetchone() else None
+        return queries.resolve(self._db, name)
 
     def samples_since(
         self, device: str, since_s: float, until_s: float | None = None
     ) -> list[Sample]:
         """Samples of ``device`` in [since, until), oldest first, at whatever resolution remains."""
-        rows = self._db.execute(
-            f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples "  # noqa: S608 - own columns
-            "WHERE device = ? AND ts_s >= ? AND ts_s < ? ORDER BY ts_s, resolution_s",
-            (device, since_s, float("inf") if until_s is None else until_s),
-        ).fetchall()
-        return [Sample(*row) for row in rows]
+        return queries.samples_since(self._db, device, since_s, until_s)
 
     def ledger_hours(
         self, device: str | None, since_s: float, until_s: float | None = None
     ) -> list[LedgerEntry]:
         """Ledger hours starting in [since, until) for one device or all, oldest first."""
-        rows = self._db.execute(
-            f"SELECT {_LEDGER_COLUMNS} FROM ledger "  # noqa: S608 - own columns
-            "WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ? "
-            "ORDER BY hour_s, device",
-            (device, device, hour_start(since_s), float("inf") if until_s is None else until_s),
-        ).fetchall()
-        return [LedgerEntry(*row) for row in rows]
+        return queries.ledger_hours(self._db, device, since_s, until_s)
 
     def totals(self, device: str | None, since_s: float, until_s: float) -> LedgerTotals:
         """Sums of the ledger hours starting in [since, until) (hours are UTC-aligned)."""
-        row = self._db.execute(
-            "SELECT COUNT(DISTINCT hour_s), TOTAL(seconds), TOTAL(energy_kwh), TOTAL(heat_kwh), "
-            "TOTAL(expected_sats), TOTAL(cost_fiat), TOTAL(revenue_fiat), "
-            "CASE WHEN COUNT(DISTINCT currency) = 1 THEN MIN(currency) END "
-            "FROM ledger WHERE (? IS NULL OR device = ?) AND hour_s >= ? AND hour_s < ?",
-            (device, device, hour_start(since_s), until_s),
-        ).fetchone()
-        return LedgerTotals(since_s, until_s, *row)
+        return queries.totals(self._db, device, since_s, until_s)
 
     def period_totals(
         self, device: str | None, period: Period | str, now_s: float, *, season_start: str = "09-01"
@@ -307,21 +249,11 @@ class HistoryStore:
 
     def decisions_since(self, since_s: float, device: str | None = None) -> list[StoredDecision]:
         """Control decisions since ``since_s``, oldest first."""
-        rows = self._db.execute(
-            "SELECT ts_s, device, action, reason, setpoint_c FROM decisions "
-            "WHERE ts_s >= ? AND (? IS NULL OR device = ?) ORDER BY ts_s, id",
-            (since_s, device, device),
-        ).fetchall()
-        return [StoredDecision(*row) for row in rows]
+        return queries.decisions_since(self._db, since_s, device)
 
     def events_since(self, since_s: float, device: str | None = None) -> list[DeviceEvent]:
         """Device events since ``since_s``, oldest first."""
-        rows = self._db.execute(
-            "SELECT ts_s, device, kind, detail FROM events "
-            "WHERE ts_s >= ? AND (? IS NULL OR device = ?) ORDER BY ts_s, id",
-            (since_s, device, device),
-        ).fetchall()
-        return [DeviceEvent(*row) for row in rows]
+        return queries.events_since(self._db, since_s, device)
 
     # ---- internals --------------------------------------------------------------------------
 
@@ -331,24 +263,24 @@ class HistoryStore:
     def _insert_samples(self, samples: Iterable[Sample]) -> None:
         batch = list(samples)
         replaced = rollup.stored(self._db, batch)  # taken out of the rollups, then replaced
-        placeholders = ", ".join("?" for _ in _SAMPLE_COLUMNS)
+        placeholders = ", ".join("?" for _ in SAMPLE_COLUMNS)
         self._db.executemany(
-            f"INSERT OR REPLACE INTO samples ({', '.join(_SAMPLE_COLUMNS)}) "  # noqa: S608
+            f"INSERT OR REPLACE INTO samples ({', '.join(SAMPLE_COLUMNS)}) "  # noqa: S608
             f"VALUES ({placeholders})",
-            [tuple(getattr(s, c) for c in _SAMPLE_COLUMNS) for s in batch],
+            [tuple(getattr(s, c) for c in SAMPLE_COLUMNS) for s in batch],
         )
         rollup.add(self._db, batch, replaced)
 
     def _add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         self._db.executemany(
-            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+            f"INSERT INTO ledger ({LEDGER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
             "ON CONFLICT (device, hour_s) DO UPDATE SET seconds = seconds + excluded.seconds, "
             "energy_kwh = energy_kwh + excluded.energy_kwh, "
             "heat_kwh = heat_kwh + excluded.heat_kwh, "
             "expected_sats = expected_sats + excluded.expected_sats, "
             "cost_fiat = cost_fiat + excluded.cost_fiat, "
             "revenue_fiat = revenue_fiat + excluded.revenue_fiat, currency = excluded.currency",
-            [tuple(getattr(e, name) for name in _LEDGER_FIELDS) for e in entries],
+            [tuple(getattr(e, name) for name in LEDGER_FIELDS) for e in entries],
         )
 
     def _upsert_device(
@@ -365,12 +297,7 @@ class HistoryStore:
         )
 
     def _latest_raw(self, device: str) -> Sample | None:
-        row = self._db.execute(
-            f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples "  # noqa: S608 - own columns
-            "WHERE device = ? AND resolution_s = 0 ORDER BY ts_s DESC LIMIT 1",
-            (device,),
-        ).fetchone()
-        return Sample(*row) if row else None
+        return queries.latest_raw(self._db, device)
 
 
 class _Transaction:
@@ -414,12 +341,3 @@ class AsyncHistoryStore:
         """Close the database and stop the thread."""
         await self.call(HistoryStore.close)
         self._executor.shutdown(wait=True)
-
-
-def _split_host_port(name: str) -> tuple[str, int]:
-    # A MAC (five colons) parses as nothing here and only matches the device or host columns.
-    try:
-        address = DeviceAddress.parse(name)
-    except UsageError:
-        return name, -1
-    return address.host, address.tcp_port
