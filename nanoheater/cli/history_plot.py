@@ -1,9 +1,9 @@
 """Provides ``nanoheater history HOST --plot``: the day and the week as charts in a plain terminal.
 
-The same charts as the TUI's device screen (``history.plot``): power from zero, room
-temperature with the controller's set-point over it, hashrate against its expected value,
-mode changes (◆) and faults (!) under the time axis, and heat and net cost per day for the
-week. Charts are block characters only, so they survive pipes, pagers and any font. With
+The same charts as the TUI's device screen (``history.charts``, drawn by ``history.plot``):
+power from zero, room temperature with the controller's set-point over it, hashrate against its
+expected value, mode changes (◆) and faults (!) under the time axis, and heat and net cost per
+day for the week. Charts are block characters only, so they survive pipes, pagers and any font. With
 ``--json`` the same windows come out as one JSON object of points instead of pictures.
 """
 
@@ -18,7 +18,8 @@ import click
 from nanoheater.cli.output import print_json
 from nanoheater.config import load_settings
 from nanoheater.history import HistoryStore, LedgerTotals, Window
-from nanoheater.history.plot import day_plots, device_plots, draw, local_tz, to_text
+from nanoheater.history.charts import day_plots, device_plots
+from nanoheater.history.plot import draw, local_tz, to_text
 from nanoheater.history.series import DeviceSeries
 
 PLOT_WINDOWS = (Window.H24, Window.D7)

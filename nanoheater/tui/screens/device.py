@@ -12,7 +12,7 @@ from textual.widgets import Header, Input, Static
 
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
-from nanoheater.history.plot import device_plots
+from nanoheater.history.charts import device_plots
 from nanoheater.history.records import Sample
 from nanoheater.history.series import DeviceSeries, Window, window_since
 from nanoheater.models import ModelCapabilities

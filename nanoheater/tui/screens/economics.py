@@ -15,8 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Header, Static
 
+from nanoheater.history.charts import day_plots
 from nanoheater.history.period import Period
-from nanoheater.history.plot import day_plots
 from nanoheater.history.records import LedgerTotals
 from nanoheater.tui.ledger import Totals
 from nanoheater.tui.screens.base import AppScreen
