@@ -1,7 +1,7 @@
 """Provides the ``[mqtt]`` and ``[alerts]`` sections of config.toml (the service's bridges).
 
-Kept beside ``config.py`` rather than in it so that module stays one screenful of core settings;
-``Settings`` includes both sections. Secrets (the broker password, Apprise URLs with their
+Kept beside ``config/models.py`` rather than in it so that module stays one screenful of core
+settings; ``Settings`` includes both sections. Secrets (the broker password, Apprise URLs with their
 tokens) are left out of every ``repr``.
 """
 

@@ -32,7 +32,7 @@ CLASHES = {
     "Decision": "nanoheater.controller.decision",
     "StoredDecision": "nanoheater.history.records",
     "QuietHours": "nanoheater.controller.targets",
-    "QuietHoursSettings": "nanoheater.config",
+    "QuietHoursSettings": "nanoheater.config.models",
     "Sample": "nanoheater.history.records",
     "RoomSample": "nanoheater.controller.roomfit",
 }
@@ -52,7 +52,7 @@ def test_each_name_has_one_home() -> None:
     """A clashing name is defined in one module only (the others import it or use another)."""
     modules = [
         "nanoheater.controller.decision", "nanoheater.controller.targets",
-        "nanoheater.controller.roomfit", "nanoheater.history.records", "nanoheater.config",
+        "nanoheater.controller.roomfit", "nanoheater.history.records", "nanoheater.config.models",
         "nanoheater.home.types", "nanoheater.tui.ledger",
     ]  # fmt: skip
     for name, home in CLASHES.items():
