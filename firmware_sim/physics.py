@@ -6,8 +6,8 @@ One :class:`HeaterPhysics` per device holds the profile constants and the intern
 the world feeds into the room. Order inside a step: scheduled soft off/on and reboot, firmware
 room cut-off, power ramp toward the mode power (derated), fan loop holding TAvg at TarT, chip
 temperatures with heatsink lag (TMax a fixed ratio above TAvg), derate only near the trip,
-outlet air, then accounting (energy, hashes, expected sats, Poisson shares with a captured
-reject rate, best share, solo blocks).
+outlet air, then accounting (energy, hashes, expected sats, and the shares those hashes find,
+booked by firmware_sim/mining.py).
 
 Speed matters (docs/physics.md §5.2: a simulated day at 1 s steps in well under a second), so the
 step reads everything into locals, allocates nothing and keeps Pydantic out of the loop.
@@ -19,7 +19,8 @@ import math
 import random
 from typing import TYPE_CHECKING, Protocol
 
-from firmware_sim.market import HASHES_PER_DIFF1, Market, sample_share_work
+from firmware_sim.market import Market, sample_share_work
+from firmware_sim.mining import backfill_mining, book_share
 from firmware_sim.profile import Profile
 from firmware_sim.state import CGMINER_START_S, HeaterState
 
@@ -51,8 +52,6 @@ OVERHEAT_CLEAR_BELOW_TARGET_K = 10.0
 """Assumption: after a trip the unit restarts once the chip is 10 K below TarT."""
 HASH_NOISE = 0.02
 """Assumption: ±1 % uniform jitter on the real-time hashrate."""
-REJECT_FRACTION = 0.00224
-"""Share reject rate seen in tests/captures/q_pools.json (2 rejected of 892)."""
 ROOM_CUTOFF_HYSTERESIS_K = 1.0
 ROOM_CUTOFF_WORKMODES = (0, 2)
 """Mini 3 Heating (0) and Night (2) obey the room limit, Mining (1) not (docs/physics.md §1.2)."""
@@ -203,30 +202,10 @@ class HeaterPhysics:
         self.reboot_at_s = math.inf
 
     def backfill(self, mined_s: float, now_s: float) -> None:
-        """Book ``mined_s`` seconds of steady mining before ``now_s`` (a unit already running).
-
-        Totals, share counts and the best share are those of the current mode's rate, so the
-        averages (MHS av, GHSavg, MGHS) read that rate from the first reply.
-        """
-        st = self.state
-        if mined_s <= 0.0 or st.hashrate_ghs <= 0.0:
-            return
-        st.total_mh = st.hashrate_ghs * 1000.0 * mined_s
-        d = self._share_diff
-        shares = int(st.total_mh * 1e6 / HASHES_PER_DIFF1 / d) if d > 0 else 0
-        rejected = round(shares * REJECT_FRACTION)
-        self.shares_total = shares - rejected
-        if st.pools:
-            pool = st.pools[0]
-            pool.accepted, pool.rejected = shares - rejected, rejected
-            pool.diff_accepted, pool.diff_rejected = pool.accepted * d, rejected * d
-            if shares:
-                pool.last_share_time = now_s - min(
-                    mined_s, d * HASHES_PER_DIFF1 / (st.hashrate_ghs * 1e9)
-                )
-                pool.last_share_difficulty = d
-                # The median best of n Pareto(1) draws at difficulty d is about n·d / ln 2.
-                pool.best_share = st.best_share = int(shares * d / math.log(2.0))
+        """Book ``mined_s`` seconds of steady mining before ``now_s`` (a unit already running)."""
+        shares = backfill_mining(self.state, self._share_diff, mined_s, now_s)
+        if shares is not None:
+            self.shares_total = shares
 
     def step(self, dt_s: float, now_s: float, inlet_c: float) -> float:
         """Advance from ``now_s`` to ``now_s + dt_s`` with inlet air ``inlet_c``; return power."""
@@ -384,40 +363,14 @@ class HeaterPhysics:
             st.expected_sats += hashes * self._sats_per_hash
             left = self.work_left - hashes
             while left <= 0.0:
-                self._share(now_s + dt_s * (1.0 + left / hashes))
+                at_s = now_s + dt_s * (1.0 + left / hashes)
+                if book_share(st, self.rng, self._share_diff, self._net_diff, at_s):
+                    self.shares_total += 1
                 left += sample_share_work(self.rng, self._share_diff)
             self.work_left = left
             st.next_share_s = now_s + dt_s + left / (ghs * 1e9)
         st.last_step_s = now_s + dt_s
         return p
-
-    def _share(self, at_s: float) -> None:
-        """Book one share found at ``at_s`` (best share and solo block included)."""
-        st = self.state
-        rng = self.rng
-        d = self._share_diff
-        actual = d / (1.0 - rng.random())
-        best = int(actual)
-        if best > st.best_share:
-            st.best_share = best
-        if actual >= self._net_diff:
-            st.found_blocks += 1
-        rejected = rng.random() < REJECT_FRACTION
-        if not rejected:
-            self.shares_total += 1
-        for pool in st.pools:
-            if pool.alive:
-                if rejected:
-                    pool.rejected += 1
-                    pool.diff_rejected += d
-                    break
-                pool.accepted += 1
-                pool.diff_accepted += d
-                pool.last_share_time = at_s
-                pool.last_share_difficulty = d
-                if best > pool.best_share:
-                    pool.best_share = best
-                break
 
 
 def step_heater(heater: _HasPhysics, dt_s: float, now_s: float) -> float:
