@@ -4,7 +4,7 @@ Usage: ``python bench/mqtt_bridge.py [--devices 200] [--zones 20] [--windows 5] 
 The script re-runs itself in a private loopback-only namespace, starts ``firmware-sim serve``
 with the devices (models 1:1:1:1 on 127.0.0.2 and up) and a Mosquitto broker on 127.0.0.1, then
 runs ``nanoheater serve --no-mdns --poll 5`` twice over the same fleet and config (the zones and
-21 C set-points of ``bench/service.py``): first without the bridge, then with ``--mqtt`` (publish
+21 C set-points of ``bench/served.py``): first without the bridge, then with ``--mqtt`` (publish
 interval 5 s). For each run, after a warm-up window, it measures the service process alone over
 ``--windows`` windows: CPU seconds (``/proc/<pid>/stat``) as a percentage of one core. The
 bridge's cost is the difference of the medians. A subscriber in this process counts the device
@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from harness import ROOT, cpu_seconds, ensure_namespace, print_header, spread, start_fleet, verdict
-from service import MODELS, set_targets, wait_ready, write_config
+from harness import ROOT, ensure_namespace, print_header, spread, verdict
+from served import cpu_window_pct, running_serve, serve_env, simulated_home
 
 BRIDGE_TARGET_PCT = 3.0
 
@@ -60,43 +56,21 @@ class StateCounter:
 
 
 async def measure(
-    args: argparse.Namespace,
-    env: dict[str, str],
-    api: str,
-    extra: list[str],
-    counter: StateCounter | None,
+    args: argparse.Namespace, folder: Path, name: str, extra: list[str], counter: StateCounter
 ) -> tuple[list[float], list[int]]:
     """CPU % of one core per window (and state messages per window) for one serve run."""
-    serve = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is timed
-        [sys.executable, "-m", "nanoheater", "serve", "--no-mdns", "--poll", "5", "--api", api,
-         *extra],
-        cwd=ROOT, env=env, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        started = time.monotonic()
-        await wait_ready(api, serve)
-        await set_targets(api, args.zones)
+    env = serve_env(folder, f"data-{name}")
+    async with running_serve("127.0.0.1:18129", env, args.zones, extra) as serve:
         label = "with bridge" if extra else "no bridge"
-        print(f"{label:<12} ready after {time.monotonic() - started:.1f} s;"
-              f" warm-up {args.window_s:.0f} s")  # fmt: skip
+        print(f"{label:<12} warm-up {args.window_s:.0f} s")
         await asyncio.sleep(args.window_s)
         cpu_pct: list[float] = []
         messages: list[int] = []
         for _ in range(args.windows):
-            before, t0 = cpu_seconds(serve.pid), time.monotonic()
-            seen = counter.count if counter else 0
-            await asyncio.sleep(args.window_s)
-            used, spent = cpu_seconds(serve.pid) - before, time.monotonic() - t0
-            cpu_pct.append(100 * used / spent)
-            if counter is not None:
-                messages.append(counter.count - seen)
+            seen = counter.count
+            cpu_pct.append(await cpu_window_pct(serve.pid, args.window_s))
+            messages.append(counter.count - seen)
         return cpu_pct, messages
-    finally:
-        serve.terminate()
-        try:
-            serve.wait(60)
-        except subprocess.TimeoutExpired:
-            serve.kill()
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -106,50 +80,35 @@ async def main(args: argparse.Namespace) -> int:
     binary = mosquitto_binary()
     if binary is None:
         raise SystemExit("mosquitto is not installed (.ci/run installs it)")
-    per_model = args.devices // len(MODELS)
-    devices = per_model * len(MODELS)
-    fleet_args = ["serve", "--address", "127.0.0.2", "--port", "4028"]
-    for model in MODELS:
-        fleet_args += ["--model", f"{model}:{per_model}"]
-    tmp = Path(tempfile.mkdtemp(prefix="nh-bench-mqtt-"))
-    write_config(tmp / "config", devices, args.zones)
-    (tmp / "mosquitto").mkdir()
-    broker = Broker(binary, tmp / "mosquitto")
-    print_header(
-        f"MQTT bridge: {devices} devices, {args.zones} zones, poll 5 s, publish every 5 s,"
-        " on top of nanoheater serve",
-        args.windows,
-    )
-    fleet = start_fleet(fleet_args)
-    broker.start()
-    counter = StateCounter(broker.host, broker.port)
-    counter.start()
-    try:
-        runs: dict[str, tuple[list[float], list[int]]] = {}
-        for name, extra in (("base", []), ("bridge", ["--mqtt", broker.url])):
-            env = {
-                **os.environ,
-                "NANOHEATER_CONFIG_DIR": str(tmp / "config"),
-                "NANOHEATER_DATA_DIR": str(tmp / f"data-{name}"),
-            }
-            runs[name] = await measure(args, env, "127.0.0.1:18129", extra, counter)
-        base, bridge = runs["base"][0], runs["bridge"][0]
-        cost = statistics.median(bridge) - statistics.median(base)
-        per_window = runs["bridge"][1]
-        expected = devices * args.window_s / 5
-        print(f"service  without bridge {spread(base, '{:.2f}', ' % of one core')}")
-        print(f"service  with bridge    {spread(bridge, '{:.2f}', ' % of one core')}")
-        print(f"bridge   {cost:.2f} % of one core (difference of the medians)  target <="
-              f" {BRIDGE_TARGET_PCT} % {verdict(cost <= BRIDGE_TARGET_PCT)}")  # fmt: skip
-        print(f"messages {spread([float(m) for m in per_window], '{:.0f}')} device states per"
-              f" {args.window_s:.0f} s window (every device every 5 s: {expected:.0f});"
-              f" {len(counter.devices)} devices seen")  # fmt: skip
-        return 0 if cost <= BRIDGE_TARGET_PCT else 1
-    finally:
-        await counter.stop()
-        broker.stop()
-        fleet.terminate()
-        fleet.wait(30)
+    with simulated_home(args.devices, args.zones, "nh-bench-mqtt-") as (folder, devices):
+        (folder / "mosquitto").mkdir()
+        broker = Broker(binary, folder / "mosquitto")
+        print_header(
+            f"MQTT bridge: {devices} devices, {args.zones} zones, poll 5 s, publish every 5 s,"
+            " on top of nanoheater serve",
+            args.windows,
+        )
+        broker.start()
+        counter = StateCounter(broker.host, broker.port)
+        counter.start()
+        try:
+            base = (await measure(args, folder, "base", [], counter))[0]
+            bridge, per_window = await measure(
+                args, folder, "bridge", ["--mqtt", broker.url], counter
+            )
+        finally:
+            await counter.stop()
+            broker.stop()
+    cost = statistics.median(bridge) - statistics.median(base)
+    expected = devices * args.window_s / 5
+    print(f"service  without bridge {spread(base, '{:.2f}', ' % of one core')}")
+    print(f"service  with bridge    {spread(bridge, '{:.2f}', ' % of one core')}")
+    print(f"bridge   {cost:.2f} % of one core (difference of the medians)  target <="
+          f" {BRIDGE_TARGET_PCT} % {verdict(cost <= BRIDGE_TARGET_PCT)}")  # fmt: skip
+    print(f"messages {spread([float(m) for m in per_window], '{:.0f}')} device states per"
+          f" {args.window_s:.0f} s window (every device every 5 s: {expected:.0f});"
+          f" {len(counter.devices)} devices seen")  # fmt: skip
+    return 0 if cost <= BRIDGE_TARGET_PCT else 1
 
 
 if __name__ == "__main__":

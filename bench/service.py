@@ -18,25 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from harness import (
-    ROOT,
-    cpu_seconds,
-    ensure_namespace,
-    percentile,
-    print_header,
-    spread,
-    start_fleet,
-    verdict,
-)
+from harness import ensure_namespace, percentile, print_header, spread, verdict
+from served import cpu_window_pct, running_serve, serve_env, simulated_home
 
-MODELS = ("nano3s", "mini3", "q", "nano3")
 CPU_TARGET_PCT = 5.0
 RSS_TARGET_MB = 150.0
 
@@ -47,43 +35,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def write_config(folder: Path, devices: int, zones: int) -> list[str]:
-    """config.toml with every device and ``zones`` zones; returns the hosts."""
-    hosts = [f"127.0.{(2 + i) // 256}.{(2 + i) % 256}:4028" for i in range(devices)]
-    lines = ["hosts = [" + ", ".join(f'"{h}"' for h in hosts) + "]", "", "[zones]"]
-    size = devices // zones
-    for z in range(zones):
-        members = hosts[z * size : (z + 1) * size] if z < zones - 1 else hosts[z * size :]
-        lines.append(f'"room-{z:02d}" = [' + ", ".join(f'"{h}"' for h in members) + "]")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.toml").write_text("\n".join(lines) + "\n")
-    return hosts
-
-
-async def wait_ready(api: str, proc: subprocess.Popen[str]) -> None:
-    from nanoheater.service.remote import RemoteHome, ServiceUnavailable
-
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise SystemExit(f"serve exited {proc.returncode}")
-        try:
-            async with RemoteHome(api) as home:
-                if (await home.health())["ready"]:
-                    return
-        except ServiceUnavailable:
-            pass
-        await asyncio.sleep(0.5)
-    raise SystemExit("serve never became ready")
-
-
-async def set_targets(api: str, zones: int) -> None:
-    from nanoheater.service.remote import RemoteHome
-
-    async with RemoteHome(api) as home:
-        for z in range(zones):
-            await home.set_target(f"room-{z:02d}", {"setpoint_c": 21.0})
 
 
 async def api_latency_ms(api: str, requests: int) -> list[float]:
@@ -100,66 +51,33 @@ async def api_latency_ms(api: str, requests: int) -> list[float]:
 
 
 async def main(args: argparse.Namespace) -> int:
-    per_model = args.devices // len(MODELS)
-    fleet_args = ["serve", "--address", "127.0.0.2", "--port", "4028"]
-    for model in MODELS:
-        fleet_args += ["--model", f"{model}:{per_model}"]
-    tmp = Path(tempfile.mkdtemp(prefix="nh-bench-service-"))
-    write_config(tmp / "config", per_model * len(MODELS), args.zones)
     api = "127.0.0.1:18128"
-    env = {
-        **os.environ,
-        "NANOHEATER_CONFIG_DIR": str(tmp / "config"),
-        "NANOHEATER_DATA_DIR": str(tmp / "data"),
-    }
-    print_header(
-        f"nanoheater serve: {per_model * len(MODELS)} devices, {args.zones} zones, poll 5 s,"
-        f" control 30 s, history on",
-        args.windows,
-    )
-    fleet = start_fleet(fleet_args)
-    serve = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is timed
-        [sys.executable, "-m", "nanoheater", "serve", "--no-mdns", "--poll", "5", "--api", api],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        started = time.monotonic()
-        await wait_ready(api, serve)
-        await set_targets(api, args.zones)
-        print(f"ready    after {time.monotonic() - started:.1f} s; warm-up {args.window_s:.0f} s")
-        await asyncio.sleep(args.window_s)
-        cpu_pct: list[float] = []
-        rss: list[float] = []
-        p50: list[float] = []
-        p95: list[float] = []
-        for _ in range(args.windows):
-            before, t0 = cpu_seconds(serve.pid), time.monotonic()
+    with simulated_home(args.devices, args.zones, "nh-bench-service-") as (folder, devices):
+        print_header(
+            f"nanoheater serve: {devices} devices, {args.zones} zones, poll 5 s,"
+            f" control 30 s, history on",
+            args.windows,
+        )
+        async with running_serve(api, serve_env(folder), args.zones) as serve:
+            print(f"warm-up  {args.window_s:.0f} s")
             await asyncio.sleep(args.window_s)
-            used, spent = cpu_seconds(serve.pid) - before, time.monotonic() - t0
-            cpu_pct.append(100 * used / spent)
-            rss.append(rss_mb(serve.pid))
-            latencies = await api_latency_ms(api, args.requests)
-            p50.append(percentile(latencies, 0.50))
-            p95.append(percentile(latencies, 0.95))
-        print(f"cpu      {spread(cpu_pct, '{:.2f}', ' % of one core')}  target <= {CPU_TARGET_PCT}"
-              f" % {verdict(max(cpu_pct) <= CPU_TARGET_PCT)}")  # fmt: skip
-        print(f"rss      {spread(rss, '{:.1f}', ' MB')}  target <= {RSS_TARGET_MB:.0f} MB"
-              f" {verdict(max(rss) <= RSS_TARGET_MB)}")  # fmt: skip
-        print(f"api      GET /api/v1/devices ({args.requests} sequential per window):")
-        print(f"         p50 {spread(p50, '{:.1f}', ' ms')}, p95 {spread(p95, '{:.1f}', ' ms')}")
-        ok = max(cpu_pct) <= CPU_TARGET_PCT and max(rss) <= RSS_TARGET_MB
-        return 0 if ok else 1
-    finally:
-        serve.terminate()
-        try:
-            serve.wait(60)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-        fleet.terminate()
-        fleet.wait(30)
+            cpu_pct: list[float] = []
+            rss: list[float] = []
+            p50: list[float] = []
+            p95: list[float] = []
+            for _ in range(args.windows):
+                cpu_pct.append(await cpu_window_pct(serve.pid, args.window_s))
+                rss.append(rss_mb(serve.pid))
+                latencies = await api_latency_ms(api, args.requests)
+                p50.append(percentile(latencies, 0.50))
+                p95.append(percentile(latencies, 0.95))
+    print(f"cpu      {spread(cpu_pct, '{:.2f}', ' % of one core')}  target <= {CPU_TARGET_PCT}"
+          f" % {verdict(max(cpu_pct) <= CPU_TARGET_PCT)}")  # fmt: skip
+    print(f"rss      {spread(rss, '{:.1f}', ' MB')}  target <= {RSS_TARGET_MB:.0f} MB"
+          f" {verdict(max(rss) <= RSS_TARGET_MB)}")  # fmt: skip
+    print(f"api      GET /api/v1/devices ({args.requests} sequential per window):")
+    print(f"         p50 {spread(p50, '{:.1f}', ' ms')}, p95 {spread(p95, '{:.1f}', ' ms')}")
+    return 0 if max(cpu_pct) <= CPU_TARGET_PCT and max(rss) <= RSS_TARGET_MB else 1
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from nanoheater.bridge_settings import AlertSettings
-from nanoheater.bridges.problems import OVERHEAT_CHIP_C, device_problems
+from nanoheater.bridges.problems import device_problems
+from nanoheater.diagnosis import OVERHEAT_C
 from nanoheater.home.types import DeviceView, ZoneView
 from nanoheater.units import celsius
 
@@ -104,8 +105,8 @@ class RuleState:
                     )
             chip = device.status.chip_temp_max_c if device.status else None
             key = f"overheat:{device.key}"
-            hot = chip is not None and chip >= OVERHEAT_CHIP_C
-            warm = chip is not None and chip > OVERHEAT_CHIP_C - OVERHEAT_RESOLVE_K
+            hot = chip is not None and chip >= OVERHEAT_C
+            warm = chip is not None and chip > OVERHEAT_C - OVERHEAT_RESOLVE_K
             if self._latch(key, hot, warm):
                 found.append(
                     Condition(

@@ -74,14 +74,20 @@ def test_an_episode_that_opens_and_ends_inside_quiet_hours_is_never_sent() -> No
 
 
 def test_fault_overheat_and_fail_safe_carry_their_reason() -> None:
-    """A fault, a hot chip and a fail-safe decision each open their own episode."""
-    faulty = device(state=HeaterState.FAULT, chip_c=107.0)
+    """A fault, a hot chip and a fail-safe decision each open their own episode.
+
+    A fault its reading explains (a hot chip) alerts as its cause, as ``status`` explains it.
+    """
+    hot = device(state=HeaterState.FAULT, chip_c=107.0)
     failsafe = zone(None, reason="fail-safe (sensor stale): Low")
-    sent = _run([(at(12), [faulty], [failsafe])])[0]
+    sent = _run([(at(12), [hot], [failsafe])])[0]
     kinds = {a.key.split(":")[0]: a for a in sent}
-    assert {"fault", "overheat", "fail_safe"} <= set(kinds)
+    assert set(kinds) == {"overheat", "fail_safe"}
     assert "107" in kinds["overheat"].body
     assert "sensor stale" in kinds["fail_safe"].body
+    sent = _run([(at(12), [device(state=HeaterState.FAULT)], [])])[0]
+    assert [a.key.split(":")[0] for a in sent] == ["fault"]
+    assert "reports a fault" in sent[0].body
 
 
 def test_setpoint_unreachable_after_hours_below_it() -> None:
