@@ -167,8 +167,8 @@ async def test_mouse_click_opens_a_device_and_presses_its_buttons(
         key = f"{nano3.server.host}:{nano3.server.port}"
         row = table.get_row_index(key)
         # Two clicks: the first moves the cursor to the row, the second selects it.
-        await pilot.click(FleetTable, offset=(3, row + 1))
-        await pilot.click(FleetTable, offset=(3, row + 1))
+        await pilot.click(FleetTable, offset=(3, row + table.header_height))
+        await pilot.click(FleetTable, offset=(3, row + table.header_height))
         await pilot.pause()
         assert isinstance(app.screen, DeviceScreen)
         assert app.screen.key == key
@@ -191,7 +191,7 @@ async def test_target_column_shows_what_the_controller_holds(
             await settle(pilot)
             table = app.screen.query_one(FleetTable)
             headers = {str(c.key.value): c.label for c in table.columns.values()}
-            assert str(headers["target"]) == "Target"
+            assert str(headers["target"]).split("\n") == ["Target", "°C"]
             assert table.virtual_size.width <= table.size.width, "every column fits"
             assert headers["power"].justify == "right"
             assert str(table.get_row(q_key)[COLUMN["target"]]) == "-"

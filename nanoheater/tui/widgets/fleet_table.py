@@ -14,21 +14,26 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Device"),
     ("state", "State"),
     ("mode", "Mode"),
-    ("power", "W"),
-    ("hashrate", "TH/s"),
-    ("chip", "Chip"),
-    ("room", "Room"),
-    ("target", "Target"),
-    ("heat", "kWh"),
+    ("power", "Power\nW"),
+    ("hashrate", "Hash\nTH/s"),
+    ("chip", "Chip\n°C"),
+    ("room", "Room\n°C"),
+    ("target", "Target\n°C"),
+    ("heat", "Heat\nkWh"),
     ("sats", "Sats"),
 )
-"""Column keys and headers, in display order (temperatures in °C, energy today)."""
+"""Column keys and headers, in display order: the name, then the unit on a second header line
+(energy and sats are today's). Two lines because "Chip °C" and "Room °C" on one line do not fit
+80 columns; the Target column's unit is that of its set-points (a mode or "sched" has none)."""
+
+HEADER_HEIGHT = 2
+"""Header lines: the column names over their units."""
 
 NUMERIC = frozenset({"power", "hashrate", "chip", "room", "target", "heat", "sats"})
 """Columns of numbers: right-aligned, headers included."""
 
-NARROW_WIDTHS = (10, 6, 11, 4, 5, 4, 4, 5, 4, 4)
-"""Column widths that fit 80 columns with cell padding and a scrollbar."""
+NARROW_WIDTHS = (10, 7, 9, 5, 5, 4, 4, 6, 4, 4)
+"""Column widths that fit 80 columns with cell padding and a scrollbar (every header whole)."""
 WIDE_WIDTHS = (14, 11, 13, 6, 6, 5, 5, 6, 6, 6)
 """Column widths from 100 columns on (they and their padding fit 100 with a scrollbar)."""
 WIDE_FROM = 100
@@ -111,6 +116,7 @@ class FleetTable(DataTable[str | Text]):
         """Create the columns and row cursor."""
         self.cursor_type = "row"
         self.zebra_stripes = True
+        self.header_height = HEADER_HEIGHT
         self._add_columns(self.app.size.width < WIDE_FROM)
 
     def _add_columns(self, narrow: bool) -> None:
