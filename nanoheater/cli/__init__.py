@@ -29,7 +29,7 @@ _COMMANDS: dict[str, str] = {
     "capture": "nanoheater.cli.capture:capture",
     "serve": "nanoheater.cli.serve:serve",
     "target": "nanoheater.cli.target:target",
-    "zones": "nanoheater.cli.target:zones",
+    "zones": "nanoheater.cli.zones:zones",
     "service": "nanoheater.cli.service:service",
 }
 

@@ -20,7 +20,7 @@ import click
 
 from nanoheater.cli.output import run_async
 from nanoheater.cli.params import FiniteFloat
-from nanoheater.config import data_dir, load_settings
+from nanoheater.config import config_path, data_dir, load_settings
 from nanoheater.controller.targets import check_exit_level
 from nanoheater.home import DataDirLock, Home, HomeOptions
 from nanoheater.service.address import TOKEN_ENV, find_api
@@ -107,6 +107,7 @@ async def serve(
         data_dir=folder,
         hosts=(*settings.hosts, *hosts),
         zones=settings.zones,
+        config_file=config_path(),
         scan=scan,
         mdns=not no_mdns,
         poll_interval_s=poll_s,

@@ -1,6 +1,6 @@
-"""Provides ``nanoheater target`` and ``nanoheater zones``: a running service's heat targets.
+"""Provides ``nanoheater target``: a running service's heat targets (``zones`` lists them).
 
-Both talk to ``nanoheater serve`` (found from ``--api``, else ``NANOHEATER_API``, else the
+It talks to ``nanoheater serve`` (found from ``--api``, else ``NANOHEATER_API``, else the
 config's ``api``). A zone may be named by its name or by any of its devices' hosts.
 """
 
@@ -113,18 +113,3 @@ async def target(
         print_json(view)
     else:
         click.echo(format_zone(view))
-
-
-@click.command()
-@API_OPTION
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per zone and line.")
-@run_async
-async def zones(api: str | None, as_json: bool) -> None:
-    """List the running service's zones: target, devices, override, last decision."""
-    async with RemoteHome(find_api(api)) as home:
-        listed = await home.zones()
-    for zone in listed:
-        if as_json:
-            print_json(zone)
-        else:
-            click.echo(format_zone(zone))

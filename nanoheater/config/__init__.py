@@ -25,6 +25,7 @@ from nanoheater.config.files import (
     data_dir,
     load_settings,
     save_settings,
+    update_config,
 )
 from nanoheater.config.models import (
     CapsSettings,
@@ -51,4 +52,5 @@ __all__ = [
     "data_dir",
     "load_settings",
     "save_settings",
+    "update_config",
 ]

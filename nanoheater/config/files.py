@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,37 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     data = settings.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     _keep_user_keys(data, settings.model_dump(mode="json", exclude_none=True), existing)
     write_atomic(path, tomli_w.dumps(data).encode("utf-8"))
+    return path
+
+
+def update_config(change: Callable[[dict[str, Any]], None], path: Path | None = None) -> Path:
+    """Apply ``change`` to config.toml's table and write the file back atomically.
+
+    For a program that owns one section (``serve`` and its ``[zones]``): every other key stays
+    as the user wrote it (comments are not kept; TOML writers drop them, as ``save_settings``
+    does). The result must validate, and a file that does not parse is refused, never replaced:
+    both raise ``UsageError`` and leave the file as it was.
+    """
+    path = path or config_path()
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = _read_toml(path)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(
+                f"{path}: cannot be read ({sanitize(exc, 120)}); not changed"
+            ) from None
+    change(data)
+    try:
+        # The file alone, as load_settings blames it; its hosts list as load_settings reads it
+        # (a malformed entry is skipped with a warning there, so it must not block this change).
+        _FileOnly(**{**data, "hosts": []})
+    except ValidationError as exc:
+        raise UsageError(f"{path}: {_describe(exc)}; not changed") from None
+    try:
+        write_atomic(path, tomli_w.dumps(data).encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be written ({sanitize(exc, 120)})") from None
     return path
 
 

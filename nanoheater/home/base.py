@@ -1,7 +1,8 @@
 """Provides HomeBase: the state the parts of ``Home`` share, and the plumbing they all call.
 
 ``Home`` (``home.runtime``) is built in layers over this base: zone control (``home.zone_control``:
-targets, overrides, manual commands and control ticks), the device set (``home.device_set``:
+targets, overrides, manual commands and control ticks), the zone layout (``home.zone_layout``:
+making, renaming and removing zones, moving devices), the device set (``home.device_set``:
 adding, renaming and forgetting devices, polls and discovery) and, on top, the lifecycle (start,
 the loops, stop at the exit level) and the history reads. Here: the shared state, background
 tasks, taking a reading, events and persisting intents.
@@ -73,8 +74,8 @@ class HomeBase:
         """``<data_dir>/intents.json``."""
         return self.options.data_dir / INTENTS_FILE
 
-    def _new_zone(self, name: str) -> ZoneSlot:
-        return ZoneSlot(name, adjust=self.options.zone_choices)
+    def _new_zone(self, name: str, *, named: bool = False) -> ZoneSlot:
+        return ZoneSlot(name, named=named, adjust=self.options.zone_choices)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)

@@ -13,10 +13,10 @@ from nanoheater.exceptions import UsageError
 from nanoheater.home.devices import DeviceSlot, resolve_device
 from nanoheater.home.options import describe_error
 from nanoheater.home.types import DeviceView, Reading
-from nanoheater.home.zone_control import ZoneControl
+from nanoheater.home.zone_layout import ZoneLayout
 
 
-class DeviceSet(ZoneControl):
+class DeviceSet(ZoneLayout):
     """The owned devices: add, rename, forget, look up, poll and discover."""
 
     def add_device(self, host: str, *, announce: bool = True) -> DeviceSlot:

@@ -48,6 +48,9 @@ class HomeOptions:
     persist: bool = True
     """Load and save ``intents.json``. False for a foreground run whose targets are its argv
     (``nanoheater thermostat``): a later ``serve`` must not resume what a terminal once asked."""
+    config_file: Path | None = None
+    """Where zone edits (``Home.create_zone`` ...) are kept: config.toml, whose ``[zones]`` the
+    next start reads. None: edits last until the process ends."""
     backstops: bool = True
     """Give each regulated Mini 3 its own room limit (a dead-man backstop for a long-lived
     service; a foreground thermostat leaves the device's settings alone)."""

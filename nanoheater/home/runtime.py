@@ -35,9 +35,9 @@ STOP_WAIT_S = 5.0
 class Home(DeviceSet):
     """Owns every device, zone and intent; see ``docs/design.md`` ("The home service").
 
-    Built in layers (``home.base``, ``home.zone_control``, ``home.device_set``); this one adds
-    the lifecycle (start, the loops, stop at the exit level), the market refresh and the
-    history reads.
+    Built in layers (``home.base``, ``home.zone_control``, ``home.zone_layout``,
+    ``home.device_set``); this one adds the lifecycle (start, the loops, stop at the exit
+    level), the market refresh and the history reads.
     """
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -52,7 +52,7 @@ class Home(DeviceSet):
                 policy=RetentionPolicy.from_settings(self.settings.history),
             )
         for name, hosts in self.options.zones.items():
-            self.zone_slots[name] = self._new_zone(name)
+            self.zone_slots[name] = self._new_zone(name, named=True)
             for host in hosts:
                 self.add_device(host, announce=False)
         for host in self.options.hosts:

@@ -37,6 +37,9 @@ class ZoneSlot:
 
     name: str
     addresses: list[str] = field(default_factory=list)
+    named: bool = False
+    """A zone of the config's ``[zones]`` or made through the API; else one device's own zone,
+    named after its address (it goes when the device leaves it)."""
     regulator: Regulator | None = None
     built_for: tuple[str, ...] = ()
     ticking: bool = False

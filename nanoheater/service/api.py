@@ -182,6 +182,47 @@ async def get_zone(request: web.Request) -> web.Response:
     return _json(_home(request).zone(request.match_info["ref"]).to_json())
 
 
+async def create_zone(request: web.Request) -> web.Response:
+    """``POST /zones``: ``{"name": "living", "devices": ["127.0.0.2"]}``; kept in config.toml."""
+    body = await _body(request)
+    devices = body.get("devices", [])
+    if not isinstance(devices, list):
+        raise UsageError("devices must be a list of device references")
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise UsageError("give a zone name (a string)")
+    view = await _home(request).create_zone(name, devices)
+    return _json(view.to_json(), 201)
+
+
+async def rename_zone(request: web.Request) -> web.Response:
+    """``PUT /zones/{ref}/name``: ``{"name": "lounge"}``; the target follows."""
+    name = (await _body(request)).get("name")
+    if not isinstance(name, str):
+        raise UsageError("give the zone's new name (a string)")
+    return _json((await _home(request).rename_zone(request.match_info["ref"], name)).to_json())
+
+
+async def delete_zone(request: web.Request) -> web.Response:
+    """``DELETE /zones/{ref}``: its devices become zones of their own; every zone after."""
+    return _json([z.to_json() for z in await _home(request).delete_zone(request.match_info["ref"])])
+
+
+async def assign_devices(request: web.Request) -> web.Response:
+    """``POST /zones/{ref}/devices``: ``{"devices": [...]}`` join the zone."""
+    devices = (await _body(request)).get("devices")
+    if not isinstance(devices, list):
+        raise UsageError("give devices: a list of device references")
+    view = await _home(request).assign(request.match_info["ref"], devices)
+    return _json(view.to_json())
+
+
+async def unassign_device(request: web.Request) -> web.Response:
+    """``DELETE /zones/{ref}/devices/{device}``: the device becomes a zone of its own."""
+    info = request.match_info
+    return _json((await _home(request).unassign(info["ref"], info["device"])).to_json())
+
+
 async def put_target(request: web.Request) -> web.Response:
     """``PUT /zones/{ref}/target``: set-point, level, schedule or off."""
     target = Target.from_json(await _body(request))
@@ -255,7 +296,12 @@ def build_app(home: Home, token: str | None = None) -> web.Application:
     app.router.add_post(f"{p}/devices/{{ref}}/command", device_command)
     app.router.add_put(f"{p}/devices/{{ref}}/name", rename_device)
     app.router.add_get(f"{p}/zones", list_zones)
+    app.router.add_post(f"{p}/zones", create_zone)
     app.router.add_get(f"{p}/zones/{{ref}}", get_zone)
+    app.router.add_delete(f"{p}/zones/{{ref}}", delete_zone)
+    app.router.add_put(f"{p}/zones/{{ref}}/name", rename_zone)
+    app.router.add_post(f"{p}/zones/{{ref}}/devices", assign_devices)
+    app.router.add_delete(f"{p}/zones/{{ref}}/devices/{{device}}", unassign_device)
     app.router.add_put(f"{p}/zones/{{ref}}/target", put_target)
     app.router.add_delete(f"{p}/zones/{{ref}}/target", delete_target)
     app.router.add_post(f"{p}/zones/{{ref}}/resume", resume)

@@ -122,6 +122,29 @@ class RemoteHome:
         """One zone (a device ref gives its zone)."""
         return dict(await self.request("GET", f"/zones/{_quote(ref)}"))
 
+    async def create_zone(self, name: str, devices: list[str] | None = None) -> dict[str, Any]:
+        """Make zone ``name`` (with ``devices``); the service keeps it in config.toml."""
+        body = {"name": name, "devices": list(devices or [])}
+        return dict(await self.request("POST", "/zones", body))
+
+    async def rename_zone(self, ref: str, name: str) -> dict[str, Any]:
+        """Call zone ``ref`` ``name``."""
+        return dict(await self.request("PUT", f"/zones/{_quote(ref)}/name", {"name": name}))
+
+    async def delete_zone(self, ref: str) -> list[dict[str, Any]]:
+        """Remove zone ``ref``; every zone after."""
+        return list(await self.request("DELETE", f"/zones/{_quote(ref)}"))
+
+    async def assign(self, ref: str, devices: list[str]) -> dict[str, Any]:
+        """Move ``devices`` into zone ``ref``."""
+        body = {"devices": list(devices)}
+        return dict(await self.request("POST", f"/zones/{_quote(ref)}/devices", body))
+
+    async def unassign(self, ref: str, device: str) -> dict[str, Any]:
+        """Take ``device`` out of zone ``ref``."""
+        path = f"/zones/{_quote(ref)}/devices/{_quote(device)}"
+        return dict(await self.request("DELETE", path))
+
     async def set_target(self, ref: str, target: dict[str, Any] | None) -> dict[str, Any]:
         """Set zone ``ref``'s target (a ``Target`` JSON body), or clear it with None."""
         if target is None:

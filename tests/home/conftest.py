@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -59,19 +60,29 @@ async def home(tmp_path: Path, fleet: Fleet) -> AsyncIterator[Home]:
         await running.stop()
 
 
-@pytest.fixture
-async def served(tmp_path: Path, fleet: Fleet) -> AsyncIterator[tuple[Home, str]]:
-    """A Home over the fleet and its API on a free 127.0.0.1 port, every device read once."""
+@asynccontextmanager
+async def serving(home: Home) -> AsyncIterator[str]:
+    """Start ``home`` and its API on 127.0.0.1; yield the address once every device was read.
+
+    Both are stopped afterwards.
+    """
     from nanoheater.service.server import ApiServer
 
-    home = Home(options(tmp_path / "data", fleet))
     await home.start()
     server = ApiServer(home, "127.0.0.1:0", None)
     try:
         await server.start()
         assert server.bound is not None
         await until(lambda: all(d.online for d in home.devices()))
-        yield home, f"127.0.0.1:{server.bound[1]}"
+        yield f"127.0.0.1:{server.bound[1]}"
     finally:
         await server.stop()
         await home.stop()
+
+
+@pytest.fixture
+async def served(tmp_path: Path, fleet: Fleet) -> AsyncIterator[tuple[Home, str]]:
+    """A Home over the fleet and its API on a free 127.0.0.1 port, every device read once."""
+    home = Home(options(tmp_path / "data", fleet))
+    async with serving(home) as api:
+        yield home, api
