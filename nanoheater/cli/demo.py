@@ -13,6 +13,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from nanoheater.protocol.sanitize import sanitize
 if TYPE_CHECKING:
     from firmware_sim.fleet import Fleet
     from firmware_sim.room import Room
+    from nanoheater.tui.app import NanoheaterApp
 
 DEFAULT_MODELS = ("nano3s:2", "nano3", "mini3", "q")
 """Two Nano 3S, a Nano 3, a Mini 3 and an Avalon Q."""
@@ -86,6 +88,22 @@ def demo(models: tuple[str, ...], speed: float, seed: int, address: str, port: i
 
 
 async def _run(models: list[str], *, address: str, port: int, speed: float, seed: int) -> None:
+    async with demo_app(models, address=address, port=port, speed=speed, seed=seed) as app:
+        with logs_to_file(Path(tempfile.gettempdir()) / "nanoheater-demo.log"):
+            await app.run_async()
+    for line in app.quit_summary:
+        click.echo(f"exit: {sanitize(line, 500)}")
+
+
+@asynccontextmanager
+async def demo_app(
+    models: list[str], *, address: str, port: int, speed: float, seed: int
+) -> AsyncIterator[NanoheaterApp]:
+    """Start the simulated fleet and yield the TUI wired to it, as ``nanoheater demo`` runs it.
+
+    The app is not run here (the command runs it; tests drive it with Pilot). On exit the
+    history is closed, the fleet stopped and the scratch folder removed.
+    """
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
     from nanoheater.controller.sensors import Reading, RoomSensor
@@ -145,11 +163,8 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
     )
     app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"
     try:
-        with logs_to_file(Path(tempfile.gettempdir()) / "nanoheater-demo.log"):
-            await app.run_async()
+        yield app
     finally:
         await history.close()
         await fleet.stop()
         shutil.rmtree(scratch, ignore_errors=True)
-    for line in app.quit_summary:
-        click.echo(f"exit: {sanitize(line, 500)}")

@@ -1,12 +1,19 @@
-"""Tests of ``nanoheater demo``'s fleet start-up: loopback only, with a fallback when busy."""
+"""Tests of ``nanoheater demo``: loopback only, a fallback when busy, and what it counts at 600x."""
 
 from __future__ import annotations
 
+import io
+import re
 import socket
+import time
 
 from click.testing import CliRunner
+from rich.console import Console
+from textual.widgets import Static
 
-from nanoheater.cli.demo import demo, start_fleet
+from firmware_sim.fleet import parse_models
+from nanoheater.cli.demo import DEFAULT_MODELS, demo, demo_app, start_fleet
+from nanoheater.tui.screens.economics import EconomicsScreen
 
 DEMO_PORT = 40720
 """A fixed port: the run has its own network namespace, so nothing else holds it."""
@@ -54,3 +61,45 @@ def test_demo_rejects_unknown_models() -> None:
     result = CliRunner().invoke(demo, ["--model", "antminer"])
     assert result.exit_code == 2
     assert "unknown model" in result.output
+
+
+def _screen_text(widget: Static) -> str:
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_demo_at_600x_counts_kwh_and_sats_on_screen() -> None:
+    """Pins that ``demo --speed 600`` books heat and sats: on the fleet and economics screens.
+
+    The demo's own wiring (default fleet, its 1 s polls, its history) at 600x: each poll is
+    600 s of device time, which the ledger used to drop as a gap (0 kWh, 0 sats forever).
+    """
+    async with (
+        demo_app(
+            parse_models(DEFAULT_MODELS), address="127.0.0.2", port=DEMO_PORT + 4, speed=600, seed=0
+        ) as app,
+        app.run_test(size=(120, 40)) as pilot,
+    ):
+        deadline = time.monotonic() + 20.0
+        totals = ""
+        while time.monotonic() < deadline:
+            await pilot.pause(0.2)
+            totals = _screen_text(app.screen.query_one("#fleet-totals", Static))
+            found = re.search(r"heat today ([\d.,]+) kWh · ([\d,]+) sats", totals)
+            if found and float(found[1]) > 0 and int(found[2].replace(",", "")) > 0:
+                break
+        else:
+            raise AssertionError(f"no heat or sats counted at 600x: {totals!r}")
+        await pilot.press("e")
+        assert isinstance(app.screen, EconomicsScreen)
+        while time.monotonic() < deadline:
+            await pilot.pause(0.2)
+            table = _screen_text(app.screen.query_one("#economics-table", Static))
+            heat = re.search(r"Heat delivered[\s│]+([\d.,]+) kWh", table)
+            sats = re.search(r"Mined \(expected\)[\s│]+([\d,]+) sats", table)
+            if heat and sats and float(heat[1]) > 0 and int(sats[1].replace(",", "")) > 0:
+                break
+        else:
+            raise AssertionError(f"the economics screen counts nothing at 600x: {table!r}")
+        await pilot.press("q")
