@@ -15,6 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from firmware_sim.weather import Weather
+
+if TYPE_CHECKING:
+    from firmware_sim.gains import Gains
 
 SECONDS_PER_DAY = 86_400.0
 COLDEST_HOUR_LOCAL = 5.0
@@ -63,13 +69,19 @@ DEFAULT_INITIAL_C = 16.0
 """Cold-start initial temperature of both nodes (docs/physics.md §6.1)."""
 
 
+AVERAGE_CLOUD = 0.6
+"""Cloud cover of a sky without seeded weather (a winter average; assumption)."""
+
+
 class Outdoor:
     """Outdoor temperature: a daily sine around ``mean_c`` with its minimum at 05:00 local time.
 
-    ``override_c`` (set by the control endpoint) replaces the profile while it is not None.
+    ``weather`` (firmware_sim/weather.py), when given, moves the daily mean, scales the swing
+    and adds a wander, seeded; without it every day is the same sine. ``override_c`` (set by the
+    control endpoint) replaces the profile while it is not None.
     """
 
-    __slots__ = ("amplitude_k", "mean_c", "override_c", "utc_offset_s")
+    __slots__ = ("amplitude_k", "mean_c", "override_c", "utc_offset_s", "weather")
 
     def __init__(
         self,
@@ -77,11 +89,13 @@ class Outdoor:
         amplitude_k: float = 4.0,
         utc_offset_s: float = 0.0,
         override_c: float | None = None,
+        weather: Weather | None = None,
     ) -> None:
         self.mean_c = mean_c
         self.amplitude_k = amplitude_k
         self.utc_offset_s = utc_offset_s
         self.override_c = override_c
+        self.weather = weather
 
     def temp_c(self, t_s: float) -> float:
         """Return the outdoor temperature at epoch time ``t_s``."""
@@ -89,13 +103,33 @@ class Outdoor:
             return self.override_c
         local_s = (t_s + self.utc_offset_s) % SECONDS_PER_DAY
         phase = 2.0 * math.pi * (local_s - COLDEST_HOUR_LOCAL * 3600.0) / SECONDS_PER_DAY
-        return self.mean_c - self.amplitude_k * math.cos(phase)
+        if self.weather is None:
+            return self.mean_c - self.amplitude_k * math.cos(phase)
+        mean_k, swing, wander_k = self.weather.offsets(t_s + self.utc_offset_s)
+        return self.mean_c + mean_k - self.amplitude_k * swing * math.cos(phase) + wander_k
+
+    def cloud_fraction(self, t_s: float) -> float:
+        """Cloud cover at ``t_s`` (0 clear, 1 overcast): the weather's, else AVERAGE_CLOUD."""
+        if self.weather is None:
+            return AVERAGE_CLOUD
+        return self.weather.cloud_fraction(t_s + self.utc_offset_s)
 
 
 class Room:
     """One room: air and mass temperatures advanced by :meth:`step`."""
 
-    __slots__ = ("_k_aa", "_k_am", "_k_ao", "_k_ma", "_k_mo", "air_c", "mass_c", "name", "params")
+    __slots__ = (
+        "_k_aa",
+        "_k_am",
+        "_k_ao",
+        "_k_ma",
+        "_k_mo",
+        "air_c",
+        "gains",
+        "mass_c",
+        "name",
+        "params",
+    )
 
     def __init__(
         self,
@@ -109,6 +143,8 @@ class Room:
         self.air_c = air_c
         self.mass_c = air_c if mass_c is None else mass_c
         self.name = name
+        self.gains: Gains | None = None
+        """Free heat (people, appliances, sun; firmware_sim/gains.py) into the air, if any."""
         p = self.params
         # Per-joule coefficients, precomputed so the 1 s step is a handful of multiplications.
         self._k_aa = 1.0 / p.c_a_j_per_k
@@ -135,8 +171,16 @@ class Room:
         """Return the air temperature the room settles at: T_o + P / UA (docs/physics.md §2.2)."""
         return outdoor_c + power_w / self.params.ua_w_per_k
 
-    def run(self, steps: Sequence[HeaterStep], start_s: float, outdoor_c: Sequence[float]) -> float:
+    def run(
+        self,
+        steps: Sequence[HeaterStep],
+        start_s: float,
+        outdoor_c: Sequence[float],
+        gains_w: Sequence[float] | None = None,
+    ) -> float:
         """Advance one 1 s step per ``outdoor_c`` entry with ``steps`` heating; return the end time.
+
+        ``gains_w``, one entry per step, is free heat added to the heaters' power.
 
         Each of ``steps`` is a heater's ``step(dt_s, now_s, inlet_c)`` returning its power. The
         arithmetic is :meth:`step`'s with ``dt_s = 1`` (x * 1.0 == x exactly: the same floats),
@@ -148,7 +192,16 @@ class Room:
         k_aa, k_am, k_ao = self._k_aa, self._k_am, self._k_ao
         k_ma, k_mo = self._k_ma, self._k_mo
         t = start_s
-        if len(steps) == 1:
+        if gains_w is not None:
+            for out_c, p in zip(outdoor_c, gains_w, strict=True):
+                for heater_step in steps:
+                    p += heater_step(1.0, t, a)
+                a, m = (
+                    a + (p * k_aa + k_am * (m - a) + k_ao * (out_c - a)),
+                    m + (k_ma * (a - m) + k_mo * (out_c - m)),
+                )
+                t += 1.0
+        elif len(steps) == 1:
             only = steps[0]
             for out_c in outdoor_c:
                 p = only(1.0, t, a)

@@ -164,5 +164,6 @@ class World:
             outdoor = self._outdoor_series(t, n_steps)
         for h in group.heaters:
             h.physics.refresh_market()
-        group.room.run(group.steps, t, outdoor)
+        gains = group.room.gains
+        group.room.run(group.steps, t, outdoor, None if gains is None else gains.series(t, n_steps))
         group.time_s = end_s

@@ -6,29 +6,32 @@ simulated device's ``handle``. Only time is virtual: the regulator's ``sleep`` a
 ``VirtualClock`` and syncs the world, and every exchange advances it one second (a request is
 not instantaneous, and the client's soft off/on confirmation needs device time to pass).
 
-A virtual room thermometer (first-order lag 60 s, 0.1 K resolution, docs/physics.md §6.1) samples
-the room air every 10 s, as do the metric points. This module imports firmware_sim at the top,
+A virtual room thermometer (firmware_sim/sensor.py: first-order lag 60 s, 0.1 K resolution,
+docs/physics.md §6.1, plus a seeded bias and noise when a scenario names a sensor preset) samples
+the room air every 10 s, as do the metric points (which record the true air). A scenario may also
+name seeded weather and free-heat presets (firmware_sim/weather.py, gains.py); the seed makes
+every run repeatable. This module imports firmware_sim at the top,
 so only the ``simulate`` command function (and bench scripts) may import it, lazily.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC
 from typing import Any
 
 from firmware_sim.clock import VirtualClock
 from firmware_sim.device import SimulatedHeater, create_heater
+from firmware_sim.gains import GAIN_PRESETS, Gains
 from firmware_sim.room import Outdoor, Room
+from firmware_sim.sensor import SENSOR_PRESETS, RoomSensor, SensorSpec
+from firmware_sim.weather import WEATHER_PRESETS, Weather
 from firmware_sim.world import World
 from nanoheater.capabilities import capabilities
-from nanoheater.cli.sim_knowledge import learned_ua_w_k, outdoor_reading
+from nanoheater.cli.sim_knowledge import LEARN_STEP_S, learned_ua_w_k, outdoor_reading
 from nanoheater.cli.sim_scenarios import SCENARIOS, Scenario, controller_factory
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
@@ -56,26 +59,22 @@ POOL_FEE = 0.0
 
 
 class VirtualThermometer:
-    """The simulator's room thermometer: first-order lag and a 0.1 K resolution."""
+    """The controller's room sensor: firmware_sim's RoomSensor behind the app's sensor API."""
 
     label = "virtual thermometer"
 
-    def __init__(self, room: Room, lag_s: float = 60.0, resolution_k: float = 0.1) -> None:
-        self.room = room
-        self.alpha = 1.0 - math.exp(-SAMPLE_S / lag_s)
-        self.resolution_k = resolution_k
-        self.filtered_c = room.air_c
+    def __init__(self, room: Room, spec: SensorSpec | None = None, *, seed: int = 0) -> None:
+        self.sensor = RoomSensor(room, spec, seed=seed, interval_s=SAMPLE_S)
         self.at_s = 0.0
 
     def sample(self, t_s: float) -> None:
-        """Advance the lag filter to ``t_s`` (called by a world observer every SAMPLE_S)."""
-        self.filtered_c += (self.room.air_c - self.filtered_c) * self.alpha
+        """Take the sensor's reading at ``t_s`` (called by a world observer every SAMPLE_S)."""
+        self.sensor.sample()
         self.at_s = t_s
 
     async def read(self, now_s: float) -> Reading:
-        """Return the quantised filtered temperature."""
-        value = round(self.filtered_c / self.resolution_k) * self.resolution_k
-        return Reading(round(value, 3), min(now_s, self.at_s) if self.at_s else now_s)
+        """Return the sensor's last (quantised) reading."""
+        return Reading(self.sensor.reading_c, min(now_s, self.at_s) if self.at_s else now_s)
 
 
 @dataclass(slots=True)
@@ -107,18 +106,30 @@ class SimRig:
         outdoor_mean_c: float = 0.0,
         outdoor_amplitude_k: float = 4.0,
         seed: int = 0,
+        weather: str = "",
+        gains: str = "",
+        sensor: str = "",
     ) -> None:
         self.clock = VirtualClock()
+        self.start_s = self.clock.now()
         self.outdoor = Outdoor(outdoor_mean_c, outdoor_amplitude_k)
+        if weather:
+            self.outdoor.weather = Weather(
+                WEATHER_PRESETS[weather], seed=seed, origin_local_s=self.start_s
+            )
         self.world = World(self.clock, seed, outdoor=self.outdoor)
         self.room = Room.preset(room, air_c=air_c)
         self.room.mass_c = air_c if mass_c is None else mass_c
+        if gains:
+            self.room.gains = Gains(
+                GAIN_PRESETS[gains], self.outdoor, seed=seed, origin_s=self.start_s
+            )
         self.heaters = [
             create_heater(m, world=self.world, room=self.room, index=i, seed=seed)
             for i, m in enumerate(models)
         ]
-        self.thermometer = VirtualThermometer(self.room)
-        self.start_s = self.clock.now()
+        self.sensor_spec = SENSOR_PRESETS[sensor] if sensor else None
+        self.thermometer = VirtualThermometer(self.room, self.sensor_spec, seed=seed)
         self.points: list[Point] = []
         self.setpoint_c: float | None = None
         """Set-point recorded into the points (the regulator's last one)."""
@@ -229,7 +240,9 @@ def revenue_per_kwh_usd(model: str) -> float:
     return revenue_per_kwh(rev.fiat_per_day, power_w=top.power_w)
 
 
-async def _run(scenario: Scenario, controller: str, hours: float, interval_s: float) -> RunResult:
+async def _run(
+    scenario: Scenario, controller: str, hours: float, interval_s: float, seed: int
+) -> RunResult:
     rig = SimRig(
         [scenario.model],
         room=scenario.room,
@@ -237,6 +250,10 @@ async def _run(scenario: Scenario, controller: str, hours: float, interval_s: fl
         mass_c=scenario.mass_c,
         outdoor_mean_c=scenario.outdoor_mean_c,
         outdoor_amplitude_k=scenario.outdoor_amplitude_k,
+        seed=seed,
+        weather=scenario.weather,
+        gains=scenario.gains,
+        sensor=scenario.sensor,
     )
     rig.tariff = scenario.tariff
     rig.setpoint_c = scenario.setpoint_c
@@ -247,16 +264,21 @@ async def _run(scenario: Scenario, controller: str, hours: float, interval_s: fl
     def on_decision(rec: DecisionRecord) -> None:
         records.append((rec, rig.room.air_c, mode_of(heater), heater.state.power_w))
 
-    # Only what the real app has: its own room fit from a learning log and an outdoor reading
-    # with an error, never the simulated room's true heat loss or the true outdoor air.
+    # Only what the real app has: its own room fit from a learning log (through its sensor, in
+    # the same weather and free heat) and an outdoor reading with an error, never the simulated
+    # room's true heat loss or the true outdoor air.
     learning_room = Room.preset(scenario.room, air_c=scenario.air_c)
     learning_room.mass_c = scenario.mass_c
+    learning_room.gains = rig.room.gains
     ua_w_k = learned_ua_w_k(
         learning_room,
         max(p.power_w for p in capabilities(scenario.model).profiles),
         capabilities(scenario.model).standby_power_w,
         rig.outdoor.temp_c,
         rig.start_s,
+        sensor=None
+        if rig.sensor_spec is None
+        else RoomSensor(learning_room, rig.sensor_spec, seed=seed, interval_s=LEARN_STEP_S),
     )
 
     choices = ZoneChoices(
@@ -282,7 +304,10 @@ async def _run(scenario: Scenario, controller: str, hours: float, interval_s: fl
     )
     sats0 = heater.state.expected_sats
     await regulator.run(until_s=rig.start_s + hours * 3600.0)
-    report = _report(scenario, controller, hours, rig, regulator, sats0)
+    report = _report(scenario, controller, hours, rig, regulator, sats0, seed)
+    # What the controller was told (its own fit) and how far its sensor reads off the air.
+    report["app_ua_w_k"] = None if ua_w_k is None else round(ua_w_k, 2)
+    report["sensor_bias_k"] = round(rig.thermometer.sensor.bias_k, 3)
     return RunResult(rig.points, records, report)
 
 
@@ -293,14 +318,18 @@ def _report(
     rig: SimRig,
     regulator: Regulator,
     sats0: float,
+    seed: int,
 ) -> dict[str, Any]:
     metrics = summary(rig.points)
     sats = sum(h.state.expected_sats for h in rig.heaters) - sats0
     kwh = metrics["kwh"] or 0.0
     revenue_usd = sats / 1e8 * BTC_PRICE_USD
+    coldest_c = scenario.outdoor_mean_c - scenario.outdoor_amplitude_k
+    if rig.outdoor.weather is not None:  # seeded weather: the coldest the run met
+        coldest_c = min(rig.outdoor.temp_c(rig.start_s + p.t_s) for p in rig.points)
     reach = reachability(
         scenario.setpoint_c,
-        scenario.outdoor_mean_c - scenario.outdoor_amplitude_k,
+        coldest_c,
         regulator.ladder.power_w(regulator.ladder.top),
         rig.ua_w_k,
     )
@@ -320,6 +349,7 @@ def _report(
         "controller": controller,
         "model": scenario.model,
         "hours": hours,
+        "seed": seed,
         **metrics,
         "expected_sats": round(sats, 1),
         "electricity_cost_usd": round(rig.cost_usd, 3),
@@ -332,9 +362,18 @@ def _report(
 
 
 def run_scenario(
-    name: str, controller: str, hours: float | None = None, *, interval_s: float = 30.0
+    name: str,
+    controller: str,
+    hours: float | None = None,
+    *,
+    interval_s: float = 30.0,
+    seed: int = 0,
 ) -> RunResult:
-    """Run scenario ``name`` with ``controller`` for ``hours`` (scenario default if None)."""
+    """Run scenario ``name`` with ``controller`` for ``hours`` (scenario default if None).
+
+    ``seed`` draws the heaters' noise and shares and, where the scenario has them, its weather,
+    free heat and sensor: the same seed gives the same run.
+    """
     try:
         scenario = SCENARIOS[name]
     except KeyError:
@@ -344,29 +383,6 @@ def run_scenario(
     if hours <= 0:
         raise UsageError("hours must be positive")
     started = time.perf_counter()
-    result = asyncio.run(_run(scenario, controller, hours, interval_s))
+    result = asyncio.run(_run(scenario, controller, hours, interval_s, seed))
     result.report["wall_s"] = round(time.perf_counter() - started, 2)
     return result
-
-
-def write_csv(result: RunResult, path: Path, start_s: float | None = None) -> None:
-    """Write one row per control step: time, room air, sensor, set-point, mode, power, reason."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(
-            ["t_s", "time_utc", "air_c", "sensor_c", "setpoint_c", "mode", "power_w", "reason"]
-        )
-        t0 = result.records[0][0].now_s if result.records else 0.0
-        for rec, air, mode, power in result.records:
-            out.writerow(
-                [
-                    round(rec.now_s - t0, 1),
-                    datetime.fromtimestamp(rec.now_s, UTC).isoformat(timespec="seconds"),
-                    round(air, 3),
-                    "" if rec.room_c is None else rec.room_c,
-                    "" if rec.setpoint_c is None else rec.setpoint_c,
-                    mode,
-                    round(power, 1),
-                    rec.reason,
-                ]
-            )

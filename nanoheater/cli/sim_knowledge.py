@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 
 from firmware_sim.room import Room
+from firmware_sim.sensor import RoomSensor
 from nanoheater.controller.roomfit import RoomSample, fit_room
 from nanoheater.exceptions import UsageError
 
@@ -48,19 +49,28 @@ def learned_ua_w_k(
     standby_w: float,
     truth_c: Callable[[float], float],
     start_s: float,
+    *,
+    sensor: RoomSensor | None = None,
 ) -> float | None:
     """The heat loss the app would have fitted from its history of ``room`` before ``start_s``.
 
-    ``room`` is a copy the caller does not use afterwards; None when the log cannot separate
-    loss from capacity (the app then has no model either).
+    ``room`` is a copy the caller does not use afterwards; its free heat (``room.gains``), which
+    the app never sees, warms it during the log. ``sensor`` (on ``room``, sampled every
+    LEARN_STEP_S) is what the log records; without one it records the true air. None when the
+    log cannot separate loss from capacity (the app then has no model either).
     """
     read = outdoor_reading(truth_c)
+    gains = room.gains
     samples: list[RoomSample] = []
     t = start_s - LEARN_S
     while t < start_s:
         power_w = top_w if (t - start_s) % LEARN_CYCLE_S < LEARN_CYCLE_S / 2 else standby_w
-        samples.append(RoomSample(t, room.air_c, read(t), power_w))
-        room.step(LEARN_STEP_S, power_w, truth_c(t))
+        air_c = room.air_c if sensor is None else sensor.reading_c
+        samples.append(RoomSample(t, air_c, read(t), power_w))
+        free_w = 0.0 if gains is None else gains.gain_w(t)
+        room.step(LEARN_STEP_S, power_w + free_w, truth_c(t))
+        if sensor is not None:
+            sensor.sample()
         t += LEARN_STEP_S
     try:
         fit = fit_room(samples)

@@ -1,7 +1,12 @@
 """Provides the reference scenarios of ``nanoheater simulate`` and the controller factory.
 
 Scenarios follow docs/physics.md §6.4; they are plain data (no simulator import) so the command can
-list them without loading firmware_sim.
+list them without loading firmware_sim. The first five are identical sine days with no free heat
+and an ideal sensor, kept as they were so their figures stay comparable. The others add, seeded
+(``nanoheater simulate --seed``), what a real winter has: day-to-day weather, people, appliances
+and sun, a sensor with a bias and noise, and an occupancy setback. The weather, gains and sensor
+fields name presets that live with their physics in firmware_sim (weather.py, gains.py,
+sensor.py), as ``room`` names a room preset.
 """
 
 from __future__ import annotations
@@ -30,10 +35,21 @@ class Scenario:
     tariff: Tariff = field(default_factory=lambda: Tariff(price_fiat_per_kwh=0.17, timezone="UTC"))
     economic_limit: float | None = None
     room: str = "medium"
+    weather: str = ""
+    """firmware_sim.weather.WEATHER_PRESETS name; empty: the same sine every day."""
+    gains: str = ""
+    """firmware_sim.gains.GAIN_PRESETS name; empty: no free heat."""
+    sensor: str = ""
+    """firmware_sim.sensor.SENSOR_PRESETS name; empty: ``ideal`` (lag and 0.1 K steps only)."""
 
 
 # Steady start: the mass settles near 185/192 of the air lift at 0 C outdoors.
 STEADY_AIR_C, STEADY_MASS_C = 21.0, 20.2
+OCCUPANCY_SCHEDULE = (
+    # Up at 06:30, out 08:30-17:00 (17 C), home until 23:00, 18 C at night, every day.
+    '[[entry]]\nat = "06:30"\ntarget_c = 21\n[[entry]]\nat = "08:30"\ntarget_c = 17\n'
+    '[[entry]]\nat = "17:00"\ntarget_c = 21\n[[entry]]\nat = "23:00"\ntarget_c = 18\n'
+)
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -97,6 +113,65 @@ SCENARIOS: dict[str, Scenario] = {
             economic_limit=0.20,
             air_c=STEADY_AIR_C,
             mass_c=STEADY_MASS_C,
+        ),
+        Scenario(
+            "variable-week",
+            "7 days holding 21 C through seeded weather (the daily mean drifts +-2.5 K, "
+            "cloud sets the swing, cold snaps); Mini 3",
+            "mini3",
+            168.0,
+            outdoor_mean_c=0.0,
+            air_c=STEADY_AIR_C,
+            mass_c=STEADY_MASS_C,
+            weather="variable",
+        ),
+        Scenario(
+            "gains",
+            "48 h holding 21 C with people, appliances and winter sun (household pattern, "
+            "350 W clear-sky peak); Mini 3",
+            "mini3",
+            48.0,
+            outdoor_mean_c=0.0,
+            air_c=STEADY_AIR_C,
+            mass_c=STEADY_MASS_C,
+            gains="household",
+        ),
+        Scenario(
+            "noisy-sensor",
+            "48 h holding 21 C read through a typical sensor (seeded bias within +-0.5 K, "
+            "0.05 K noise); Mini 3",
+            "mini3",
+            48.0,
+            outdoor_mean_c=0.0,
+            air_c=STEADY_AIR_C,
+            mass_c=STEADY_MASS_C,
+            sensor="typical",
+        ),
+        Scenario(
+            "occupancy",
+            "48 h of a household day: 21 C 06:30-08:30 and 17:00-23:00, 17 C away, 18 C at "
+            "night, with the household's gains; Mini 3",
+            "mini3",
+            48.0,
+            outdoor_mean_c=0.0,
+            schedule=OCCUPANCY_SCHEDULE,
+            air_c=STEADY_AIR_C,
+            mass_c=STEADY_MASS_C,
+            gains="household",
+        ),
+        Scenario(
+            "realistic",
+            "7 days of all of it: seeded weather, household gains and sun, a typical sensor, "
+            "the occupancy setback; Mini 3",
+            "mini3",
+            168.0,
+            outdoor_mean_c=0.0,
+            schedule=OCCUPANCY_SCHEDULE,
+            air_c=STEADY_AIR_C,
+            mass_c=STEADY_MASS_C,
+            weather="variable",
+            gains="household",
+            sensor="typical",
         ),
     )
 }

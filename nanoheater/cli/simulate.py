@@ -7,7 +7,10 @@ an in-memory transport (``nanoheater.cli.sim_harness``, imported inside the comm
 
 from __future__ import annotations
 
+import csv
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +18,9 @@ from nanoheater.cli.output import handle_errors, print_json
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.cli.sim_scenarios import CONTROLLERS, SCENARIOS
 from nanoheater.exceptions import UsageError
+
+if TYPE_CHECKING:
+    from nanoheater.cli.sim_harness import RunResult
 
 SCENARIO_NAMES = tuple(SCENARIOS)
 CONTROLLER_NAMES = CONTROLLERS
@@ -52,6 +58,13 @@ CONTROLLER_NAMES = CONTROLLERS
     default=None,
     help="Write one CSV row per control step (time, room air, mode, power).",
 )
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the simulated world (weather, free heat, sensor, shares); same seed, same run.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @handle_errors
 def simulate(
@@ -60,15 +73,16 @@ def simulate(
     hours: float | None,
     interval_s: float,
     record: Path | None,
+    seed: int,
     as_json: bool,
 ) -> None:
     """Run SCENARIO with CONTROLLER against the simulated firmware and report comfort and cost."""
     from nanoheater.cli import sim_harness
 
-    result = sim_harness.run_scenario(scenario, controller, hours, interval_s=interval_s)
+    result = sim_harness.run_scenario(scenario, controller, hours, interval_s=interval_s, seed=seed)
     if record is not None:
         try:
-            sim_harness.write_csv(result, record)
+            write_csv(result, record)
         except OSError as exc:
             raise UsageError(f"--record {record}: cannot write: {exc.strerror or exc}") from None
     report = result.report
@@ -77,7 +91,7 @@ def simulate(
         return
     click.echo(
         f"{report['scenario']} with {report['controller']} on {report['model']}, "
-        f"{report['hours']:g} h (wall {report['wall_s']} s)"
+        f"{report['hours']:g} h, seed {report['seed']} (wall {report['wall_s']} s)"
     )
     rows = [
         ("K*h outside +/-0.5 K", report["kh_outside_band"]),
@@ -99,3 +113,26 @@ def simulate(
         click.echo(f"  {label:<32} {'-' if value is None else value}")
     for warning in report["warnings"]:
         click.echo(f"  warning: {warning}")
+
+
+def write_csv(result: RunResult, path: Path) -> None:
+    """Write one row per control step: time, room air, sensor, set-point, mode, power, reason."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(
+            ["t_s", "time_utc", "air_c", "sensor_c", "setpoint_c", "mode", "power_w", "reason"]
+        )
+        t0 = result.records[0][0].now_s if result.records else 0.0
+        for rec, air, mode, power in result.records:
+            out.writerow(
+                [
+                    round(rec.now_s - t0, 1),
+                    datetime.fromtimestamp(rec.now_s, UTC).isoformat(timespec="seconds"),
+                    round(air, 3),
+                    "" if rec.room_c is None else rec.room_c,
+                    "" if rec.setpoint_c is None else rec.setpoint_c,
+                    mode,
+                    round(power, 1),
+                    rec.reason,
+                ]
+            )
