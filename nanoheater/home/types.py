@@ -2,6 +2,9 @@
 
 Every value is a frozen dataclass with ``to_json()``, the exact object the HTTP API returns and
 the event stream carries, so the in-process ``Home`` and a remote client see the same shapes.
+Those shapes are published in the API's OpenAPI document (``nanoheater.service.schemas``, kept
+as docs/openapi.json): a key added or renamed here goes there too, or tests/service/test_openapi.py
+fails.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from nanoheater.exceptions import ConnectionFailed, DeviceRefused, NanoheaterErr
 from nanoheater.home import Home, Target, UnknownRef
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.service.address import API_PREFIX, KEEPALIVE_S
+from nanoheater.service.openapi import document
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ MAX_OVERRIDE_S = 30 * 86400.0
 
 HOME_KEY = web.AppKey("home", Home)
 METRICS_KEY = web.AppKey("metrics", HomeMetrics)
+OPENAPI_KEY = web.AppKey("openapi", dict[str, Any])
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -278,6 +280,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def openapi(request: web.Request) -> web.Response:
+    """``GET /openapi.json``: this API as an OpenAPI 3.1 document (``service.openapi``)."""
+    return _json(request.app[OPENAPI_KEY])
+
+
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus exposition of the Home (nanoheater.bridges.metrics)."""
     body = await request.app[METRICS_KEY].render()
@@ -290,7 +297,9 @@ def build_app(home: Home, token: str | None = None) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[HOME_KEY] = home
     p = API_PREFIX
+    app[OPENAPI_KEY] = document()
     app.router.add_get(f"{p}/health", health)
+    app.router.add_get(f"{p}/openapi.json", openapi)
     app.router.add_get(f"{p}/devices", list_devices)
     app.router.add_get(f"{p}/devices/{{ref}}", get_device)
     app.router.add_post(f"{p}/devices/{{ref}}/command", device_command)
