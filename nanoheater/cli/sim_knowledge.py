@@ -19,6 +19,8 @@ from firmware_sim.room import Room
 from firmware_sim.sensor import RoomSensor
 from nanoheater.controller.roomfit import RoomSample, fit_room
 from nanoheater.exceptions import UsageError
+from nanoheater.history.records import Sample
+from nanoheater.history.store import HistoryStore
 
 OUTDOOR_BIAS_K = 1.0
 """Assumption: a weather-service or balcony reading runs about 1 K warm of the house's own air."""
@@ -43,6 +45,51 @@ def outdoor_reading(truth_c: Callable[[float], float]) -> Callable[[float], floa
     return read
 
 
+def learning_log(
+    room: Room,
+    top_w: float,
+    standby_w: float,
+    truth_c: Callable[[float], float],
+    start_s: float,
+    *,
+    sensor: RoomSensor | None = None,
+) -> list[RoomSample]:
+    """Three days of ``room`` before ``start_s``, as the app would have logged them.
+
+    The heater runs its top step for 2 h, then stands by for 2 h; the outdoor reading is
+    ``outdoor_reading``'s; the room reading is ``sensor``'s (sampled every LEARN_STEP_S), else
+    the true air. The room's free heat (``room.gains``), which the app never sees, warms it.
+    ``room`` is advanced (pass a copy).
+    """
+    read = outdoor_reading(truth_c)
+    gains = room.gains
+    samples: list[RoomSample] = []
+    t = start_s - LEARN_S
+    while t < start_s:
+        power_w = top_w if (t - start_s) % LEARN_CYCLE_S < LEARN_CYCLE_S / 2 else standby_w
+        air_c = room.air_c if sensor is None else sensor.reading_c
+        samples.append(RoomSample(t, air_c, read(t), power_w))
+        free_w = 0.0 if gains is None else gains.gain_w(t)
+        room.step(LEARN_STEP_S, power_w + free_w, truth_c(t))
+        if sensor is not None:
+            sensor.sample()
+        t += LEARN_STEP_S
+    return samples
+
+
+def seed_history(store: HistoryStore, device: str, samples: list[RoomSample]) -> None:
+    """Write ``samples`` into ``store`` as the app records them.
+
+    The device's power and room reading per sample, and the home's outdoor reading
+    (``nanoheater demo`` and tests start from such a history, as a real user's would be).
+    """
+    store.add_samples(
+        Sample(device, s.t_s, power_w=s.power_w, room_temp_c=s.room_c) for s in samples
+    )
+    for s in samples:
+        store.add_outdoor(s.t_s, s.outdoor_c)
+
+
 def learned_ua_w_k(
     room: Room,
     top_w: float,
@@ -59,19 +106,7 @@ def learned_ua_w_k(
     LEARN_STEP_S) is what the log records; without one it records the true air. None when the
     log cannot separate loss from capacity (the app then has no model either).
     """
-    read = outdoor_reading(truth_c)
-    gains = room.gains
-    samples: list[RoomSample] = []
-    t = start_s - LEARN_S
-    while t < start_s:
-        power_w = top_w if (t - start_s) % LEARN_CYCLE_S < LEARN_CYCLE_S / 2 else standby_w
-        air_c = room.air_c if sensor is None else sensor.reading_c
-        samples.append(RoomSample(t, air_c, read(t), power_w))
-        free_w = 0.0 if gains is None else gains.gain_w(t)
-        room.step(LEARN_STEP_S, power_w + free_w, truth_c(t))
-        if sensor is not None:
-            sensor.sample()
-        t += LEARN_STEP_S
+    samples = learning_log(room, top_w, standby_w, truth_c, start_s, sensor=sensor)
     try:
         fit = fit_room(samples)
     except UsageError:

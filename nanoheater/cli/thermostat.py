@@ -42,6 +42,7 @@ from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
+from nanoheater.history.store import DATABASE_FILE
 from nanoheater.home import Home, HomeOptions
 
 TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
@@ -101,7 +102,8 @@ def _default_target(target_c: float | None, mode: str | None, power_w: float | N
     "--ua",
     "ua_w_k",
     type=FiniteFloat(min=0.1),
-    help="Room heat loss in W/K (feed-forward, reachability).",
+    help="Room heat loss in W/K (feed-forward, reachability); default: the one fitted from "
+    "the history serve or the TUI recorded, once it has enough.",
 )
 @click.option(
     "--outdoor", "outdoor_spec", help="Outdoor temperature source (same forms as --sensor)."
@@ -165,7 +167,10 @@ def _default_target(target_c: float | None, mode: str | None, power_w: float | N
     "level (a mode change locks modes for about 300 s); 0 switches it off at once instead.",
 )
 @click.option(
-    "--json", "as_json", is_flag=True, help="JSON lines only: one object per decision and exit."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON lines only: one object per decision, per room model ({time, room}) and per exit.",
 )
 @run_async
 async def thermostat(
@@ -263,6 +268,8 @@ async def thermostat(
             # serve to resume, no history is written, and the devices' settings are left alone.
             history=False,
             persist=False,
+            # It learns the room from the history serve or the TUI recorded, read-only.
+            room_log=data_dir() / DATABASE_FILE,
             backstops=False,
             zone_choices=lambda base: replace(choices, status_interval_s=base.status_interval_s),
         ),

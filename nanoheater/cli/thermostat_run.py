@@ -24,7 +24,7 @@ from nanoheater.controller.sensors import SensorGuard
 from nanoheater.controller.targets import FixedLevel, RoomTemperature, Schedule
 from nanoheater.home import Home
 from nanoheater.home.bus import Subscription
-from nanoheater.home.types import DecisionMade, Target
+from nanoheater.home.types import DecisionMade, HomeEvent, Target
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.units import celsius
 
@@ -84,6 +84,15 @@ def _print(decision: DecisionMade, as_json: bool) -> None:
     )
     for warning in decision.warnings:
         click.echo(f"{stamp} warning: {warning}")
+
+
+def _print_room(event: HomeEvent, as_json: bool) -> None:
+    """The room model the zone learned from the history (or why it has none yet)."""
+    stamp = datetime.fromtimestamp(event.ts_s).astimezone().isoformat(timespec="seconds")
+    if as_json:
+        click.echo(json.dumps({"time": stamp, "room": event.detail}, separators=(",", ":")))
+    else:
+        click.echo(f"{stamp} room: {event.detail}")
 
 
 async def run_home(
@@ -149,6 +158,8 @@ async def _follow(
             if sub.closed:
                 return
             continue
+        if isinstance(message, HomeEvent) and message.type == "room" and message.subject == ZONE:
+            _print_room(message, as_json)
         if isinstance(message, DecisionMade) and message.zone == ZONE:
             _print(message, as_json)
             if not printed and duration_s is not None:

@@ -134,6 +134,8 @@ class Regulator:
         self.net_cost = net_cost
         self.outdoor = outdoor
         self.ua_w_k = ua_w_k
+        self.heat_loss_basis = ""
+        """Where ``ua_w_k`` came from when it was fitted (``set_heat_loss``); "" when given."""
         self.on_decision = on_decision
         self.soft_switch_lead_s = soft_switch_lead_s
         self.status_interval_s = interval_s if status_interval_s is None else status_interval_s
@@ -173,12 +175,24 @@ class Regulator:
         elif not active and key in self._active:
             self._active.discard(key)
 
+    def set_heat_loss(self, ua_w_k: float, basis: str) -> None:
+        """Use a newly fitted room heat loss from the next tick (feed-forward, reachability).
+
+        ``basis`` says where it came from (``fitted from 168 h of history``); the reachability
+        warning quotes it. The control law keeps its state (integral, dwell timers).
+        """
+        self.ua_w_k = ua_w_k
+        self.heat_loss_basis = basis
+        if hasattr(self.controller, "ua_w_k"):
+            self.controller.ua_w_k = ua_w_k
+
     def _check_reach(self, setpoint: float | None, outdoor: float | None, new: list[str]) -> None:
         """Warn when the set-point becomes unreachable at full power (once per episode)."""
         if setpoint is None or outdoor is None or self.ua_w_k is None:
             self._episode("unreachable", False, "", new)
             return
-        reach = reachability(setpoint, outdoor, self.ladder.power_w(self.ladder.top), self.ua_w_k)
+        top_w = self.ladder.power_w(self.ladder.top)
+        reach = reachability(setpoint, outdoor, top_w, self.ua_w_k, basis=self.heat_loss_basis)
         self._episode("unreachable", not reach.reachable, reach.message(), new)
 
     # ---- one tick --------------------------------------------------------------------------

@@ -109,6 +109,8 @@ class Reachability:
     outdoor_c: float
     max_power_w: float
     ua_w_k: float
+    basis: str = ""
+    """Where the heat loss came from (``fitted from 168 h of history``); "" when given."""
 
     @property
     def max_room_c(self) -> float:
@@ -131,15 +133,16 @@ class Reachability:
         return (
             f"set-point {celsius(self.setpoint_c)} {verdict}: "
             f"at {celsius(self.outdoor_c)} outdoors, "
-            f"{self.max_power_w:.0f} W over a heat loss of {self.ua_w_k:.1f} W/K holds at most "
+            f"{self.max_power_w:.0f} W over a heat loss of {self.ua_w_k:.1f} W/K"
+            f"{f' ({self.basis})' if self.basis else ''} holds at most "
             f"{celsius(self.max_room_c)} (needs {self.needed_w:.0f} W)"
         )
 
 
 def reachability(
-    setpoint_c: float, outdoor_c: float, max_power_w: float, ua_w_k: float
+    setpoint_c: float, outdoor_c: float, max_power_w: float, ua_w_k: float, *, basis: str = ""
 ) -> Reachability:
     """Check whether ``setpoint_c`` is reachable; UsageError for a non-positive heat loss."""
     if ua_w_k <= 0:
         raise UsageError("heat loss must be positive")
-    return Reachability(setpoint_c, outdoor_c, max_power_w, ua_w_k)
+    return Reachability(setpoint_c, outdoor_c, max_power_w, ua_w_k, basis)

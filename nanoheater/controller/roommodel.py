@@ -145,6 +145,10 @@ class RoomEstimate:
             "fitted_at_s": self.fitted_at_s,
         }
 
+    def to_json(self, max_power_w: float | None) -> dict[str, object]:
+        """The zone's ``room`` object: ``state`` "fitted", the figures and the one line."""
+        return {"state": "fitted", **self.figures(max_power_w), "text": self.describe(max_power_w)}
+
     def describe(self, max_power_w: float | None) -> str:
         """One line: ``heat loss 20.3 W/K (±0.4); at full power (830 W) warms 1 K in ~4 min...``."""
         fast_s, slow_s = self.fit.time_constants_s
@@ -169,8 +173,20 @@ class RoomLearning:
     """Usable hours of log so far."""
     needed_hours: float = MIN_HOURS
 
-    def describe(self) -> str:
-        """One line: ``learning the room: ... (12 of 36 h)``."""
+    def to_json(self, max_power_w: float | None = None) -> dict[str, object]:
+        """The zone's ``room`` object: ``state`` "learning", why, and the hours so far."""
+        del max_power_w  # same signature as RoomEstimate.to_json
+        return {
+            "state": "learning",
+            "reason": self.reason,
+            "log_hours": round(self.hours, 1),
+            "needed_hours": self.needed_hours,
+            "text": self.describe(),
+        }
+
+    def describe(self, max_power_w: float | None = None) -> str:
+        """One line: ``learning the room: ... (12 of 36 h so far)``."""
+        del max_power_w  # same signature as RoomEstimate.describe
         if self.hours < self.needed_hours:
             return (
                 f"learning the room: {self.reason} "

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nanoheater.history import rollup
+from nanoheater.history import climate, rollup
 from nanoheater.history.records import SAMPLE_FIELDS
 
 if TYPE_CHECKING:
@@ -84,6 +84,8 @@ def compact(
         hours = events = 0
         # The chart rollups live as long as the samples' tier of the same resolution.
         rollup.expire(connection, MINUTE_S, now_s - policy.minute_means_s)
+        # Outdoor readings only matter next to the minute means they are fitted with.
+        climate.expire(connection, now_s - policy.minute_means_s)
         if policy.hourly_means_s is not None:
             hours = connection.execute(
                 "DELETE FROM samples WHERE resolution_s = ? AND ts_s < ?",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nanoheater.exceptions import UsageError
-from nanoheater.history import rollup
+from nanoheater.history import climate, rollup
 from nanoheater.history.salvage import salvage
 
 _LOGGER = logging.getLogger(__name__)
@@ -70,7 +70,10 @@ _V2 = (
 _V3 = rollup.CREATE
 """Per-minute and per-hour rollups kept as samples are written (``rollup``)."""
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2, _V3]
+_V4 = climate.CREATE
+"""Outdoor readings, for the room model (``climate``)."""
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2, _V3, _V4]
 """``MIGRATIONS[i]`` holds the statements taking the schema from version i to i + 1."""
 
 

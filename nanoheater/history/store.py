@@ -21,7 +21,7 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple
 from pathlib import Path
@@ -30,7 +30,7 @@ from typing import Self, TypeVar
 
 from nanoheater.economics.market import MarketInputs
 from nanoheater.economics.tariff import Tariff
-from nanoheater.history import queries, rollup
+from nanoheater.history import climate, queries, rollup
 from nanoheater.history.ledger import MAX_GAP_S, accrue
 from nanoheater.history.period import Period, period_start
 from nanoheater.history.queries import LEDGER_COLUMNS, LEDGER_FIELDS, SAMPLE_COLUMNS, KnownDevice
@@ -197,6 +197,11 @@ class HistoryStore:
                 (event.ts_s, event.device, event.kind, event.detail),
             )
 
+    def add_outdoor(self, ts_s: float, temp_c: float) -> None:
+        """Log an outdoor temperature reading (the room model is fitted against it)."""
+        with self._transaction():
+            climate.add_outdoor(self._db, ts_s, temp_c)
+
     def compact(self, now_s: float, policy: RetentionPolicy | None = None) -> CompactionReport:
         """Downsample and expire rows per ``policy`` (default: the store's own policy)."""
         report = compact(self._db, now_s, policy or self.policy)
@@ -254,6 +259,12 @@ class HistoryStore:
     def events_since(self, since_s: float, device: str | None = None) -> list[DeviceEvent]:
         """Device events since ``since_s``, oldest first."""
         return queries.events_since(self._db, since_s, device)
+
+    def room_log(
+        self, devices: Sequence[str], since_s: float, until_s: float
+    ) -> list[climate.RoomMinute]:
+        """Minutes of room, outdoor and total heat of the zone of ``devices`` (``climate``)."""
+        return climate.room_log(self._db, devices, since_s, until_s)
 
     # ---- internals --------------------------------------------------------------------------
 

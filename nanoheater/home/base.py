@@ -27,6 +27,7 @@ from nanoheater.home.devices import DeviceSlot, address_of
 from nanoheater.home.intents import INTENTS_FILE, Intents
 from nanoheater.home.options import HomeOptions, describe_error
 from nanoheater.home.records import record_event, record_reading
+from nanoheater.home.roomlearn import RoomLogSource
 from nanoheater.home.types import HomeEvent, Reading
 from nanoheater.home.zones import ZoneSlot
 from nanoheater.protocol.sanitize import sanitize
@@ -55,6 +56,8 @@ class HomeBase:
         self.zone_slots: dict[str, ZoneSlot] = {}
         self.intents = Intents()
         self.history: AsyncHistoryStore | None = None
+        self.room_source: RoomLogSource | None = None
+        """Where the zones' room models are learned from (``start`` sets it)."""
         self.market: MarketInputs = offline_market(self.settings.market, options.data_dir)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -75,7 +78,9 @@ class HomeBase:
         return self.options.data_dir / INTENTS_FILE
 
     def _new_zone(self, name: str, *, named: bool = False) -> ZoneSlot:
-        return ZoneSlot(name, named=named, adjust=self.options.zone_choices)
+        return ZoneSlot(
+            name, named=named, adjust=self.options.zone_choices, outdoor=self.options.outdoor
+        )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
@@ -101,14 +106,24 @@ class HomeBase:
             self._event(slot.address, "device_back", "answering again")
         slot.status, slot.online, slot.error, slot.updated_s = status, True, None, now
         slot.ever_online = True
-        slot.room_c = status.inlet_temp_c
         zone = self.zone_slots.get(slot.zone)
+        slot.room_c = status.inlet_temp_c
         if zone is not None:
             zone.saw(slot.address, status, now)
+            # The zone's room sensor, as its regulator last read it, is the room (recorded for
+            # the room model); the inlet only stands in while there is none.
+            last = zone.last
+            fresh_s = 2 * self.options.control_interval_s
+            if last is not None and last.room_c is not None and now - last.ts_s <= fresh_s:
+                slot.room_c = last.room_c
+            self._room_changed(zone)
         if self.history is not None:
             self._spawn(self._record(status, now, slot.room_c))
         self.bus.publish(Reading(now, slot.view()))
         self.ready.set()
+
+    def _room_changed(self, zone: ZoneSlot) -> None:
+        """Learn ``zone``'s room now when it has devices it was not learned for (zone_control)."""
 
     async def _record(self, status: Any, now: float, room_c: float | None) -> None:
         if self.history is not None:

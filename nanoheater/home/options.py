@@ -54,6 +54,13 @@ class HomeOptions:
     backstops: bool = True
     """Give each regulated Mini 3 its own room limit (a dead-man backstop for a long-lived
     service; a foreground thermostat leaves the device's settings alone)."""
+    outdoor: Callable[[float], float | None] | None = None
+    """The outdoor temperature now (a sensor the front end reads), or None: every zone's
+    feed-forward and reachability use it, and with a history each reading is recorded for the
+    room model."""
+    room_log: Path | None = None
+    """Learn the rooms from this history file, read-only, when ``history`` is False (a
+    foreground ``thermostat`` reads what ``serve`` or the TUI recorded)."""
     zone_choices: Callable[[ZoneChoices], ZoneChoices] | None = None
     """A front end's own choices for every zone (the thermostat's flags: sensor, controller,
     limits...), given the choices the Home would use; None: the settings alone."""

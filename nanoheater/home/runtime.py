@@ -23,10 +23,14 @@ from nanoheater.home.device_set import DeviceSet
 from nanoheater.home.devices import resolve_device
 from nanoheater.home.intents import Intents
 from nanoheater.home.records import read_events, read_ledger
+from nanoheater.home.roomlearn import file_source, store_source
 from nanoheater.home.types import HomeEvent
 from nanoheater.home.zones import leave_all
 
 __all__ = ["STOP_WAIT_S", "Home"]
+
+ROOM_CHECK_S = 60.0
+"""How often the Home looks for a zone whose room model is due for a refit."""
 
 STOP_WAIT_S = 5.0
 """The longest a stop waits for cancelled work to unwind, or for one client to close."""
@@ -51,6 +55,9 @@ class Home(DeviceSet):
                 self.options.data_dir / DATABASE_FILE,
                 policy=RetentionPolicy.from_settings(self.settings.history),
             )
+            self.room_source = store_source(self.history)
+        elif self.options.room_log is not None:
+            self.room_source = file_source(self.options.room_log)
         for name, hosts in self.options.zones.items():
             self.zone_slots[name] = self._new_zone(name, named=True)
             for host in hosts:
@@ -62,6 +69,8 @@ class Home(DeviceSet):
             asyncio.create_task(self._every(self.options.poll_interval_s, self._poll_all)),
             asyncio.create_task(self._every(self.options.control_interval_s, self._tick_all)),
         ]
+        if self.room_source is not None:
+            self._loops.append(asyncio.create_task(self._every(ROOM_CHECK_S, self._learn_rooms)))
         if self.options.mdns or self.options.scan:
             rescan = self.options.rescan_interval_s
             self._loops.append(asyncio.create_task(self._every(rescan, self._discover)))

@@ -213,6 +213,9 @@ class ZoneView:
     target: Target | None
     override: Override | None = None
     last_decision: DecisionMade | None = None
+    room: dict[str, Any] | None = None
+    """The room model learned from the history (``RoomEstimate.to_json``: heat loss, warm-up,
+    settling) or why there is none yet (``state`` "learning"); None without a history."""
 
     def to_json(self) -> dict[str, Any]:
         """The API object: ``name``, ``devices``, ``setpoint_c`` and the rest."""
@@ -224,6 +227,7 @@ class ZoneView:
             "override": self.override.to_json() if self.override is not None else None,
             "manual_until_s": self.override.until_s if self.override is not None else None,
             "decision": self.last_decision.to_json() if self.last_decision else None,
+            "room": self.room,
         }
 
 

@@ -14,6 +14,7 @@ from nanoheater.home.commands import check, describe, run_command
 from nanoheater.home.devices import UnknownRef, resolve_device
 from nanoheater.home.options import DEFAULT_OVERRIDE_S, describe_error
 from nanoheater.home.records import record_decision
+from nanoheater.home.roomlearn import REFIT_S, learn
 from nanoheater.home.types import DeviceView, Override, Target, ZoneView
 from nanoheater.home.zones import ZoneSlot, arm_room_limits
 from nanoheater.protocol.sanitize import sanitize
@@ -102,7 +103,59 @@ class ZoneControl(HomeBase):
             self.saw(slot, status)
         return slot.view()
 
+    def _zone_keys(self, zone: ZoneSlot) -> tuple[str, ...]:
+        """The history keys of the zone's devices read so far."""
+        return tuple(
+            slot.status.identity_key
+            for a in zone.addresses
+            if (slot := self.slots.get(a)) is not None and slot.status is not None
+        )
+
+    def _room_changed(self, zone: ZoneSlot) -> None:
+        keys_changed = self._zone_keys(zone) != zone.room_keys
+        if self.room_source is not None and not zone.learning and keys_changed:
+            zone.learning = True
+            self._spawn(self._learn_room(zone))
+
+    async def _learn_rooms(self) -> None:
+        """Refit every zone whose room model is due (hourly) or whose devices changed."""
+        now = self.clock()
+        for zone in list(self.zone_slots.values()):
+            if zone.learning or self.room_source is None:
+                continue
+            if now >= zone.room_due_s or self._zone_keys(zone) != zone.room_keys:
+                zone.learning = True
+                await self._learn_room(zone)
+
+    async def _learn_room(self, zone: ZoneSlot) -> None:
+        try:
+            keys = self._zone_keys(zone)
+            if not keys or self.room_source is None:
+                return
+            now = self.clock()
+            knowledge = await learn(self.room_source, keys, now)
+            before = zone.room
+            zone.learned(knowledge, keys, now + REFIT_S)
+            text = knowledge.describe(
+                zone.regulator.ladder.power_w(zone.regulator.ladder.top) if zone.regulator else None
+            )
+            if before is None or before.describe(None) != knowledge.describe(None):
+                self._event(zone.name, "room", text)
+        finally:
+            zone.learning = False
+
+    async def _record_outdoor(self) -> None:
+        """Record the home's outdoor reading for the room model (each control tick)."""
+        read, history = self.options.outdoor, self.history
+        if read is None or history is None:
+            return
+        now = self.clock()
+        value = read(now)
+        if value is not None:
+            await history.call(lambda store: store.add_outdoor(now, value))
+
     async def _tick_all(self) -> None:
+        await self._record_outdoor()
         now = self.clock()
         for zone in list(self.zone_slots.values()):
             override = self.intents.overrides.get(zone.name)

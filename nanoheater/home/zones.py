@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nanoheater.capabilities import capabilities
 from nanoheater.client import HeaterClient
@@ -19,12 +19,14 @@ from nanoheater.controller.build import ZoneChoices
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.leave import ExitSummary, exit_summary
 from nanoheater.controller.regulator import Member, Regulator
+from nanoheater.controller.roommodel import RoomKnowledge
 from nanoheater.controller.targets import exit_rung, plan_at
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.home.devices import DeviceSlot
 from nanoheater.home.intents import Intents
 from nanoheater.home.options import describe_error
 from nanoheater.home.regulation import build_zone_regulator, schedule_for
+from nanoheater.home.roomlearn import apply, top_power_w
 from nanoheater.home.types import DecisionMade, Override, Target, ZoneView
 from nanoheater.models import HeaterStatus
 
@@ -46,6 +48,14 @@ class ZoneSlot:
     last: DecisionMade | None = None
     adjust: Callable[[ZoneChoices], ZoneChoices] | None = None
     """A front end's own regulator choices (``HomeOptions.zone_choices``)."""
+    outdoor: Callable[[float], float | None] | None = None
+    """The home's outdoor reading (``HomeOptions.outdoor``), unless the choices name one."""
+    room: RoomKnowledge | None = None
+    """The room model learned from the history, or why there is none yet."""
+    room_keys: tuple[str, ...] = ()
+    """The devices (history keys) ``room`` was learned for."""
+    room_due_s: float = 0.0
+    learning: bool = False
     _tick_task: asyncio.Task[DecisionMade | None] | None = None
 
     def view(self, target: Target | None, override: Override | None) -> ZoneView:
@@ -53,7 +63,10 @@ class ZoneSlot:
         setpoint = target.setpoint_c if target is not None else None
         if target is not None and target.kind == "schedule" and self.last is not None:
             setpoint = self.last.setpoint_c
-        return ZoneView(self.name, tuple(self.addresses), setpoint, target, override, self.last)
+        room = None if self.room is None else self.room.to_json(top_power_w(self.regulator))
+        return ZoneView(
+            self.name, tuple(self.addresses), setpoint, target, override, self.last, room
+        )
 
     def needs_first_tick(self, intents: Intents) -> bool:
         """True when the zone has a target but no regulator yet (a device was just read)."""
@@ -104,15 +117,30 @@ class ZoneSlot:
         members = self._members(slots)
         if not members:
             return None
-        return build_zone_regulator(
+        regulator = build_zone_regulator(
             members,
             target,
             settings,
             sensor_token=os.environ.get(SENSOR_TOKEN_ENV),
             interval_s=interval_s,
             clock=clock,
-            adjust=self.adjust,
+            adjust=self._choices,
         )
+        apply(regulator, self.room)
+        return regulator
+
+    def _choices(self, choices: ZoneChoices) -> ZoneChoices:
+        """The front end's choices, with the home's outdoor reading unless they name one."""
+        if self.adjust is not None:
+            choices = self.adjust(choices)
+        if choices.outdoor is None and self.outdoor is not None:
+            choices = replace(choices, outdoor=self.outdoor)
+        return choices
+
+    def learned(self, knowledge: RoomKnowledge, keys: tuple[str, ...], due_s: float) -> None:
+        """Take a new room model; the regulator uses its heat loss from the next tick."""
+        self.room, self.room_keys, self.room_due_s = knowledge, keys, due_s
+        apply(self.regulator, knowledge)
 
     def validate(
         self,
