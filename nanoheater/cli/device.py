@@ -22,7 +22,14 @@ from nanoheater.cli.fleet import (
 )
 from nanoheater.cli.output import fail, print_json, run_async
 from nanoheater.cli.params import FiniteFloat
-from nanoheater.cli.readings import emitter, fleet_targets, read_once, service_running, watch_one
+from nanoheater.cli.readings import (
+    configured_names,
+    emitter,
+    fleet_targets,
+    read_once,
+    service_running,
+    watch_one,
+)
 from nanoheater.cli.settle import settling_note
 from nanoheater.client import HeaterClient
 from nanoheater.const import DEFAULT_TIMEOUT_S
@@ -99,7 +106,7 @@ async def status(
         return
     addresses = await fleet_targets(targets, mdns=not no_mdns, scan=scan)
     results = await asyncio.gather(*(read_once(a, timeout_s) for a in addresses))
-    emit = emitter(as_json, prefix=True, line=format_line)
+    emit = emitter(as_json, prefix=True, line=format_line, names=configured_names())
     for address, result in zip(addresses, results, strict=True):
         emit(address, result)
     failed = sum(isinstance(r, NanoheaterError) for r in results)
@@ -153,7 +160,7 @@ async def watch(
         await fleet_watch(api, count, as_json)
         return
     addresses = await fleet_targets(targets, mdns=not no_mdns, scan=scan)
-    emit = emitter(as_json, prefix=len(addresses) > 1, line=format_line)
+    emit = emitter(as_json, prefix=len(addresses) > 1, line=format_line, names=configured_names())
     kept_on = await asyncio.gather(
         *(
             watch_one(

@@ -24,12 +24,14 @@ def _num(value: Any, unit: str, digits: int = 0) -> str:
 
 
 def format_device(device: dict[str, Any]) -> str:
-    """One line per device: host, zone, state, mode, power, hashrate, chip temperature."""
+    """One line per device: host (and name), zone, state, mode, power, hashrate, chip."""
     host = f"{device.get('host')}:{device.get('port')}"
+    # The name the user gave it (config.toml [names], through the service).
+    named = f"{host:<21} {device['name']}" if device.get("name") else f"{host:<21}"
     if not device.get("online"):
-        return sanitize(f"{host:<21} {device.get('zone')}: offline ({device.get('error') or '—'})")
+        return sanitize(f"{named} {device.get('zone')}: offline ({device.get('error') or '—'})")
     parts = [
-        f"{host:<21}",
+        named,
         f"{device.get('model') or '?':<7}",
         f"{device.get('state') or '—':<11}",
         f"{device.get('mode') or '—':<14}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import click
@@ -128,19 +128,40 @@ async def watch_one(
     return True
 
 
+def configured_names() -> dict[str, str]:
+    """The user's device names (config.toml ``[names]``) by address; none if it cannot be read.
+
+    Only labels: a config problem is reported by the commands that need the file, not here.
+    """
+    try:
+        return load_settings().settings.device_names()
+    except UsageError:
+        return {}
+
+
 def emitter(
-    as_json: bool, prefix: bool, line: Callable[[HeaterStatus], str]
+    as_json: bool,
+    prefix: bool,
+    line: Callable[[HeaterStatus], str],
+    names: Mapping[str, str] | None = None,
 ) -> Callable[[str, HeaterStatus | NanoheaterError], None]:
-    """Print readings and failures as JSON lines, or as human lines (with the address if many)."""
+    """Print readings and failures as JSON lines, or as human lines (with the address if many).
+
+    A device the user named (``names``, by address) carries its name: after the address on a
+    human line, as ``name`` in a JSON record.
+    """
+    names = names or {}
 
     def emit(target: str, result: HeaterStatus | NanoheaterError) -> None:
+        name = names.get(target)
         if isinstance(result, NanoheaterError):
             record, text = failure_record(target, result), failure_line(result)
         else:
             record, text = (result.to_json_dict(), "") if as_json else ({}, line(result))
         if as_json:
-            print_json(record)
+            print_json({**record, "name": name} if name else record)
             return
-        click.echo(f"{sanitize(target, 100)}  {text}" if prefix else text)
+        label = f"{target} {name}" if name else target
+        click.echo(f"{sanitize(label, 170)}  {text}" if prefix else text)
 
     return emit

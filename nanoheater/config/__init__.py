@@ -1,7 +1,8 @@
 """Provides the user settings: ``config.toml`` in the config folder, validated, written atomically.
 
 The models (one per section, and ``Settings``) live in ``nanoheater.config.models``; reading,
-validating and writing the file live in ``nanoheater.config.files``. Callers import from here.
+validating and writing the file live in ``nanoheater.config.files``, and the device names of
+``[names]`` in ``nanoheater.config.names``. Callers import from here.
 
 Precedence is CLI flag > environment (``NANOHEATER_<SECTION>__<FIELD>``) > config.toml > default
 (house style 2.11). A broken file is never silently replaced: it is copied aside and reported in
@@ -35,6 +36,7 @@ from nanoheater.config.models import (
     QuietHoursSettings,
     Settings,
 )
+from nanoheater.config.names import names_device, save_names, with_name
 
 __all__ = [
     "CONFIG_FILE",
@@ -51,6 +53,9 @@ __all__ = [
     "config_path",
     "data_dir",
     "load_settings",
+    "names_device",
+    "save_names",
     "save_settings",
     "update_config",
+    "with_name",
 ]

@@ -68,6 +68,9 @@ class HomeBase:
         """Each regulated device's quit summary, filled by ``stop``."""
         self.forgotten: set[str] = set()
         """Addresses ``forget`` dropped; discovery does not bring them back in this run."""
+        self.names: dict[str, str] = self.settings.device_names()
+        """Device names by address: config.toml ``[names]`` as read, plus this run's renames
+        (which ``rename`` writes there first)."""
         for name, hosts in options.zones.items():
             for host in hosts:
                 self._zone_of[address_of(host)] = name

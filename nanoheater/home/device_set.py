@@ -8,12 +8,16 @@ reading feeds the device's zone, the history and the subscribers (``HomeBase.saw
 from __future__ import annotations
 
 import contextlib
+import logging
 
+from nanoheater.config import save_names
 from nanoheater.exceptions import UsageError
 from nanoheater.home.devices import DeviceSlot, resolve_device
 from nanoheater.home.options import describe_error
 from nanoheater.home.types import DeviceView, Reading
 from nanoheater.home.zone_layout import ZoneLayout
+
+log = logging.getLogger(__name__)
 
 
 class DeviceSet(ZoneLayout):
@@ -25,9 +29,7 @@ class DeviceSet(ZoneLayout):
         if slot.address in self.slots:
             return self.slots[slot.address]
         slot.zone = self._zone_of.get(slot.address, slot.address)
-        # A rename through the service (intents.json) wins over one kept in config.toml (the TUI's).
-        names = self.settings.device_names()
-        slot.name = self.intents.names.get(slot.address) or names.get(slot.address, "")
+        slot.name = self.names.get(slot.address, "")
         self.slots[slot.address] = slot
         zone = self.zone_slots.setdefault(slot.zone, self._new_zone(slot.zone))
         if slot.address not in zone.addresses:
@@ -40,7 +42,12 @@ class DeviceSet(ZoneLayout):
         return slot
 
     async def rename(self, ref: str, name: str) -> DeviceView:
-        """Give device ``ref`` a name (empty: back to its address); persisted at once."""
+        """Give device ``ref`` a name (empty: back to its address), kept in config.toml.
+
+        The name is written to ``[names]`` first (atomically, the rest of the file kept), as the
+        TUI's rename writes it, so a refused write changes nothing and every reader (the TUI,
+        ``status``, the next start) sees the same name.
+        """
         slot = resolve_device(self.slots.values(), ref)
         name = name.strip()
         if len(name) > 64 or not name.isprintable():
@@ -48,20 +55,51 @@ class DeviceSet(ZoneLayout):
         clash = [s for s in self.slots.values() if s is not slot and name and s.name == name]
         if clash:
             raise UsageError(f"{clash[0].address} is already called {name!r}")
+        self._write_names({slot.address: name})
         slot.name = name
         if name:
-            self.intents.names[slot.address] = name
+            self.names[slot.address] = name
         else:
-            self.intents.names.pop(slot.address, None)
-        self._save()
+            self.names.pop(slot.address, None)
         self._event(slot.address, "rename", name or "(no name)")
         return slot.view()
+
+    def _adopt_intent_names(self) -> None:
+        """Move names an older release kept in intents.json to config.toml ``[names]``.
+
+        They won over config.toml then, so they win now; once written they leave intents.json.
+        Without a config file, or if it cannot be written, they are used and left where they are.
+        """
+        moved = {
+            address: name
+            for address, name in self.intents.names.items()
+            if name.strip() and len(name) <= 64 and name.isprintable()
+        }
+        if not moved:
+            return
+        self.names.update(moved)
+        if self.options.config_file is None:
+            return
+        try:
+            self._write_names(moved)
+        except UsageError as exc:
+            log.warning("device names stay in intents.json: %s", exc)
+            return
+        self.intents.names.clear()
+        self._save()
+
+    def _write_names(self, changes: dict[str, str]) -> None:
+        """Write ``changes`` to config.toml ``[names]`` (nothing without a config file)."""
+        path = self.options.config_file
+        if path is not None and self.options.persist:
+            save_names(changes, path)
 
     async def forget(self, ref: str) -> None:
         """Stop owning device ``ref`` until a restart or ``add_device``.
 
-        Its slot, its place in its zone (a one-device zone goes with it) and its name intent go;
-        a ``device_forgotten`` event tells the bridges, which remove it from Home Assistant.
+        Its slot and its place in its zone (a one-device zone goes with it) go; its name stays
+        in config.toml, as the TUI's remove leaves it, for when it comes back. A
+        ``device_forgotten`` event tells the bridges, which remove it from Home Assistant.
         """
         slot = resolve_device(self.slots.values(), ref)
         del self.slots[slot.address]
@@ -74,7 +112,6 @@ class DeviceSet(ZoneLayout):
                 del self.zone_slots[zone.name]
                 self.intents.targets.pop(zone.name, None)
                 self.intents.overrides.pop(zone.name, None)
-        self.intents.names.pop(slot.address, None)
         self._save()
         if slot.client is not None:
             with contextlib.suppress(Exception):

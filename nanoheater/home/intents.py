@@ -1,4 +1,4 @@
-"""Provides Intents: what users asked for (targets, overrides, names), persisted atomically.
+"""Provides Intents: what users asked for (targets and overrides), persisted atomically.
 
 Every change is written at once with ``write_atomic`` to ``<data>/intents.json``, so a restart,
 a crash or a power cut resumes it. A damaged file is kept aside (``.bad``) and the Home starts
@@ -26,7 +26,11 @@ MAX_INTENTS_BYTES = 4_000_000
 
 @dataclass(slots=True)
 class Intents:
-    """Targets by zone, overrides by zone, names by device address."""
+    """Targets by zone, overrides by zone; device names only as an older release wrote them.
+
+    Names live in config.toml ``[names]`` now (``nanoheater.config.names``); ``Home.start``
+    moves any found here there, and a file without them is written without the key.
+    """
 
     targets: dict[str, Target] = field(default_factory=dict)
     overrides: dict[str, Override] = field(default_factory=dict)
@@ -38,7 +42,7 @@ class Intents:
             "version": VERSION,
             "targets": {zone: t.to_json() for zone, t in self.targets.items()},
             "overrides": {zone: o.to_json() for zone, o in self.overrides.items()},
-            "names": dict(self.names),
+            **({"names": dict(self.names)} if self.names else {}),
         }
 
     def save(self, path: Path) -> None:

@@ -50,6 +50,7 @@ class Home(DeviceSet):
         """Load intents, open the history, add the configured devices and start the loops."""
         if self.options.persist:
             self.intents = Intents.load(self.intents_path)
+            self._adopt_intent_names()
         if self.options.history:
             self.history = await AsyncHistoryStore.open(
                 self.options.data_dir / DATABASE_FILE,

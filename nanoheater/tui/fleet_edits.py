@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import on
 
 from nanoheater.address import DeviceAddress
-from nanoheater.config import Settings
+from nanoheater.config import Settings, names_device, with_name
 from nanoheater.economics.market import offline_market
 from nanoheater.exceptions import UsageError
 from nanoheater.models import DiscoveredHeater, DiscoverySource
@@ -52,7 +52,7 @@ class FleetEditing(AppBase):
         if entry is None:
             return
         self.log_event(entry.name, f"removed ({key})")
-        hosts = tuple(h for h in self.settings.hosts if _other_address(h, key))
+        hosts = tuple(h for h in self.settings.hosts if not names_device(h, key))
         if hosts != self.settings.hosts:
             self.save_settings(self.settings.model_copy(update={"hosts": hosts}))
         self._fleet_changed(None)
@@ -66,11 +66,12 @@ class FleetEditing(AppBase):
         label = "".join(c for c in name if c.isprintable()).strip()[:40]
         old, entry.label = entry.name, label or None
         self.log_event(entry.name, f"renamed from {old}")
-        # Stored under the fleet key; an entry the user wrote as "host" is replaced by it.
-        names = {h: n for h, n in self.settings.names.items() if _other_address(h, key)}
+        # Stored under the fleet key; an entry the user wrote as "host" is replaced by it (the
+        # rule the service's rename follows too: config.toml [names] is the one home of names).
+        names = with_name(self.settings.names, key, label)
         self.fleet.names.pop(key, None)
         if label:
-            names[key] = self.fleet.names[key] = label
+            self.fleet.names[key] = label
         if names != self.settings.names:
             self.save_settings(self.settings.model_copy(update={"names": names}))
         self._fleet_changed(key)
@@ -94,11 +95,3 @@ class FleetEditing(AppBase):
         for host in self.settings.hosts:
             if str(DeviceAddress.parse_tcp(host)) not in self.fleet:
                 self.add_address(host)
-
-
-def _other_address(text: str, key: str) -> bool:
-    """Whether a configured host string names another device than the one at ``key``."""
-    try:
-        return str(DeviceAddress.parse_tcp(text)) != key
-    except UsageError:
-        return True

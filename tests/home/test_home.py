@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from firmware_sim.fleet import Fleet
-from nanoheater.config import Settings
+from nanoheater.config import load_settings
 from nanoheater.exceptions import UsageError
 from nanoheater.home import DecisionMade, Home, HomeEvent, Reading, Target, UnknownRef
 from nanoheater.home.intents import Intents
@@ -214,13 +216,60 @@ async def test_history_retention_comes_from_the_settings(tmp_path: Path, fleet: 
         await home.stop()
 
 
-async def test_names_from_config_toml_are_shown_and_a_service_rename_wins(
+async def test_names_from_config_toml_are_shown_and_a_rename_is_written_there(
     tmp_path: Path, fleet: Fleet
 ) -> None:
-    """A name the TUI kept in config.toml (``names``, "host" form) is the device's name in serve."""
-    settings = Settings(names={"127.0.0.9": "Living room Q"})
-    home = Home(options(tmp_path / "d", fleet, hosts=()), settings)
+    """A name the TUI kept in config.toml (``names``, "host" form) is the device's name in serve.
+
+    A rename goes to the same table (the host form replaced), not to intents.json; clearing the
+    name removes the entry.
+    """
+    config = tmp_path / "config.toml"
+    config.write_text('[names]\n"127.0.0.9" = "Living room Q"\n\n[heat]\nheat_pump_cop = 3.5\n')
+    settings = load_settings(config).settings
+    home = Home(options(tmp_path / "d", fleet, hosts=(), config_file=config), settings)
     assert home.add_device("127.0.0.9:4028").name == "Living room Q"
     view = await home.rename("127.0.0.9:4028", "Attic")
     assert view.name == "Attic"
-    assert Intents.load(home.intents_path).names == {"127.0.0.9:4028": "Attic"}
+    assert tomllib.loads(config.read_text()) == {
+        "names": {"127.0.0.9:4028": "Attic"},
+        "heat": {"heat_pump_cop": 3.5},
+    }
+    assert Intents.load(home.intents_path).names == {}
+    assert (await home.rename("Attic", "")).name == "127.0.0.9:4028"  # no name: the address
+    assert tomllib.loads(config.read_text()) == {"heat": {"heat_pump_cop": 3.5}}
+
+
+async def test_a_refused_config_write_leaves_the_name_as_it_was(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """A config.toml that no longer parses is not replaced, and the rename does not happen."""
+    config = tmp_path / "config.toml"
+    home = Home(options(tmp_path / "d", fleet, hosts=(), config_file=config))
+    home.add_device("127.0.0.9:4028")
+    config.write_text("[names\n")
+    with pytest.raises(UsageError, match="cannot be read"):
+        await home.rename("127.0.0.9", "Attic")
+    assert home.device("127.0.0.9").name == "127.0.0.9:4028"  # still no name
+    assert config.read_text() == "[names\n"
+
+
+async def test_names_an_older_intents_json_held_move_to_config_toml(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """A service rename of an older release (intents.json) is moved to config.toml at start."""
+    config = tmp_path / "config.toml"
+    config.write_text('[names]\n"127.0.0.2" = "Kitchen"\n"127.0.0.3:4028" = "Old"\n')
+    data = tmp_path / "d"
+    data.mkdir()
+    q = hosts(fleet)[1]
+    (data / "intents.json").write_text(json.dumps({"version": 1, "names": {q: "Attic"}}))
+    settings = load_settings(config).settings
+    home = Home(options(data, fleet, config_file=config), settings)
+    await home.start()
+    try:
+        assert home.device(q).name == "Attic", "the service's rename won before; it still does"
+        assert tomllib.loads(config.read_text())["names"] == {"127.0.0.2": "Kitchen", q: "Attic"}
+        assert "names" not in json.loads((data / "intents.json").read_text())
+    finally:
+        await home.stop()
