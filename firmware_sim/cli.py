@@ -319,6 +319,14 @@ def devices(control: str | None, as_json: bool) -> None:
     show_default=True,
     help="Simulated seconds a reboot stays down.",
 )
+@click.option(
+    "--offset",
+    "offset_s",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds the clock-skew fault moves the device clock (negative: behind).",
+)
 @_control_option
 def fault(
     device: str,
@@ -327,6 +335,7 @@ def fault(
     forever: bool,
     delay_s: float,
     downtime_s: float,
+    offset_s: float,
     control: str | None,
 ) -> None:
     """Arm fault KIND on DEVICE (index, HOST, HOST:PORT or all); KIND clear disarms all."""
@@ -339,6 +348,7 @@ def fault(
             "count": -1 if forever else count,
             "delay_s": delay_s,
             "downtime_s": downtime_s,
+            "offset_s": offset_s,
         }
         data = call_control(control, "POST", path, body)
     for dev in data["devices"]:

@@ -9,7 +9,8 @@ Routes (``{id}`` is a device index, ``host``, ``host:port``, or ``all``):
 
 - ``GET /devices`` → ``{"devices": [device, ...]}``; ``GET /devices/{id}`` → ``{"devices": [...]}``
 - ``GET /faults`` → ``{"kinds": {kind: description}}``
-- ``POST /devices/{id}/faults`` body ``{"kind": K, "count": N, "delay_s": S, "downtime_s": S}``
+- ``POST /devices/{id}/faults`` body
+  ``{"kind": K, "count": N, "delay_s": S, "downtime_s": S, "offset_s": S}``
 - ``DELETE /devices/{id}/faults`` → clears every fault
 - ``GET /room`` → ``{"outdoor_c": T, "outdoor_override": bool, "rooms": [room, ...]}``
 - ``PUT /outdoor`` body ``{"temp_c": T}`` (``null`` returns to the daily profile)
@@ -165,18 +166,28 @@ class ControlServer(Service):
             count = int(body.get("count", 1))
             delay_s = float(body.get("delay_s", 0.0))
             downtime_s = float(body.get("downtime_s", DEFAULT_DOWNTIME_S))
+            offset_s = float(body.get("offset_s", 0.0))
         except (TypeError, ValueError):
-            raise ControlError(400, "count, delay_s and downtime_s must be numbers") from None
-        if not (math.isfinite(delay_s) and math.isfinite(downtime_s)):
+            raise ControlError(
+                400, "count, delay_s, downtime_s and offset_s must be numbers"
+            ) from None
+        if not all(math.isfinite(v) for v in (delay_s, downtime_s, offset_s)):
             # A NaN delay was stored and compared false with every deadline (issue 14).
-            raise ControlError(400, "delay_s and downtime_s must be finite numbers")
+            raise ControlError(400, "delay_s, downtime_s and offset_s must be finite numbers")
         if min(delay_s, downtime_s) < 0:
             raise ControlError(400, "delay_s and downtime_s must not be negative")
         # Bring the physics up to now first, so a fan blocked now is not blocked in the past.
         self.fleet.world.sync()
         for member in members:
             try:
-                arm_fault(member.heater, kind, count=count, delay_s=delay_s, downtime_s=downtime_s)
+                arm_fault(
+                    member.heater,
+                    kind,
+                    count=count,
+                    delay_s=delay_s,
+                    downtime_s=downtime_s,
+                    offset_s=offset_s,
+                )
             except ValueError as err:
                 raise ControlError(400, f"device {member.index}: {err}") from None
             if kind == "reboot":

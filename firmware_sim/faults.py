@@ -10,6 +10,7 @@ uses, so a fault kind means the same thing everywhere; ``FAULT_KINDS`` lists the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,6 +25,8 @@ FAULT_KINDS: dict[str, str] = {
     "fan-blocked": "the fan stops turning: chips heat up until the overheat trip, until cleared",
     "overheat": "fan blocked and chips already at the overheat trip, until cleared",
     "reboot": "reboot now; refuse connections for downtime_s simulated seconds",
+    "clock-skew": "report the device clock (When) offset_s seconds off (negative: lagging), "
+    "until cleared; arming it again moves the clock by the new offset (a jump)",
 }
 """Every fault kind by its CLI/control name, with what it does."""
 
@@ -58,6 +61,8 @@ class FaultPlan:
     """Refuse mode changes with the firmware's calibration message even when ADJ is 1."""
     empty_summary_replies: int = 0
     """Q only: ``stats`` returns an empty ``MM ID0:Summary`` (a real firmware quirk)."""
+    clock_offset_s: float = 0.0
+    """Added to the device clock every reply reports (``When``): a wrong or jumping clock."""
 
     def clear(self) -> None:
         """Disarm every fault."""
@@ -135,9 +140,14 @@ def arm_fault(
     count: int = 1,
     delay_s: float = 0.0,
     downtime_s: float = DEFAULT_DOWNTIME_S,
+    offset_s: float = 0.0,
 ) -> None:
     """Arm fault ``kind`` (a FAULT_KINDS name) on ``heater``; ValueError for bad input."""
-    if kind == "reboot":
+    if kind == "clock-skew":
+        if not math.isfinite(offset_s) or offset_s == 0:
+            raise ValueError("clock-skew needs a finite, non-zero offset_s")
+        heater.faults.clock_offset_s = offset_s
+    elif kind == "reboot":
         if downtime_s < 0:
             raise ValueError("downtime_s must not be negative")
         heater.reboot(downtime_s)

@@ -286,7 +286,7 @@ _REQUEST_ERRORS = {23: "Invalid JSON", 24: "Missing JSON 'command'", 14: "Invali
 def dispatch(heater: HeaterView, request: bytes) -> bytes:
     """Answer one request the way the firmware does: reply bytes including the trailing NUL."""
     req = wire.parse_request(request)
-    when = int(heater.now())
+    when = int(heater.now() + heater.faults.clock_offset_s)
     poolcmds.apply_pending(heater)
     if req.error is not None:
         return wire.frame_single(

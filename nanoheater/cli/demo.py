@@ -102,7 +102,10 @@ async def demo_app(
     """Start the simulated fleet and yield the TUI wired to it, as ``nanoheater demo`` runs it.
 
     The app is not run here (the command runs it; tests drive it with Pilot). On exit the
-    history is closed, the fleet stopped and the scratch folder removed.
+    history is closed, the fleet stopped and the scratch folder removed. The demo owns its
+    simulator in-process, so it hands the app (and the history's compaction) the simulated
+    clock explicitly: readings are booked when they arrive on that clock, which runs at
+    ``speed``, and no device's own ``When`` is ever trusted for it.
     """
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
@@ -148,7 +151,7 @@ async def demo_app(
 
     # A fresh scratch folder per run: the demo's settings and history never touch the user's.
     scratch = Path(tempfile.mkdtemp(prefix="nanoheater-demo-"))
-    history = await AsyncHistoryStore.open(scratch / "history.sqlite3")
+    history = await AsyncHistoryStore.open(scratch / "history.sqlite3", clock=fleet.clock.now)
     app = NanoheaterApp(
         settings,
         connect=connect,
@@ -159,6 +162,7 @@ async def demo_app(
         control_interval_s=2.0,
         room_sensor=room_sensor,
         room_model=room_model,
+        clock=fleet.clock.now,
         device_time_scale=speed,
     )
     app.sub_title = f"demo: {len(models)} simulated devices at {speed:g}x"

@@ -345,8 +345,12 @@ def format_status(reading: HeaterStatus) -> str:
 
 
 def format_line(reading: HeaterStatus) -> str:
-    """Return a reading as one line (``nanoheater watch``)."""
-    stamp = time.strftime("%H:%M:%S", time.localtime(reading.when or time.time()))
+    """Return a reading as one line (``nanoheater watch``), stamped now: when it arrived.
+
+    Never the device's ``When``: a device clock that lags, runs ahead or jumps would print a
+    reading at a time it was not taken (issue 14).
+    """
+    stamp = time.strftime("%H:%M:%S", time.localtime())
     parts = [
         stamp,
         f"{reading.state.value:<11}",

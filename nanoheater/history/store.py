@@ -338,10 +338,17 @@ class AsyncHistoryStore:
 
     @classmethod
     async def open(
-        cls, path: Path | None = None, *, policy: RetentionPolicy | None = None
+        cls,
+        path: Path | None = None,
+        *,
+        policy: RetentionPolicy | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> AsyncHistoryStore:
-        """Open the database off the event loop."""
-        return cls(await asyncio.to_thread(lambda: HistoryStore.open(path, policy=policy)))
+        """Open the database off the event loop (``clock``: as for ``HistoryStore.open``)."""
+        opened = await asyncio.to_thread(
+            lambda: HistoryStore.open(path, policy=policy, clock=clock)
+        )
+        return cls(opened)
 
     async def call(self, operation: Callable[[HistoryStore], T]) -> T:
         """Run ``operation(store)`` on the history thread and return its result."""

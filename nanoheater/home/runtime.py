@@ -55,6 +55,7 @@ class Home(DeviceSet):
             self.history = await AsyncHistoryStore.open(
                 self.options.data_dir / DATABASE_FILE,
                 policy=RetentionPolicy.from_settings(self.settings.history),
+                clock=self.clock,  # compaction on the same clock the readings are booked on
             )
             self.room_source = store_source(self.history)
         elif self.options.room_log is not None:

@@ -104,7 +104,10 @@ class NanoheaterApp(Navigation, DeviceRouting, HistoryRouting, FleetEditing):
             room_model: the heat loss (UA) of a device's room and the outdoor temperature, for
                 the controller's feed-forward and reachability warning (``--ua``, the demo's
                 simulated rooms); None runs the controllers without a room model.
-            clock: wall clock for refusal retry times (fixed in snapshot tests).
+            clock: the app's one clock: readings are booked at the time they arrive on it (a
+                device's own clock is never used), and the controllers, events and refusal
+                countdowns run on it. This machine's clock, except in the demo, which owns its
+                simulator in-process and passes the simulated clock.
             history: the local history to record readings in and read period totals from
                 (opened and closed by the caller); None keeps figures for this session only.
             exit_level: on quit, devices under the controller are left at this level (as
@@ -113,8 +116,8 @@ class NanoheaterApp(Navigation, DeviceRouting, HistoryRouting, FleetEditing):
             quit_wait_s: the longest quitting waits, with a countdown on screen, for such a
                 device still calibrating after a mode change (it refuses the exit mode until
                 then); 0 quits at once with the summary.
-            device_time_scale: device seconds per wall second (the demo's ``--speed``); the
-                ledger's gap limit grows with it, or an accelerated fleet never counts a kWh.
+            device_time_scale: seconds of ``clock`` per wall second (the demo's ``--speed``);
+                the ledger's gap limit grows with it, or an accelerated fleet never counts a kWh.
         """
         super().__init__()
         # The attributes are declared, with what each holds, in tui.app_base.AppBase.
@@ -178,7 +181,7 @@ class NanoheaterApp(Navigation, DeviceRouting, HistoryRouting, FleetEditing):
             self.exit()
         else:
             self._control.pause()
-            self.push_screen(QuitWaitScreen(self.clock() + self.quit_wait_s))
+            self.push_screen(QuitWaitScreen(self.quit_wait_s))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: Textual's own commands plus every nanoheater view and action."""

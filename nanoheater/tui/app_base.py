@@ -40,11 +40,12 @@ class AppBase(App[None]):
     exit_timeout_s: float
     quit_wait_s: float
     clock: Callable[[], float]
-    """Wall-clock time; refusals count down on it."""
+    """The app's one clock (this machine's; the demo's simulator's): every reading, decision and
+    event is booked on it when it arrives, the controllers run on it, refusals count down on it."""
     ledger: Ledger
     """Heat, cost and sats per device and day, for the economics view."""
     device_time_scale: float
-    """1.0 for real devices: then a device clock far ahead of ours is not believed."""
+    """Seconds of ``clock`` per wall second: 1.0 but in the demo (``--speed``)."""
     discover: Discover
     poll_interval_s: float
     control_interval_s: float

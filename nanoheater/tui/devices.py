@@ -55,9 +55,11 @@ class DeviceEntry:
         default_factory=lambda: {name: deque(maxlen=HISTORY_SAMPLES) for name in SERIES}
     )
     recent: deque[Sample] = field(default_factory=lambda: deque(maxlen=RECENT_SAMPLES))
-    """Readings with their device-clock times, for the charts' live points (history or not)."""
+    """Readings with their receive times, for the charts' live points (history or not)."""
+    received_s: float | None = None
+    """When ``status`` arrived, on the app's clock (never the device's own ``When``)."""
     heat_kwh_today: float = 0.0
-    """Heat delivered today (device clock), copied from the ledger."""
+    """Heat delivered today, copied from the ledger."""
     sats_today: float = 0.0
     """Expected sats earned today, copied from the ledger."""
     control: str | None = None
@@ -124,19 +126,18 @@ class DeviceEntry:
         inlet = self.status.inlet_temp_c if self.status else None
         return inlet if inlet is not None else self.sensor_room_c
 
-    def record(self, status: HeaterStatus) -> None:
-        """Take a new reading: mark online and extend the charts."""
+    def record(self, status: HeaterStatus, received_s: float) -> None:
+        """Take a reading received at ``received_s`` (app clock): mark online, extend charts."""
         self.status = status
+        self.received_s = received_s
         self.online = True
         self.error = None
         self._append("hashrate_ths", status.hashrate_ths)
         self._append("power_w", status.power_w)
         self._append("chip_temp_c", status.chip_temp_max_c)
         self._append("room_temp_c", self.room_temp_c)
-        if status.when is not None and (not self.recent or status.when > self.recent[-1].ts_s):
-            self.recent.append(
-                Sample.from_status(status, status.when, room_temp_c=self.room_temp_c)
-            )
+        if not self.recent or received_s > self.recent[-1].ts_s:
+            self.recent.append(Sample.from_status(status, received_s, room_temp_c=self.room_temp_c))
 
     def take_problems(self, problems: tuple[str, ...]) -> tuple[list[str], str | None]:
         """Keep the latest reading's ``problems``; return the new ones and any clearing line.

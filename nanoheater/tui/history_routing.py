@@ -28,7 +28,7 @@ class HistoryRouting(AppBase):
     """History reads out to the storage worker; totals, series and market data back in."""
 
     def load_period_totals(self, days: int | None = None) -> None:
-        """Ask the history for today, this week and this season (device time), and ``days``."""
+        """Ask the history for today, this week and this season (app clock), and ``days``."""
         now_s = self.ledger.latest_s or self.clock()
         self.storage.load_totals(now_s, self.settings.history.season_start)
         if days is not None:

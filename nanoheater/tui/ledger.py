@@ -1,8 +1,9 @@
 """Provides Ledger: heat, electricity cost and expected sats per device per day, for the session.
 
-Each poll adds the interval since the previous reading of that device, on the device's own
-clock, priced with the tariff in force then and paid at the expected mining rate of the
-hashrate measured. Plain data, no Textual and no I/O; the economics view sums it by period.
+Each poll adds the interval since the previous reading of that device, on the app's clock (when
+the reading arrived; a device's own clock is never trusted), priced with the tariff in force then
+and paid at the expected mining rate of the hashrate measured. Plain data, no Textual and no I/O;
+the economics view sums it by period.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from nanoheater.history.records import Sample
 from nanoheater.models import HeaterStatus
 
 MAX_INTERVAL_S = MAX_GAP_S
-"""A longer gap between two readings (device time) is not counted, as in the history's ledger."""
+"""A longer gap between two readings (receive time) is not counted, as in the history's ledger."""
 
 
 @dataclass(slots=True)
@@ -59,10 +60,11 @@ class Totals:
 
 
 def gap_limit_s(poll_interval_s: float, device_time_scale: float = 1.0) -> float:
-    """The longest device-time gap between two polls that still counts as continuous.
+    """The longest gap between two polls (on the app's clock) that still counts as continuous.
 
-    Normally ``MAX_INTERVAL_S``; but a simulator running ``device_time_scale`` times faster
-    than the wall puts that many device seconds between polls (600 at ``demo --speed 600``), so
+    Normally ``MAX_INTERVAL_S``; but the demo's clock is its simulator's, running
+    ``device_time_scale`` times faster than the wall, which puts that many of its seconds between
+    polls (600 at ``demo --speed 600``), so
     the limit grows with it to three polls' worth, or nothing would ever be counted.
     """
     return max(MAX_INTERVAL_S, 3.0 * poll_interval_s * device_time_scale)
@@ -80,7 +82,7 @@ class Ledger:
     ) -> None:
         """Price energy with ``tariff`` and value hashrate with ``market``.
 
-        ``max_gap_s`` is the longest interval (device time) between two readings that is still
+        ``max_gap_s`` is the longest interval (receive time) between two readings that is still
         counted; ``gap_limit_s`` scales it for a poll interval and a fast simulated clock. Days
         are local days of ``zone`` (default: this machine's), as the history counts them.
         """
@@ -89,23 +91,27 @@ class Ledger:
         self.max_gap_s = max_gap_s
         self.zone = zone
         self._days: dict[tuple[str, date], Totals] = defaultdict(Totals)
+        self._last: dict[str, Sample] = {}
         self.latest_s: float | None = None
-        """Newest device time seen: what "today" means."""
+        """Newest receive time seen: what "today" means."""
 
-    def record(self, key: str, previous: HeaterStatus | None, status: HeaterStatus) -> None:
-        """Count the interval from ``previous`` to ``status`` (both readings of device ``key``).
+    def record(self, key: str, status: HeaterStatus, received_s: float) -> None:
+        """Count the interval from device ``key``'s previous reading to ``status``.
 
-        The maths is the history's own (``nanoheater.history.ledger.accrue``), so the session
-        totals and the stored ledger always agree; its hourly entries are summed per day.
+        ``received_s`` is when ``status`` arrived, on the app's clock: the device's own ``When``
+        is never used, so a device whose clock lags, runs ahead or jumps is counted like any
+        other. The maths is the history's own (``nanoheater.history.ledger.accrue``), so the
+        session totals and the stored ledger always agree; its hourly entries are summed per day.
         """
-        if status.when is None:
-            return
-        self.latest_s = max(self.latest_s or status.when, status.when)
-        if previous is None or previous.when is None:
+        self.latest_s = max(self.latest_s or received_s, received_s)
+        current = replace(Sample.from_status(status, received_s), device=key)
+        previous = self._last.get(key)
+        self._last[key] = current
+        if previous is None:
             return
         entries = accrue(
-            replace(Sample.from_status(previous, previous.when), device=key),
-            replace(Sample.from_status(status, status.when), device=key),
+            previous,
+            current,
             market=self.market,
             tariff=self.tariff,
             max_gap_s=self.max_gap_s,
@@ -120,7 +126,7 @@ class Ledger:
 
     @property
     def today(self) -> date | None:
-        """The current day on the devices' clock, None before the first reading."""
+        """The day of the newest reading (app clock), None before the first reading."""
         return None if self.latest_s is None else local_date(self.latest_s, self.zone)
 
     def between(self, first: date, last: date, key: str | None = None) -> Totals:

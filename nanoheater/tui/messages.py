@@ -24,6 +24,8 @@ class StatusPolled(Message):
     key: str
     """The device's key in the fleet (``host:port``)."""
     status: HeaterStatus
+    received_s: float
+    """When the reply arrived, on the app's clock: every reading is booked at this time."""
     room_c: float | None = None
     """Room temperature from an external sensor, read with the poll when the device has none."""
 

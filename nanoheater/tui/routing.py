@@ -68,10 +68,10 @@ class DeviceRouting(AppBase):
         if entry is None:
             return
         was_offline = entry.online is False
-        self.ledger.record(entry.key, entry.status, message.status)
+        self.ledger.record(entry.key, message.status, message.received_s)
         # None clears the old value: a stale or lost sensor is never shown as the current room.
         entry.sensor_room_c = message.room_c
-        entry.record(message.status)
+        entry.record(message.status, message.received_s)
         today = self.ledger.on_day(self.ledger.today, entry.key)
         entry.heat_kwh_today, entry.sats_today = today.heat_kwh, today.sats
         if was_offline:

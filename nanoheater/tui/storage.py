@@ -130,11 +130,11 @@ class Storage:
         choice = TargetChoice(schedule=schedule, schedule_name=file.name, quiet_hours=quiet_hours)
         self.app.post_message(ScheduleLoaded(key, choice))
 
-    def record(self, status: HeaterStatus, room_c: float | None) -> None:
-        """Store one reading in the history and accrue its ledger since the previous one."""
-        if self.history is None or status.when is None:
+    def record(self, status: HeaterStatus, room_c: float | None, received_s: float) -> None:
+        """Store one reading, stamped with its receive time (app clock), and accrue its ledger."""
+        if self.history is None:
             return
-        sample = Sample.from_status(status, status.when, room_temp_c=room_c)
+        sample = Sample.from_status(status, received_s, room_temp_c=room_c)
         work = self._record(self.history, sample, status)
         self.app.run_worker(work, group="history", exit_on_error=False)
 
@@ -157,23 +157,17 @@ class Storage:
             ),
         )
 
-    def _device(self, key: str) -> tuple[str, float]:
-        """The history's name for device ``key`` and its latest time (device clock, else now).
-
-        Samples and decisions are stamped with the device's clock (an accelerated simulator runs
-        ahead of the wall), so events take the device's latest time to stay in order with them.
-        """
+    def _device(self, key: str) -> str:
+        """The history's name for device ``key``: its identity once it has answered."""
         entry = self.app.fleet.get(key)
         status = entry.status if entry is not None else None
-        if status is None:
-            return key, self.app.clock()
-        return status.identity_key, status.when if status.when is not None else self.app.clock()
+        return key if status is None else status.identity_key
 
     async def decision(self, key: str, record: DecisionRecord) -> None:
         """Store one controller decision of device ``key`` (awaited inside its tick worker)."""
         if self.history is None:
             return
-        device, _ = self._device(key)
+        device = self._device(key)
         action = record.step
         sent = [v for v in record.applied.values() if v not in ("ok", "unreachable")]
         if sent:
@@ -192,8 +186,8 @@ class Storage:
         """Store a device event now (for the exit, when no new worker can start)."""
         if self.history is None:
             return
-        device, ts_s = self._device(key)
-        event = DeviceEvent(ts_s, device, kind, detail)
+        # Stamped on the app's clock, like the samples and decisions (the regulator's clock).
+        event = DeviceEvent(self.app.clock(), self._device(key), kind, detail)
         await self._write(self.history, lambda store: store.add_event(event))
 
     async def _write(
@@ -258,7 +252,7 @@ class Storage:
         self.app.post_message(DaysLoaded(found))
 
     def load_totals(self, now_s: float, season_start: str) -> None:
-        """Read today, this week and this season up to ``now_s`` (device time) from the history."""
+        """Read today, this week and this season up to ``now_s`` (app clock) from the history."""
         if self.history is None:
             return
         work = self._load(self.history, now_s, season_start)

@@ -21,7 +21,7 @@ from nanoheater.controller.regulator import Member, Regulator
 from nanoheater.controller.sensors import RoomSensor, SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import exit_rung
 from nanoheater.exceptions import CalibratingError, DeviceRefused, NanoheaterError, UsageError
-from nanoheater.models import DiscoveredHeater, HeaterStatus, ModelCapabilities
+from nanoheater.models import DiscoveredHeater, ModelCapabilities
 from nanoheater.tui.messages import (
     CommandFailed,
     CommandRefused,
@@ -35,9 +35,6 @@ from nanoheater.tui.messages import (
 )
 from nanoheater.tui.regulation import RoomModel, RoomModelFactory, TargetChoice, zone_choices
 from nanoheater.tui.services import Connect, DeviceClient, Discover
-
-MAX_CLOCK_AHEAD_S = 86_400.0
-"""A real device's clock further ahead of this machine's than this is not believed."""
 
 if TYPE_CHECKING:
     from nanoheater.tui.app import NanoheaterApp
@@ -119,34 +116,23 @@ class DeviceWorkers:
     async def _poll(self, key: str) -> None:
         try:
             client = await self.client(key)
-            status = self._believable(await client.get_status())
+            status = await client.get_status()
+            # Booked at the time it arrived, on the app's clock (the demo's is its simulator's):
+            # a device's own ``When`` is an untrusted claim, and one that lags, runs ahead or
+            # jumps back must not book its readings in another day or age the fleet (issue 14).
+            received_s = self.app.clock()
         except Exception as exc:
             self.clients.pop(key, None)
             self.app.post_message(PollFailed(key, describe_error(exc)))
         else:
             room_c = None if status.inlet_temp_c is not None else await self._room(key, client)
-            self.app.post_message(StatusPolled(key, status, room_c))
+            self.app.post_message(StatusPolled(key, status, received_s, room_c))
             # Recorded here, not in the handler: a newer reading may replace an unhandled one.
             # Never an older value as current: no fresh reading is recorded as none.
             room = status.inlet_temp_c if status.inlet_temp_c is not None else room_c
-            self.app.storage.record(status, room)
+            self.app.storage.record(status, room, received_s)
         finally:
             self._polling.discard(key)
-
-    def _believable(self, status: HeaterStatus) -> HeaterStatus:
-        """``status`` with its device clock dropped if it runs more than a day ahead of ours.
-
-        The TUI books readings on the devices' clock (the demo's simulator runs accelerated), so
-        one real device whose clock ran years ahead moved "today" for the whole fleet (issue 14).
-        With real devices (``device_time_scale`` 1) such a clock counts as absent: the reading
-        is shown but not booked.
-        """
-        when = status.when
-        if self.app.device_time_scale != 1.0 or when is None:
-            return status
-        if when <= self.app.clock() + MAX_CLOCK_AHEAD_S:
-            return status
-        return status.model_copy(update={"when": None})
 
     async def _room(self, key: str, client: DeviceClient) -> float | None:
         """The room temperature from an external sensor, for a device without an inlet reading.
@@ -264,13 +250,6 @@ class DeviceWorkers:
             return None
         return self.room_model(entry.heater)
 
-    def _device_time(self, key: str) -> float:
-        # The regulator runs on the device's clock, so an accelerated simulator's dwell
-        # times and schedules pass at its speed, not the wall clock's.
-        entry = self.app.fleet.get(key)
-        when = entry.status.when if entry and entry.status else None
-        return when if when is not None else time.time()
-
     async def _engage(self, key: str, choice: TargetChoice) -> None:
         try:
             client = await self.client(key)
@@ -279,7 +258,9 @@ class DeviceWorkers:
                 [Member(key, client, caps)],
                 self.app.settings,
                 zone_choices(choice, sensor=self._injected_sensor(key), room=self._room_model(key)),
-                clock=lambda: self._device_time(key),
+                # The app's clock, never the device's: in the demo it is the simulator's, so
+                # dwell times and schedules pass at its speed, not the wall clock's.
+                clock=self.app.clock,
             )
         except Exception as exc:
             self.app.post_message(

@@ -12,6 +12,7 @@ import asyncio
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from firmware_sim.faults import arm_fault
+from firmware_sim.server import SimServer
 from nanoheater.const import DEVICE_CLOCK_RANGE_S
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
@@ -112,6 +115,36 @@ async def test_status_and_watch_survive_a_wild_device_clock(when: int) -> None:
             assert b"Traceback" not in result.stderr, result.stderr
             assert result.returncode == 0, result.stderr
             assert b"mining" in result.stdout  # a reading was printed
+
+
+async def test_watch_stamps_a_reading_when_it_arrives_not_on_the_device_clock() -> None:
+    """Pins: ``watch`` on a simulated device five hours behind prints this machine's time."""
+    heater, _ = make_heater("nano3s")
+    arm_fault(heater, "clock-skew", offset_s=-5 * 3600.0)
+    async with SimServer(heater) as served:
+        before = time.time()
+        target = f"{served.host}:{served.port}"
+        options = ("--count", "2", "--interval", "0.1", "--timeout", "2")
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "nanoheater", "watch", target, *options],
+            capture_output=True,
+            timeout=60,
+        )
+        after = time.time()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 2, lines
+    for line in lines:
+        printed = time.strptime(line.split()[0], "%H:%M:%S")
+        seconds = printed.tm_hour * 3600 + printed.tm_min * 60 + printed.tm_sec
+        allowed = {_time_of_day(t) for t in range(int(before), int(after) + 2)}
+        assert seconds in allowed, f"{line!r} is not the time it arrived"
+
+
+def _time_of_day(epoch_s: float) -> int:
+    local = time.localtime(epoch_s)
+    return local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
 
 
 def test_the_history_is_owner_only(tmp_path: Path) -> None:

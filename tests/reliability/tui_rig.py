@@ -64,6 +64,7 @@ def make_app(fleet: Fleet, tmp_path: Path, *, control_interval_s: float = 3600.0
         poll_interval_s=3600.0,
         control_interval_s=control_interval_s,
         scan_on_start=False,
+        clock=fleet.clock.now,  # the rig owns the simulator: the app runs on its virtual clock
     )
 
 

@@ -73,7 +73,7 @@ async def test_every_fault_kind_arms_and_clears(
     ctl: ControlServer, fleet: Fleet, kind: str
 ) -> None:
     """Pins that each kind arms through the endpoint and DELETE clears it."""
-    body = {"kind": kind, "count": -1, "delay_s": 0.5}
+    body = {"kind": kind, "count": -1, "delay_s": 0.5, "offset_s": -3600}
     status, armed = await http(ctl.port, "POST", "/devices/1/faults", body)
     assert status == 200, armed
     dev = armed["devices"][0]

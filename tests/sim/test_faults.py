@@ -170,6 +170,29 @@ async def test_empty_summary_is_a_q_fault() -> None:
         arm_fault(create_heater("nano3s"), "empty-summary")
 
 
+async def test_clock_skew_moves_the_reported_clock_until_cleared() -> None:
+    """Pins clock-skew: every reply's When is off by offset_s (behind, ahead, jumped), then not."""
+    heater = create_heater("nano3s")
+
+    async with SimServer(heater) as served:
+
+        async def when() -> int:
+            reply = await ask(served, b'{"command":"summary"}')
+            return int(json.loads(reply[:-1])["STATUS"][0]["When"])
+
+        now = int(heater.now())  # a virtual clock: it does not move by itself
+        assert await when() == now
+        arm_fault(heater, "clock-skew", offset_s=-86_400.0)
+        assert await when() == now - 86_400
+        arm_fault(heater, "clock-skew", offset_s=3 * 3600.0)
+        assert await when() == now + 3 * 3600
+        clear_faults(heater)
+        assert await when() == now
+    for bad in (float("nan"), float("inf"), 0.0):
+        with pytest.raises(ValueError, match="finite, non-zero"):
+            arm_fault(heater, "clock-skew", offset_s=bad)
+
+
 def test_arm_rejects_unknown_kinds_and_bad_counts() -> None:
     """Pins input checks: unknown kind, zero or below -1 counts, delay without seconds."""
     plan = FaultPlan()
@@ -190,7 +213,7 @@ def test_every_kind_is_armable_and_clearable() -> None:
     heater = create_heater("q")
     for kind in FAULT_KINDS:
         if kind != "reboot":
-            arm_fault(heater, kind, count=-1, delay_s=1.0)
+            arm_fault(heater, kind, count=-1, delay_s=1.0, offset_s=-86_400.0)
     armed = heater.faults.as_dict()
     assert all(armed[name] for name in armed)
     assert heater.state.fan_blocked

@@ -33,7 +33,11 @@ async def sim_fleet() -> AsyncIterator[Fleet]:
 
 @pytest.fixture
 def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
-    """Build a NanoheaterApp wired to ``sim_fleet`` (discovery probes only its endpoints)."""
+    """Build a NanoheaterApp wired to ``sim_fleet`` (discovery probes only its endpoints).
+
+    Like the demo, the test owns its simulator, so the app runs on the fleet's virtual clock
+    (readings are booked when they arrive on it) unless a test passes its own ``clock``.
+    """
 
     async def connect(heater: DiscoveredHeater) -> HeaterClient:
         return await HeaterClient.connect_tcp(heater.host, heater.port, timeout_s=2.0)
@@ -49,6 +53,7 @@ def make_app(sim_fleet: Fleet, tmp_path: Path) -> AppFactory:
         history: AsyncHistoryStore | None = None,
         **extra: Any,
     ) -> NanoheaterApp:
+        extra.setdefault("clock", sim_fleet.clock.now)
         return NanoheaterApp(
             settings or Settings(),
             connect=connect,

@@ -42,14 +42,14 @@ async def history(tmp_path: Path) -> AsyncIterator[AsyncHistoryStore]:
 async def seed_device(
     app: NanoheaterApp, history: AsyncHistoryStore, fleet: Fleet, model: str
 ) -> str:
-    """Seed a week under the device's identity, ending at its clock; return its fleet key."""
+    """Seed a week under the device's identity, ending at its last reading; return its key."""
     member = fleet.members[MODELS.index(model)]
     key = f"{member.server.host}:{member.server.port}"
     entry = app.fleet.get(key)
     assert entry is not None
     assert entry.status is not None
-    assert entry.status.when is not None
-    device, until = entry.status.identity_key, entry.status.when
+    assert entry.received_s is not None
+    device, until = entry.status.identity_key, entry.received_s
     await history.call(lambda store: seed_week(store, device, until))
     return key
 
@@ -57,7 +57,7 @@ async def seed_device(
 async def open_seeded(
     app: NanoheaterApp, history: AsyncHistoryStore, fleet: Fleet, model: str = "nano3s"
 ) -> DeviceScreen:
-    """Seed a week under the device's identity, ending at its clock, then open its screen."""
+    """Seed a week under the device's identity, ending at its last reading, open its screen."""
     key = await seed_device(app, history, fleet, model)
     screen = DeviceScreen(key)
     await app.push_screen(screen)

@@ -60,7 +60,7 @@ async def test_charts_follow_polls(make_app: AppFactory, sim_fleet: Fleet) -> No
             assert len(plot.points) == 4, series
         power = screen.query_one("#chart-power_w", TimeChart).plot
         assert power is not None
-        assert power.points[-1] == (entry.status.when, entry.status.power_w)
+        assert power.points[-1] == (entry.received_s, entry.status.power_w)
         assert screen.window == "15m"  # no history file: the live window
 
 

@@ -77,8 +77,8 @@ def test_ledger_integrates_power_prices_it_and_skips_gaps() -> None:
     market = offline_market(MarketSettings(), None)
     ledger = Ledger(Tariff(price_fiat_per_kwh=0.2), market)
     t0 = 1_764_547_200.0
-    ledger.record("a", None, _status(t0, 100, 5))
-    ledger.record("a", _status(t0, 100, 5), _status(t0 + 240, 200, 5))
+    ledger.record("a", _status(t0, 100, 5), t0)
+    ledger.record("a", _status(t0 + 240, 200, 5), t0 + 240)
     day = ledger.on_day(ledger.today, "a")
     assert day.heat_kwh == pytest.approx(150 * 240 / 3.6e6)
     assert day.cost_fiat == pytest.approx(day.heat_kwh * 0.2)
@@ -92,7 +92,7 @@ def test_ledger_integrates_power_prices_it_and_skips_gaps() -> None:
     )
     assert day.sats == pytest.approx(per_day.sats_per_day * 240 / 86_400)
     assert day.sats_fiat == pytest.approx(per_day.fiat_per_day * 240 / 86_400)
-    ledger.record("a", _status(t0 + 240, 200, 5), _status(t0 + 240 + 7200, 200, 5))
+    ledger.record("a", _status(t0 + 240 + 7200, 200, 5), t0 + 240 + 7200)
     assert ledger.on_day(ledger.today, "a").heat_kwh == pytest.approx(day.heat_kwh)
 
 
@@ -105,11 +105,8 @@ def test_session_totals_count_local_days_as_the_history_does() -> None:
     zone = ZoneInfo("America/New_York")
     ledger = Ledger(Tariff(), offline_market(MarketSettings(), None), zone=zone)
     start = datetime(2026, 12, 31, 18, 30, tzinfo=zone).timestamp()  # 23:30 UTC
-    previous = None
     for k in range(0, 3601, 60):
-        status = _status(start + k, 800, 37.5)
-        ledger.record("a", previous, status)
-        previous = status
+        ledger.record("a", _status(start + k, 800, 37.5), start + k)
     total_kwh = 800 * 3600 / 3.6e6
     assert ledger.today == date(2026, 12, 31)
     for period in (Period.TODAY, Period.WEEK, Period.SEASON):
@@ -132,12 +129,12 @@ def test_ledger_gap_limit_scales_with_poll_interval_and_demo_speed() -> None:
     assert gap_limit_s(1.0, 600.0) == 1800.0, "three polls' worth of accelerated time"
     market = offline_market(MarketSettings(), None)
     t0 = 1_764_547_200.0
-    polls = [_status(t0 + 600 * k, 400, 20) for k in range(4)]
+    polls = [t0 + 600 * k for k in range(4)]
     normal = Ledger(Tariff(price_fiat_per_kwh=0.2), market)
     demo = Ledger(Tariff(price_fiat_per_kwh=0.2), market, max_gap_s=gap_limit_s(1.0, 600.0))
     for ledger in (normal, demo):
-        for before, after in zip([None, *polls], polls, strict=False):
-            ledger.record("a", before, after)
+        for at_s in polls:
+            ledger.record("a", _status(at_s, 400, 20), at_s)
     assert normal.on_day(normal.today, "a").heat_kwh == 0.0, "the bug: every poll is a gap"
     counted = demo.on_day(demo.today, "a")
     assert counted.heat_kwh == pytest.approx(400 * 1800 / 3.6e6)

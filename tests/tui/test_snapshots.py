@@ -35,8 +35,6 @@ from tests.tui.test_charts import open_seeded, seed_device
 
 SNAPSHOT_PORT = 40710
 """A fixed port: the run has its own network namespace, so nothing else holds it."""
-PINNED_NOW_S = 1_764_590_400.0
-"""The app's wall clock in snapshots (2025-12-01 12:00 UTC)."""
 
 Snap = Callable[..., bool]
 Steps = Callable[[Pilot[None], Fleet], Awaitable[None]]
@@ -54,6 +52,9 @@ class SimFleet:
 
     def __init__(self) -> None:
         self.fleet: Fleet | None = None
+        # One pinned virtual clock (2025-12-01 00:00 UTC, moved only by the steps) for the
+        # fleet and the app, as in the demo: readings are booked when they arrive on it.
+        self.clock = VirtualClock()
 
     def endpoints(self) -> list[str]:
         assert self.fleet is not None
@@ -74,7 +75,7 @@ class SimFleet:
             poll_interval_s=3600.0,
             control_interval_s=3600.0,
             scan_on_start=False,
-            clock=lambda: PINNED_NOW_S,
+            clock=self.clock.now,
             history=history,
         )
 
@@ -86,7 +87,7 @@ class SimFleet:
                 list(MODELS),
                 address="127.0.0.2",
                 port=SNAPSHOT_PORT,
-                clock=VirtualClock(),
+                clock=self.clock,
                 seed=0,
                 tick_s=3600,
             )
@@ -232,7 +233,7 @@ def test_fleet_day_120x40(snap_compare: Snap, tmp_path: Path) -> None:
         for model in MODELS:
             await seed_device(app, history, fleet, model)
         await settle(pilot)
-        app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or PINNED_NOW_S)
+        app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or app.clock())
         await settle(pilot)
 
     try:

@@ -181,8 +181,8 @@ class DeviceScreen(AppScreen):
 
     def _until(self) -> float:
         entry = self.entry
-        when = entry.status.when if entry is not None and entry.status is not None else None
-        return when if when is not None else self.nano_app.clock()
+        received = entry.received_s if entry is not None else None
+        return received if received is not None else self.nano_app.clock()
 
     def _load_window(self) -> None:
         entry = self.entry
@@ -197,12 +197,12 @@ class DeviceScreen(AppScreen):
         if self._series is not None:
             newest = max(newest, self._series.until_s - 1.0)
         self._live += [s for s in entry.recent if s.ts_s > newest]
-        status = entry.status
-        if status is None or status.when is None:
+        received_s = entry.received_s
+        if received_s is None:
             return
         known = self._live_setpoints or list(self._series.setpoints if self._series else ())
         if not known or known[-1][1] != entry.target_c:
-            self._live_setpoints.append((status.when, entry.target_c))
+            self._live_setpoints.append((received_s, entry.target_c))
 
     def _draw_charts(self) -> None:
         """Recompute the four charts from the last read plus the live readings since."""

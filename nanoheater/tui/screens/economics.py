@@ -1,7 +1,7 @@
 """Provides EconomicsScreen: heat, cost, sats and the effective price of heat by period.
 
-Periods follow the devices' clock (an accelerated demo fleet lives its own day): today, the
-seven days to today, and the heating season since ``history.season_start``.
+Periods follow the app's clock (the demo's is its simulator's, so it lives its own day): today,
+the seven days to today, and the heating season since ``history.season_start``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ then says what each device was left at and why.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -50,10 +51,15 @@ class QuitWaitScreen(ModalScreen[None]):
         Binding("escape", "skip", "Quit now"),
     ]
 
-    def __init__(self, deadline_s: float) -> None:
-        """Wait at most until ``deadline_s`` on the app's clock."""
+    def __init__(self, wait_s: float) -> None:
+        """Wait at most ``wait_s`` seconds of the user's time.
+
+        On the wall (monotonic) clock, not the app's: the user waits in real seconds even when
+        the app runs on the demo's accelerated simulated clock (its calibration then simply ends
+        sooner).
+        """
         super().__init__()
-        self.deadline_s = deadline_s
+        self.deadline_s = time.monotonic() + wait_s
         self._next_poll_s = 0.0
 
     def compose(self) -> ComposeResult:
@@ -64,7 +70,7 @@ class QuitWaitScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         """Start the countdown."""
-        self._next_poll_s = self._app.clock() + POLL_EVERY_S
+        self._next_poll_s = time.monotonic() + POLL_EVERY_S
         self.set_interval(TICK_S, self.tick)
         self.tick()
 
@@ -79,7 +85,7 @@ class QuitWaitScreen(ModalScreen[None]):
     def tick(self) -> None:
         """Redraw the countdown; quit when nothing is calibrating or the time is up."""
         app = self._app
-        now_s = app.clock()
+        now_s = time.monotonic()
         waiting = calibrating_under_target(app)
         left_s = self.deadline_s - now_s
         if not waiting or left_s <= 0:
