@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import socket
 import time
@@ -102,4 +103,29 @@ async def test_demo_at_600x_counts_kwh_and_sats_on_screen() -> None:
                 break
         else:
             raise AssertionError(f"the economics screen counts nothing at 600x: {table!r}")
+        await pilot.press("q")
+
+
+async def test_demo_books_readings_on_its_simulated_clock() -> None:
+    """Pins that the demo hands the app its simulator's clock: 1 s polls are ~600 s apart.
+
+    Readings are booked when they arrive on the app's clock, never on a device's ``When``; on
+    the wall clock the demo's polls would be booked a second apart (and its day would never
+    pass), so the demo passes the simulated clock explicitly.
+    """
+    async with (
+        demo_app(["nano3s"], address="127.0.0.2", port=DEMO_PORT + 5, speed=600, seed=0) as app,
+        app.run_test(size=(100, 30)) as pilot,
+    ):
+        deadline = time.monotonic() + 20.0
+        entry = None
+        while time.monotonic() < deadline and (entry is None or len(entry.recent) < 3):
+            await pilot.pause(0.2)
+            entry = next(iter(app.fleet), None)
+        assert entry is not None
+        stamps = [s.ts_s for s in entry.recent]
+        assert len(stamps) >= 3, stamps
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
+        assert min(gaps) > 100, f"booked on the wall clock: {gaps}"
+        assert app.clock() - time.time() > 600, "the app runs on the simulator's clock"
         await pilot.press("q")
