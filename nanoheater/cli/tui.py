@@ -160,8 +160,12 @@ def _attach(address: str) -> None:
 
     async def run() -> None:
         async with RemoteHome(address) as remote:
+            app = AttachedApp(remote)
             with logs_to_file(data_dir() / LOG_FILE):
-                await AttachedApp(remote).run_async()
+                await app.run_async()
+        # The screen is gone: say per device what it is left at (nothing changed on any).
+        for line in app.quit_summary:
+            click.echo(f"exit: {line}")
         click.echo(f"detached from the service at {address}; it keeps running the heaters")
 
     asyncio.run(run())

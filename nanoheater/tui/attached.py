@@ -2,12 +2,15 @@
 
 The service owns the heaters; this app only shows its zones and devices (kept current by the
 service's event stream) and changes zone targets through its API. Quitting changes nothing on
-any device: the targets live in the service and survive the TUI. All I/O runs in workers that
-report back with messages; handlers only update widgets.
+any device: the targets live in the service and survive the TUI; ``quit_summary`` says, per
+device, what the service keeps it at (printed once the screen closes, like the embedded TUI's
+summary). All I/O runs in workers that report back with messages; handlers only update widgets.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -110,7 +113,52 @@ def device_row(device: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-PROMPTS = {"c": "set-point in C", "l": "mode name (level)"}
+def _holds(zone: dict[str, Any] | None) -> str:
+    """What the service holds a zone at: its target, an override and until when, or nothing."""
+    if zone is None:
+        return "no target (the service leaves it as it is)"
+    target = zone.get("target")
+    what = sanitize(target.get("describe"), 60) if isinstance(target, dict) else ""
+    override = zone.get("override")
+    until = zone.get("manual_until_s")
+    if isinstance(override, dict) and isinstance(until, (int, float)):
+        stamp = time.strftime("%H:%M", time.localtime(until))
+        then = f", then {what}" if what else ""
+        return f"manual ({sanitize(override.get('action'), 30)}) until {stamp}{then}"
+    return f"target {what}" if what else "no target (the service leaves it as it is)"
+
+
+def left_to_service(
+    devices: Iterable[dict[str, Any]], zones: Iterable[dict[str, Any]]
+) -> list[str]:
+    """One line per device on quitting: nothing changes, the service keeps it as it runs it.
+
+    ``devices`` and ``zones`` are the service's objects as last seen (``/devices``, ``/zones``
+    and the stream); each line names the device, what it is at now and its zone's target.
+    """
+    by_zone = {str(z.get("name")): z for z in zones}
+    lines = []
+    for device in devices:
+        address = f"{device.get('host')}:{device.get('port')}"
+        name = device.get("name")
+        label = name if name and name != address else device.get("product") or address
+        if not device.get("online"):
+            now = f"offline ({device.get('error') or 'no reading'})"
+        elif device.get("soft_off"):
+            now = "off"
+        else:
+            now = str(device.get("mode") or device.get("state") or "unknown")
+        power = device.get("power_w")
+        if device.get("online") and isinstance(power, (int, float)):
+            now += f", {power:.0f} W"
+        zone = device.get("zone")
+        holds = _holds(by_zone.get(str(zone)))
+        line = f"{label} ({address}): left to the service at {now}; zone {zone}: {holds}"
+        lines.append(sanitize(line, 300))
+    return lines
+
+
+PROMPTS = {"c": "set-point in °C", "l": "mode name (level)"}
 
 
 class AttachedApp(App[None]):
@@ -132,6 +180,16 @@ class AttachedApp(App[None]):
         self.remote = remote
         self.sub_title = f"attached to nanoheater serve at {remote.address}"
         self._asking: str | None = None
+        self.seen_devices: dict[str, dict[str, Any]] = {}
+        """Each device as the service last described it, by address."""
+        self.seen_zones: dict[str, dict[str, Any]] = {}
+        """Each zone as the service last described it, by name."""
+
+    @property
+    def quit_summary(self) -> list[str]:
+        """Per device, what quitting leaves it at: unchanged, with the service (no I/O)."""
+        devices = [self.seen_devices[key] for key in sorted(self.seen_devices)]
+        return left_to_service(devices, self.seen_zones.values())
 
     def compose(self) -> ComposeResult:
         """Zones over devices, a prompt line and the status line."""
@@ -208,6 +266,7 @@ class AttachedApp(App[None]):
     @on(ZonesLoaded)
     def _zones(self, message: ZonesLoaded) -> None:
         for zone in message.zones:
+            self.seen_zones[str(zone.get("name"))] = zone
             self._upsert("#zones", str(zone.get("name")), zone_row(zone))
 
     @on(DevicesLoaded)
@@ -218,6 +277,7 @@ class AttachedApp(App[None]):
     @on(DeviceRead)
     def _device(self, message: DeviceRead) -> None:
         row = device_row(message.device)
+        self.seen_devices[row[0]] = message.device
         self._upsert("#devices", row[0], row)
 
     @on(AlertReceived)

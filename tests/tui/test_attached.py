@@ -6,12 +6,13 @@ Quitting leaves the target with the service and the devices as the service runs 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from firmware_sim.fleet import Fleet
 from nanoheater.home import Home, Target
 from nanoheater.home.intents import Intents
 from nanoheater.service.remote import RemoteHome
-from nanoheater.tui.attached import AttachedApp
+from nanoheater.tui.attached import AttachedApp, left_to_service
 from tests.home.conftest import fleet, hosts, served, until
 
 __all__ = ["fleet", "served"]
@@ -63,3 +64,58 @@ async def test_an_alert_of_the_service_is_shown_with_its_severity(
             status = app.query_one("#status")
             assert "alert: [critical]" in str(status.render())
             await pilot.press("q")
+
+
+async def test_quitting_prints_what_the_service_keeps_each_device_at(
+    served: tuple[Home, str], fleet: Fleet
+) -> None:
+    """The quit summary: one line per device, left to the service at its mode and its target.
+
+    Quitting still changes nothing: the Q stays in the mode its target put it in.
+    """
+    home, api = served
+    nano, q = hosts(fleet)
+    await home.rename(nano, "Kitchen")
+    await home.set_target(q, Target("level", level="Eco"))
+    heater = fleet.members[1].heater
+
+    def in_eco() -> bool:
+        status = home.device(q).status
+        return status is not None and status.mode == "Eco" and not heater.is_calibrating()
+
+    await until(in_eco, 15)
+    async with RemoteHome(api) as remote:
+        app = AttachedApp(remote)
+        async with app.run_test() as pilot:
+            devices = app.query_one("#devices")
+            await until(lambda: devices.row_count == 2)  # type: ignore[attr-defined]
+            await until(lambda: len(app.seen_zones) == 2)
+            await pilot.press("q")
+        mode_at_quit = heater.state.mode_index
+        lines = app.quit_summary
+    assert len(lines) == 2
+    assert lines[0].startswith(f"Kitchen ({nano}): left to the service at ")
+    assert lines[0].endswith(f"; zone {nano}: no target (the service leaves it as it is)")
+    assert f"({q}): left to the service at Eco, " in lines[1]
+    assert lines[1].endswith(f"; zone {q}: target level Eco")
+    await asyncio.sleep(0.5)  # control intervals after the TUI is gone
+    assert heater.state.mode_index == mode_at_quit
+
+
+def test_the_quit_summary_names_overrides_and_offline_devices_and_is_sanitised() -> None:
+    """An override shows until when and what follows; an offline device says so; no escapes."""
+    devices = [
+        {"host": "127.0.0.2", "port": 4028, "name": "\x1b[31mHall", "online": False,
+         "error": "timed out", "zone": "hall", "power_w": 700.0},
+        {"host": "127.0.0.3", "port": 4028, "name": "127.0.0.3:4028", "product": "Avalon Q",
+         "online": True, "soft_off": True, "mode": "Super", "power_w": 15.0, "zone": "hall"},
+    ]  # fmt: skip
+    zones = [
+        {"name": "hall", "target": {"describe": "21.0 °C"}, "override": {"action": "off"},
+         "manual_until_s": 1_764_590_400.0},
+    ]  # fmt: skip
+    hall, q = left_to_service(devices, zones)
+    assert "\x1b" not in hall
+    assert "Hall (127.0.0.2:4028): left to the service at offline (timed out); zone hall: " in hall
+    assert re.search(r"; zone hall: manual \(off\) until \d\d:\d\d, then 21\.0 °C$", hall)
+    assert q.startswith("Avalon Q (127.0.0.3:4028): left to the service at off, 15 W; zone hall")
