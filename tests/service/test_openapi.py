@@ -54,11 +54,12 @@ def test_the_document_is_openapi_31_and_docs_holds_it() -> None:
 def test_the_checker_rejects_a_wrong_answer() -> None:
     """A missing key, an extra key and a wrong type each fail validation (the test can fail)."""
     zone: dict[str, Any] = {"name": "z", "devices": [], "setpoint_c": None, "target": None,
-                            "override": None, "manual_until_s": None, "decision": None}  # fmt: skip
+                            "override": None, "manual_until_s": None, "decision": None,
+                            "room": None}  # fmt: skip
     _check(zone, _answer_schema("get", "/zones/{ref}", 200))
     for broken in (
         {k: v for k, v in zone.items() if k != "decision"},
-        {**zone, "room_fit": None},
+        {**zone, "fit": None},
         {**zone, "devices": "127.0.0.2:4028"},
     ):
         with pytest.raises(AssertionError):
