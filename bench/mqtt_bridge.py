@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from harness import ROOT, ensure_namespace, print_header, spread, verdict
-from served import cpu_window_pct, running_serve, serve_env, simulated_home
+from served import arguments, cpu_window_pct, running_serve, serve_env, simulated_home
 
 BRIDGE_TARGET_PCT = 3.0
 
@@ -112,11 +112,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--zones", type=int, default=20)
-    parser.add_argument("--windows", type=int, default=5)
-    parser.add_argument("--window-s", type=float, default=30.0)
+    parser = arguments(__doc__)
     ns = parser.parse_args()
     ensure_namespace(__file__, sys.argv[1:])
     sys.exit(asyncio.run(main(ns)))

@@ -8,6 +8,7 @@ measure the service process's CPU window by window. Call ``harness.ensure_namesp
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -22,6 +23,16 @@ from harness import ROOT, cpu_seconds, start_fleet
 
 MODELS = ("nano3s", "mini3", "q", "nano3")
 SETPOINT_C = 21.0
+
+
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options both service benchmarks take: fleet size, zones, windows."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--zones", type=int, default=20)
+    parser.add_argument("--windows", type=int, default=5)
+    parser.add_argument("--window-s", type=float, default=30.0)
+    return parser
 
 
 def write_config(folder: Path, devices: int, zones: int) -> list[str]:

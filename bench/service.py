@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from harness import ensure_namespace, percentile, print_header, spread, verdict
-from served import cpu_window_pct, running_serve, serve_env, simulated_home
+from served import arguments, cpu_window_pct, running_serve, serve_env, simulated_home
 
 CPU_TARGET_PCT = 5.0
 RSS_TARGET_MB = 150.0
@@ -81,11 +81,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--zones", type=int, default=20)
-    parser.add_argument("--windows", type=int, default=5)
-    parser.add_argument("--window-s", type=float, default=30.0)
+    parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=50)
     ns = parser.parse_args()
     ensure_namespace(__file__, sys.argv[1:])

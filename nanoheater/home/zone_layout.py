@@ -11,6 +11,7 @@ with ``assign`` and leaves it with ``unassign``. A named zone may be empty.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,96 +30,114 @@ MAX_ZONES = 500
 class ZoneLayout(ZoneControl):
     """Zone edits, written to config.toml ``[zones]`` and applied to the running Home."""
 
+    _edit_lock: asyncio.Lock | None = None
+
+    @property
+    def _editing(self) -> asyncio.Lock:
+        """Held by each edit, so edits run one after the other.
+
+        An edit writes the file, then awaits ticks in flight; another edit read in between would
+        write a layout this one is still changing.
+        """
+        if self._edit_lock is None:
+            self._edit_lock = asyncio.Lock()
+        return self._edit_lock
+
     async def create_zone(self, name: str, devices: Sequence[str] = ()) -> ZoneView:
         """Make zone ``name``, optionally with ``devices`` (each leaves its zone for it)."""
-        name = self._new_name(name)
-        if sum(z.named for z in self.zone_slots.values()) >= MAX_ZONES:
-            raise UsageError(f"at most {MAX_ZONES} zones")
-        slots = self._devices(devices)
-        layout = self._layout()
-        for members in layout.values():
-            members[:] = [a for a in members if a not in {s.address for s in slots}]
-        layout[name] = [s.address for s in slots]
-        self._write(layout)
-        zone = self.zone_slots[name] = self._new_zone(name, named=True)
-        for slot in slots:
-            await self._move(slot, zone)
-        self._event(name, "zone", f"made with {len(slots)} devices")
-        return self._zone_view(zone)
+        async with self._editing:
+            name = self._new_name(name)
+            if sum(z.named for z in self.zone_slots.values()) >= MAX_ZONES:
+                raise UsageError(f"at most {MAX_ZONES} zones")
+            slots = self._devices(devices)
+            layout = self._layout()
+            for members in layout.values():
+                members[:] = [a for a in members if a not in {s.address for s in slots}]
+            layout[name] = [s.address for s in slots]
+            self._write(layout)
+            zone = self.zone_slots[name] = self._new_zone(name, named=True)
+            for slot in slots:
+                await self._move(slot, zone)
+            self._event(name, "zone", f"made with {len(slots)} devices")
+            return self._zone_view(zone)
 
     async def rename_zone(self, ref: str, name: str) -> ZoneView:
         """Call named zone ``ref`` ``name``; its target and override follow it."""
-        zone = self._named(ref)
-        name = self._new_name(name, allow=zone.name)
-        if name == zone.name:
+        async with self._editing:
+            zone = self._named(ref)
+            name = self._new_name(name, allow=zone.name)
+            if name == zone.name:
+                return self._zone_view(zone)
+            layout = {(name if z == zone.name else z): m for z, m in self._layout().items()}
+            self._write(layout)
+            old = zone.name
+            del self.zone_slots[old]
+            zone.name = name
+            self.zone_slots[name] = zone
+            for address in zone.addresses:
+                self._zone_of[address] = name
+                if (slot := self.slots.get(address)) is not None:
+                    slot.zone = name
+            if (target := self.intents.targets.pop(old, None)) is not None:
+                self.intents.targets[name] = target
+            if (override := self.intents.overrides.pop(old, None)) is not None:
+                self.intents.overrides[name] = override
+            self._save()
+            self._event(name, "zone", f"renamed from {old}")
             return self._zone_view(zone)
-        layout = {(name if z == zone.name else z): m for z, m in self._layout().items()}
-        self._write(layout)
-        old = zone.name
-        del self.zone_slots[old]
-        zone.name = name
-        self.zone_slots[name] = zone
-        for address in zone.addresses:
-            self._zone_of[address] = name
-            if (slot := self.slots.get(address)) is not None:
-                slot.zone = name
-        if (target := self.intents.targets.pop(old, None)) is not None:
-            self.intents.targets[name] = target
-        if (override := self.intents.overrides.pop(old, None)) is not None:
-            self.intents.overrides[name] = override
-        self._save()
-        self._event(name, "zone", f"renamed from {old}")
-        return self._zone_view(zone)
 
     async def delete_zone(self, ref: str) -> list[ZoneView]:
         """Remove named zone ``ref`` and its target; each device becomes a zone of its own.
 
         The devices keep what they run (as when a target is cleared). Returns every zone.
         """
-        zone = self._named(ref)
-        layout = self._layout()
-        del layout[zone.name]
-        self._write(layout)
-        await zone.settle()
-        for address in list(zone.addresses):
-            if (slot := self.slots.get(address)) is not None:
-                await self._move(slot, self._own_zone(slot))
-        del self.zone_slots[zone.name]
-        self.intents.targets.pop(zone.name, None)
-        self.intents.overrides.pop(zone.name, None)
-        self._save()
-        self._event(zone.name, "zone", "removed; its devices are zones of their own")
-        return self.zones()
+        async with self._editing:
+            zone = self._named(ref)
+            layout = self._layout()
+            del layout[zone.name]
+            self._write(layout)
+            await zone.settle()
+            for address in list(zone.addresses):
+                if (slot := self.slots.get(address)) is not None:
+                    await self._move(slot, self._own_zone(slot))
+            del self.zone_slots[zone.name]
+            self.intents.targets.pop(zone.name, None)
+            self.intents.overrides.pop(zone.name, None)
+            self._save()
+            self._event(zone.name, "zone", "removed; its devices are zones of their own")
+            return self.zones()
 
     async def assign(self, ref: str, devices: Sequence[str]) -> ZoneView:
         """Move ``devices`` into named zone ``ref`` (each leaves the zone it was in)."""
-        zone = self._named(ref)
-        slots = self._devices(devices)
-        if not slots:
-            raise UsageError("give at least one device")
-        moving = {s.address for s in slots}
-        layout = self._layout()
-        for members in layout.values():
-            members[:] = [a for a in members if a not in moving]
-        layout[zone.name] += [s.address for s in slots]
-        self._write(layout)
-        for slot in slots:
-            await self._move(slot, zone)
-        self._event(zone.name, "zone", "now has " + ", ".join(zone.addresses))
-        return self._zone_view(zone)
+        async with self._editing:
+            zone = self._named(ref)
+            slots = self._devices(devices)
+            if not slots:
+                raise UsageError("give at least one device")
+            moving = {s.address for s in slots}
+            layout = self._layout()
+            for members in layout.values():
+                members[:] = [a for a in members if a not in moving]
+            layout[zone.name] += [s.address for s in slots]
+            self._write(layout)
+            for slot in slots:
+                await self._move(slot, zone)
+            self._event(zone.name, "zone", "now has " + ", ".join(zone.addresses))
+            return self._zone_view(zone)
 
     async def unassign(self, ref: str, device: str) -> ZoneView:
         """Take ``device`` out of named zone ``ref``: it becomes a zone of its own."""
-        zone = self._named(ref)
-        slot = resolve_device(self.slots.values(), device)
-        if slot.address not in zone.addresses:
-            raise UsageError(f"{slot.address} is not in zone {zone.name}")
-        layout = self._layout()
-        layout[zone.name].remove(slot.address)
-        self._write(layout)
-        await self._move(slot, self._own_zone(slot))
-        self._event(zone.name, "zone", f"{slot.address} left it")
-        return self._zone_view(zone)
+        async with self._editing:
+            zone = self._named(ref)
+            slot = resolve_device(self.slots.values(), device)
+            if slot.address not in zone.addresses:
+                raise UsageError(f"{slot.address} is not in zone {zone.name}")
+            layout = self._layout()
+            layout[zone.name].remove(slot.address)
+            self._write(layout)
+            await self._move(slot, self._own_zone(slot))
+            self._event(zone.name, "zone", f"{slot.address} left it")
+            return self._zone_view(zone)
 
     # -- helpers ----------------------------------------------------------------------------------
 
