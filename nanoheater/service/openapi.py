@@ -104,7 +104,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/ledger"): ("Energy, heat, sats and money totals", [SINCE, UNTIL, DEVICE_QUERY],
                          None, ("200", _ref("Ledger"), "the totals")),
     ("get", "/stream"): (
-        "Server-Sent Events: `reading` ({kind, ts_s, device}), `decision` (DecisionMade) and "
+        "Server-Sent Events: `reading` (Reading), `decision` (DecisionMade) and "
         "`event` (HomeEvent), one JSON object per `data:` line; a comment line every 15 s",
         [], None, ("200", None, "text/event-stream")),
 }  # fmt: skip

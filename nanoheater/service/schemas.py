@@ -20,7 +20,7 @@ from pydantic.json_schema import models_json_schema
 
 from nanoheater.history.records import LedgerTotals
 from nanoheater.home.commands import ACTIONS
-from nanoheater.home.types import DecisionMade, HomeEvent, Target, TargetKind, ZoneView
+from nanoheater.home.types import DecisionMade, HomeEvent, Reading, Target, TargetKind, ZoneView
 from nanoheater.models import HeaterInfo, HeaterStatus
 
 REF = "#/components/schemas/{model}"
@@ -213,6 +213,17 @@ def component_schemas() -> dict[str, Any]:
     _, top = models_json_schema([(m, "serialization") for m in MODELS], ref_template=REF)
     defs: dict[str, Any] = copy.deepcopy(top["$defs"])
     defs["Device"] = _device(defs)
+    defs[Reading.__name__] = {
+        "type": "object",
+        "description": "The stream's `reading`: a device was read, or failed to be (offline).",
+        "properties": {
+            "kind": {"const": Reading.kind},
+            "ts_s": {"type": "number"},
+            "device": {"$ref": REF.format(model="Device")},
+        },
+        "required": ["kind", "ts_s", "device"],
+        "additionalProperties": False,
+    }
     for name in ("HeaterStatus", HeaterInfo.__name__):
         del defs[name]  # only their fields are used, flattened into Device
     home = _home_objects()
