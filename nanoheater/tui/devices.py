@@ -16,13 +16,10 @@ from nanoheater.history.records import Sample
 from nanoheater.models import DiscoveredHeater, HeaterState, HeaterStatus
 
 HISTORY_SAMPLES = 240
-"""Samples kept per chart: four minutes at 1 Hz, more than the widest terminal shows."""
+"""Points of the fleet's live power line: four minutes at 1 Hz, wider than any terminal."""
 
 RECENT_SAMPLES = 3600
 """Timed readings kept per device: an hour at 1 Hz, more than the 15-minute window needs."""
-
-SERIES = ("hashrate_ths", "power_w", "chip_temp_c", "room_temp_c")
-"""The quantities charted on the device screen."""
 
 
 @dataclass(slots=True)
@@ -51,11 +48,9 @@ class DeviceEntry:
     """None until the first poll answers or fails."""
     error: str | None = None
     """Why the last poll failed."""
-    history: dict[str, deque[float]] = field(
-        default_factory=lambda: {name: deque(maxlen=HISTORY_SAMPLES) for name in SERIES}
-    )
     recent: deque[Sample] = field(default_factory=lambda: deque(maxlen=RECENT_SAMPLES))
-    """Readings with their receive times, for the charts' live points (history or not)."""
+    """The device's one buffer of readings, with their receive times (app clock), oldest first:
+    the charts' live points, history file or not."""
     received_s: float | None = None
     """When ``status`` arrived, on the app's clock (never the device's own ``When``)."""
     heat_kwh_today: float = 0.0
@@ -127,15 +122,11 @@ class DeviceEntry:
         return inlet if inlet is not None else self.sensor_room_c
 
     def record(self, status: HeaterStatus, received_s: float) -> None:
-        """Take a reading received at ``received_s`` (app clock): mark online, extend charts."""
+        """Take a reading received at ``received_s`` (app clock): mark online, keep it."""
         self.status = status
         self.received_s = received_s
         self.online = True
         self.error = None
-        self._append("hashrate_ths", status.hashrate_ths)
-        self._append("power_w", status.power_w)
-        self._append("chip_temp_c", status.chip_temp_max_c)
-        self._append("room_temp_c", self.room_temp_c)
         if not self.recent or received_s > self.recent[-1].ts_s:
             self.recent.append(Sample.from_status(status, received_s, room_temp_c=self.room_temp_c))
 
@@ -157,10 +148,6 @@ class DeviceEntry:
         """Record a failed poll; the last reading stays for display, the device stays listed."""
         self.online = False
         self.error = error
-
-    def _append(self, name: str, value: float | None) -> None:
-        if value is not None:
-            self.history[name].append(value)
 
 
 @dataclass

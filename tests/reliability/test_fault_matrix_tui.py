@@ -97,7 +97,7 @@ async def test_overheat_is_shown_in_the_reading(tmp_path: Path) -> None:
             assert entry.status is not None
             assert entry.status.chip_temp_max_c is not None
             assert entry.status.chip_temp_max_c >= 100.0
-            assert entry.history["chip_temp_c"][-1] == entry.status.chip_temp_max_c
+            assert entry.recent[-1].chip_temp_c == entry.status.chip_temp_max_c
 
 
 # fault on the write -> (event text, severity, applied by the firmware)

@@ -8,18 +8,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from rich.text import Text
 from textual.widgets import Static
 
 from firmware_sim.fleet import Fleet
 from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
 from nanoheater.history.plot import LINE
 from nanoheater.tui.app import NanoheaterApp
-from nanoheater.tui.screens.device import DeviceScreen
+from nanoheater.tui.screens.device import READ_AGE_S, DeviceScreen
 from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.widgets.chart import TimeChart
-from tests.tui.conftest import MODELS, AppFactory, settle
+from tests.tui.conftest import MODELS, AppFactory, poll, settle
 from tests.tui.seeded_history import overnight_c, seed_ledger, seed_week
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -66,9 +65,7 @@ async def open_seeded(
 
 def chart_lines(screen: DeviceScreen, name: str) -> list[str]:
     """The chart's lines as the terminal shows them."""
-    rendered = screen.query_one(f"#chart-{name}", TimeChart).render()
-    assert isinstance(rendered, Text)
-    return rendered.plain.splitlines()
+    return chart_lines_of(screen.query_one(f"#chart-{name}", TimeChart))
 
 
 def column_heights(rows: list[str]) -> list[int]:
@@ -153,6 +150,52 @@ async def test_v_cycles_the_windows_each_read_at_its_resolution(
         assert "no readings" not in week[0]
 
 
+async def test_a_kept_read_is_drawn_at_once_with_the_live_readings_since(
+    make_app: AppFactory,
+    sim_fleet: Fleet,
+    history: AsyncHistoryStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Back to a window read under a minute ago: no new read, its week plus the newest reading.
+
+    A poll a minute later reads the shown window again (set-points, marks, whole buckets).
+    """
+    app = make_app(history=history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_seeded(app, history, sim_fleet)
+        await settle(pilot)
+        for _ in range(4):  # every window read once
+            await pilot.press("v")
+            await settle(pilot)
+        reads: list[Window] = []
+        load_window = app.storage.load_window
+
+        def counted(key: str, device: str, window: Window, until_s: float) -> None:
+            reads.append(window)
+            load_window(key, device, window, until_s)
+
+        monkeypatch.setattr(app.storage, "load_window", counted)
+        entry = screen.entry
+        assert entry is not None
+        await poll(pilot, sim_fleet, 30.0)  # a reading newer than every read
+        assert reads == []
+        for window in (Window.D7, Window.M15, Window.H6, Window.H24):
+            await pilot.press("v")  # no settle: the key alone must draw the window
+            assert screen.window is window
+            plot = screen.query_one("#chart-power_w", TimeChart).plot
+            assert plot is not None
+            assert plot.until_s - plot.since_s <= window.span_s
+            assert plot.since_s < screen._reads[window].until_s - window.span_s / 2
+            assert plot.points[-1][0] == entry.recent[-1].ts_s  # the live reading, appended
+            assert "from the history" in str(screen.query_one("#window-bar", Static).render())
+        assert reads == []
+        later = screen.read_clock() + READ_AGE_S
+        screen.read_clock = lambda: later
+        await poll(pilot)
+        assert reads == [Window.H24]
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_economics_bars_per_day_from_the_history(
     make_app: AppFactory,
@@ -198,9 +241,8 @@ async def test_economics_bars_per_day_from_the_history(
 
 
 def chart_lines_of(chart: TimeChart) -> list[str]:
-    rendered = chart.render()
-    assert isinstance(rendered, Text)
-    return rendered.plain.splitlines()
+    """The lines the chart paints (its content area, as the compositor asks for them)."""
+    return [chart.render_line(y).text for y in range(chart.size.height)]
 
 
 async def test_fleet_day_sums_the_devices_from_the_history(

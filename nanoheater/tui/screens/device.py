@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import ClassVar
 
 from textual import events, on
@@ -39,6 +41,10 @@ WINDOW_NAMES = {
     Window.H24: "24 hours",
     Window.D7: "7 days",
 }
+
+READ_AGE_S = 60.0
+"""A window is read again when shown or polled at most this often (real seconds); the live
+readings (``DeviceEntry.recent``, an hour of them) fill in between."""
 
 WIDE_CHARTS_FROM = 140
 """Terminal width from which the charts sit in one row."""
@@ -90,11 +96,18 @@ class DeviceScreen(AppScreen):
         self._capabilities_for: object = None
         self.window = Window.H24
         """The charts' time window; ``v`` cycles 15 min, 6 h, 24 h, 7 d."""
-        self._series: DeviceSeries | None = None
-        """The last history read of this window."""
-        self._live: list[Sample] = []
-        """Readings not in that read: taken since, or all of them without a history file."""
+        self._reads: dict[Window, DeviceSeries] = {}
+        """The last history read of each window, kept while the screen is: switching back draws
+        at once from it plus the live readings since (``DeviceEntry.recent``)."""
+        self._interim: DeviceSeries | None = None
+        """The window left, shown in the new span until the new window's first read arrives."""
+        self._requested: dict[Window, float] = {}
+        """When (``read_clock``) each window was last asked of the history."""
+        self.read_clock = time.monotonic
+        """Real seconds for ``READ_AGE_S`` (tests move it on)."""
         self._live_setpoints: list[tuple[float, float | None]] = []
+        """Set-point changes seen since the screen opened (the reads have the older ones)."""
+        self._window_text = ""
 
     @property
     def entry(self) -> DeviceEntry | None:
@@ -131,8 +144,7 @@ class DeviceScreen(AppScreen):
                 panel.set_levels([p.name for p in caps.profiles])
         if self.nano_app.storage.history is None:
             self.window = Window.M15  # live readings only: a day would stay empty for hours
-        self.fleet_changed(self.key)
-        self._load_window()
+        self.fleet_changed(self.key)  # reads the window too
         self.set_interval(1.0, self.query_one(RefusalBanner).tick)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -150,7 +162,9 @@ class DeviceScreen(AppScreen):
             self._rebuild_controls(entry)
         self.query_one(DeviceStats).entry = entry
         self.query_one(RefusalBanner).entry = entry
-        self._add_live(entry)
+        self._add_live_setpoint(entry)
+        if self._read_due():  # set-points, marks and whole buckets: read again once a minute
+            self._load_window()
         self._draw_charts()
         self.query_one(DeviceControls).preset(entry.status)
         panel = self.query_one(TargetPanel)
@@ -160,82 +174,100 @@ class DeviceScreen(AppScreen):
     # -- charts --------------------------------------------------------------------------------
 
     def action_next_window(self) -> None:
-        """Show the next time window (15 min, 6 h, 24 h, 7 d) and read it from the history."""
+        """Show the next time window (15 min, 6 h, 24 h, 7 d); read it unless a recent read is kept.
+
+        A window read less than ``READ_AGE_S`` ago is drawn at once from that read plus the live
+        readings since: one draw per switch, no wait for the history thread.
+        """
+        self._interim = self._reads.get(self.window) or self._interim
         self.window = self.window.next()
-        if self._series is not None:
-            # Until the read arrives, the readings already shown stay (in the new window's span).
-            self._live = [*self._series.samples, *self._live]
-            self._live_setpoints = [*self._series.setpoints, *self._live_setpoints]
-        self._series = None
-        self._load_window()
+        if self.window not in self._reads or self._read_due():
+            self._load_window()
         self._draw_charts()
 
     def show_window(self, series: DeviceSeries) -> None:
         """Take a history read of this device (the App routes ``WindowLoaded`` here)."""
-        if series.window is not self.window:
-            return  # a read for a window the user has already left
-        self._series = series
-        self._live = [s for s in self._live if s.ts_s >= series.until_s and s.resolution_s == 0]
-        self._live_setpoints = [p for p in self._live_setpoints if p[0] >= series.until_s]
-        self._draw_charts()
+        self._reads[series.window] = series
+        if series.window is self.window:
+            self._draw_charts()
 
     def _until(self) -> float:
         entry = self.entry
         received = entry.received_s if entry is not None else None
         return received if received is not None else self.nano_app.clock()
 
+    def _read_due(self) -> bool:
+        asked = self._requested.get(self.window)
+        return asked is None or self.read_clock() - asked >= READ_AGE_S
+
     def _load_window(self) -> None:
         entry = self.entry
         if entry is None or entry.status is None:
             return
+        self._requested[self.window] = self.read_clock()
         device = entry.status.identity_key
         self.nano_app.storage.load_window(self.key, device, self.window, self._until())
 
-    def _add_live(self, entry: DeviceEntry) -> None:
-        # The entry keeps the last readings with their times; take those the screen lacks.
-        newest = self._live[-1].ts_s if self._live else -1.0
-        if self._series is not None:
-            newest = max(newest, self._series.until_s - 1.0)
-        self._live += [s for s in entry.recent if s.ts_s > newest]
+    def _add_live_setpoint(self, entry: DeviceEntry) -> None:
         received_s = entry.received_s
         if received_s is None:
             return
-        known = self._live_setpoints or list(self._series.setpoints if self._series else ())
+        read = self._reads.get(self.window)
+        known = self._live_setpoints or list(read.setpoints if read else ())
         if not known or known[-1][1] != entry.target_c:
             self._live_setpoints.append((received_s, entry.target_c))
 
-    def _draw_charts(self) -> None:
-        """Recompute the four charts from the last read plus the live readings since."""
+    def _shown(self) -> DeviceSeries:
+        """The window to draw: its read (or the interim one) and the live readings after it."""
         entry = self.entry
-        loaded = self._series
+        read = self._reads.get(self.window)
+        loaded = read or self._interim
+        after = loaded.until_s if loaded is not None else -math.inf
+        live: list[Sample] = []
+        if entry is not None:
+            for sample in reversed(entry.recent):  # newest first, back to the read's end
+                if sample.ts_s < after:
+                    break
+                live.append(sample)
+            live.reverse()
         ends = [loaded.until_s] if loaded else []
-        if self._live:
-            ends.append(self._live[-1].ts_s + 1.0)  # the window ends just after the newest
+        if live:
+            ends.append(live[-1].ts_s + 1.0)  # the window ends just after the newest
         until = max(ends, default=self._until())
         since = window_since(self.window, until)
-        samples = [s for s in (*(loaded.samples if loaded else ()), *self._live) if s.ts_s >= since]
-        setpoints = [*(loaded.setpoints if loaded else ()), *self._live_setpoints]
+        samples = [s for s in (*(loaded.samples if loaded else ()), *live) if s.ts_s >= since]
+        setpoints = [
+            *(loaded.setpoints if loaded else ()),
+            *(p for p in self._live_setpoints if p[0] > after),
+        ]
         before = [p for p in setpoints if p[0] < since][-1:]
         setpoints = [(since, p[1]) for p in before] + [p for p in setpoints if p[0] >= since]
         marks = tuple(m for m in (loaded.marks if loaded else ()) if m.ts_s >= since)
-        series = DeviceSeries(
+        return DeviceSeries(
             self.key, self.window, since, until, tuple(samples), tuple(setpoints), marks
         )
+
+    def _draw_charts(self) -> None:
+        """Give the four charts their plots; each is drawn when painted (``TimeChart``)."""
+        entry = self.entry
         status = entry.status if entry is not None else None
         model = status.info.model.value if status and status.info.model else None
-        for name, plot in zip(CHARTS, device_plots(series, model=model), strict=True):
+        for name, plot in zip(CHARTS, device_plots(self._shown(), model=model), strict=True):
             self.query_one(f"#chart-{name}", TimeChart).plot = plot
         origin = (
             "from the history"
-            if loaded is not None
+            if self.window in self._reads
             else "live readings only (no history file)"
             if self.nano_app.storage.history is None
             else "reading the history…"
         )
-        self.query_one("#window-bar", Static).update(
+        text = (
             f"Last {WINDOW_NAMES[self.window]}, {origin} · [b]v[/b] 15 min/6 h/24 h/7 d · "
             "[b]◆[/b] mode change · [b]![/b] fault"
         )
+        if text != self._window_text:  # an unchanged bar costs no layout of the screen
+            self._window_text = text
+            self.query_one("#window-bar", Static).update(text)
 
     def _rebuild_controls(self, entry: DeviceEntry) -> None:
         # The model is known only after the first poll; build the controls it allows then.

@@ -6,15 +6,24 @@ coloured by role. Given only ``values`` it draws one column per sample with the 
 range in the title (the fleet's live power line). Block characters are in every terminal font
 (braille is not, and SVG exports lose it); the chart needs no plotting dependency and stays
 readable in 80x24.
+
+A plot is drawn through Textual's line API, once per plot and size, and only when a line of it
+is on screen: a new plot (a poll, a window switch) costs nothing until the chart is painted, a
+chart scrolled out of view is not drawn at all, and a repaint of an unchanged plot reuses the
+drawn lines (issue 18: the 7-day switch with 20 devices polled must repaint within 100 ms).
 """
 
 from __future__ import annotations
 
 from itertools import groupby
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
+from textual.geometry import Size
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from nanoheater.history.plot import Plot, block_lines, chart_scale, draw, local_tz
@@ -90,11 +99,30 @@ class TimeChart(Widget):
         """Scale from zero (power, hashrate: a drop to nothing must look like one)."""
         self.min_span = min_span
         """Smallest vertical span (temperatures: whole-degree sensors would look jumpy)."""
+        self._drawn: tuple[Plot, Size, list[Strip]] | None = None
+        """The plot last drawn, at which size, and its lines."""
+
+    def notify_style_update(self) -> None:
+        """Forget the drawn lines when the styles change (a theme switch recolours the roles)."""
+        self._drawn = None
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the plot, drawn on first need; without a plot, the values' blocks."""
+        plot = self.plot
+        if plot is None:
+            return super().render_line(y)
+        size = self.size
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not plot or drawn[1] != size:
+            drawn = self._drawn = (plot, size, self._plot_strips(plot, size))
+        lines = drawn[2]
+        if 0 <= y < len(lines):
+            return lines[y]
+        return Strip.blank(size.width, self.visual_style.rich_style)
 
     def render(self) -> RenderResult:
-        """Draw the plot, else the title line with the latest value and the values' blocks."""
-        if self.plot is not None:
-            return self._render_plot(self.plot)
+        """The title line with the latest value and the values' blocks (plots: ``render_line``)."""
         width = max(self.size.width, 1)
         height = max(self.size.height - 1, 1)
         title_style = self.get_component_rich_style("timechart--title")
@@ -120,23 +148,27 @@ class TimeChart(Widget):
             text.append(line, line_style)
         return text
 
-    def _render_plot(self, plot: Plot) -> Text:
-        styles = {
-            "": None,
-            "bar": self.get_component_rich_style("timechart--line"),
-            "title": self.get_component_rich_style("timechart--title"),
-            "label": self.get_component_rich_style("timechart--scale"),
-            "expected": self.get_component_rich_style("timechart--scale"),
-            "line": self.get_component_rich_style("timechart--setpoint"),
-            "mode": self.get_component_rich_style("timechart--mode"),
-            "fault": self.get_component_rich_style("timechart--fault"),
-        }
-        rows = draw(plot, max(self.size.width, 1), max(self.size.height, 1), tz=local_tz())
-        text = Text(no_wrap=True, overflow="crop")
-        for index, row in enumerate(rows):
-            if index:
-                text.append("\n")
-            # One span per run of a role: a 7-day chart at 120 columns is ~40 runs, not 1000.
-            for role, cells in groupby(row, key=lambda cell: cell[1]):
-                text.append("".join(ch for ch, _ in cells), styles.get(role))
-        return text
+    def _plot_strips(self, plot: Plot, size: Size) -> list[Strip]:
+        base = self.visual_style.rich_style
+        styles: dict[str, Style] = {"": base}
+        for role, component in (
+            ("bar", "timechart--line"),
+            ("title", "timechart--title"),
+            ("label", "timechart--scale"),
+            ("expected", "timechart--scale"),
+            ("line", "timechart--setpoint"),
+            ("mode", "timechart--mode"),
+            ("fault", "timechart--fault"),
+        ):
+            styles[role] = base + self.get_component_rich_style(component)
+        width = max(size.width, 1)
+        rows = draw(plot, width, max(size.height, 1), tz=local_tz())
+        strips = []
+        for row in rows:
+            # One segment per run of a role: a 7-day chart at 120 columns is ~40 runs, not 1000.
+            segments = [
+                Segment("".join(ch for ch, _ in cells), styles.get(role, base))
+                for role, cells in groupby(row, key=lambda cell: cell[1])
+            ]
+            strips.append(Strip(segments).adjust_cell_length(width, base))
+        return strips

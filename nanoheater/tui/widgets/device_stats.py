@@ -12,7 +12,7 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from nanoheater.tui.devices import DeviceEntry
+from nanoheater.tui.devices import DeviceEntry, Refusal
 from nanoheater.tui.widgets.format import fmt
 
 
@@ -32,8 +32,21 @@ class DeviceStats(Widget):
     DeviceStats { height: auto; }
     """
 
-    entry: reactive[DeviceEntry | None] = reactive(None, always_update=True, layout=True)
+    entry: reactive[DeviceEntry | None] = reactive(None, always_update=True)
     """The device shown; assign again after each poll to redraw."""
+
+    _rows: tuple[bool, bool, bool] | None = None
+
+    def watch_entry(self, entry: DeviceEntry | None) -> None:
+        """Lay the screen out again only when the number of rows changes, not on every poll."""
+        rows = (
+            (entry.status is None, entry.error is not None, entry.online is False)
+            if entry is not None
+            else None
+        )
+        if rows != self._rows:
+            self._rows = rows
+            self.refresh(layout=True)
 
     def render(self) -> RenderResult:
         """Lay the numbers out as a grid that fits 80 columns."""
@@ -92,8 +105,10 @@ class RefusalBanner(Widget):
     RefusalBanner.-shown { display: block; }
     """
 
-    entry: reactive[DeviceEntry | None] = reactive(None, always_update=True, layout=True)
+    entry: reactive[DeviceEntry | None] = reactive(None, always_update=True)
     """The device whose last refusal is shown; hidden when it has none."""
+
+    _refusal: Refusal | None = None
 
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         """Count down on ``clock`` (wall-clock seconds)."""
@@ -101,8 +116,12 @@ class RefusalBanner(Widget):
         self.clock = clock
 
     def watch_entry(self, entry: DeviceEntry | None) -> None:
-        """Show the banner only while there is a refusal."""
-        self.set_class(entry is not None and entry.refusal is not None, "-shown")
+        """Show the banner only while there is a refusal; lay out again when it changes."""
+        refusal = entry.refusal if entry is not None else None
+        self.set_class(refusal is not None, "-shown")
+        if refusal is not self._refusal:  # its text (and height) changed
+            self._refusal = refusal
+            self.refresh(layout=True)
 
     def render(self) -> RenderResult:
         """One line: what was refused, the device's reason, and the retry time."""
