@@ -96,10 +96,12 @@ async def status(
     if len(targets) == 1:
         async with await HeaterClient.connect(targets[0], timeout_s=timeout_s) as client:
             reading = await client.get_status()
+        name = configured_names().get(str(reading.address))
         if as_json:
-            print_json({**reading.to_json_dict(), "problems": list(diagnose(reading))})
+            named = {"name": name} if name else {}
+            print_json({**reading.to_json_dict(), **named, "problems": list(diagnose(reading))})
         else:
-            click.echo(format_status(reading))
+            click.echo(format_status(reading, name))
         return
     if not targets and await service_running(api):
         await fleet_status(api, as_json)
@@ -307,8 +309,11 @@ def _also_calibrating(reading: HeaterStatus) -> bool:
     return reading.calibrating and reading.state is not HeaterState.CALIBRATING
 
 
-def format_status(reading: HeaterStatus) -> str:
-    """Return a reading as the human-readable table ``nanoheater status`` prints."""
+def format_status(reading: HeaterStatus, name: str | None = None) -> str:
+    """Return a reading as the human-readable table ``nanoheater status`` prints.
+
+    ``name`` is the one the user gave the device (config.toml ``[names]``), shown first.
+    """
     info = reading.info
     model = info.model.value if info.model else "unknown model"
     fan = "—"
@@ -339,6 +344,8 @@ def format_status(reading: HeaterStatus) -> str:
     ]
     rows += [("problem", problem) for problem in diagnose(reading)]
     header = f"{info.product} ({model}) at {reading.address}"
+    if name:
+        header = f"{name}: {header}"
     lines = [sanitize(header)]
     lines += [f"  {label:<13}{sanitize(value)}" for label, value in rows]
     return "\n".join(lines)

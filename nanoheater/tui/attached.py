@@ -99,11 +99,20 @@ def zone_row(zone: dict[str, Any]) -> tuple[str, str, str, str]:
     return sanitize(zone.get("name"), 40), what, state, devices
 
 
+def device_key(device: dict[str, Any]) -> str:
+    """A device's ``host:port``: its row key."""
+    return sanitize(f"{device.get('host')}:{device.get('port')}", 40)
+
+
 def device_row(device: dict[str, Any]) -> tuple[str, ...]:
-    """Address, zone, model, state, mode, power, chip temperature."""
+    """Name and address, zone, model, state, mode, power, chip temperature."""
     online = bool(device.get("online"))
+    address = device_key(device)
+    name = device.get("name")
+    # The user's name (config.toml [names], through the service) before the address.
+    label = f"{sanitize(name, 40)} ({address})" if name and name != address else address
     return (
-        sanitize(f"{device.get('host')}:{device.get('port')}", 40),
+        label,
         sanitize(device.get("zone"), 40),
         _cell(device.get("model")),
         _cell(device.get("state")) if online else "offline",
@@ -276,9 +285,9 @@ class AttachedApp(App[None]):
 
     @on(DeviceRead)
     def _device(self, message: DeviceRead) -> None:
-        row = device_row(message.device)
-        self.seen_devices[row[0]] = message.device
-        self._upsert("#devices", row[0], row)
+        key = device_key(message.device)
+        self.seen_devices[key] = message.device
+        self._upsert("#devices", key, device_row(message.device))
 
     @on(AlertReceived)
     def _alert(self, message: AlertReceived) -> None:

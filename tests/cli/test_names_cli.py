@@ -33,7 +33,7 @@ price_fiat_per_kwh = 0.31
 async def test_a_rename_through_serve_is_kept_in_config_toml_and_read_everywhere(
     fleet: Fleet, tmp_path: Path
 ) -> None:
-    """PUT .../name reaches config.toml [names]; status (both paths) and a restart show it."""
+    """PUT .../name reaches config.toml [names]; status (all forms) and a restart show it."""
     config = config_path()
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(CONFIG)
@@ -66,6 +66,9 @@ async def test_a_rename_through_serve_is_kept_in_config_toml_and_read_everywhere
     code, out, _ = await run_cli("status", "--no-mdns", "--json", env=env)
     named = {r["host"]: r.get("name") for r in map(json.loads, out.splitlines())}
     assert named == {"127.0.0.2": None, "127.0.0.3": "Living room Q"}
+    code, out, err = await run_cli("status", "127.0.0.3")  # one device, its table
+    assert code == 0, err
+    assert out.startswith("Living room Q: Avalon Q"), out
 
     proc = await spawn(*serve_args(fleet, api))
     try:

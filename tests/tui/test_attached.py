@@ -90,6 +90,7 @@ async def test_quitting_prints_what_the_service_keeps_each_device_at(
             devices = app.query_one("#devices")
             await until(lambda: devices.row_count == 2)  # type: ignore[attr-defined]
             await until(lambda: len(app.seen_zones) == 2)
+            assert devices.get_row(nano)[0] == f"Kitchen ({nano})"  # type: ignore[attr-defined]
             await pilot.press("q")
         mode_at_quit = heater.state.mode_index
         lines = app.quit_summary
