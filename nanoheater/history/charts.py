@@ -1,19 +1,21 @@
 """Provides the charts each screen shows: which series, which scale, which lines and marks.
 
-``plot`` draws a ``Plot``; this module decides what the plots of a device's window and of the
-last days are, so the TUI's screens and ``nanoheater history --plot`` show the same charts.
+``plot`` draws a ``Plot`` and ``stacked`` a ``Stack``; this module decides what the plots of a
+device's window, of the last days and of the fleet's day are, so the TUI's screens and
+``nanoheater history --plot`` show the same charts.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from nanoheater.capabilities import capabilities
 from nanoheater.exceptions import UsageError
 from nanoheater.history.plot import Plot
-from nanoheater.history.records import LedgerTotals
+from nanoheater.history.records import LedgerEntry, LedgerTotals, Sample
 from nanoheater.history.series import DeviceSeries
+from nanoheater.history.stacked import Stack, stack_layers
 
 
 def expected_hashrate_ths(model: str | None, mode: str | None) -> float | None:
@@ -135,3 +137,53 @@ def day_plots(days: Sequence[LedgerTotals], currency: str, heat_pump_cop: float)
             expected_label=f"heat pump (COP {heat_pump_cop:g})",
         ),
     ]
+
+
+def fleet_day(
+    power: Mapping[str, Sequence[Sample]],
+    heat: Sequence[LedgerEntry],
+    names: Mapping[str, str],
+    *,
+    since_s: float,
+    until_s: float,
+    bucket_s: int,
+) -> tuple[Stack, Stack]:
+    """The fleet's day stacked per device: power (minute means) and heat delivered per hour.
+
+    ``power`` is ``fleet_window``'s bucket means by history key, ``heat`` the ledger's hours
+    (the heat the economics count, not a recomputation from power). Both charts give the same
+    devices their own layer, the ones that delivered the most heat (else drew the most power)
+    first, so a device keeps its shade from one chart to the other.
+    """
+    watts = {
+        key: [(s.ts_s, s.power_w) for s in samples if s.power_w is not None]
+        for key, samples in power.items()
+    }
+    per_hour: dict[str, list[tuple[float, float]]] = {}
+    for entry in heat:
+        if since_s - 3600 < entry.hour_s < until_s:
+            per_hour.setdefault(entry.device, []).append((float(entry.hour_s), entry.heat_kwh))
+    keys = {*watts, *per_hour}
+    heat_of = {k: sum(v for _, v in per_hour.get(k, ())) for k in keys}
+    power_of = {k: sum(v for _, v in watts.get(k, ())) for k in keys}
+    order = sorted(keys, key=lambda k: (heat_of[k], power_of[k]), reverse=True)
+    power_stack = Stack(
+        "Fleet power, last 24 hours",
+        "W",
+        stack_layers({k: watts.get(k, []) for k in keys}, names, order=order),
+        since_s=since_s,
+        until_s=until_s,
+        bucket_s=bucket_s,
+    )
+    heat_stack = Stack(
+        "Heat per hour",
+        "kWh",
+        # Each bar covers 80 % of its hour, so neighbouring hours stay apart.
+        stack_layers({k: per_hour.get(k, []) for k in keys}, names, order=order),
+        since_s=since_s,
+        until_s=until_s,
+        bucket_s=3600 * 4 // 5,
+        decimals=2,
+        legend_sum=True,
+    )
+    return power_stack, heat_stack

@@ -105,6 +105,12 @@ class DeviceEntry:
         return name
 
     @property
+    def short_name(self) -> str:
+        """The name without the brand: every device is an Avalon (narrow tables, chart legends)."""
+        # The Nano 3 calls itself "Avalonnano": keep "nano" so the model still shows.
+        return self.name.removeprefix("Avalon ").removeprefix("Avalon")
+
+    @property
     def state_label(self) -> str:
         """One word for the state column: offline, waiting, or the device's own state."""
         if self.online is False:

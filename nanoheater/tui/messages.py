@@ -6,12 +6,12 @@ define ``can_replace`` so a burst for one device collapses to its newest reading
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
 from nanoheater.economics.market import MarketInputs
-from nanoheater.history.records import LedgerTotals, Sample
+from nanoheater.history.records import LedgerEntry, LedgerTotals, Sample
 from nanoheater.history.series import DeviceSeries, Window
 from nanoheater.models import DiscoveredHeater, HeaterStatus
 from nanoheater.tui.regulation import TargetChoice
@@ -157,6 +157,8 @@ class FleetWindowLoaded(Message):
     since_s: float
     until_s: float
     devices: dict[str, list[Sample]]
+    heat: list[LedgerEntry] = field(default_factory=list)
+    """The ledger's hours in the window (and the hour it starts in), every device."""
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest read matters."""

@@ -20,7 +20,13 @@ from nanoheater.controller.targets import load_schedule
 from nanoheater.economics.market import MarketSettings, load_market
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.period import Period
-from nanoheater.history.records import DeviceEvent, LedgerTotals, Sample, StoredDecision
+from nanoheater.history.records import (
+    DeviceEvent,
+    LedgerEntry,
+    LedgerTotals,
+    Sample,
+    StoredDecision,
+)
 from nanoheater.history.series import Window, window_since
 from nanoheater.models import HeaterStatus
 from nanoheater.tui.messages import (
@@ -221,20 +227,25 @@ class Storage:
         self.app.post_message(WindowLoaded(key, series))
 
     def load_fleet_window(self, window: Window, until_s: float) -> None:
-        """Read every device over ``window`` ending at ``until_s`` (the fleet's day)."""
+        """Read every device over ``window`` to ``until_s`` and its ledger hours (the day)."""
         if self.history is None:
             return
         work = self._load_fleet(self.history, window, until_s)
         self.app.run_worker(work, group="history-fleet", exclusive=True, exit_on_error=False)
 
     async def _load_fleet(self, history: AsyncHistoryStore, window: Window, until_s: float) -> None:
+        since = window_since(window, until_s)
+
+        def read(store: HistoryStore) -> tuple[dict[str, list[Sample]], list[LedgerEntry]]:
+            # One trip to the history thread: the power windows and the heat per hour.
+            return store.fleet_window(window, until_s), store.ledger_hours(None, since, until_s)
+
         try:
-            devices = await history.call(lambda store: store.fleet_window(window, until_s))
+            devices, heat = await history.call(read)
         except Exception as exc:
             self.app.post_message(HistoryFailed(describe_error(exc)))
             return
-        since = window_since(window, until_s)
-        self.app.post_message(FleetWindowLoaded(window, since, until_s, devices))
+        self.app.post_message(FleetWindowLoaded(window, since, until_s, devices, heat))
 
     def load_days(self, days: int, until_s: float) -> None:
         """Read the whole fleet's ledger per local day, the last ``days`` days to ``until_s``."""

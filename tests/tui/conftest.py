@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.discovery import browse
-from nanoheater.history import AsyncHistoryStore
+from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
 from tests.fleets import MODELS as MODELS  # re-exported: tests import it from here too
@@ -22,6 +23,21 @@ from tests.fleets import endpoints as endpoints
 from tests.fleets import loopback_fleet
 
 AppFactory = Callable[..., NanoheaterApp]
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Label the charts in UTC, so seeded hours are the axis's hours on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture
+async def history(tmp_path: Path) -> AsyncIterator[AsyncHistoryStore]:
+    """A history file of the test's own, open on its thread."""
+    store = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    yield store
+    await store.close()
 
 
 @pytest.fixture

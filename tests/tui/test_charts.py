@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 
 from firmware_sim.fleet import Fleet
-from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
+from nanoheater.history import AsyncHistoryStore, Window
 from nanoheater.history.plot import LINE
 from nanoheater.tui.app import NanoheaterApp
 from nanoheater.tui.screens.device import READ_AGE_S, DeviceScreen
 from nanoheater.tui.screens.economics import EconomicsScreen
-from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from tests.tui.conftest import MODELS, AppFactory, poll, settle
 from tests.tui.seeded_history import overnight_c, seed_ledger, seed_week
@@ -24,18 +21,7 @@ from tests.tui.seeded_history import overnight_c, seed_ledger, seed_week
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Label the charts in UTC, so the seeded curve's hours are the axis's hours."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-
-
-@pytest.fixture
-async def history(tmp_path: Path) -> AsyncIterator[AsyncHistoryStore]:
-    store = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
-    yield store
-    await store.close()
+pytestmark = pytest.mark.usefixtures("utc")  # the seeded curve's hours are the axis's hours
 
 
 async def seed_device(
@@ -243,34 +229,3 @@ async def test_economics_bars_per_day_from_the_history(
 def chart_lines_of(chart: TimeChart) -> list[str]:
     """The lines the chart paints (its content area, as the compositor asks for them)."""
     return [chart.render_line(y).text for y in range(chart.size.height)]
-
-
-async def test_fleet_day_sums_the_devices_from_the_history(
-    make_app: AppFactory, sim_fleet: Fleet, history: AsyncHistoryStore
-) -> None:
-    """On a tall terminal the fleet screen charts the fleet's power over the day, per minute."""
-    app = make_app(history=history)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        for model in MODELS:
-            await seed_device(app, history, sim_fleet, model)
-        await pilot.press("e")
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, FleetScreen)
-        app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or 0.0)
-        await settle(pilot)
-        plot = screen.query_one("#fleet-power", TimeChart).plot
-        assert plot is not None
-        assert plot.bucket_s == 60
-        assert plot.until_s - plot.since_s <= 86_400
-        # Four seeded devices at 140 W (heating) or 40 W: every minute sums to 4 x one of them.
-        seeded = [v for ts, v in plot.points if ts < plot.until_s - 3600]
-        assert seeded
-        assert set(seeded) <= {4 * 40.0, 4 * 140.0}
-        assert (
-            "Fleet power, last 24 hours"
-            in chart_lines_of(screen.query_one("#fleet-power", TimeChart))[0]
-        )

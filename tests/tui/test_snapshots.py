@@ -31,7 +31,8 @@ from nanoheater.tui.screens.device import DeviceScreen
 from tests.fleets import MODELS
 from tests.tui.conftest import settle
 from tests.tui.seeded_history import seed_ledger
-from tests.tui.test_charts import open_seeded, seed_device
+from tests.tui.test_charts import open_seeded
+from tests.tui.test_fleet_day import seed_fleet
 
 SNAPSHOT_PORT = 40710
 """A fixed port: the run has its own network namespace, so nothing else holds it."""
@@ -223,20 +224,26 @@ def test_economics_month(snap_compare: Snap, tmp_path: Path, size: tuple[int, in
         asyncio.run(history.close())
 
 
-def test_fleet_day_120x40(snap_compare: Snap, tmp_path: Path) -> None:
-    """Pins the fleet screen on a tall terminal: the table over the fleet's power of the day."""
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_fleet_day(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Pins the fleet's day over a seeded history: each device's power and heat per hour, stacked.
+
+    On the tall terminal it is under the table; at 80x24 ``d`` shows it instead of the table.
+    """
     sim = SimFleet()
     history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
     app = sim.app(tmp_path, history)
 
     async def day(pilot: Pilot[None], fleet: Fleet) -> None:
-        for model in MODELS:
-            await seed_device(app, history, fleet, model)
+        await seed_fleet(app, history, fleet, tmp_path / "history.sqlite3", steady=False)
         await settle(pilot)
-        app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or app.clock())
+        if size[1] < 30:
+            await pilot.press("d")
+        else:
+            app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or app.clock())
         await settle(pilot)
 
     try:
-        assert snap_compare(app, terminal_size=(120, 40), run_before=sim.run_before(app, day))
+        assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, day))
     finally:
         asyncio.run(history.close())

@@ -7,9 +7,10 @@ from typing import ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Grid
 from textual.widgets import DataTable, Header, Static
 
-from nanoheater.history.plot import Plot
+from nanoheater.history.charts import fleet_day
 from nanoheater.history.series import Window
 from nanoheater.tui.messages import FleetWindowLoaded
 from nanoheater.tui.screens.add_device import AddDeviceScreen
@@ -22,8 +23,8 @@ from nanoheater.tui.widgets.format import fmt
 
 DAY_REFRESH_S = 30.0
 """How often the fleet's day is re-read from the history while the screen is shown."""
-POWER_CHART_FROM = 30
-"""Terminal height from which the fleet's total power is charted under the table."""
+DAY_CHARTS_FROM = 30
+"""Terminal height from which the fleet's day is charted under the table (below it: ``d``)."""
 
 
 class FleetScreen(AppScreen):
@@ -35,17 +36,21 @@ class FleetScreen(AppScreen):
         Binding("r", "rescan", "Rescan"),
         Binding("n", "rename_device", "Rename"),
         Binding("delete,x", "remove_device", "Remove"),
+        Binding("d", "toggle_day", "Day"),
     ]
 
-    _day: Plot | None = None
+    _day: FleetWindowLoaded | None = None
     """The fleet's day from the history, once read."""
     _day_asked = False
+    _tall = False
 
     def compose(self) -> ComposeResult:
         """Header, the device table, a totals line and the footer."""
         yield Header()
         yield FleetTable(id="fleet-table")
-        yield TimeChart("Fleet power", "W", decimals=0, from_zero=True, id="fleet-power")
+        with Grid(id="fleet-day"):
+            yield TimeChart("Fleet power", "W", decimals=0, from_zero=True, id="fleet-power")
+            yield TimeChart("Heat per hour", "kWh", decimals=2, from_zero=True, id="fleet-heat")
         yield Static(id="fleet-totals")
         yield KeyFooter()
 
@@ -57,34 +62,42 @@ class FleetScreen(AppScreen):
 
     def _load_day(self) -> None:
         app = self.nano_app
-        if app.storage.history is not None and self.query_one("#fleet-power").display:
+        if app.storage.history is not None and self.query_one("#fleet-day").display:
             self._day_asked = True
             app.storage.load_fleet_window(Window.H24, app.ledger.latest_s or app.clock())
 
     def show_day(self, read: FleetWindowLoaded) -> None:
-        """Chart the fleet's power over the day: each minute, the sum of the devices' means."""
-        total: dict[float, float] = {}
-        for samples in read.devices.values():
-            for sample in samples:
-                if sample.power_w is not None:
-                    total[sample.ts_s] = total.get(sample.ts_s, 0.0) + sample.power_w
-        self._day = Plot(
-            "Fleet power, last 24 hours",
-            "W",
-            sorted(total.items()),
+        """Chart the fleet's day from the history: each device's power and heat, stacked."""
+        self._day = read
+        names = {}
+        for entry in self.nano_app.fleet:
+            if entry.status is not None:
+                names[entry.status.identity_key] = entry.short_name
+        power, heat = fleet_day(
+            read.devices,
+            read.heat,
+            names,
             since_s=read.since_s,
             until_s=read.until_s,
             bucket_s=read.window.bucket_s,
-            from_zero=True,
         )
-        self.query_one("#fleet-power", TimeChart).plot = self._day
+        self.query_one("#fleet-power", TimeChart).stack = power
+        self.query_one("#fleet-heat", TimeChart).stack = heat
 
     def on_resize(self, event: events.Resize) -> None:
-        """Use the wide table layout when wide enough, and show the power chart when tall enough."""
+        """Use the wide table layout when wide enough; show the day's charts when tall enough."""
         self.query_one(FleetTable).fit(event.size.width, self.nano_app.fleet)
-        tall = event.size.height >= POWER_CHART_FROM
-        self.query_one("#fleet-power").display = tall
-        if tall and self._day is None and not self._day_asked:
+        self._tall = event.size.height >= DAY_CHARTS_FROM
+        self._show_day(self._tall or self.has_class("-day"))
+
+    def action_toggle_day(self) -> None:
+        """Show the fleet's day instead of the table, or the table again."""
+        self.toggle_class("-day")
+        self._show_day(self._tall or self.has_class("-day"))
+
+    def _show_day(self, shown: bool) -> None:
+        self.query_one("#fleet-day").display = shown
+        if shown and self._day is None and not self._day_asked:
             self._load_day()
 
     def fleet_changed(self, key: str | None) -> None:

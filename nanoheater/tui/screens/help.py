@@ -22,7 +22,7 @@ HELP_TEXT = """\
 `?`/`F1` this help · `q` quit · `Esc` back (and closes the Keys panel).
 
 **Fleet**: `Enter` open a device · `a` add one by address · `r` rescan the network ·
-`n` rename · `x` remove.
+`n` rename · `x` remove · `d` the day's power and heat per device instead of the table.
 
 **Device**: `t` heat the room to a target · `+`/`-` move the target · `m` back to manual ·
 `w` write or edit its weekly schedule · `o`/`n` soft off / soft on · `v` the charts' window.

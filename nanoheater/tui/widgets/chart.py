@@ -2,10 +2,11 @@
 
 Given a ``Plot`` (``history.plot``) it draws that chart: a time axis in local time, value labels,
 a set-point or expected-value line over the area and marks for mode changes and faults, each
-coloured by role. Given only ``values`` it draws one column per sample with the latest value and
-range in the title (the fleet's live power line). Block characters are in every terminal font
-(braille is not, and SVG exports lose it); the chart needs no plotting dependency and stays
-readable in 80x24.
+coloured by role. Given a ``Stack`` (``history.stacked``) it draws several devices' layers, each
+in its own shade and colour, with a legend. Given only ``values`` it draws one column per sample
+with the latest value and range in the title (the fleet's live power line). Block characters
+are in every terminal font (braille is not, and SVG exports lose it); the chart needs no
+plotting dependency and stays readable in 80x24.
 
 A plot is drawn through Textual's line API, once per plot and size, and only when a line of it
 is on screen: a new plot (a poll, a window switch) costs nothing until the chart is painted, a
@@ -27,6 +28,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nanoheater.history.plot import Plot, block_lines, chart_scale, draw, local_tz
+from nanoheater.history.stacked import MAX_LAYERS, Stack, draw_stack
 
 
 def _format(value: float, decimals: int) -> str:
@@ -34,7 +36,7 @@ def _format(value: float, decimals: int) -> str:
 
 
 class TimeChart(Widget):
-    """A titled block chart; set ``plot`` (or ``values``) to redraw (attributes down)."""
+    """A titled block chart; set ``stack``, ``plot`` or ``values`` to redraw (attributes down)."""
 
     DEFAULT_CSS = """
     TimeChart {
@@ -62,6 +64,18 @@ class TimeChart(Widget):
         color: $error;
         text-style: bold;
     }
+    TimeChart > .timechart--layer0 {
+        color: $accent;
+    }
+    TimeChart > .timechart--layer1 {
+        color: $success;
+    }
+    TimeChart > .timechart--layer2 {
+        color: $primary;
+    }
+    TimeChart > .timechart--layer3 {
+        color: $secondary;
+    }
     """
 
     COMPONENT_CLASSES = {
@@ -71,12 +85,15 @@ class TimeChart(Widget):
         "timechart--setpoint",
         "timechart--mode",
         "timechart--fault",
+        *(f"timechart--layer{i}" for i in range(MAX_LAYERS)),
     }
 
     values: reactive[tuple[float, ...]] = reactive(tuple, layout=False)
     """Samples, oldest first (drawn when no ``plot`` is set)."""
     plot: reactive[Plot | None] = reactive(None, layout=False)
     """A time chart to draw, axes and lines included."""
+    stack: reactive[Stack | None] = reactive(None, layout=False)
+    """Layers to draw one over another (several devices' shares), drawn instead of ``plot``."""
 
     def __init__(
         self,
@@ -99,7 +116,7 @@ class TimeChart(Widget):
         """Scale from zero (power, hashrate: a drop to nothing must look like one)."""
         self.min_span = min_span
         """Smallest vertical span (temperatures: whole-degree sensors would look jumpy)."""
-        self._drawn: tuple[Plot, Size, list[Strip]] | None = None
+        self._drawn: tuple[Plot | Stack, Size, list[Strip]] | None = None
         """The plot last drawn, at which size, and its lines."""
 
     def notify_style_update(self) -> None:
@@ -109,7 +126,7 @@ class TimeChart(Widget):
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the plot, drawn on first need; without a plot, the values' blocks."""
-        plot = self.plot
+        plot = self.stack if self.stack is not None else self.plot
         if plot is None:
             return super().render_line(y)
         size = self.size
@@ -148,7 +165,7 @@ class TimeChart(Widget):
             text.append(line, line_style)
         return text
 
-    def _plot_strips(self, plot: Plot, size: Size) -> list[Strip]:
+    def _plot_strips(self, plot: Plot | Stack, size: Size) -> list[Strip]:
         base = self.visual_style.rich_style
         styles: dict[str, Style] = {"": base}
         for role, component in (
@@ -159,10 +176,14 @@ class TimeChart(Widget):
             ("line", "timechart--setpoint"),
             ("mode", "timechart--mode"),
             ("fault", "timechart--fault"),
+            *((f"layer{i}", f"timechart--layer{i}") for i in range(MAX_LAYERS)),
         ):
             styles[role] = base + self.get_component_rich_style(component)
         width = max(size.width, 1)
-        rows = draw(plot, width, max(size.height, 1), tz=local_tz())
+        if isinstance(plot, Stack):
+            rows = draw_stack(plot, width, max(size.height, 1), tz=local_tz())
+        else:
+            rows = draw(plot, width, max(size.height, 1), tz=local_tz())
         strips = []
         for row in rows:
             # One segment per run of a role: a 7-day chart at 120 columns is ~40 runs, not 1000.

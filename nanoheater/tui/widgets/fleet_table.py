@@ -58,10 +58,7 @@ def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
     status = entry.status
     state = entry.state_label
     # Every device is an Avalon: in a narrow table the brand only pushes the serial out of view.
-    name = entry.name
-    if narrow:
-        # The Nano 3 calls itself "Avalonnano": keep "nano" so the model still shows.
-        name = name.removeprefix("Avalon ").removeprefix("Avalon")
+    name = entry.short_name if narrow else entry.name
     label = _STATE_LABELS.get(state, state) if narrow else state
     cells: list[str | Text] = [
         Text(name, overflow="ellipsis", no_wrap=True),
