@@ -221,6 +221,10 @@ async def test_token_never_reaches_a_log(fleet: Fleet, tmp_path: Path) -> None:
     code, _, err = await run_cli("zones", "--api", api, env={"NANOHEATER_API_TOKEN": "wrong"})
     assert code == 3
     assert TOKEN not in err
+    wrong = {"NANOHEATER_API_TOKEN": "wrong"}
+    code, out, err = await run_cli("zones", "add", "hall", "127.0.0.2", "--api", api, env=wrong)
+    assert (code, out) == (3, "")  # a zone edit with a wrong token: refused, one line
+    assert len(err.splitlines()) == 1
     code, _, _ = await run_cli("target", "127.0.0.3", "--level", "Eco", "--api", api, env=env)
     assert code == 0
     _, out, err = await stop(proc)
