@@ -61,7 +61,10 @@ async def _list(api: str | None, as_json: bool) -> None:
 @click.argument("devices", nargs=-1)
 @_client
 async def add(name: str, devices: tuple[str, ...], api: str | None, as_json: bool) -> None:
-    """Make zone NAME, with DEVICES (host, host:port or name) moved into it."""
+    """Make zone NAME and move DEVICES into it.
+
+    A device is a host, host:port or name; each leaves the zone it was in.
+    """
     async with RemoteHome(find_api(api)) as home:
         _show([await home.create_zone(name, list(devices))], as_json)
 
@@ -80,7 +83,10 @@ async def rename(zone: str, new_name: str, api: str | None, as_json: bool) -> No
 @click.argument("zone")
 @_client
 async def remove(zone: str, api: str | None, as_json: bool) -> None:
-    """Remove ZONE and its target; its devices become zones of their own. Lists every zone."""
+    """Remove ZONE and its target; lists every zone.
+
+    Its devices become zones of their own and keep what they run.
+    """
     async with RemoteHome(find_api(api)) as home:
         _show(await home.delete_zone(zone), as_json)
 
