@@ -79,7 +79,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(tmp_path: P
 
 
 class Client:
-    """Calls the API, validates each answer against the document, records what was called."""
+    """Calls the API, validates each answer (and each accepted body) against the document."""
 
     def __init__(self, session: aiohttp.ClientSession, api: str) -> None:
         self.session, self.base = session, f"http://{api}{API_PREFIX}"
@@ -99,6 +99,9 @@ class Client:
         _check(data, _answer_schema(method, template, reply.status))
         if reply.status < 300:
             self.called.add((method, template))
+            operation = document()["paths"][API_PREFIX + template][method]
+            if body is not None:  # what the service accepted, the document accepts too
+                _check(body, operation["requestBody"]["content"]["application/json"]["schema"])
         return data
 
 
