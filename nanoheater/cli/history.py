@@ -20,7 +20,7 @@ from datetime import datetime
 
 import click
 
-from nanoheater.cli.history_plot import echo_plots, read_plots
+from nanoheater.cli.history_plot import echo_plots, echo_zone_plots, read_plots
 from nanoheater.cli.output import handle_errors, print_json
 from nanoheater.exceptions import UsageError
 from nanoheater.history import (
@@ -58,7 +58,7 @@ def parse_since(text: str, now_s: float) -> float:
 
 
 @click.command()
-@click.argument("host")
+@click.argument("host", required=False)
 @click.option("--since", "since", default="7d", show_default=True, help="Start of the report.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per hour (or per sample).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
@@ -69,18 +69,40 @@ def parse_since(text: str, now_s: float) -> float:
     help="Charts of the last 24 hours and 7 days (power, room and set-point, hashrate, heat and "
     "net cost per day); --since does not apply; with --json, their points.",
 )
+@click.option(
+    "--zone",
+    "zone",
+    metavar="NAME",
+    help="With --plot, instead of HOST: a zone of config.toml [zones] (room and set-point, "
+    "its devices' total power).",
+)
 @handle_errors
-def history(host: str, since: str, as_csv: bool, as_json: bool, samples: bool, plot: bool) -> None:
-    """Show what HOST delivered and earned since --since."""
+def history(
+    host: str | None,
+    since: str,
+    as_csv: bool,
+    as_json: bool,
+    samples: bool,
+    plot: bool,
+    zone: str | None,
+) -> None:
+    """Show what HOST delivered and earned since --since (or chart a --zone)."""
     if as_csv and as_json:
         raise UsageError("choose one of --csv and --json")
     if plot and (as_csv or samples):
         raise UsageError("--plot draws charts; it does not combine with --csv or --samples")
+    if (host is None) == (zone is None):
+        raise UsageError("give HOST or --zone NAME (one of them)")
+    if zone is not None and not plot:
+        raise UsageError("--zone draws the zone's charts: use it with --plot")
     now = time.time()
     since_s = parse_since(since, now)
     with HistoryStore.open() as store:
         if store.notice:
             click.echo(f"nanoheater: {store.notice}", err=True)
+        if host is None:  # then a zone, checked above
+            echo_zone_plots(store, str(zone), now, as_json=as_json)
+            return
         device = store.resolve(host)
         if device is None:
             known = ", ".join(d.host or d.device for d in store.devices()) or "none yet"

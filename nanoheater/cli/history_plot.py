@@ -1,10 +1,12 @@
-"""Provides ``nanoheater history HOST --plot``: the day and the week as charts in a plain terminal.
+"""Provides ``nanoheater history HOST --plot`` (or ``--zone NAME``): the day and the week as charts.
 
 The same charts as the TUI's device screen (``history.charts``, drawn by ``history.plot``):
 power from zero, room temperature with the controller's set-point over it, hashrate against its
 expected value, mode changes (◆) and faults (!) under the time axis, and heat and net cost per
 day for the week. Charts are block characters only, so they survive pipes, pagers and any font. With
-``--json`` the same windows come out as one JSON object of points instead of pictures.
+``--json`` the same windows come out as one JSON object of points instead of pictures. A zone
+of the config's ``[zones]`` gets the zone's charts: its room under the zone's set-point and its
+devices' total power (``history.charts.zone_plots``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import click
 
 from nanoheater.cli.output import print_json
 from nanoheater.config import load_settings
+from nanoheater.exceptions import UsageError
 from nanoheater.history import HistoryStore, LedgerTotals, Window
-from nanoheater.history.charts import day_plots, device_plots
+from nanoheater.history.charts import day_plots, device_plots, zone_plots
 from nanoheater.history.plot import draw, local_tz, to_text
 from nanoheater.history.series import DeviceSeries
 
@@ -80,4 +83,54 @@ def echo_plots(
             blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
     for plot in day_plots(days, currency, load_settings().settings.heat.heat_pump_cop):
         blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
+    click.echo("\n\n".join(blocks))
+
+
+def zone_devices(store: HistoryStore, zone: str) -> list[str]:
+    """The history keys of the devices of ``zone`` (config ``[zones]``); usage errors otherwise."""
+    zones = load_settings().settings.zones
+    hosts = zones.get(zone)
+    if hosts is None:
+        known = ", ".join(sorted(zones)) or "none in config.toml [zones]"
+        raise UsageError(f"no zone {zone!r}; zones: {known}")
+    keys = [key for host in hosts if (key := store.resolve(host)) is not None]
+    if not keys:
+        raise UsageError(f"no history for the devices of zone {zone!r} ({', '.join(hosts)})")
+    return keys
+
+
+def echo_zone_plots(store: HistoryStore, zone: str, now_s: float, *, as_json: bool) -> None:
+    """Print the zone's day and week (room and set-point, total power), or their points."""
+    devices = zone_devices(store, zone)
+    windows = {w: store.zone_window(zone, devices, w, now_s) for w in PLOT_WINDOWS}
+    if as_json:
+        print_json(
+            {
+                "zone": zone,
+                "devices": devices,
+                "windows": {
+                    window.value: {
+                        "since_s": series.since_s,
+                        "until_s": series.until_s,
+                        "bucket_s": window.bucket_s,
+                        "points": [
+                            {"ts_s": s.ts_s, "power_w": s.power_w, "room_c": s.room_temp_c}
+                            for s in series.samples
+                        ],
+                        "setpoints": [list(p) for p in series.setpoints],
+                        "marks": [asdict(m) for m in series.marks],
+                    }
+                    for window, series in windows.items()
+                },
+            }
+        )
+        return
+    width, tz = plot_width(), local_tz()
+    titles = {Window.H24: "the last 24 hours", Window.D7: "the last 7 days"}
+    count = f"{len(devices)} device{'' if len(devices) == 1 else 's'}"
+    blocks = [f"Zone {zone} ({count}): ◆ mode change  ! fault"]
+    for window, series in windows.items():
+        blocks.append(f"== {titles[window]} ==")
+        for plot in zone_plots(series):
+            blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
     click.echo("\n\n".join(blocks))

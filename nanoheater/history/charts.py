@@ -92,6 +92,40 @@ def device_plots(series: DeviceSeries, *, model: str | None = None) -> list[Plot
     ]
 
 
+def zone_plots(series: DeviceSeries) -> list[Plot]:
+    """A zone's charts of a window: room under the zone's set-point, its devices' total power.
+
+    ``series`` is ``HistoryStore.zone_window``'s: bucket sums of power, means of the room.
+    """
+    room = [(s.ts_s, s.room_temp_c) for s in series.samples if s.room_temp_c is not None]
+    power = [(s.ts_s, s.power_w) for s in series.samples if s.power_w is not None]
+    since, until, bucket = series.since_s, series.until_s, series.window.bucket_s
+    return [
+        Plot(
+            "Room",
+            "°C",
+            room,
+            decimals=1,
+            min_span=2.0,
+            line=series.setpoints,
+            marks=series.marks,
+            since_s=since,
+            until_s=until,
+            bucket_s=bucket,
+        ),
+        Plot(
+            "Zone power",
+            "W",
+            power,
+            from_zero=True,
+            marks=series.marks,
+            since_s=since,
+            until_s=until,
+            bucket_s=bucket,
+        ),
+    ]
+
+
 DAY_S = 86_400
 
 

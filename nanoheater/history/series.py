@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -173,6 +174,47 @@ def read_fleet(db: sqlite3.Connection, window: Window, until_s: float) -> dict[s
     for sample in _samples(rows, window.bucket_s):
         fleet.setdefault(sample.device, []).append(sample)
     return fleet
+
+
+def read_zone(
+    db: sqlite3.Connection, zone: str, devices: Sequence[str], window: Window, until_s: float
+) -> DeviceSeries:
+    """The zone ``zone`` of ``devices`` (history keys) over ``window`` ending at ``until_s``.
+
+    One series, as a device's: each bucket's power is the sum of the devices' means, its room
+    temperature their mean (a device without a room reading counts with its inlet's, as the
+    device charts do). The set-point is the zone's: every device records the zone's decisions,
+    so the device with the most set-point changes in the window carries them all. The marks
+    are every device's faults and mode changes, the newest ``MAX_MARKS``.
+    """
+    reads = [read_device(db, device, window, until_s) for device in devices]
+    power: dict[float, float] = {}
+    rooms: dict[float, list[float]] = {}
+    counts: dict[float, int] = {}
+    for read in reads:
+        for sample in read.samples:
+            ts = sample.ts_s
+            counts[ts] = counts.get(ts, 0) + sample.count
+            if sample.power_w is not None:
+                power[ts] = power.get(ts, 0.0) + sample.power_w
+            room = sample.room_temp_c if sample.room_temp_c is not None else sample.inlet_temp_c
+            if room is not None:
+                rooms.setdefault(ts, []).append(room)
+    samples = tuple(
+        Sample(
+            zone,
+            ts,
+            power_w=power.get(ts),
+            room_temp_c=sum(rooms[ts]) / len(rooms[ts]) if ts in rooms else None,
+            resolution_s=window.bucket_s,
+            count=counts[ts],
+        )
+        for ts in sorted(counts)
+    )
+    setpoints = max((read.setpoints for read in reads), key=len, default=())
+    marks = sorted((m for read in reads for m in read.marks), key=lambda m: m.ts_s)
+    since = window_since(window, until_s)
+    return DeviceSeries(zone, window, since, until_s, samples, setpoints, tuple(marks[-MAX_MARKS:]))
 
 
 def read_days(

@@ -43,7 +43,14 @@ from nanoheater.history.records import (
 )
 from nanoheater.history.retention import CompactionReport, RetentionPolicy, compact
 from nanoheater.history.schema import open_database
-from nanoheater.history.series import DeviceSeries, Window, read_days, read_device, read_fleet
+from nanoheater.history.series import (
+    DeviceSeries,
+    Window,
+    read_days,
+    read_device,
+    read_fleet,
+    read_zone,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -247,6 +254,12 @@ class HistoryStore:
     def fleet_window(self, window: Window, until_s: float) -> dict[str, list[Sample]]:
         """Every device over a chart window ending at ``until_s`` (``series.read_fleet``)."""
         return read_fleet(self._db, window, until_s)
+
+    def zone_window(
+        self, zone: str, devices: Sequence[str], window: Window, until_s: float
+    ) -> DeviceSeries:
+        """A zone of ``devices`` over a chart window to ``until_s`` (``series.read_zone``)."""
+        return read_zone(self._db, zone, devices, window, until_s)
 
     def days(self, device: str | None, days: int, until_s: float) -> list[LedgerTotals]:
         """Ledger totals per local day, the last ``days`` to ``until_s`` (``series.read_days``)."""

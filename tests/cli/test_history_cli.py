@@ -1,4 +1,4 @@
-"""Tests for ``nanoheater history HOST``: day table, CSV, JSON, samples, errors, damaged file."""
+"""Tests for ``nanoheater history``: day table, CSV, JSON, samples, errors, damaged file, zones."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from click.testing import CliRunner, Result
 from nanoheater.capabilities import capabilities
 from nanoheater.cli import cli
 from nanoheater.cli.history import parse_since
-from nanoheater.config import data_dir
+from nanoheater.config import config_path, data_dir
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
-from nanoheater.history import DATABASE_FILE, HistoryStore, Sample
+from nanoheater.history import DATABASE_FILE, HistoryStore, Sample, StoredDecision
 
 MARKET = offline_market(MarketSettings(pool_fee=0.0), None)
 
@@ -158,3 +158,72 @@ def test_plot_json_carries_the_points(recorded: float) -> None:
     assert {p["power_w"] for p in day["points"]} == {140.0}
     assert len(data["windows"]["7d"]["points"]) in (3, 4)
     assert sum(d["heat_kwh"] for d in data["days"]) == pytest.approx(0.42, rel=1e-3)
+
+
+@pytest.fixture
+def zone_recorded() -> float:
+    """Zone 'living' of two devices over six hours: 100 W + 50 W, the room warming 18 -> 21 C.
+
+    Both devices record the zone's decisions: set-point 19 C, then 21 C for the last two hours.
+    """
+    now = time.time()
+    start = now - 6 * 3600
+    with HistoryStore.open() as store:
+        for device, host, power_w in (("dna-a", "10.0.0.8", 100.0), ("dna-b", "10.0.0.9", 50.0)):
+            store.register_device(device, start, host=host, port=4028, model="nano3s")
+            store.add_samples(
+                Sample(
+                    device,
+                    start + 60 * m,
+                    power_w=power_w,
+                    room_temp_c=18.0 + 3.0 * m / 360,
+                    mode="High",
+                )
+                for m in range(360)
+            )
+            for ts, setpoint in ((start, 19.0), (now - 2 * 3600, 21.0)):
+                store.add_decision(StoredDecision(ts, device, "High", "zone", setpoint))
+    config = config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[zones]\nliving = ["10.0.0.8", "10.0.0.9:4028"]\nempty = ["10.0.0.50"]\n')
+    return now
+
+
+def test_zone_plot_draws_the_rooms_setpoint_and_the_zones_power(zone_recorded: float) -> None:
+    """--zone NAME --plot: the zone's room under its set-point, its devices' power summed."""
+    result = _run("--zone", "living", "--plot")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Zone living (2 devices)")
+    assert "== the last 24 hours ==" in out
+    assert "== the last 7 days ==" in out
+    assert "Zone power 150 W" in out  # 100 W + 50 W
+    assert "set-point 21.0 °C" in out
+    data = json.loads(_run("--zone", "living", "--plot", "--json").stdout)
+    assert data["devices"] == ["dna-a", "dna-b"]
+    day = data["windows"]["24h"]
+    assert 358 <= len(day["points"]) <= 361
+    assert {p["power_w"] for p in day["points"]} == {150.0}
+    rooms = [p["room_c"] for p in day["points"]]
+    assert rooms[0] == pytest.approx(18.0, abs=0.05)
+    assert rooms[-1] == pytest.approx(21.0, abs=0.05)
+    assert [s for _, s in day["setpoints"]] == [19.0, 21.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--zone", "attic", "--plot"], "no zone 'attic'; zones: empty, living"),
+        (["--zone", "empty", "--plot"], "no history for the devices of zone 'empty'"),
+        (["--zone", "living"], "use it with --plot"),
+        (["10.0.0.8", "--zone", "living", "--plot"], "give HOST or --zone NAME"),
+        (["--plot"], "give HOST or --zone NAME"),
+    ],
+)
+def test_zone_usage_errors_are_one_line(
+    zone_recorded: float, args: list[str], message: str
+) -> None:
+    result = _run(*args)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert message in line
