@@ -26,6 +26,8 @@ from nanoheater.protocol.sanitize import sanitize
 if TYPE_CHECKING:
     from firmware_sim.fleet import Fleet
     from firmware_sim.room import Room
+    from nanoheater.history import HistoryStore
+    from nanoheater.models import HeaterStatus
     from nanoheater.tui.app import NanoheaterApp
 
 DEFAULT_MODELS = ("nano3s:2", "nano3", "mini3", "q")
@@ -95,6 +97,46 @@ async def _run(models: list[str], *, address: str, port: int, speed: float, seed
         click.echo(f"exit: {sanitize(line, 500)}")
 
 
+async def read_once(endpoint: str) -> HeaterStatus | None:
+    """One reading of the device at ``endpoint`` (None if it does not answer)."""
+    from nanoheater.client import HeaterClient
+    from nanoheater.exceptions import NanoheaterError
+
+    try:
+        client = await HeaterClient.connect(endpoint)
+        try:
+            return await client.get_status()
+        finally:
+            await client.close()
+    except NanoheaterError:
+        return None
+
+
+def seed_fleet_history(
+    store: HistoryStore, fleet: Fleet, statuses: list[HeaterStatus | None]
+) -> None:
+    """Three days of each member's room before now, as a user's history would hold them.
+
+    Each room is a copy of the member's (same parameters and temperatures now) run through
+    ``sim_knowledge.learning_log`` (its top step 2 h, standby 2 h) up to the simulator's now,
+    so the TUI has a room model to learn from the start, as it would after three days of use.
+    """
+    from firmware_sim.room import Room
+    from nanoheater.capabilities import capabilities
+    from nanoheater.cli.sim_knowledge import learning_log, seed_history
+
+    now_s = fleet.clock.now()
+    for member, status in zip(fleet.members, statuses, strict=True):
+        if status is None or status.info.model is None:
+            continue
+        caps = capabilities(status.info.model)
+        top_w = max(p.power_w for p in caps.profiles)
+        room = member.heater.room
+        copy = Room(room.params, air_c=room.air_c, mass_c=room.mass_c)
+        log = learning_log(copy, top_w, caps.standby_power_w, fleet.world.outdoor.temp_c, now_s)
+        seed_history(store, status.identity_key, log)
+
+
 @asynccontextmanager
 async def demo_app(
     models: list[str], *, address: str, port: int, speed: float, seed: int
@@ -107,6 +149,7 @@ async def demo_app(
     clock explicitly: readings are booked when they arrive on that clock, which runs at
     ``speed``, and no device's own ``When`` is ever trusted for it.
     """
+    from nanoheater.cli.sim_knowledge import outdoor_reading
     from nanoheater.client import HeaterClient
     from nanoheater.config import load_settings
     from nanoheater.controller.sensors import Reading, RoomSensor
@@ -118,6 +161,7 @@ async def demo_app(
 
     fleet = await start_fleet(models, address=address, port=port, speed=speed, seed=seed)
     endpoints = [f"{m.server.host}:{m.server.port}" for m in fleet.members]
+    statuses = [await read_once(endpoint) for endpoint in endpoints]
     rooms = {(m.server.host, m.server.port): m.heater.room for m in fleet.members}
 
     class RoomThermometer:
@@ -134,11 +178,13 @@ async def demo_app(
         room = rooms.get((heater.host, heater.port))
         return None if room is None else RoomThermometer(f"room of {heater.host}", room)
 
+    # What a real home has: a weather reading off by a bias and a wander, no heat loss. The TUI
+    # fits the heat loss from its history, which starts as the fleet's last three days.
+    outdoor = outdoor_reading(fleet.world.outdoor.temp_c)
+
     def room_model(heater: DiscoveredHeater) -> RoomModel | None:
-        # The simulated room's true heat loss: what a good room fit (or --ua) would give.
         room = rooms.get((heater.host, heater.port))
-        outdoor = fleet.world.outdoor.temp_c
-        return None if room is None else RoomModel(room.params.ua_w_per_k, outdoor)
+        return None if room is None else RoomModel(outdoor_c=outdoor)
 
     settings = load_settings(defaults_on_error=True).settings.model_copy(update={"hosts": ()})
 
@@ -152,6 +198,7 @@ async def demo_app(
     # A fresh scratch folder per run: the demo's settings and history never touch the user's.
     scratch = Path(tempfile.mkdtemp(prefix="nanoheater-demo-"))
     history = await AsyncHistoryStore.open(scratch / "history.sqlite3", clock=fleet.clock.now)
+    await history.call(lambda store: seed_fleet_history(store, fleet, statuses))
     app = NanoheaterApp(
         settings,
         connect=connect,

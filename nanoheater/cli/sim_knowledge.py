@@ -86,8 +86,7 @@ def seed_history(store: HistoryStore, device: str, samples: list[RoomSample]) ->
     store.add_samples(
         Sample(device, s.t_s, power_w=s.power_w, room_temp_c=s.room_c) for s in samples
     )
-    for s in samples:
-        store.add_outdoor(s.t_s, s.outdoor_c)
+    store.add_outdoor((s.t_s, s.outdoor_c) for s in samples)
 
 
 def learned_ua_w_k(

@@ -13,7 +13,7 @@ history, read the one ``serve`` or the TUI keeps.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,9 +38,9 @@ class RoomMinute(NamedTuple):
     power_w: float
 
 
-def add_outdoor(db: sqlite3.Connection, ts_s: float, temp_c: float) -> None:
-    """Store one outdoor reading (a second one at the same instant replaces the first)."""
-    db.execute("INSERT OR REPLACE INTO outdoor (ts_s, temp_c) VALUES (?, ?)", (ts_s, temp_c))
+def add_outdoor(db: sqlite3.Connection, readings: Iterable[tuple[float, float]]) -> None:
+    """Store outdoor readings ``(ts_s, temp_c)``; a second one at the same instant replaces."""
+    db.executemany("INSERT OR REPLACE INTO outdoor (ts_s, temp_c) VALUES (?, ?)", readings)
 
 
 def expire(db: sqlite3.Connection, before_s: float) -> int:

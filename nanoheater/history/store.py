@@ -204,10 +204,10 @@ class HistoryStore:
                 (event.ts_s, event.device, event.kind, event.detail),
             )
 
-    def add_outdoor(self, ts_s: float, temp_c: float) -> None:
-        """Log an outdoor temperature reading (the room model is fitted against it)."""
+    def add_outdoor(self, readings: Iterable[tuple[float, float]]) -> None:
+        """Log outdoor readings ``(ts_s, temp_c)`` (the room model is fitted against them)."""
         with self._transaction():
-            climate.add_outdoor(self._db, ts_s, temp_c)
+            climate.add_outdoor(self._db, readings)
 
     def compact(self, now_s: float, policy: RetentionPolicy | None = None) -> CompactionReport:
         """Downsample and expire rows per ``policy`` (default: the store's own policy)."""

@@ -152,7 +152,7 @@ class ZoneControl(HomeBase):
         now = self.clock()
         value = read(now)
         if value is not None:
-            await history.call(lambda store: store.add_outdoor(now, value))
+            await history.call(lambda store: store.add_outdoor([(now, value)]))
 
     async def _tick_all(self) -> None:
         await self._record_outdoor()

@@ -35,6 +35,7 @@ from nanoheater.tui.ledger import Ledger, gap_limit_s
 from nanoheater.tui.navigation import Navigation, freeze_heap
 from nanoheater.tui.palette import palette_commands
 from nanoheater.tui.regulation import RoomModelFactory
+from nanoheater.tui.rooms import Rooms
 from nanoheater.tui.routing import DeviceRouting
 from nanoheater.tui.screens.fleet import FleetScreen
 from nanoheater.tui.screens.quit_wait import (
@@ -101,9 +102,10 @@ class NanoheaterApp(Navigation, DeviceRouting, HistoryRouting, FleetEditing):
                 off, the configured or cached values are used and nothing leaves the machine.
             room_sensor: the room thermometer of a device, when the caller has a better one than
                 the settings' sensors or the device's inlet (the demo's simulated rooms).
-            room_model: the heat loss (UA) of a device's room and the outdoor temperature, for
-                the controller's feed-forward and reachability warning (``--ua``, the demo's
-                simulated rooms); None runs the controllers without a room model.
+            room_model: the outdoor temperature of a device's room (the demo's weather reading),
+                and its heat loss when the caller knows it; without one the heat loss is fitted
+                from the history (``tui.rooms``) for the controller's feed-forward and
+                reachability warning. None: no outdoor reading, so no room model.
             clock: the app's one clock: readings are booked at the time they arrive on it (a
                 device's own clock is never used), and the controllers, events and refusal
                 countdowns run on it. This machine's clock, except in the demo, which owns its
@@ -142,6 +144,7 @@ class NanoheaterApp(Navigation, DeviceRouting, HistoryRouting, FleetEditing):
         self.power_history = deque(maxlen=HISTORY_SAMPLES)
         self.devices = DeviceWorkers(self, connect, room_sensor, room_model)
         self.storage = Storage(self, history)
+        self.rooms = Rooms(self)
         self.quit_summary = []
         self.period_totals = None
         for heater in hosts:

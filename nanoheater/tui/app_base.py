@@ -22,6 +22,7 @@ from nanoheater.history.records import LedgerTotals
 from nanoheater.tui.devices import DeviceEntry, FleetState
 from nanoheater.tui.eventlog import EventLog, Severity
 from nanoheater.tui.ledger import Ledger
+from nanoheater.tui.rooms import Rooms
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.services import Discover
 from nanoheater.tui.storage import Storage
@@ -60,6 +61,8 @@ class AppBase(App[None]):
     """Device I/O: polls, commands and controllers, all in workers."""
     storage: Storage
     """File I/O: settings, market inputs, history."""
+    rooms: Rooms
+    """Each device's room model, learned from the history."""
     quit_summary: list[str]
     """One line per device on what quitting left it at; filled when the app unmounts."""
     period_totals: dict[str, LedgerTotals] | None

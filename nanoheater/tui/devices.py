@@ -61,6 +61,8 @@ class DeviceEntry:
     """What the controller aims for (``21.0 °C``, ``mode Night``...); None under manual control."""
     decision: str | None = None
     """Why the controller did what it last did, in words."""
+    room_model: str = ""
+    """The room model learned from the history, in one line ("" before the first fit)."""
     target_c: float | None = None
     """Room set-point while the controller holds one."""
     sensor_room_c: float | None = None

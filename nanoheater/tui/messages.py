@@ -89,6 +89,15 @@ class CommandFailed(Message):
 
 
 @dataclass
+class RoomLearned(Message):
+    """The room model of a device's room was refitted from the history (``tui.rooms``)."""
+
+    key: str
+    text: str
+    """One line: the heat loss, warm-up and settling times, or what the fit still needs."""
+
+
+@dataclass
 class ControllerDecided(Message):
     """The heat controller of a device took a decision (or kept the last one) and says why."""
 

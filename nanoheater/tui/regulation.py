@@ -42,14 +42,15 @@ class TargetChoice:
 
 @dataclass(frozen=True, slots=True)
 class RoomModel:
-    """What the caller knows about a device's room: its heat loss and the outdoor temperature.
+    """What the caller knows about a device's room: the outdoor temperature, maybe a heat loss.
 
-    The same estimate ``nanoheater thermostat --ua`` (and ``--outdoor``) gives the regulator: the
-    controllers' feed-forward ``UA · (set - outdoor)`` and the reachability warning need both.
+    What ``nanoheater thermostat --outdoor`` (and ``--ua``) give the regulator: the controllers'
+    feed-forward ``UA · (set - outdoor)`` and the reachability warning need both. Without a heat
+    loss here the TUI uses the one it fits from its history (``tui.rooms``), once it has one.
     """
 
-    ua_w_k: float
-    """Heat loss of the room in W/K."""
+    ua_w_k: float | None = None
+    """Heat loss of the room in W/K, when the caller knows it; None: learn it."""
     outdoor_c: Callable[[float], float | None] | None = None
     """Outdoor temperature at a (device) time, or None when unknown."""
 

@@ -24,6 +24,7 @@ from nanoheater.tui.messages import (
     HeatTargetRequested,
     ManualControlRequested,
     PollFailed,
+    RoomLearned,
     ScanFinished,
     ScheduleEditRequested,
     ScheduleLoaded,
@@ -142,6 +143,13 @@ class DeviceRouting(AppBase):
         self.storage.event(message.key, "failed", text)
         entry = self.fleet.get(message.key)
         self.log_event(entry.name if entry else message.key, text, Severity.ERROR)
+
+    @on(RoomLearned)
+    def _room_learned(self, message: RoomLearned) -> None:
+        entry = self.fleet.get(message.key)
+        if entry is not None:
+            entry.room_model = message.text
+            self._fleet_changed(message.key)
 
     @on(ControllerDecided)
     def _controller_decided(self, message: ControllerDecided) -> None:

@@ -144,6 +144,12 @@ class Storage:
         work = self._record(self.history, sample, status)
         self.app.run_worker(work, group="history", exit_on_error=False)
 
+    def outdoor(self, ts_s: float, temp_c: float) -> None:
+        """Store an outdoor reading (the room model is fitted against it) in a worker."""
+        if self.history is not None:
+            work = self._write(self.history, lambda store: store.add_outdoor([(ts_s, temp_c)]))
+            self.app.run_worker(work, group="history", exit_on_error=False)
+
     async def _record(
         self, history: AsyncHistoryStore, sample: Sample, status: HeaterStatus
     ) -> None:

@@ -131,6 +131,7 @@ class DeviceWorkers:
             # Never an older value as current: no fresh reading is recorded as none.
             room = status.inlet_temp_c if status.inlet_temp_c is not None else room_c
             self.app.storage.record(status, room, received_s)
+            self.app.rooms.polled(key, status, received_s)
         finally:
             self._polling.discard(key)
 
@@ -218,7 +219,8 @@ class DeviceWorkers:
                 self._ticking.add(key)
                 self._start(self._tick(key), f"control:{key}")
 
-    def _capabilities(self, key: str) -> ModelCapabilities:
+    def capabilities_of(self, key: str) -> ModelCapabilities:
+        """The capabilities of device ``key``'s model; NanoheaterError before its first reading."""
         entry = self.app.fleet.get(key)
         model = entry.status.info.model if entry and entry.status else None
         if model is None:
@@ -243,8 +245,8 @@ class DeviceWorkers:
         except NanoheaterError:
             return None
 
-    def _room_model(self, key: str) -> RoomModel | None:
-        """The heat-loss estimate of the device's room, when the caller gave one."""
+    def room_model_of(self, key: str) -> RoomModel | None:
+        """What the caller knows of the device's room (outdoor reading, maybe a heat loss)."""
         entry = self.app.fleet.get(key)
         if self.room_model is None or entry is None:
             return None
@@ -253,11 +255,13 @@ class DeviceWorkers:
     async def _engage(self, key: str, choice: TargetChoice) -> None:
         try:
             client = await self.client(key)
-            caps = self._capabilities(key)
+            caps = self.capabilities_of(key)
             regulator = build_regulator(
                 [Member(key, client, caps)],
                 self.app.settings,
-                zone_choices(choice, sensor=self._injected_sensor(key), room=self._room_model(key)),
+                zone_choices(
+                    choice, sensor=self._injected_sensor(key), room=self.room_model_of(key)
+                ),
                 # The app's clock, never the device's: in the demo it is the simulator's, so
                 # dwell times and schedules pass at its speed, not the wall clock's.
                 clock=self.app.clock,
@@ -267,6 +271,7 @@ class DeviceWorkers:
                 CommandFailed(key, f"heat to {choice.describe()}", describe_error(exc))
             )
             return
+        self.app.rooms.given(key, regulator)  # the heat loss fitted from the history, if any
         self.choices[key] = choice
         self.regulators[key] = regulator
         self.app.post_message(ControllerEngaged(key, choice))

@@ -24,8 +24,7 @@ def test_minutes_sum_the_zone_heat_and_skip_what_is_unknown(tmp_path: Path) -> N
             if k != 2:  # device b missed minute 2
                 store.add_sample(Sample("b", t + 10, power_w=800.0))
             if k != 3:  # no outdoor reading in minute 3
-                store.add_outdoor(t + 20, -2.0)
-                store.add_outdoor(t + 50, -4.0)
+                store.add_outdoor([(t + 20, -2.0), (t + 50, -4.0)])
         minutes = store.room_log(["a", "b"], T0, T0 + 600)
         only_a = store.room_log(["a"], T0, T0 + 600)
     assert [m.t_s for m in minutes] == [T0 + 30, T0 + 90]
@@ -38,8 +37,7 @@ def test_minutes_sum_the_zone_heat_and_skip_what_is_unknown(tmp_path: Path) -> N
 def test_outdoor_readings_expire_with_the_minute_means(tmp_path: Path) -> None:
     """Retention drops outdoor readings as old as the minute means they go with."""
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
-        store.add_outdoor(T0, 1.0)
-        store.add_outdoor(T0 + 40 * 86_400, 2.0)
+        store.add_outdoor([(T0, 1.0), (T0 + 40 * 86_400, 2.0)])
         store.compact(T0 + 41 * 86_400, RetentionPolicy(minute_means_s=30 * 86_400))
         db = sqlite3.connect(tmp_path / "h.sqlite3")
         assert db.execute("SELECT temp_c FROM outdoor").fetchall() == [(2.0,)]

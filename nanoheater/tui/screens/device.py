@@ -170,6 +170,7 @@ class DeviceScreen(AppScreen):
         panel = self.query_one(TargetPanel)
         panel.control = entry.control
         panel.reason = entry.decision or ""
+        panel.room = entry.room_model
 
     # -- charts --------------------------------------------------------------------------------
 

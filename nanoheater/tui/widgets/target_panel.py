@@ -60,6 +60,8 @@ class TargetPanel(Vertical):
     """What the controller aims for now; None under manual control."""
     reason: reactive[str] = reactive("")
     """Why the controller did what it last did."""
+    room: reactive[str] = reactive("")
+    """The room model learned from the history, in one line ("" hides the line)."""
 
     def compose(self) -> ComposeResult:
         """Set-point row, level/schedule/quiet row, and the decision line."""
@@ -78,6 +80,7 @@ class TargetPanel(Vertical):
             yield Label("Quiet hours", classes="control-label")
             yield Switch(value=True, id="quiet-hours")
         yield Static(self._decision_text(), id="decision")
+        yield Static(escape(self.room), id="room-model", classes="note")
 
     def on_mount(self) -> None:
         """Draw the initial values."""
@@ -104,6 +107,10 @@ class TargetPanel(Vertical):
         """Redraw the decision line."""
         self._redraw()
 
+    def watch_room(self) -> None:
+        """Redraw the room model line."""
+        self._redraw()
+
     def _setpoint_text(self) -> str:
         return f"{self.setpoint_c:.1f} °C"
 
@@ -120,6 +127,9 @@ class TargetPanel(Vertical):
         self.query_one("#setpoint-value", Static).update(self._setpoint_text())
         self.query_one("#target-stop", Button).disabled = self.control is None
         self.query_one("#decision", Static).update(self._decision_text())
+        room = self.query_one("#room-model", Static)
+        room.update(escape(self.room))
+        room.display = bool(self.room)
 
     def step(self, delta_c: float) -> None:
         """Move the set-point by ``delta_c`` within range; re-target a running set-point."""
