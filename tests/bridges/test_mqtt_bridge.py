@@ -14,6 +14,7 @@ import pytest
 
 from nanoheater.bridges.broker import parse_broker_url
 from nanoheater.bridges.ha_entities import Topics, device_entities, topic_id
+from nanoheater.bridges.ha_zone import zone_config_topics
 from nanoheater.bridges.mqtt import MqttBridge
 from nanoheater.capabilities import capabilities
 from nanoheater.home import Home
@@ -239,3 +240,32 @@ async def test_fan_duty_and_chip_target_round_trip(
         await ha.until(lambda: result in ha.last, 20)
         assert ha.json(result)["ok"], ha.json(result)
         await ha.until(lambda: ha.json(state)["chip_target_c"] == 70)
+
+
+async def test_zone_edits_reach_home_assistant(
+    home: Home, bridge: MqttBridge, live_broker: Broker
+) -> None:
+    """A zone made, renamed and removed in the Home appears in, moves in and leaves HA.
+
+    The devices' own zones go when they join the new zone, and come back when it is removed.
+    """
+    await until(lambda: len(bridge._announced) == 4)
+    nano, q = hosts_of(home)
+
+    def climate(zone: str) -> str:
+        return zone_config_topics(topic_id(zone), Topics())[0]
+
+    async with HomeAssistant(live_broker) as ha:
+
+        def climates() -> set[str]:
+            return {t for t in ha.configs() if t.startswith("homeassistant/climate/")}
+
+        await ha.until(lambda: climates() == {climate(nano), climate(q)})
+        await home.create_zone("living", [nano, q])
+        await ha.until(lambda: climates() == {climate("living")})
+        assert ha.configs()[climate("living")]["device"]["name"] == "living heating"
+        await home.rename_zone("living", "lounge")
+        await ha.until(lambda: climates() == {climate("lounge")})
+        assert ha.configs()[climate("lounge")]["device"]["name"] == "lounge heating"
+        await home.delete_zone("lounge")
+        await ha.until(lambda: climates() == {climate(nano), climate(q)})
