@@ -184,7 +184,13 @@ class HistoryStore:
             # The writer keeps the file tidy itself, so no one has to remember a cron job. On
             # the local clock: one device whose clock runs years ahead must not age (fold or
             # delete) every other device's rows (issue 14).
-            self.compact(now_s)
+            try:
+                self.compact(now_s)
+            except sqlite3.Error as exc:
+                # The reading is committed; a compaction a full disk refuses is tried again
+                # next hour rather than failing (and being retried by) every write until then.
+                self._compacted_at_s = now_s
+                _LOGGER.warning("%s: history compaction skipped: %s", self.path, exc)
         return entries
 
     def add_decision(self, decision: StoredDecision) -> None:

@@ -21,6 +21,7 @@ from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.controller.leave import ExitSummary
 from nanoheater.economics.market import MarketInputs, offline_market
+from nanoheater.history.health import WriteHealth
 from nanoheater.history.store import AsyncHistoryStore
 from nanoheater.home.bus import Bus, Subscription
 from nanoheater.home.devices import DeviceSlot, address_of
@@ -56,6 +57,8 @@ class HomeBase:
         self.zone_slots: dict[str, ZoneSlot] = {}
         self.intents = Intents()
         self.history: AsyncHistoryStore | None = None
+        self.history_health = WriteHealth()
+        """Whether reading writes fail now (a full disk), reported once per episode."""
         self.room_source: RoomLogSource | None = None
         """Where the zones' room models are learned from (``start`` sets it)."""
         self.market: MarketInputs = offline_market(self.settings.market, options.data_dir)
@@ -131,7 +134,16 @@ class HomeBase:
     async def _record(self, status: Any, now: float, room_c: float | None) -> None:
         if self.history is not None:
             market, tariff = self.market, self.settings.tariff
-            await record_reading(self.history, status, now, room_c, market, tariff)
+            try:
+                await record_reading(self.history, status, now, room_c, market, tariff)
+            except Exception as exc:
+                # A full disk fails every write until space returns: one line when it starts
+                # (not one per reading), one when writes work again; the heating goes on.
+                if (line := self.history_health.failed(exc)) is not None:
+                    log.warning("%s", line)
+            else:
+                if (line := self.history_health.succeeded()) is not None:
+                    log.warning("%s", line)
 
     # -- events, persistence -----------------------------------------------------------------------
 

@@ -1,13 +1,13 @@
 """Provides the Home's history writes and reads: readings with their ledger, decisions, events.
 
-Each write runs on the history's own thread (``AsyncHistoryStore``) and never raises into the
-Home: a full disk must not stop the heating, so a failed write is logged and dropped.
+Each write runs on the history's own thread (``AsyncHistoryStore``). A failed reading write is
+raised to the Home, which logs one line when writes start failing and one when they work again
+(``history.health.WriteHealth``); decisions and events are dropped quietly.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -19,8 +19,6 @@ from nanoheater.history.store import AsyncHistoryStore, HistoryStore
 from nanoheater.home.types import DecisionMade, HomeEvent
 from nanoheater.models import HeaterStatus
 
-log = logging.getLogger(__name__)
-
 
 async def record_reading(
     history: AsyncHistoryStore,
@@ -30,22 +28,23 @@ async def record_reading(
     market: MarketInputs,
     tariff: Tariff,
 ) -> None:
-    """Store one reading stamped ``now_s`` (this machine's clock) and accrue its ledger."""
+    """Store one reading stamped ``now_s`` (this machine's clock) and accrue its ledger.
+
+    Raises what the write raised (a full disk: ``sqlite3.OperationalError``); the caller counts
+    it (``WriteHealth``) and carries on, since a full disk must not stop the heating.
+    """
     sample = Sample.from_status(status, now_s, room_temp_c=room_c)
     model = status.info.model.value if status.info.model else None
-    try:
-        await history.call(
-            lambda store: store.record(
-                sample,
-                market=market,
-                tariff=tariff,
-                host=status.host,
-                port=status.port,
-                model=model,
-            )
+    await history.call(
+        lambda store: store.record(
+            sample,
+            market=market,
+            tariff=tariff,
+            host=status.host,
+            port=status.port,
+            model=model,
         )
-    except Exception as exc:
-        log.warning("history write failed: %s", exc)
+    )
 
 
 async def record_decision(
