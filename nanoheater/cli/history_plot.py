@@ -24,6 +24,7 @@ from nanoheater.history import HistoryStore, LedgerTotals, Window
 from nanoheater.history.charts import day_plots, device_plots, zone_plots
 from nanoheater.history.plot import draw, local_tz, to_text
 from nanoheater.history.series import DeviceSeries
+from nanoheater.history.window_json import window_json
 
 PLOT_WINDOWS = (Window.H24, Window.D7)
 """What ``--plot`` draws: the day, then the week."""
@@ -108,20 +109,7 @@ def echo_zone_plots(store: HistoryStore, zone: str, now_s: float, *, as_json: bo
             {
                 "zone": zone,
                 "devices": devices,
-                "windows": {
-                    window.value: {
-                        "since_s": series.since_s,
-                        "until_s": series.until_s,
-                        "bucket_s": window.bucket_s,
-                        "points": [
-                            {"ts_s": s.ts_s, "power_w": s.power_w, "room_c": s.room_temp_c}
-                            for s in series.samples
-                        ],
-                        "setpoints": [list(p) for p in series.setpoints],
-                        "marks": [asdict(m) for m in series.marks],
-                    }
-                    for window, series in windows.items()
-                },
+                "windows": {window.value: window_json(s) for window, s in windows.items()},
             }
         )
         return

@@ -17,7 +17,9 @@ from typing import Any
 
 from nanoheater.economics.market import load_market
 from nanoheater.history.retention import RetentionPolicy
+from nanoheater.history.series import Window, window_since
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
+from nanoheater.history.window_json import window_json
 from nanoheater.home.base import log
 from nanoheater.home.device_set import DeviceSet
 from nanoheater.home.devices import resolve_device
@@ -162,6 +164,25 @@ class Home(DeviceSet):
         """Events from the history since ``since_s`` (optionally of one device)."""
         key = self._device_key(device)
         return [] if self.history is None else await read_events(self.history, since_s, key)
+
+    async def zone_window(self, ref: str, window: Window) -> dict[str, Any]:
+        """The zone ``ref`` over ``window`` to now from the history (``window_json``'s object).
+
+        Its room under the zone's set-point and its devices' total power (``zone_window``),
+        with ``devices``: their history keys. Without a history: no points.
+        """
+        zone = self._zone_slot(ref)
+        keys = [self._history_key(address) for address in zone.addresses]
+        until = self.clock()
+        if self.history is None:
+            since = window_since(window, until)
+            empty: dict[str, Any] = {"points": [], "setpoints": [], "marks": []}
+            base = {"zone": zone.name, "window": window.value, "bucket_s": window.bucket_s}
+            return base | {"since_s": since, "until_s": until, **empty, "devices": keys}
+        series = await self.history.call(
+            lambda store: store.zone_window(zone.name, keys, window, until)
+        )
+        return window_json(series) | {"devices": keys}
 
     async def ledger(
         self, since_s: float, until_s: float | None = None, device: str | None = None

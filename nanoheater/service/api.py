@@ -22,6 +22,7 @@ from aiohttp import web
 from nanoheater.bridges.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from nanoheater.bridges.metrics import HomeMetrics
 from nanoheater.exceptions import ConnectionFailed, DeviceRefused, NanoheaterError, UsageError
+from nanoheater.history import Window
 from nanoheater.home import Home, Target, UnknownRef
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.service.address import API_PREFIX, KEEPALIVE_S
@@ -184,6 +185,16 @@ async def get_zone(request: web.Request) -> web.Response:
     return _json(_home(request).zone(request.match_info["ref"]).to_json())
 
 
+async def zone_window(request: web.Request) -> web.Response:
+    """``GET /zones/{ref}/window?window=24h``: the zone's room, set-point and power from history."""
+    text = request.query.get("window", Window.H24.value)
+    try:
+        window = Window(text[:8])
+    except ValueError:
+        raise UsageError(f"window must be one of {', '.join(w.value for w in Window)}") from None
+    return _json(await _home(request).zone_window(request.match_info["ref"], window))
+
+
 async def create_zone(request: web.Request) -> web.Response:
     """``POST /zones``: ``{"name": "living", "devices": ["127.0.0.2"]}``; kept in config.toml."""
     body = await _body(request)
@@ -307,6 +318,7 @@ def build_app(home: Home, token: str | None = None) -> web.Application:
     app.router.add_get(f"{p}/zones", list_zones)
     app.router.add_post(f"{p}/zones", create_zone)
     app.router.add_get(f"{p}/zones/{{ref}}", get_zone)
+    app.router.add_get(f"{p}/zones/{{ref}}/window", zone_window)
     app.router.add_delete(f"{p}/zones/{{ref}}", delete_zone)
     app.router.add_put(f"{p}/zones/{{ref}}/name", rename_zone)
     app.router.add_post(f"{p}/zones/{{ref}}/devices", assign_devices)

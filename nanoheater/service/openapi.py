@@ -60,6 +60,7 @@ DEVICE_PARAM = _path("device", "a device of the zone: host, host:port, identity 
 SINCE = _query("since", {"type": "number"}, "from this time (epoch seconds; default 0)")
 UNTIL = _query("until", {"type": "number"}, "until this time (epoch seconds; default now)")
 DEVICE_QUERY = _query("device", {"type": "string"}, "only this device (any device reference)")
+WINDOW_QUERY = _query("window", {"enum": ["15m", "6h", "24h", "7d"]}, "the span (default 24h)")
 
 # (method, path under the prefix) -> summary, parameters, request body schema, answer.
 # The answer is (status, schema, description); a schema of None is a non-JSON answer.
@@ -82,6 +83,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                          ("201", _ref("ZoneView"), "the new zone")),
     ("get", "/zones/{ref}"): ("One zone", [ZONE_PARAM], None,
                               ("200", _ref("ZoneView"), "the zone")),
+    ("get", "/zones/{ref}/window"): (
+        "A zone's chart window from the history: room, set-point changes, its devices' power",
+        [ZONE_PARAM, WINDOW_QUERY], None, ("200", _ref("ZoneWindow"), "the window")),
     ("delete", "/zones/{ref}"): (
         "Remove a zone and its target; its devices become zones of their own",
         [NAMED_ZONE_PARAM], None, ("200", _list("ZoneView"), "every zone after")),

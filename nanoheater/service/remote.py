@@ -122,6 +122,10 @@ class RemoteHome:
         """One zone (a device ref gives its zone)."""
         return dict(await self.request("GET", f"/zones/{_quote(ref)}"))
 
+    async def zone_window(self, ref: str, window: str) -> dict[str, Any]:
+        """A zone's chart window from the service's history (``history.window_json``'s object)."""
+        return dict(await self.request("GET", f"/zones/{_quote(ref)}/window", window=window))
+
     async def create_zone(self, name: str, devices: list[str] | None = None) -> dict[str, Any]:
         """Make zone ``name`` (with ``devices``); the service keeps it in config.toml."""
         body = {"name": name, "devices": list(devices or [])}

@@ -235,4 +235,50 @@ def component_schemas() -> dict[str, Any]:
         schema["additionalProperties"] = False
         schema.pop("title", None)
     defs["Ledger"] = _ledger()
+    defs["ZoneWindow"] = _zone_window()
     return defs
+
+
+def _zone_window() -> dict[str, Any]:
+    """A zone's chart window (``history.window_json`` plus the zone's devices)."""
+    number, maybe = {"type": "number"}, {"type": ["number", "null"]}
+
+    def strict(properties: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "object", "properties": properties, "required": list(properties),
+                "additionalProperties": False}  # fmt: skip
+
+    point = strict({"ts_s": number, "power_w": maybe, "room_c": maybe})
+    mark = strict({"ts_s": number, "kind": {"enum": ["mode", "fault"]}, "text": {"type": "string"}})
+    return {
+        **strict(
+            {
+                "zone": {"type": "string"},
+                "devices": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "history keys of the zone's devices",
+                },
+                "window": {"enum": ["15m", "6h", "24h", "7d"]},
+                "since_s": number,
+                "until_s": number,
+                "bucket_s": {"type": "integer"},
+                "points": {
+                    "type": "array",
+                    "items": point,
+                    "description": "per bucket: the devices' power summed, the room's mean",
+                },
+                "setpoints": {
+                    "type": "array",
+                    "description": "[time, set-point or null] changes",
+                    "items": {
+                        "type": "array",
+                        "prefixItems": [number, maybe],
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+                "marks": {"type": "array", "items": mark},
+            }
+        ),
+        "description": "A zone's room, set-point and power over a window, from the history.",
+    }

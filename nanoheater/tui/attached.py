@@ -1,7 +1,9 @@
 """Provides AttachedApp: the TUI attached to a running ``nanoheater serve``.
 
 The service owns the heaters; this app only shows its zones and devices (kept current by the
-service's event stream) and changes zone targets through its API. Quitting changes nothing on
+service's event stream) and changes zone targets through its API. The zone under the cursor is
+charted from the service's history (room under its set-point, its devices' power; ``v`` cycles
+15 min, 6 h, 24 h and 7 d as on the embedded TUI's device screen). Quitting changes nothing on
 any device: the targets live in the service and survive the TUI; ``quit_summary`` says, per
 device, what the service keeps it at (printed once the screen closes, like the embedded TUI's
 summary). All I/O runs in workers that report back with messages; handlers only update widgets.
@@ -17,63 +19,25 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from nanoheater.exceptions import NanoheaterError
+from nanoheater.history.window_json import window_from_json
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.service.remote import RemoteHome
+from nanoheater.tui.attached_messages import (
+    ALERT_SEVERITY,
+    AlertReceived,
+    DeviceRead,
+    DevicesLoaded,
+    ServiceProblem,
+    ZonesLoaded,
+    ZoneWindowLoaded,
+)
+from nanoheater.tui.widgets.zone_charts import ZoneCharts
 
-
-class ZonesLoaded(Message):
-    """The service's zones."""
-
-    def __init__(self, zones: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.zones = zones
-
-
-class DevicesLoaded(Message):
-    """The service's devices."""
-
-    def __init__(self, devices: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.devices = devices
-
-
-class DeviceRead(Message):
-    """One reading from the stream."""
-
-    def __init__(self, device: dict[str, Any]) -> None:
-        super().__init__()
-        self.device = device
-
-
-class AlertReceived(Message):
-    """An alert of the service (an event of type ``alert``: ``[critical] text``)."""
-
-    def __init__(self, subject: str, detail: str) -> None:
-        super().__init__()
-        self.subject = subject
-        self.detail = detail
-
-
-ALERT_SEVERITY: dict[str, SeverityLevel] = {
-    "critical": "error",
-    "warning": "warning",
-    "info": "information",
-    "resolved": "information",
-}
-"""The toast severity of each alert level (the detail starts with ``[level]``)."""
-
-
-class ServiceProblem(Message):
-    """A request or the stream failed; one line for the status bar."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+ZONE_WINDOW_REFRESH_S = 60.0
+"""How often the shown zone's window is read again (a minute is the finest rollup)."""
 
 
 def _cell(value: Any, unit: str = "", digits: int = 0) -> str:
@@ -180,6 +144,7 @@ class AttachedApp(App[None]):
         Binding("o", "off", "Off"),
         Binding("r", "resume", "Resume"),
         Binding("x", "clear", "Manual"),
+        Binding("v", "next_window", "Window"),
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -206,6 +171,7 @@ class AttachedApp(App[None]):
         zones: DataTable[str] = DataTable(id="zones", cursor_type="row")
         zones.add_columns("Zone", "Target", "State", "Devices")
         yield zones
+        yield ZoneCharts(id="zone-charts")
         devices: DataTable[str] = DataTable(id="devices", cursor_type="row")
         devices.add_columns("Device", "Zone", "Model", "State", "Mode", "Power", "Chip")
         yield devices
@@ -219,6 +185,7 @@ class AttachedApp(App[None]):
         self.query_one("#zones", DataTable).focus()
         self.load()
         self.follow()
+        self.set_interval(ZONE_WINDOW_REFRESH_S, self._load_zone_window)
 
     # -- workers (all I/O) ----------------------------------------------------------------------
 
@@ -228,6 +195,14 @@ class AttachedApp(App[None]):
         try:
             self.post_message(ZonesLoaded(await self.remote.zones()))
             self.post_message(DevicesLoaded(await self.remote.devices()))
+        except NanoheaterError as exc:
+            self.post_message(ServiceProblem(str(exc)))
+
+    @work(group="zone-window", exclusive=True)
+    async def load_zone_window(self, zone: str, window: str) -> None:
+        """Fetch a zone's chart window from the service's history."""
+        try:
+            self.post_message(ZoneWindowLoaded(zone, await self.remote.zone_window(zone, window)))
         except NanoheaterError as exc:
             self.post_message(ServiceProblem(str(exc)))
 
@@ -277,6 +252,10 @@ class AttachedApp(App[None]):
         for zone in message.zones:
             self.seen_zones[str(zone.get("name"))] = zone
             self._upsert("#zones", str(zone.get("name")), zone_row(zone))
+        charts = self.query_one(ZoneCharts)
+        if charts.zone is None and (first := self._zone()) is not None:
+            charts.pick(first)  # the first zone, before any cursor move
+            self._load_zone_window()
 
     @on(DevicesLoaded)
     def _devices(self, message: DevicesLoaded) -> None:
@@ -288,6 +267,32 @@ class AttachedApp(App[None]):
         key = device_key(message.device)
         self.seen_devices[key] = message.device
         self._upsert("#devices", key, device_row(message.device))
+
+    @on(DataTable.RowHighlighted, "#zones")
+    def _zone_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key is not None:
+            self.query_one(ZoneCharts).pick(str(key))
+            self._load_zone_window()
+
+    def _load_zone_window(self) -> None:
+        charts = self.query_one(ZoneCharts)
+        if charts.zone is not None:
+            self.load_zone_window(charts.zone, charts.window.value)
+
+    def action_next_window(self) -> None:
+        """Chart the selected zone over the next window (15 min, 6 h, 24 h, 7 d)."""
+        self.query_one(ZoneCharts).next_window()
+        self._load_zone_window()
+
+    @on(ZoneWindowLoaded)
+    def _zone_window(self, message: ZoneWindowLoaded) -> None:
+        try:
+            series = window_from_json(message.data, name=message.zone)
+        except ValueError as exc:
+            self._problem(ServiceProblem(f"zone window: {exc}"))
+            return
+        self.query_one(ZoneCharts).show(series)
 
     @on(AlertReceived)
     def _alert(self, message: AlertReceived) -> None:

@@ -132,6 +132,10 @@ async def test_every_operation_answers_as_documented(tmp_path: Path, fleet: Flee
         await until(lambda: home.zone("lounge").last_decision is not None)
         zone = await c.call("get", "/zones/{ref}", "/zones/lounge")
         assert zone["decision"] is not None
+        window = await c.call("get", "/zones/{ref}/window", "/zones/lounge/window", window="15m")
+        assert window["zone"] == "lounge"
+        assert window["points"]  # the readings recorded so far
+        await c.call("get", "/zones/{ref}/window", "/zones/lounge/window", status=400, window="1y")
         assert zone["target"]["kind"] == "setpoint"
         body = {"action": "fan", "value": "60", "override_s": 600}
         await c.call("post", "/devices/{ref}/command", f"/devices/{q}/command", body)

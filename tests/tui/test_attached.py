@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+
+import pytest
+from textual.widgets import Static
 
 from firmware_sim.fleet import Fleet
+from nanoheater.history import HistoryStore, Sample, StoredDecision
 from nanoheater.home import Home, Target
 from nanoheater.home.intents import Intents
 from nanoheater.service.remote import RemoteHome
 from nanoheater.tui.attached import AttachedApp, left_to_service
+from nanoheater.tui.widgets.chart import TimeChart
+from nanoheater.tui.widgets.zone_charts import ZoneCharts
 from tests.home.conftest import fleet, hosts, served, until
+from tests.tui.test_charts import chart_lines_of
 
 __all__ = ["fleet", "served"]
 
@@ -120,3 +128,78 @@ def test_the_quit_summary_names_overrides_and_offline_devices_and_is_sanitised()
     assert "Hall (127.0.0.2:4028): left to the service at offline (timed out); zone hall: " in hall
     assert re.search(r"; zone hall: manual \(off\) until \d\d:\d\d, then 21\.0 °C$", hall)
     assert q.startswith("Avalon Q (127.0.0.3:4028): left to the service at off, 15 W; zone hall")
+
+
+async def _seed_zone_history(home: Home, keys: list[str], now_s: float) -> None:
+    """Six hours before ``now_s`` (to two minutes before it): 100 W and 50 W, the room 18 -> 21 C.
+
+    Both devices record the zone's decisions: 19 C, then 21 C for the last two hours.
+    """
+    start = now_s - 6 * 3600
+    samples = [
+        Sample(key, start + 60 * m, power_w=power_w, room_temp_c=18.0 + 3.0 * m / 360)
+        for key, power_w in zip(keys, (100.0, 50.0), strict=True)
+        for m in range(358)
+    ]
+    decisions = [
+        StoredDecision(ts, key, "High", "zone", setpoint)
+        for key in keys
+        for ts, setpoint in ((start, 19.0), (now_s - 2 * 3600, 21.0))
+    ]
+
+    def seed(store: HistoryStore) -> None:
+        store.add_samples(samples)
+        for decision in decisions:
+            store.add_decision(decision)
+
+    assert home.history is not None
+    await home.history.call(seed)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_a_zone_is_charted_from_the_services_history_and_v_switches_its_window(
+    served: tuple[Home, str], fleet: Fleet, size: tuple[int, int]
+) -> None:
+    """A zone of two devices: its room under the set-point, its power summed; v to 7 days.
+
+    The attached TUI reads the window through the service's API (no history file of its own).
+    """
+    home, api = served
+    nano, q = hosts(fleet)
+    await home.create_zone("living", [nano, q])
+    keys = [home.device(nano).key, home.device(q).key]
+    now = time.time()
+    await _seed_zone_history(home, keys, now)
+    async with RemoteHome(api) as remote:
+        app = AttachedApp(remote)
+        async with app.run_test(size=size) as pilot:
+            charts = app.query_one(ZoneCharts)
+            room = app.query_one("#zone-room", TimeChart)
+            power = app.query_one("#zone-power", TimeChart)
+            await until(lambda: room.plot is not None and power.plot is not None)
+            assert charts.zone == "living"
+            assert charts.window.value == "24h"
+            assert room.plot is not None
+            assert power.plot is not None
+            seeded = [(ts, v) for ts, v in power.plot.points if ts < now - 300]
+            assert len(seeded) >= 350
+            assert {v for _, v in seeded} == {150.0}  # 100 W + 50 W, summed per minute
+            rooms = [v for ts, v in room.plot.points if ts < now - 300]
+            assert rooms[0] == pytest.approx(18.0, abs=0.05)
+            assert rooms[-1] == pytest.approx(21.0, abs=0.05)
+            assert [v for _, v in room.plot.line] == [19.0, 21.0]
+            await pilot.pause()
+            assert room.region.height >= 8  # on screen at this size, with its axis
+            room_lines = chart_lines_of(room)
+            assert room_lines[0].startswith("Room")
+            assert "set-point 21.0 °C" in room_lines[0]
+            assert re.search(r"\d\d:\d\d", room_lines[-1])  # the local-time axis
+            assert chart_lines_of(power)[0].startswith("Zone power")
+            bar = str(app.query_one("#zone-window-bar", Static).render())
+            assert "Zone living, last 24 hours" in bar
+            await pilot.press("v")
+            await until(lambda: room.plot is not None and room.plot.bucket_s == 3600)
+            assert charts.window.value == "7d"
+            assert room.plot.until_s - room.plot.since_s == pytest.approx(7 * 86_400, abs=3600)
+            assert "last 7 days" in str(app.query_one("#zone-window-bar", Static).render())
+            await pilot.press("q")
