@@ -40,7 +40,8 @@ from nanoheater.controller.decision import Controller
 from nanoheater.controller.ladder import Ladder
 from nanoheater.controller.metrics import OFF_MODE, Point, summary
 from nanoheater.controller.regulator import DecisionRecord, Member, Regulator
-from nanoheater.controller.roomfit import RoomSample, fit_room, reachability
+from nanoheater.controller.roomfit import RoomSample, reachability
+from nanoheater.controller.roommodel import learn_room
 from nanoheater.controller.sensors import Reading, SensorGuard
 from nanoheater.controller.targets import EconomicLimit, RoomTemperature, Schedule, parse_schedule
 from nanoheater.economics.engine import expected_revenue, revenue_per_kwh
@@ -333,17 +334,13 @@ def _report(
         regulator.ladder.power_w(regulator.ladder.top),
         rig.ua_w_k,
     )
-    try:
-        fit = fit_room(
-            [RoomSample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
-             for p in rig.points]
-        )  # fmt: skip
-        room_fit: dict[str, float] | None = {
-            "ua_w_k": round(fit.ua_w_k, 2),
-            "tau_h": round(fit.tau_s / 3600.0, 1),
-        }
-    except UsageError:
-        room_fit = None  # too short or too flat a log to separate loss from capacity
+    # The room model the app would show after this run (controller.roommodel): heat loss with
+    # its spread, warm-up and settling times, or what the log still lacks (under 36 h).
+    room_fit = learn_room(
+        [RoomSample(p.t_s, p.air_c, rig.outdoor.temp_c(rig.start_s + p.t_s), p.power_w)
+         for p in rig.points],
+        rig.start_s + hours * 3600.0,
+    ).to_json(regulator.ladder.power_w(regulator.ladder.top))  # fmt: skip
     return {
         "scenario": scenario.name,
         "controller": controller,

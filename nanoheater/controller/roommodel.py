@@ -53,6 +53,10 @@ MIN_POWER_SPREAD = 0.1
 """The hourly heat must vary by at least this share of its largest value: a log at one constant
 power cannot tell heat loss from stored heat."""
 WARM_BY_K = 1.0
+NOT_PHYSICAL = (
+    "the log fits no room heated by this heater alone (unmeasured heat: sun, people, "
+    "another heater?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +222,13 @@ def learn_room(samples: Sequence[RoomSample], now_s: float) -> RoomKnowledge:
     hours = usable_hours(samples)
     if hours < MIN_HOURS:
         return RoomLearning("needs more hours with room, outdoor and heat recorded", hours)
+    if not _heat_varies(samples):
+        return RoomLearning("needs hours in which the heat varies (not one constant level)", hours)
     full = _fit(samples)
     if full is None:
-        return RoomLearning("needs hours in which the heat varies (not one constant level)", hours)
+        # Free heat the app does not measure (sun, people, another heater) as large as the
+        # heater's own makes the log fit no room heated by it alone: show no model, not a wrong one.
+        return RoomLearning(NOT_PHYSICAL, hours)
     middle = len(samples) // 2
     halves = [_fit(samples[:middle]), _fit(samples[middle:])]
     spread = (
@@ -237,13 +245,8 @@ def _fit(samples: Sequence[RoomSample]) -> TwoNodeFit | None:
         return None
     start = samples[0].t_s + WARM_UP_S
     best: tuple[float, TwoNodeFit] | None = None
-    powers = _hourly_powers(samples, start)
-    if (
-        len(powers) < 2
-        or max(powers) <= 0
-        or (max(powers) - min(powers)) < (MIN_POWER_SPREAD * max(powers))
-    ):
-        return None
+    if not _heat_varies(samples):
+        return None  # a half of the log at one level
     for tau_h in MASS_TAU_GRID_H:
         rows = _rows(samples, tau_h * 3600.0, start)
         if len(rows) < 8:
@@ -275,12 +278,16 @@ def _fit(samples: Sequence[RoomSample]) -> TwoNodeFit | None:
     )
 
 
-def _hourly_powers(samples: Sequence[RoomSample], start_s: float) -> list[float]:
+def _heat_varies(samples: Sequence[RoomSample]) -> bool:
+    """Whether the hourly mean heat after the warm-up varies by MIN_POWER_SPREAD of its top."""
+    start_s = samples[0].t_s + WARM_UP_S
     hours: dict[int, list[float]] = {}
     for s in samples:
         if s.t_s >= start_s:
             hours.setdefault(int(s.t_s // 3600), []).append(s.power_w)
-    return [sum(v) / len(v) for v in hours.values()]
+    powers = [sum(v) / len(v) for v in hours.values()]
+    top = max(powers, default=0.0)
+    return len(powers) >= 2 and top > 0 and top - min(powers) >= MIN_POWER_SPREAD * top
 
 
 def _rows(

@@ -8,9 +8,11 @@ import random
 import pytest
 
 from firmware_sim.room import Room, RoomParams
+from nanoheater.cli.sim_harness import run_scenario
 from nanoheater.controller.roomfit import RoomSample
 from nanoheater.controller.roommodel import (
     MIN_HOURS,
+    NOT_PHYSICAL,
     RoomEstimate,
     RoomLearning,
     TwoNodeFit,
@@ -29,6 +31,7 @@ def thermostat_log(
     days: float = 7.0,
     quantum_k: float = 0.1,
     constant_w: float | None = None,
+    sun_w: float = 0.0,
 ) -> list[RoomSample]:
     """A week of a simulated room held near 21 °C (18 °C at night) by a stepping thermostat.
 
@@ -58,7 +61,9 @@ def thermostat_log(
         reading_c = round(room.air_c / quantum_k) * quantum_k
         wander_k = 1.0 + 1.5 * math.sin(2 * math.pi * t / (17 * 3600.0))
         samples.append(RoomSample(t, reading_c, outdoor_c + wander_k, power_w))
-        room.step(60.0, power_w, outdoor_c)
+        # Sun through a window: a half-sine from 08:00 to 16:00 the app never measures.
+        sun = sun_w * max(0.0, math.sin(math.pi * (hour - 8.0) / 8.0)) if 8 <= hour < 16 else 0.0
+        room.step(60.0, power_w + sun, outdoor_c)
     return samples
 
 
@@ -139,3 +144,21 @@ def test_one_constant_heat_level_cannot_be_learned() -> None:
     known = learn_room(thermostat_log(1, constant_w=830.0, days=4.0), START_S)
     assert isinstance(known, RoomLearning)
     assert "heat varies" in known.reason
+
+
+def test_heat_the_app_does_not_measure_gives_no_model_rather_than_a_wrong_one() -> None:
+    """Sun worth 2 kW at noon in a Mini 3's room: the state says so instead of a heat loss."""
+    known = learn_room(thermostat_log(4, sun_w=2000.0), START_S)
+    assert isinstance(known, RoomLearning), known
+    assert known.reason == NOT_PHYSICAL
+
+
+def test_simulate_reports_the_room_the_app_would_show() -> None:
+    """``simulate --json`` room_fit: the two-node figures of the run's room, near the truth."""
+    truth = _truth(Room.preset("medium").params)
+    room_fit = run_scenario("noisy-sensor", "staged").report["room_fit"]
+    assert room_fit["state"] == "fitted"
+    assert room_fit["ua_w_k"] == pytest.approx(truth.ua_w_k, rel=0.05)
+    assert room_fit["settle_time_constant_h"] == pytest.approx(
+        truth.time_constants_s[1] / 3600, rel=0.10
+    )
