@@ -227,7 +227,12 @@ async def thermostat(
         # Checked before the Home starts, so a mistake is exit 2 before any device is driven.
         members = await _check_devices(hosts, clients, exit_level)
         outdoor_guard = (
-            SensorGuard(sensor_from_spec(outdoor_spec, token=token, inlet=members[0]), max_age_s)
+            SensorGuard(
+                sensor_from_spec(
+                    outdoor_spec, token=token, inlet=members[0], ca_file=settings.sensor_ca_file
+                ),
+                max_age_s,
+            )
             if outdoor_spec
             else None
         )

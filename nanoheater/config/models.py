@@ -7,6 +7,7 @@ Reading and writing the file is ``nanoheater.config.files``; callers import both
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -154,6 +155,9 @@ class Settings(BaseSettings):
     """Devices to always poll, as "host" or "host:port" (port 4028 by default)."""
     sensors: tuple[str, ...] = ()
     """Room temperature sensors as spec strings (e.g. "file:/sys/bus/w1/.../temperature")."""
+    sensor_ca_file: Path | None = None
+    """PEM certificate(s) an https sensor's certificate must chain to, instead of the system's
+    authorities: a home sensor's self-signed certificate or private CA. Always verified."""
     tariff: Tariff = Tariff()
     """Electricity price: flat, with optional time-of-use periods, and its currency."""
     market: MarketSettings = MarketSettings()

@@ -87,7 +87,7 @@ def zone_sensor(
         return choices.sensor
     spec = choices.sensor_spec or (settings.sensors[0] if settings.sensors else None)
     if spec is not None and spec != "inlet":
-        return sensor_from_spec(spec, token=choices.sensor_token)
+        return sensor_from_spec(spec, token=choices.sensor_token, ca_file=settings.sensor_ca_file)
     inlet = next((m for m in members if m.caps.has_inlet_sensor), None)
     if inlet is None:
         if spec == "inlet":

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 MAX_REDIRECTS = 3
@@ -62,6 +64,21 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     return bare, (user, password)
 
 
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A verifying TLS context: the system's authorities, or only those in ``ca_file``.
+
+    Raises:
+        ValueError: ``ca_file`` cannot be read or holds no certificate (one line, safe to show).
+    """
+    if ca_file is None:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ValueError(f"cannot use {ca_file} as the sensor's CA file: {reason}") from None
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urllib.parse.urlsplit(url)
     default = 443 if parts.scheme == "https" else 80
@@ -69,9 +86,16 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 async def fetch_json(
-    url: str, *, token: str | None, credentials: tuple[str, str] | None, max_bytes: int
+    url: str,
+    *,
+    token: str | None,
+    credentials: tuple[str, str] | None,
+    max_bytes: int,
+    tls: ssl.SSLContext | None = None,
 ) -> Any:
     """GET ``url`` (no user info in it) and decode its JSON body; the caller bounds the time.
+
+    ``tls`` verifies https servers (``tls_context``; default: the system's authorities).
 
     Raises:
         FetchError: any failure: connection, HTTP status, redirect policy, size, JSON.
@@ -90,7 +114,8 @@ async def fetch_json(
                 headers = {"Accept": "application/json"}
                 if authorization and trusted:
                     headers["Authorization"] = authorization
-                async with session.get(url, headers=headers, allow_redirects=False) as reply:
+                get = session.get(url, headers=headers, allow_redirects=False, ssl=tls or True)
+                async with get as reply:
                     if reply.status in _REDIRECTS:
                         location = reply.headers.get("Location", "")
                         url = urllib.parse.urljoin(url, location)
@@ -105,11 +130,14 @@ async def fetch_json(
         raise
     except RecursionError:
         raise FetchError("JSON nests too deeply") from None
-    except ValueError:  # JSONDecodeError, UnicodeDecodeError, an unparsable redirect URL
-        raise FetchError("reply is not JSON") from None
+    except ssl.SSLCertVerificationError:
+        # Before ValueError: a certificate error is one too (it read "reply is not JSON").
+        raise FetchError("certificate not trusted (see sensor_ca_file)") from None
     except (aiohttp.ClientError, OSError) as exc:
         # The exception text may echo the URL; only its type is shown.
         raise FetchError(f"connection failed ({type(exc).__name__})") from None
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, an unparsable redirect URL
+        raise FetchError("reply is not JSON") from None
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nanoheater.atomic import read_regular_file
-from nanoheater.controller.sensor_http import FetchError, fetch_json, redact_url, split_credentials
+from nanoheater.controller.sensor_http import (
+    FetchError,
+    fetch_json,
+    redact_url,
+    split_credentials,
+    tls_context,
+)
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import HeaterStatus
 from nanoheater.protocol.sanitize import sanitize
@@ -226,11 +232,19 @@ class HttpJsonSensor:
     """GET a JSON document (e.g. Home Assistant ``/api/states/sensor.x``), optional token.
 
     Credentials in the URL (``http://user:pass@host:8123/...``) are sent as basic auth; the
-    label, every message and every log line show the URL redacted.
+    label, every message and every log line show the URL redacted. An https server's certificate
+    is always verified: against the system's authorities, or against ``ca_file`` (settings
+    ``sensor_ca_file``) for a home sensor with a self-signed certificate.
     """
 
     def __init__(
-        self, url: str, token: str | None = None, path: str | None = None, timeout_s: float = 5.0
+        self,
+        url: str,
+        token: str | None = None,
+        path: str | None = None,
+        timeout_s: float = 5.0,
+        *,
+        ca_file: Path | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise UsageError(f"not an HTTP URL: {redact_url(url)}")
@@ -244,6 +258,11 @@ class HttpJsonSensor:
         self.timeout_s = timeout_s
         self.label = sanitize(redact_url(url))
         """The URL with any credentials and query values masked: labels end up in logs."""
+        try:
+            # Built once (it reads the CA file), not on every read on the event loop.
+            self.tls = tls_context(ca_file) if url.startswith("https://") or ca_file else None
+        except ValueError as exc:
+            raise UsageError(sanitize(exc)) from None
 
     async def read(self, now_s: float) -> Reading:
         """Fetch within ``timeout_s`` (the whole exchange, redirects included) and extract."""
@@ -254,6 +273,7 @@ class HttpJsonSensor:
                     token=self.token,
                     credentials=self.credentials,
                     max_bytes=MAX_SENSOR_BYTES,
+                    tls=self.tls,
                 )
         except FetchError as exc:
             raise SensorError(f"{self.label}: {exc}") from None
@@ -263,11 +283,16 @@ class HttpJsonSensor:
 
 
 def sensor_from_spec(
-    spec: str, *, token: str | None = None, inlet: StatusSource | None = None
+    spec: str,
+    *,
+    token: str | None = None,
+    inlet: StatusSource | None = None,
+    ca_file: Path | None = None,
 ) -> RoomSensor:
     """Build a sensor from ``inlet``, ``cmd:COMMAND``, ``file:PATH`` or ``http(s)://URL[#json.path]``.
 
-    ``inlet`` reads the status the regulator read of the device ``inlet`` (see ``InletSensor``).
+    ``inlet`` reads the status the regulator read of the device ``inlet`` (see ``InletSensor``);
+    ``ca_file`` is the https sensor's trusted certificates (settings ``sensor_ca_file``).
     """
     if spec == "inlet":
         if inlet is None:
@@ -279,7 +304,7 @@ def sensor_from_spec(
         return FileSensor(Path(spec[5:]).expanduser())
     if spec.startswith(("http://", "https://")):
         url, _, path = spec.partition("#")
-        return HttpJsonSensor(url, token, path or None)
+        return HttpJsonSensor(url, token, path or None, ca_file=ca_file)
     raise UsageError(
         f"unknown sensor {spec!r}; use inlet, cmd:COMMAND, file:PATH or an http(s) URL"
     )

@@ -241,7 +241,8 @@ class DeviceWorkers:
             return sensor
         specs = [spec for spec in self.app.settings.sensors if spec != "inlet"]
         try:
-            return sensor_from_spec(specs[0]) if specs else None
+            ca_file = self.app.settings.sensor_ca_file
+            return sensor_from_spec(specs[0], ca_file=ca_file) if specs else None
         except NanoheaterError:
             return None
 
