@@ -10,6 +10,7 @@ always wins.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -67,6 +68,12 @@ def clock_time(hours: float) -> time:
     return time(minutes // 60, minutes % 60)
 
 
+def quiet_window(quiet: QuietHoursSettings) -> QuietHours:
+    """The config's quiet hours as a daily window, with its per-device ceiling as configured."""
+    start, end = clock_time(quiet.start_hour), clock_time(quiet.end_hour)
+    return QuietHours(ALL_DAYS, start, end, max_power_w=quiet.max_power_w)
+
+
 def quiet_from_settings(quiet: QuietHoursSettings, ladders: list[Ladder]) -> QuietHours:
     """The config's nightly per-device power ceiling as a quiet-hours window on the zone total.
 
@@ -78,5 +85,4 @@ def quiet_from_settings(quiet: QuietHoursSettings, ladders: list[Ladder]) -> Qui
     for ladder in ladders:
         index = ladder.highest_at_most(quiet.max_power_w) if quiet.max_power_w > 0 else 0
         total += ladder.power_w(max(index, ladder.lowest_on()))
-    start, end = clock_time(quiet.start_hour), clock_time(quiet.end_hour)
-    return QuietHours(ALL_DAYS, start, end, max_power_w=total)
+    return replace(quiet_window(quiet), max_power_w=total)

@@ -22,9 +22,9 @@ Times are local wall-clock times; the caller supplies the time zone, so nothing 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,21 @@ def _minute_of_week(day: int, at: time) -> int:
     return day * 1440 + at.hour * 60 + at.minute
 
 
+def _local_days(since_s: float, until_s: float, tz: tzinfo) -> Iterator[date]:
+    # From the day before (a window that wraps midnight starts then) to the last day.
+    day = datetime.fromtimestamp(since_s, tz).date() - timedelta(days=1)
+    last = datetime.fromtimestamp(until_s, tz).date()
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _moment(day: date, at: time, tz: tzinfo) -> float:
+    if at == time.max:  # 24:00
+        return datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
+    return datetime.combine(day, at, tz).timestamp()
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduleEntry:
     """From ``at`` on the given weekdays on, aim for ``target`` until the next entry."""
@@ -145,6 +160,23 @@ class QuietHours:
             return day in self.days and start <= now < end
         # Wraps midnight: the evening part belongs to today, the morning part to yesterday.
         return (day in self.days and now >= start) or ((day - 1) % 7 in self.days and now < end)
+
+    def spans(self, since_s: float, until_s: float, tz: tzinfo) -> list[tuple[float, float]]:
+        """The (start, end) epoch seconds of the window between ``since_s`` and ``until_s``.
+
+        Clipped to that range, oldest first; the same window ``active`` reports, for a chart.
+        """
+        found = []
+        for day in _local_days(since_s, until_s, tz):
+            if day.weekday() not in self.days:
+                continue
+            wraps = self.end != time.max and self.end < self.start
+            start = _moment(day, self.start, tz)
+            end = _moment(day + timedelta(days=1) if wraps else day, self.end, tz)
+            low, high = max(start, since_s), min(end, until_s)
+            if low < high:
+                found.append((low, high))
+        return found
 
     def ceiling(self, ladder: Ladder) -> tuple[int, str]:
         """Highest rung allowed in the window and the reason."""
@@ -182,6 +214,29 @@ class Schedule:
                 if best is None or back < best[0]:
                     best = (back, entry.target)
         return best[1] if best is not None else self.default
+
+    def steps(
+        self, since_s: float, until_s: float, tz: tzinfo
+    ) -> list[tuple[float, HeatTarget | None, HeatTarget]]:
+        """When the target changes between ``since_s`` and ``until_s``: (time, from, to).
+
+        Oldest first; an entry that sets the target already in force is no change, left out.
+        """
+        moments = {
+            _moment(day, entry.at, tz)
+            for day in _local_days(since_s, until_s, tz)
+            for entry in self.entries
+            if day.weekday() in entry.days
+        }
+        found: list[tuple[float, HeatTarget | None, HeatTarget]] = []
+        for moment in sorted(moments):
+            if not since_s <= moment <= until_s:
+                continue
+            before = self.target_at(datetime.fromtimestamp(moment - 60, tz))
+            after = self.target_at(datetime.fromtimestamp(moment, tz))
+            if after is not None and after != before:
+                found.append((moment, before, after))
+        return found
 
     def caps_at(self, ladder: Ladder, local: datetime, caps: Caps | None = None) -> Caps:
         """Tighten ``caps`` (default: the whole ladder) by every active quiet-hours window."""

@@ -14,7 +14,7 @@ from nanoheater.capabilities import capabilities
 from nanoheater.exceptions import UsageError
 from nanoheater.history.plot import Plot
 from nanoheater.history.records import LedgerEntry, LedgerTotals, Sample
-from nanoheater.history.series import DeviceSeries
+from nanoheater.history.series import DeviceSeries, Mark
 from nanoheater.history.stacked import Stack, stack_layers
 
 
@@ -28,8 +28,18 @@ def expected_hashrate_ths(model: str | None, mode: str | None) -> float | None:
         return None
 
 
-def device_plots(series: DeviceSeries, *, model: str | None = None) -> list[Plot]:
-    """The device charts of a window: power from zero, room under its set-point, hashrate, chip."""
+def device_plots(
+    series: DeviceSeries,
+    *,
+    model: str | None = None,
+    quiet: Sequence[tuple[float, float]] = (),
+    steps: Sequence[Mark] = (),
+) -> list[Plot]:
+    """The device charts of a window: power from zero, room under its set-point, hashrate, chip.
+
+    The room chart also shades the ``quiet`` hours (start, end) and marks the schedule's
+    ``steps`` (kinds ``up``, ``down``, ``step``) under its plot.
+    """
     samples = series.samples
     since, until, bucket = series.since_s, series.until_s, series.window.bucket_s
 
@@ -62,7 +72,8 @@ def device_plots(series: DeviceSeries, *, model: str | None = None) -> list[Plot
             decimals=1,
             min_span=2.0,
             line=series.setpoints,
-            marks=series.marks,
+            marks=(*series.marks, *steps),
+            spans=quiet,
             since_s=since,
             until_s=until,
             bucket_s=bucket,

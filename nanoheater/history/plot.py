@@ -34,6 +34,17 @@ from nanoheater.history.series import Mark
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 MODE_MARK = "◆"
 FAULT_MARK = "!"
+QUIET_MARK = "░"
+"""Fills the marks row under a span (quiet hours): a shade, legible without colour."""
+STEP_MARKS = {"up": "↑", "down": "↓", "step": "•"}
+"""Schedule steps by mark kind: the set-point raised, lowered, or another target."""
+_MARK_CELLS: dict[str, Cell] = {
+    "fault": (FAULT_MARK, "fault"),
+    "mode": (MODE_MARK, "mode"),
+    **{kind: (char, "line") for kind, char in STEP_MARKS.items()},
+}
+_PRECEDENCE = ("fault", "mode", "line", "quiet", "")
+"""Which mark keeps a shared column: a fault over a mode change over a step over quiet hours."""
 LINE = "─"
 EXPECTED = "┄"
 
@@ -65,6 +76,9 @@ class Plot:
     """A dashed level to compare with (the profile's nominal hashrate)."""
     expected_label: str = "expected"
     marks: Sequence[Mark] = field(default_factory=tuple)
+    """Marked under the plot: ``mode`` ◆, ``fault`` !, schedule steps ``up``/``down``/``step``."""
+    spans: Sequence[tuple[float, float]] = ()
+    """(start, end) times shaded under the plot: quiet hours."""
 
 
 def chart_scale(
@@ -279,10 +293,17 @@ def _title(
 
 def _marks_row(plot: Plot, width: int, per_column: float) -> list[Cell]:
     row: list[Cell] = [(" ", "")] * width
+    if per_column <= 0:
+        return row
+    for start, end in plot.spans:
+        first = max(0, math.floor((start - plot.since_s) / per_column))
+        last = min(width, math.ceil((end - plot.since_s) / per_column))
+        row[first:last] = [(QUIET_MARK, "quiet")] * max(0, last - first)
     for mark in plot.marks:
-        column = math.floor((mark.ts_s - plot.since_s) / per_column) if per_column > 0 else -1
-        if 0 <= column < width and row[column][1] != "fault":
-            row[column] = (FAULT_MARK, "fault") if mark.kind == "fault" else (MODE_MARK, "mode")
+        column = math.floor((mark.ts_s - plot.since_s) / per_column)
+        cell = _MARK_CELLS.get(mark.kind, _MARK_CELLS["mode"])
+        if 0 <= column < width and _PRECEDENCE.index(cell[1]) < _PRECEDENCE.index(row[column][1]):
+            row[column] = cell
     return row
 
 

@@ -146,3 +146,47 @@ def test_malformed_schedule_is_a_usage_error(text: str) -> None:
     """Malformed schedules are rejected with a UsageError."""
     with pytest.raises(UsageError):
         parse_schedule(text)
+
+
+def test_quiet_hours_spans_wrap_midnight_and_agree_with_active() -> None:
+    """22:00-07:00 over two days: the spans, clipped to the range, are where it is active."""
+    window = parse_schedule(SCHEDULE).quiet[0]
+    since, until = at(0, 12).timestamp(), at(2, 12).timestamp()
+    spans = window.spans(since, until, UTC)
+    assert spans == [
+        (at(0, 22).timestamp(), at(1, 7).timestamp()),
+        (at(1, 22).timestamp(), at(2, 7).timestamp()),
+    ]
+    # The window that started on Sunday 22:00 is clipped to the range's start.
+    assert window.spans(at(0, 3).timestamp(), at(0, 8).timestamp(), UTC) == [
+        (at(0, 3).timestamp(), at(0, 7).timestamp())
+    ]
+    for minute in range(0, 48 * 60, 17):
+        moment = at(0, 12) + timedelta(minutes=minute)
+        inside = any(start <= moment.timestamp() < end for start, end in spans)
+        assert inside == window.active(moment), moment
+
+
+def test_quiet_hours_spans_follow_the_time_zone_and_the_days() -> None:
+    """Local wall-clock times: 22:00 at UTC+1 is 21:00 UTC; a weekday window skips the weekend."""
+    plus_one = timezone(timedelta(hours=1))
+    window = parse_schedule(
+        '[[quiet]]\ndays = "mon-fri"\nfrom = "22:00"\nto = "23:00"\nmax_db = 35\n'
+    ).quiet[0]
+    spans = window.spans(at(0, 0).timestamp(), at(7, 0).timestamp(), plus_one)
+    assert [datetime.fromtimestamp(s, UTC).hour for s, _ in spans] == [21] * 5
+    assert [datetime.fromtimestamp(s, UTC).weekday() for s, _ in spans] == [0, 1, 2, 3, 4]
+
+
+def test_schedule_steps_are_the_changes_of_target() -> None:
+    """Weekday 06:30 up to 21, 22:00 down to 17, weekend 08:00 a mode; no step without a change."""
+    sched = parse_schedule(SCHEDULE)
+    steps = sched.steps(at(4, 0).timestamp(), at(7, 12).timestamp(), UTC)  # Fri to next Mon noon
+    assert [(datetime.fromtimestamp(t, UTC), b, a) for t, b, a in steps] == [
+        (at(4, 6, 30), RoomTemperature(17.0), RoomTemperature(21.0)),
+        (at(4, 22), RoomTemperature(21.0), RoomTemperature(17.0)),
+        (at(5, 8), RoomTemperature(17.0), FixedLevel(mode="Heating Eco")),
+        (at(7, 6, 30), FixedLevel(mode="Heating Eco"), RoomTemperature(21.0)),
+    ]  # Sunday 08:00 sets the mode already in force: no step
+    same = parse_schedule('[[entry]]\nat = "06:00"\ntarget_c = 20\n')
+    assert same.steps(at(0, 0).timestamp(), at(3, 0).timestamp(), UTC) == []

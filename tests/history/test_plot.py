@@ -9,6 +9,8 @@ from nanoheater.history.plot import (
     FAULT_MARK,
     LINE,
     MODE_MARK,
+    QUIET_MARK,
+    STEP_MARKS,
     Plot,
     column_means,
     draw,
@@ -71,6 +73,44 @@ def test_marks_and_expected_value() -> None:
     assert "expected 6.60" in text[0]
     assert text[1].split()[0] == "6.60"  # the scale reaches the expected value
     assert text[-3].split()[0] == "0.00"  # from zero
+
+
+def test_quiet_hours_shaded_and_schedule_steps_marked_under_the_plot() -> None:
+    """Quiet hours shade their columns of the marks row; a step or a fault wins a shared column."""
+    plot = Plot(
+        "Room",
+        "°C",
+        [(float(t), 20.0) for t in range(0, 1000, 10)],
+        since_s=0.0,
+        until_s=1000.0,
+        bucket_s=10,
+        decimals=1,
+        spans=[(0.0, 200.0), (800.0, 1000.0)],
+        marks=[
+            Mark(100.0, "up", "21.0 °C"),
+            Mark(500.0, "down", "17.0 °C"),
+            Mark(850.0, "step", "mode Night"),
+            Mark(900.0, "fault", "offline"),
+        ],
+    )
+    rows = draw(plot, 50, 8, tz=UTC)
+    gutter = next(i for i, (_, role) in enumerate(rows[-3]) if role == "bar")
+    columns = rows[-2][gutter:]
+    per_column = 1000.0 / len(columns)
+
+    def column(ts_s: float) -> int:
+        return int(ts_s // per_column)
+
+    up, down, step, fault = column(100.0), column(500.0), column(850.0), column(900.0)
+    quiet = [*range(0, column(200.0 - 1e-6) + 1), *range(column(800.0), len(columns))]
+    assert [i for i, (ch, _) in enumerate(columns) if ch == QUIET_MARK] == [
+        i for i in quiet if i not in (up, step, fault)
+    ]
+    assert columns[up][0] == STEP_MARKS["up"]
+    assert columns[down][0] == STEP_MARKS["down"]
+    assert columns[step][0] == STEP_MARKS["step"]
+    assert columns[fault] == (FAULT_MARK, "fault")
+    assert {ch for i, (ch, _) in enumerate(columns) if i not in (*quiet, down)} == {" "}
 
 
 def test_time_axis_is_local_time() -> None:

@@ -22,17 +22,20 @@ from firmware_sim.clock import VirtualClock
 from firmware_sim.faults import arm_fault
 from firmware_sim.fleet import Fleet
 from nanoheater.client import HeaterClient
-from nanoheater.config import Settings
+from nanoheater.config import CapsSettings, QuietHoursSettings, Settings
+from nanoheater.controller.targets import parse_schedule
 from nanoheater.discovery import browse
 from nanoheater.history import AsyncHistoryStore, HistoryStore, Window
 from nanoheater.models import DiscoveredHeater
 from nanoheater.tui.app import NanoheaterApp
+from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.device import DeviceScreen
 from tests.fleets import MODELS
 from tests.tui.conftest import settle
 from tests.tui.seeded_history import seed_ledger
 from tests.tui.test_charts import open_seeded
 from tests.tui.test_fleet_day import seed_fleet
+from tests.tui.test_room_marks import SCHEDULE as ROOM_SCHEDULE
 
 SNAPSHOT_PORT = 40710
 """A fixed port: the run has its own network namespace, so nothing else holds it."""
@@ -67,9 +70,14 @@ class SimFleet:
     def discover(self) -> AsyncIterator[DiscoveredHeater]:
         return browse(mdns=False, hosts=self.endpoints(), timeout_s=1.0)
 
-    def app(self, tmp_path: Path, history: AsyncHistoryStore | None = None) -> NanoheaterApp:
+    def app(
+        self,
+        tmp_path: Path,
+        history: AsyncHistoryStore | None = None,
+        settings: Settings | None = None,
+    ) -> NanoheaterApp:
         return NanoheaterApp(
-            Settings(),
+            settings or Settings(),
             connect=self.connect,
             discover=self.discover,
             config_file=tmp_path / "config.toml",
@@ -200,6 +208,30 @@ def test_device_window(
 
     try:
         assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_window))
+    finally:
+        asyncio.run(history.close())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_device_quiet_hours(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Pins the room chart's marks: quiet hours 22:00-07:00 shaded, a schedule's steps, legend."""
+    sim = SimFleet()
+    history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    quiet = QuietHoursSettings(start_hour=22, end_hour=7, max_power_w=0)
+    app = sim.app(tmp_path, history, Settings(caps=CapsSettings(quiet_hours=quiet)))
+    schedule = parse_schedule(ROOM_SCHEDULE)
+
+    async def open_day(pilot: Pilot[None], fleet: Fleet) -> None:
+        # Engaged before the seeding: its first reading compacts the store on the wall clock.
+        app.devices.engage(
+            _key(fleet, "nano3s"), TargetChoice(schedule=schedule, schedule_name="week.toml")
+        )
+        await settle(pilot)
+        await open_seeded(app, history, fleet)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_day))
     finally:
         asyncio.run(history.close())
 

@@ -12,11 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Header, Input, Static
 
+from nanoheater.controller.build import local_zone
+from nanoheater.controller.configure import quiet_window
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
 from nanoheater.history.charts import device_plots
+from nanoheater.history.plot import QUIET_MARK
 from nanoheater.history.records import Sample
-from nanoheater.history.series import DeviceSeries, Window, window_since
+from nanoheater.history.series import DeviceSeries, Mark, Window, window_since
 from nanoheater.models import ModelCapabilities
 from nanoheater.tui.devices import DeviceEntry
 from nanoheater.tui.messages import (
@@ -45,6 +48,8 @@ WINDOW_NAMES = {
 READ_AGE_S = 60.0
 """A window is read again when shown or polled at most this often (real seconds); the live
 readings (``DeviceEntry.recent``, an hour of them) fill in between."""
+
+Span = tuple[float, float]
 
 WIDE_CHARTS_FROM = 140
 """Terminal width from which the charts sit in one row."""
@@ -248,12 +253,37 @@ class DeviceScreen(AppScreen):
             self.key, self.window, since, until, tuple(samples), tuple(setpoints), marks
         )
 
+    def _room_marks(self, since_s: float, until_s: float) -> tuple[list[Span], list[Mark]]:
+        """Quiet hours and schedule steps in the window, for the room chart.
+
+        Quiet hours: the config's (unless this device's target turned them off) and those of
+        the schedule it follows; steps: that schedule's changes of target.
+        """
+        choice = self.nano_app.devices.choices.get(self.key)
+        windows = list(choice.schedule.quiet if choice and choice.schedule else ())
+        config = self.nano_app.settings.caps.quiet_hours
+        if config is not None and (choice is None or choice.quiet_hours):
+            windows.append(quiet_window(config))
+        tz = local_zone()
+        quiet = [span for w in windows for span in w.spans(since_s, until_s, tz)]
+        steps = []
+        if choice is not None and choice.schedule is not None:
+            for at, before, after in choice.schedule.steps(since_s, until_s, tz):
+                kind = "step"
+                if isinstance(before, RoomTemperature) and isinstance(after, RoomTemperature):
+                    kind = "up" if after.setpoint_c > before.setpoint_c else "down"
+                steps.append(Mark(at, kind, after.describe()))
+        return quiet, steps
+
     def _draw_charts(self) -> None:
         """Give the four charts their plots; each is drawn when painted (``TimeChart``)."""
         entry = self.entry
         status = entry.status if entry is not None else None
         model = status.info.model.value if status and status.info.model else None
-        for name, plot in zip(CHARTS, device_plots(self._shown(), model=model), strict=True):
+        shown = self._shown()
+        quiet, steps = self._room_marks(shown.since_s, shown.until_s)
+        plots = device_plots(shown, model=model, quiet=quiet, steps=steps)
+        for name, plot in zip(CHARTS, plots, strict=True):
             self.query_one(f"#chart-{name}", TimeChart).plot = plot
         origin = (
             "from the history"
@@ -262,10 +292,14 @@ class DeviceScreen(AppScreen):
             if self.nano_app.storage.history is None
             else "reading the history…"
         )
-        text = (
-            f"Last {WINDOW_NAMES[self.window]}, {origin} · [b]v[/b] 15 min/6 h/24 h/7 d · "
-            "[b]◆[/b] mode change · [b]![/b] fault"
+        legend = "".join(
+            (
+                " · [b]◆[/b] mode change · [b]![/b] fault",
+                f" · [b]{QUIET_MARK}[/b] quiet hours" if quiet else "",
+                " · [b]↑↓[/b] schedule" if steps else "",
+            )
         )
+        text = f"Last {WINDOW_NAMES[self.window]}, {origin} · [b]v[/b] 15 min/6 h/24 h/7 d{legend}"
         if text != self._window_text:  # an unchanged bar costs no layout of the screen
             self._window_text = text
             self.query_one("#window-bar", Static).update(text)

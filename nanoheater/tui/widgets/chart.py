@@ -173,6 +173,7 @@ class TimeChart(Widget):
             ("title", "timechart--title"),
             ("label", "timechart--scale"),
             ("expected", "timechart--scale"),
+            ("quiet", "timechart--scale"),
             ("line", "timechart--setpoint"),
             ("mode", "timechart--mode"),
             ("fault", "timechart--fault"),
