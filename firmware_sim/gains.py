@@ -20,8 +20,7 @@ import random
 from dataclasses import dataclass
 
 from firmware_sim.room import Outdoor
-
-SECONDS_PER_DAY = 86_400.0
+from firmware_sim.weather import HISTORY_DAYS, SECONDS_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +73,8 @@ class Gains:
         self.profile = profile
         self.outdoor = outdoor
         self._rng = random.Random(f"gains:{seed}")
-        # A month of days before the origin, as the weather: a learning log sees gains too.
-        self._first_day = int((origin_s + outdoor.utc_offset_s) // SECONDS_PER_DAY) - 30
+        # Days before the origin, as the weather's: a learning log sees gains too.
+        self._first_day = int((origin_s + outdoor.utc_offset_s) // SECONDS_PER_DAY) - HISTORY_DAYS
         self._scale: list[float] = []
 
     def _day_scale(self, day: int) -> float:

@@ -17,12 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from firmware_sim.weather import Weather
+from firmware_sim.weather import SECONDS_PER_DAY, Weather
 
 if TYPE_CHECKING:
     from firmware_sim.gains import Gains
 
-SECONDS_PER_DAY = 86_400.0
 COLDEST_HOUR_LOCAL = 5.0
 """Hour of the daily outdoor minimum (docs/physics.md §6.1)."""
 
