@@ -7,7 +7,9 @@ Usage (in a scratch virtual environment, the two plotting widgets are not projec
         textual-plotext==1.0.1 plotext==5.3.2
     /tmp/tp-venv/bin/python bench/chart_tools.py [--runs 7] [--out DIR]
 
-With only the project installed it measures the block chart alone. Each tool draws one chart
+With only the project installed it measures the block chart alone. ``--fleet-day N`` measures
+the fleet screen's day instead: reading N devices' day from a history file and drawing the two
+stacked charts (issue 18). Each tool draws one chart
 filling a headless Textual app of 80x24 and of 120x40 cells: a week of minute means of a
 heater's power (10,080 points, a day/night cycle with a few off hours), the case the issue
 sets ("a 7-day window of minute data must render within the key-to-repaint budget"). Measured
@@ -198,12 +200,66 @@ def available(module: str) -> bool:
     return True
 
 
+def fleet_day(runs: int, devices: int) -> None:
+    """The fleet screen's day with ``devices`` devices: its read and its two stacked charts.
+
+    A real history file with a day of minute readings and ledger hours per device; the read is
+    ``fleet_power`` + ``ledger_hours`` (what the screen asks the history thread for), the draw
+    ``charts.fleet_day`` + ``draw_stack`` of both charts at 59x14 (side by side at 120x40).
+    """
+    from nanoheater.history import HistoryStore, Sample, Window
+    from nanoheater.history.charts import fleet_day as stacks
+    from nanoheater.history.series import window_since
+    from nanoheater.history.stacked import draw_stack
+
+    until = 1_765_000_000.0
+    with tempfile.TemporaryDirectory() as folder, HistoryStore.open(Path(folder) / "h.db") as store:
+        for d in range(devices):
+            start = int(until) - 86_400
+            store.add_samples(
+                Sample(f"dev{d}", float(t), power_w=50.0 + 10 * d)
+                for t in range(start, int(until), 60)
+            )
+            rows = [
+                (f"dev{d}", h, 3600.0, 0.1, 0.1, 0.0, 0.0, 0.0, "USD")
+                for h in range(start // 3600 * 3600, int(until) // 3600 * 3600, 3600)
+            ]
+            store._db.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        since = window_since(Window.H24, until)
+        read_ms, full_ms, draw_ms = [], [], []
+        for _ in range(runs):
+            start_s = time.perf_counter()
+            store.fleet_window(Window.H24, until)  # every field as Samples: the read it replaced
+            full_ms.append(1000 * (time.perf_counter() - start_s))
+            start_s = time.perf_counter()
+            power = store.fleet_power(Window.H24, until)
+            heat = store.ledger_hours(None, since, until)
+            read_ms.append(1000 * (time.perf_counter() - start_s))
+            start_s = time.perf_counter()
+            pair = stacks(power, heat, {}, since_s=since, until_s=until, bucket_s=60)
+            for stack in pair:
+                draw_stack(stack, 59, 14)
+            draw_ms.append(1000 * (time.perf_counter() - start_s))
+    print(
+        f"fleet day, {devices} devices (a day of minutes each): read {spread(read_ms, '{:.1f}')}"
+        f" ms (fleet_window's full read: {spread(full_ms, '{:.1f}')} ms),"
+        f" both stacked charts {spread(draw_ms, '{:.1f}')} ms"
+    )
+
+
 def main() -> None:
     """Measure every installed tool at both sizes and print one line per figure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "chart-tools")
+    parser.add_argument(
+        "--fleet-day", type=int, metavar="N", help="only the fleet's day with N devices"
+    )
     args = parser.parse_args()
+    if args.fleet_day:
+        print_header("the fleet's day: history read and stacked charts", args.runs)
+        fleet_day(args.runs, args.fleet_day)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     print_header("drawing tools: a week of minute points (10,080)", args.runs)
     print(f"baseline: import textual.app {import_s('textual.app') * 1000:.0f} ms (best of 3)")

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from nanoheater.capabilities import capabilities
 from nanoheater.exceptions import UsageError
 from nanoheater.history.plot import Plot
-from nanoheater.history.records import LedgerEntry, LedgerTotals, Sample
+from nanoheater.history.records import LedgerEntry, LedgerTotals
 from nanoheater.history.series import DeviceSeries, Mark
 from nanoheater.history.stacked import Stack, stack_layers
 
@@ -185,7 +185,7 @@ def day_plots(days: Sequence[LedgerTotals], currency: str, heat_pump_cop: float)
 
 
 def fleet_day(
-    power: Mapping[str, Sequence[Sample]],
+    power: Mapping[str, Sequence[tuple[float, float]]],
     heat: Sequence[LedgerEntry],
     names: Mapping[str, str],
     *,
@@ -195,15 +195,12 @@ def fleet_day(
 ) -> tuple[Stack, Stack]:
     """The fleet's day stacked per device: power (minute means) and heat delivered per hour.
 
-    ``power`` is ``fleet_window``'s bucket means by history key, ``heat`` the ledger's hours
+    ``power`` is ``fleet_power``'s (bucket, mean) by history key, ``heat`` the ledger's hours
     (the heat the economics count, not a recomputation from power). Both charts give the same
     devices their own layer, the ones that delivered the most heat (else drew the most power)
     first, so a device keeps its shade from one chart to the other.
     """
-    watts = {
-        key: [(s.ts_s, s.power_w) for s in samples if s.power_w is not None]
-        for key, samples in power.items()
-    }
+    watts = {key: list(points) for key, points in power.items()}
     per_hour: dict[str, list[tuple[float, float]]] = {}
     for entry in heat:
         if since_s - 3600 < entry.hour_s < until_s:

@@ -142,6 +142,28 @@ def read(
     ).fetchall()
 
 
+def read_field(
+    db: sqlite3.Connection, bucket_s: int, field: str, since_s: float, until_s: float
+) -> dict[str, list[tuple[float, float]]]:
+    """One field's bucket means of every device starting in [since, until), by device.
+
+    The fleet's day needs only the power: one mean per row and no ``Sample`` objects is about a
+    quarter of ``read``'s cost for every device (a day of 20 devices is 28,800 rows), and rows
+    come in the time index's order, so nothing is sorted.
+    """
+    if field not in SAMPLE_FIELDS:
+        raise ValueError(f"no sample field {field!r}")
+    rows = db.execute(
+        f"SELECT device, ts_s, sum_{field} / n_{field} FROM rollups "  # noqa: S608 - own names
+        f"WHERE resolution_s = ? AND ts_s >= ? AND ts_s < ? AND n_{field} > 0 ORDER BY ts_s",
+        (bucket_s, since_s, until_s),
+    )
+    found: dict[str, list[tuple[float, float]]] = {}
+    for device, ts_s, value in rows:
+        found.setdefault(device, []).append((float(ts_s), float(value)))
+    return found
+
+
 def expire(db: sqlite3.Connection, tier: int, before_s: float) -> int:
     """Drop ``tier`` rollups older than ``before_s``; the caller holds the transaction."""
     return db.execute(

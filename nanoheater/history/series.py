@@ -217,6 +217,21 @@ def read_zone(
     return DeviceSeries(zone, window, since, until_s, samples, setpoints, tuple(marks[-MAX_MARKS:]))
 
 
+def read_fleet_field(
+    db: sqlite3.Connection, field: str, window: Window, until_s: float
+) -> dict[str, list[tuple[float, float]]]:
+    """One field (``power_w``) of every device over ``window``: (bucket, mean) by device key."""
+    since = window_since(window, until_s)
+    if window.bucket_s in rollup.TIERS:
+        return rollup.read_field(db, window.bucket_s, field, since, until_s)
+    found: dict[str, list[tuple[float, float]]] = {}
+    for device, samples in read_fleet(db, window, until_s).items():
+        points = [(s.ts_s, v) for s in samples if (v := getattr(s, field)) is not None]
+        if points:
+            found[device] = points
+    return found
+
+
 def read_days(
     db: sqlite3.Connection, device: str | None, days: int, until_s: float
 ) -> list[LedgerTotals]:

@@ -49,6 +49,7 @@ from nanoheater.history.series import (
     read_days,
     read_device,
     read_fleet,
+    read_fleet_field,
     read_zone,
 )
 
@@ -266,6 +267,10 @@ class HistoryStore:
     ) -> DeviceSeries:
         """A zone of ``devices`` over a chart window to ``until_s`` (``series.read_zone``)."""
         return read_zone(self._db, zone, devices, window, until_s)
+
+    def fleet_power(self, window: Window, until_s: float) -> dict[str, list[tuple[float, float]]]:
+        """Every device's power means over a chart window (``series.read_fleet_field``)."""
+        return read_fleet_field(self._db, "power_w", window, until_s)
 
     def days(self, device: str | None, days: int, until_s: float) -> list[LedgerTotals]:
         """Ledger totals per local day, the last ``days`` to ``until_s`` (``series.read_days``)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from nanoheater.economics.market import MarketInputs
-from nanoheater.history.records import LedgerEntry, LedgerTotals, Sample
+from nanoheater.history.records import LedgerEntry, LedgerTotals
 from nanoheater.history.series import DeviceSeries, Window
 from nanoheater.models import DiscoveredHeater, HeaterStatus
 from nanoheater.tui.regulation import TargetChoice
@@ -165,7 +165,8 @@ class FleetWindowLoaded(Message):
     window: Window
     since_s: float
     until_s: float
-    devices: dict[str, list[Sample]]
+    power: dict[str, list[tuple[float, float]]]
+    """Each device's power means: (bucket start, watts), by history key."""
     heat: list[LedgerEntry] = field(default_factory=list)
     """The ledger's hours in the window (and the hour it starts in), every device."""
 

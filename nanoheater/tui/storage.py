@@ -242,9 +242,11 @@ class Storage:
     async def _load_fleet(self, history: AsyncHistoryStore, window: Window, until_s: float) -> None:
         since = window_since(window, until_s)
 
-        def read(store: HistoryStore) -> tuple[dict[str, list[Sample]], list[LedgerEntry]]:
+        def read(
+            store: HistoryStore,
+        ) -> tuple[dict[str, list[tuple[float, float]]], list[LedgerEntry]]:
             # One trip to the history thread: the power windows and the heat per hour.
-            return store.fleet_window(window, until_s), store.ledger_hours(None, since, until_s)
+            return store.fleet_power(window, until_s), store.ledger_hours(None, since, until_s)
 
         try:
             devices, heat = await history.call(read)

@@ -74,7 +74,7 @@ class FleetScreen(AppScreen):
             if entry.status is not None:
                 names[entry.status.identity_key] = entry.short_name
         power, heat = fleet_day(
-            read.devices,
+            read.power,
             read.heat,
             names,
             since_s=read.since_s,
