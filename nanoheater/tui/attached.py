@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -38,6 +38,9 @@ from nanoheater.tui.widgets.zone_charts import ZoneCharts
 
 ZONE_WINDOW_REFRESH_S = 60.0
 """How often the shown zone's window is read again (a minute is the finest rollup)."""
+ZONE_CHARTS_MIN_ROWS = 11
+ZONE_CHARTS_MAX_ROWS = 20
+"""The zone's charts take half the terminal within these rows (window line and border too)."""
 
 
 def _cell(value: Any, unit: str = "", digits: int = 0) -> str:
@@ -178,6 +181,11 @@ class AttachedApp(App[None]):
         yield Input(id="entry")
         yield Static("quitting leaves every device as the service runs it", id="status")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Give the zone's charts half of a tall terminal (11 rows at 24, 18 at 40)."""
+        height = max(ZONE_CHARTS_MIN_ROWS, min(ZONE_CHARTS_MAX_ROWS, event.size.height // 2 - 2))
+        self.query_one(ZoneCharts).styles.height = height
 
     def on_mount(self) -> None:
         """Load zones and devices, then follow the stream."""
