@@ -24,6 +24,7 @@ from nanoheater.address import DeviceAddress
 from nanoheater.cli.output import print_json
 from nanoheater.client import HeaterClient
 from nanoheater.config import load_settings
+from nanoheater.diagnosis import diagnose
 from nanoheater.exceptions import ConnectionFailed, NanoheaterError, UsageError
 from nanoheater.models import HeaterStatus
 from nanoheater.protocol.sanitize import sanitize
@@ -157,7 +158,8 @@ def emitter(
         if isinstance(result, NanoheaterError):
             record, text = failure_record(target, result), failure_line(result)
         else:
-            record, text = (result.to_json_dict(), "") if as_json else ({}, line(result))
+            record = {**result.to_json_dict(), "problems": list(diagnose(result))}
+            text = "" if as_json else line(result)
         if as_json:
             print_json({**record, "name": name} if name else record)
             return

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal, cast
 
 from nanoheater.address import DeviceAddress
 from nanoheater.controller.targets import FixedLevel, HeatTarget, RoomTemperature
+from nanoheater.diagnosis import diagnose
 from nanoheater.exceptions import UsageError
 from nanoheater.models import HeaterStatus
 from nanoheater.units import celsius
@@ -154,13 +155,19 @@ class DeviceView:
         return str(DeviceAddress.from_host_port(self.host, self.port))
 
     def to_json(self) -> dict[str, Any]:
-        """The ``status --json`` keys (null until first read) plus the Home's own fields."""
+        """The ``status --json`` keys (null until first read) plus the Home's own fields.
+
+        ``problems`` is what the latest reading shows wrong (``diagnosis``), as ``status``
+        prints it; empty while the device does not answer (``error`` says why).
+        """
         reading: dict[str, Any] = (
             self.status.to_json_dict() if self.status is not None else dict.fromkeys(_STATUS_KEYS)
         )
         reading.update(host=self.host, port=self.port)
+        problems = diagnose(self.status) if self.status is not None and self.online else ()
         return {
             **reading,
+            "problems": list(problems),
             "key": self.key,
             "name": self.name,
             "zone": self.zone,

@@ -135,6 +135,12 @@ def _device(defs: dict[str, Any]) -> dict[str, Any]:
         **{k: _nullable(_clean(v)) for k, v in status.items() if k not in _FLATTENED},
     }
     home: dict[str, Any] = {
+        "problems": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "what the latest reading shows wrong, as `nanoheater status` says it "
+            "(nanoheater/diagnosis.py); empty while the device does not answer",
+        },
         "key": {"type": "string", "description": "DNA, else MAC, else host:port"},
         "name": {"type": "string", "description": "the user's name, else host:port"},
         "zone": {"type": "string"},

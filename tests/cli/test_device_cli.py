@@ -115,7 +115,7 @@ async def test_watch_json_prints_one_object_per_line(device: Device) -> None:
     assert code == 0, err
     lines = out.splitlines()
     assert len(lines) == 3
-    assert all(set(json.loads(line)) >= STATUS_KEYS for line in lines)
+    assert all(set(json.loads(line)) >= {*STATUS_KEYS, "problems"} for line in lines)
 
 
 async def test_watch_human_lines(device: Device) -> None:
@@ -240,6 +240,7 @@ async def test_status_without_host_reads_the_whole_fleet(fleet_config: list[str]
     records = [json.loads(line) for line in out.splitlines()]
     assert [f"{r['host']}:{r['port']}" for r in records] == fleet_config
     assert {r["model"] for r in records[:2]} == {"mini3", "nano3s"}
+    assert [r["problems"] for r in records[:2]] == [[], []]  # every reading says what is wrong
     assert "refused" in records[2]["error"]
     assert code == 4
     assert err.splitlines() == ["nanoheater: 1 of 3 heaters did not answer"]

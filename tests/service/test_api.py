@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from firmware_sim.faults import arm_fault
 from firmware_sim.fleet import Fleet
 from nanoheater.exceptions import UsageError
 from nanoheater.home import Home, UnknownRef
@@ -211,3 +212,22 @@ async def test_non_finite_numbers_are_refused(served: tuple[Home, str], fleet: F
             assert reply.status == 400
     assert home.zone(hosts(fleet)[1]).target is None
     assert home.zone(hosts(fleet)[1]).override is None
+
+
+async def test_a_device_object_says_what_its_reading_shows_wrong(
+    served: tuple[Home, str], fleet: Fleet
+) -> None:
+    """``problems`` is what ``status`` prints (diagnosis): none when healthy, a fault's reasons."""
+    _, api = served
+    q = hosts(fleet)[1]
+    async with RemoteHome(api) as remote:
+        assert (await remote.device(q))["problems"] == []
+        arm_fault(fleet.members[1].heater, "overheat")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        # The fan spins down after the fault; wait until the reading shows both reasons.
+        while len(problems := (await remote.device(q))["problems"]) < 2:
+            assert loop.time() < deadline, f"not both reasons shown: {problems}"
+            await asyncio.sleep(0.1)
+    assert problems[0].startswith("fan 0 rpm at "), problems  # the cause first
+    assert any(p.startswith("chips at ") and "overheating" in p for p in problems), problems
