@@ -57,23 +57,36 @@ async def fleet_status(api: str | None, as_json: bool) -> None:
 
 
 async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None:
-    """Print each reading the service streams until interrupted (or ``count`` readings)."""
+    """Print each reading the service streams until interrupted (or ``count`` polls).
+
+    ``count`` is per device, as for a watch of named hosts: every device the service owned
+    when the watch began gets ``count`` readings (failed ones included), then it ends.
+    """
     from nanoheater.service.remote import RemoteHome
 
-    seen = 0
+    seen: dict[str, int] = {}
     async with RemoteHome(find_api(api)) as home, contextlib.aclosing(home.stream()) as stream:
+        # Why a list first: --count 2 on a fleet of 3 means two rounds, not the first two lines.
+        expected = {_address(device) for device in await home.devices()}
         async for kind, data in stream:
             if kind != "reading" or not isinstance(data.get("device"), dict):
                 continue
             device = data["device"]
+            address = _address(device)
+            if count is not None and seen.get(address, 0) >= count:
+                continue
+            seen[address] = seen.get(address, 0) + 1
             if as_json:
                 print_json(device)
             else:
                 stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("ts_s", 0))))
                 click.echo(f"{stamp}  {format_device(device)}")
-            seen += 1
-            if count is not None and seen >= count:
+            if count is not None and all(seen.get(a, 0) >= count for a in expected or seen):
                 return
+
+
+def _address(device: dict[str, Any]) -> str:
+    return f"{device.get('host')}:{device.get('port')}"
 
 
 async def set_through_service(
