@@ -86,22 +86,34 @@ class ZoneControl(HomeBase):
         check(action, value)
         text = describe(action, value)
         zone = self.zone_slots[slot.zone]
-        if zone.name in self.intents.targets:
+        regulated = zone.name in self.intents.targets
+        before = self.intents.overrides.get(zone.name)
+        if regulated:
             until = self.clock() + (DEFAULT_OVERRIDE_S if override_s is None else override_s)
             self.intents.overrides[zone.name] = Override(slot.address, text, until)
             self._save()
             await zone.settle()
-            self._event(zone.name, "override", f"{slot.address}: {text} (manual until {until:.0f})")
-        client = await self._client(slot)
         try:
-            status = await run_command(client, action, value)
+            status = await run_command(await self._client(slot), action, value)
         except NanoheaterError as exc:
+            if regulated:  # Why: only a command the device took pauses the zone.
+                self._restore_override(zone.name, before)
             self._event(slot.address, "command_failed", f"{text}: {describe_error(exc)}")
             raise
+        if regulated:
+            self._event(zone.name, "override", f"{slot.address}: {text} (manual until {until:.0f})")
         self._event(slot.address, "command", text)
         if status is not None:
             self.saw(slot, status)
         return slot.view()
+
+    def _restore_override(self, zone: str, before: Override | None) -> None:
+        """Put back the override zone ``zone`` had before a command that failed."""
+        if before is None:
+            self.intents.overrides.pop(zone, None)
+        else:
+            self.intents.overrides[zone] = before
+        self._save()
 
     def _zone_keys(self, zone: ZoneSlot) -> tuple[str, ...]:
         """The history keys of the zone's devices read so far."""

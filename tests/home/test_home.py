@@ -75,6 +75,26 @@ async def test_manual_command_on_regulated_device_is_an_override(home: Home, fle
     await until(lambda: home.device(q).status.mode == "Eco")  # type: ignore[union-attr]
 
 
+async def test_failed_manual_command_leaves_the_zone_regulated(home: Home, fleet: Fleet) -> None:
+    """A command that fails (a mode the model lacks) does not pause the zone, nor persist.
+
+    Only a command the device took is an override; the one before it (if any) stays.
+    """
+    q = hosts(fleet)[1]
+    await home.set_target(q, Target("level", level="Eco"))
+    await until(lambda: home.device(q).status.mode == "Eco")  # type: ignore[union-attr]
+    with pytest.raises(UsageError):
+        await home.command(q, "mode", "Turbo")
+    assert home.zone(q).override is None
+    assert Intents.load(home.intents_path).overrides == {}
+    await home.command(q, "mode", "Standard")
+    with pytest.raises(UsageError):
+        await home.command(q, "mode", "Turbo")
+    override = home.zone(q).override
+    assert override is not None
+    assert override.action == "mode Standard"
+
+
 async def test_intents_survive_a_restart_and_resume(tmp_path: Path, fleet: Fleet) -> None:
     """A target set before a crash is re-applied by the next Home within a control interval."""
     data = tmp_path / "data"
