@@ -33,6 +33,10 @@ from nanoheater.history.records import SAMPLE_FIELDS, LedgerTotals, Sample
 
 MAX_MARKS = 200
 """Most markers and most set-point changes one read returns (the newest ones)."""
+ZONE_HOLD_S = 60.0
+"""How long a device's last reading counts in its zone's per-second window (a minute: the
+service polls every few seconds; a device silent longer is left out, as a minute without its
+readings is in the minute windows)."""
 FAULT_KINDS = ("offline", "refused", "failed", "warning", "fault", "error", "interlock")
 """Event kinds drawn as faults on the time axis."""
 
@@ -183,38 +187,52 @@ def read_zone(
 
     One series, as a device's: each bucket's power is the sum of the devices' means, its room
     temperature their mean (a device without a room reading counts with its inlet's, as the
-    device charts do). The set-point is the zone's: every device records the zone's decisions,
-    so the device with the most set-point changes in the window carries them all. The marks
-    are every device's faults and mode changes, the newest ``MAX_MARKS``.
+    device charts do). Per second (15 min) the devices are read at different seconds, so a
+    device's last reading counts until ``ZONE_HOLD_S`` old: without that each second would
+    hold one device's power, not the zone's. The set-point is the zone's: every device records
+    the zone's decisions, so the device with the most set-point changes in the window carries
+    them all. The marks are every device's faults and mode changes, the newest ``MAX_MARKS``.
     """
     reads = [read_device(db, device, window, until_s) for device in devices]
-    power: dict[float, float] = {}
-    rooms: dict[float, list[float]] = {}
+    hold_s = 0.0 if window.bucket_s in rollup.TIERS else ZONE_HOLD_S
     counts: dict[float, int] = {}
+    by_device: list[dict[float, Sample]] = []
     for read in reads:
+        by_device.append({sample.ts_s: sample for sample in read.samples})
         for sample in read.samples:
-            ts = sample.ts_s
-            counts[ts] = counts.get(ts, 0) + sample.count
-            if sample.power_w is not None:
-                power[ts] = power.get(ts, 0.0) + sample.power_w
-            room = sample.room_temp_c if sample.room_temp_c is not None else sample.inlet_temp_c
+            counts[sample.ts_s] = counts.get(sample.ts_s, 0) + sample.count
+    # Each device's last power and room reading (time, value), swept forward bucket by bucket.
+    last_power: list[tuple[float, float] | None] = [None] * len(reads)
+    last_room: list[tuple[float, float] | None] = [None] * len(reads)
+    samples = []
+    for ts in sorted(counts):
+        for index, found in enumerate(by_device):
+            here = found.get(ts)
+            if here is None:
+                continue
+            if here.power_w is not None:
+                last_power[index] = (ts, here.power_w)
+            room = here.room_temp_c if here.room_temp_c is not None else here.inlet_temp_c
             if room is not None:
-                rooms.setdefault(ts, []).append(room)
-    samples = tuple(
-        Sample(
-            zone,
-            ts,
-            power_w=power.get(ts),
-            room_temp_c=sum(rooms[ts]) / len(rooms[ts]) if ts in rooms else None,
-            resolution_s=window.bucket_s,
-            count=counts[ts],
+                last_room[index] = (ts, room)
+        power = [seen[1] for seen in last_power if seen and ts - seen[0] <= hold_s]
+        rooms = [seen[1] for seen in last_room if seen and ts - seen[0] <= hold_s]
+        samples.append(
+            Sample(
+                zone,
+                ts,
+                power_w=sum(power) if power else None,
+                room_temp_c=sum(rooms) / len(rooms) if rooms else None,
+                resolution_s=window.bucket_s,
+                count=counts[ts],
+            )
         )
-        for ts in sorted(counts)
-    )
     setpoints = max((read.setpoints for read in reads), key=len, default=())
     marks = sorted((m for read in reads for m in read.marks), key=lambda m: m.ts_s)
     since = window_since(window, until_s)
-    return DeviceSeries(zone, window, since, until_s, samples, setpoints, tuple(marks[-MAX_MARKS:]))
+    return DeviceSeries(
+        zone, window, since, until_s, tuple(samples), setpoints, tuple(marks[-MAX_MARKS:])
+    )
 
 
 def read_fleet_field(

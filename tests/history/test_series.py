@@ -13,7 +13,7 @@ import pytest
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.history import DeviceEvent, HistoryStore, Sample, StoredDecision, Window, schema
-from nanoheater.history.series import window_since
+from nanoheater.history.series import ZONE_HOLD_S, window_since
 
 NOW_S = 1_767_268_800.0  # 2026-01-01 12:00 UTC
 DAY_S = 86_400
@@ -119,6 +119,48 @@ def test_fleet_window_per_device(tmp_path: Path) -> None:
     assert sorted(fleet) == ["a", "b", "c"]
     assert all(len(points) == 180 for points in fleet.values())
     assert {p.power_w for p in fleet["c"]} == {300.0}
+
+
+@pytest.mark.parametrize("window", [Window.M15, Window.H6])
+def test_zone_power_is_the_sum_of_devices_polled_at_different_seconds(
+    tmp_path: Path, window: Window
+) -> None:
+    """Two heaters read 2.3 s apart every 5 s: the zone draws 150 W throughout, in every window.
+
+    Per second (15 min), each second holds one device's reading only; the other's last reading
+    (under ``ZONE_HOLD_S`` old) still counts, else the zone would swing between 100 W and 50 W.
+    """
+    now = time.time()  # the raw rows of the last 15 minutes stay (compaction uses the wall clock)
+    start = now - 600
+    readings = (("a", 0.0, 100.0, 20.0), ("b", 2.3, 50.0, 21.0))
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        store.add_samples(
+            Sample(device, start + 5 * i + offset_s, power_w=power_w, room_temp_c=room_c)
+            for device, offset_s, power_w, room_c in readings
+            for i in range(120)
+        )
+        zone = store.zone_window("living", ["a", "b"], window, now)
+    both = [s for s in zone.samples if s.ts_s >= start + 3]  # b's first reading is at +2.3 s
+    assert len(both) >= 9
+    assert {s.power_w for s in both} == {150.0}
+    assert {s.room_temp_c for s in both} == {20.5}
+    if window is Window.M15:
+        assert zone.samples[0].power_w == 100.0  # before b's first reading: a alone
+    assert {s.resolution_s for s in zone.samples} == {window.bucket_s}
+
+
+def test_a_silent_device_stops_counting_in_the_zone_after_the_hold(tmp_path: Path) -> None:
+    now = time.time()
+    start = now - 600
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        store.add_samples(Sample("a", start + 5 * i, power_w=100.0) for i in range(120))
+        store.add_samples(Sample("b", start + 5 * i + 2.0, power_w=50.0) for i in range(12))
+        zone = store.zone_window("living", ["a", "b"], Window.M15, now)
+    last_b = start + 55 + 2.0
+    held = {s.power_w for s in zone.samples if last_b < s.ts_s <= last_b + ZONE_HOLD_S}
+    after = {s.power_w for s in zone.samples if s.ts_s > last_b + ZONE_HOLD_S}
+    assert held == {150.0}
+    assert after == {100.0}
 
 
 def test_days_sum_the_ledger_per_local_day_with_empty_days(
