@@ -226,6 +226,53 @@ async def test_economics_bars_per_day_from_the_history(
         assert len(week.points) >= 6
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_economics_bars_are_on_screen_at_both_sizes(
+    make_app: AppFactory,
+    sim_fleet: Fleet,
+    history: AsyncHistoryStore,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    """Every day chart is on screen whole, axis included: under the table when tall, else on d.
+
+    At 80x24 the table fills the screen, so ``d`` shows the bars instead (as on the fleet
+    screen), for 30 days and, after ``v``, for 7; ``d`` again brings the table back.
+    """
+    app = make_app(history=history)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        until = app.ledger.latest_s
+        assert until is not None
+        seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EconomicsScreen)
+        table = screen.query_one("#economics-table", Static)
+        short = size[1] < 30
+        if short:
+            await pilot.press("d")
+            await settle(pilot)
+        for days in (30, 7):
+            assert screen.days == days
+            for name in ("heat", "cost", "sats", "net"):
+                chart = screen.query_one(f"#days-{name}", TimeChart)
+                assert chart.plot is not None
+                region = chart.region
+                assert region.height >= 7, (name, region)  # title, plot rows, marks, axis
+                assert screen.region.contains_region(region), (name, region, screen.region)
+                assert re.search(r"\b\d\d\b", chart_lines_of(chart)[-1])  # the days' axis
+            await pilot.press("v")
+            await settle(pilot)
+        assert table.display is not short  # the bars instead of the table
+        await pilot.press("d")
+        await settle(pilot)
+        assert table.display is short  # d toggles at any size, as on the fleet screen
+        if short:
+            assert screen.region.contains_region(table.region)
+
+
 def chart_lines_of(chart: TimeChart) -> list[str]:
     """The lines the chart paints (its content area, as the compositor asks for them)."""
     return [chart.render_line(y).text for y in range(chart.size.height)]

@@ -257,6 +257,33 @@ def test_economics_month(snap_compare: Snap, tmp_path: Path, size: tuple[int, in
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_economics_week(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Pins the economics screen switched with ``v`` to the last 7 days of a seeded month.
+
+    At 80x24 the bars are shown instead of the table (``d``), as a short terminal shows them.
+    """
+    sim = SimFleet()
+    history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    app = sim.app(tmp_path, history)
+
+    async def open_week(pilot: Pilot[None], fleet: Fleet) -> None:
+        until = app.ledger.latest_s
+        assert until is not None
+        seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
+        await pilot.press("e")
+        await settle(pilot)
+        keys = ("d", "v") if size[1] < 30 else ("v",)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=sim.run_before(app, open_week))
+    finally:
+        asyncio.run(history.close())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_fleet_day(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
     """Pins the fleet's day over a seeded history: each device's power and heat per hour, stacked.
 

@@ -103,6 +103,9 @@ class EconomicsScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.show_fleet", "Back"),
         Binding("v", "next_days", "7/30 days"),
+        Binding("d", "toggle_bars", "Bars"),
+        # Already here: its room in an 80-column footer goes to d (? lists every key).
+        Binding("e", "app.show_economics", show=False),
     ]
 
     days = 30
@@ -126,6 +129,17 @@ class EconomicsScreen(AppScreen):
         self.fleet_changed(None)
         self._refresh()
         self.set_interval(HISTORY_REFRESH_S, self._refresh)
+
+    def action_toggle_bars(self) -> None:
+        """Show the bars per day instead of the table, or the table again.
+
+        On a short terminal the table and its note fill the screen (17 rows at 80x24) and the
+        bars are under it, out of sight; ``d`` brings them up, as on the fleet screen.
+        """
+        shown = not self.toggle_class("-bars").has_class("-bars")
+        for name in ("#economics-table", "#economics-note"):
+            self.query_one(name).display = shown
+        self.query_one(VerticalScroll).scroll_home(animate=False)
 
     def _refresh(self) -> None:
         self.nano_app.load_period_totals(self.days)
