@@ -16,11 +16,17 @@ from nanoheater.client import HeaterClient
 from nanoheater.history.store import HistoryStore
 
 
-def seed(path: Path, device: str, params: RoomParams, top_w: float, standby_w: float) -> None:
-    """Write three days of a room of ``params`` heated by one device into the history."""
-    samples = learning_log(
-        Room(params, air_c=18.0), top_w, standby_w, Outdoor().temp_c, time.time()
-    )
+def seed(
+    path: Path,
+    device: str,
+    params: RoomParams,
+    top_w: float,
+    standby_w: float,
+    until_s: float | None = None,
+) -> None:
+    """Write three days of a room of ``params`` heated by one device, up to ``until_s`` (now)."""
+    end_s = time.time() if until_s is None else until_s
+    samples = learning_log(Room(params, air_c=18.0), top_w, standby_w, Outdoor().temp_c, end_s)
     with HistoryStore.open(path) as store:
         seed_history(store, device, samples)
 

@@ -27,7 +27,6 @@ from nanoheater.controller.build import ZoneChoices, build_regulator
 from nanoheater.controller.factory import CONTROLLERS
 from nanoheater.controller.regulator import Member
 from nanoheater.controller.safety import MAX_CHIP_DEFAULT_C
-from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
 from nanoheater.controller.targets import (
     EconomicLimit,
     FixedLevel,
@@ -44,6 +43,7 @@ from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 from nanoheater.history.store import DATABASE_FILE
 from nanoheater.home import Home, HomeOptions
+from nanoheater.home.roomlearn import outdoor_guard
 
 TOKEN_ENV = "NANOHEATER_SENSOR_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Environment variable read for the HTTP sensor's bearer token (keeps it out of ``ps``)."""
@@ -106,7 +106,9 @@ def _default_target(target_c: float | None, mode: str | None, power_w: float | N
     "the history serve or the TUI recorded, once it has enough.",
 )
 @click.option(
-    "--outdoor", "outdoor_spec", help="Outdoor temperature source (same forms as --sensor)."
+    "--outdoor",
+    "outdoor_spec",
+    help="Outdoor temperature source (same forms as --sensor; default: config outdoor_sensor).",
 )
 @click.option(
     "--max-room",
@@ -226,14 +228,12 @@ async def thermostat(
     try:
         # Checked before the Home starts, so a mistake is exit 2 before any device is driven.
         members = await _check_devices(hosts, clients, exit_level)
-        outdoor_guard = (
-            SensorGuard(
-                sensor_from_spec(
-                    outdoor_spec, token=token, inlet=members[0], ca_file=settings.sensor_ca_file
-                ),
-                max_age_s,
-            )
-            if outdoor_spec
+        # --outdoor, else the configured one; a reading older than an hour is none.
+        spec = outdoor_spec or settings.outdoor_sensor
+        name = "--outdoor" if outdoor_spec else "outdoor_sensor"
+        outdoor = (
+            outdoor_guard(spec, token=token, ca_file=settings.sensor_ca_file, name=name)
+            if spec
             else None
         )
         outdoor_c: dict[str, float | None] = {"value": None}
@@ -247,7 +247,7 @@ async def thermostat(
             sensor_token=token,
             sensor_max_age_s=max_age_s,
             ua_w_k=ua_w_k,
-            outdoor=(lambda _t: outdoor_c["value"]) if outdoor_guard else None,
+            outdoor=(lambda _t: outdoor_c["value"]) if outdoor else None,
             max_room_c=max_room_c,
             max_chip_c=max_chip_c,
             fail_safe="off" if fail_safe == "off" else "lowest",
@@ -275,13 +275,14 @@ async def thermostat(
             persist=False,
             # It learns the room from the history serve or the TUI recorded, read-only.
             room_log=data_dir() / DATABASE_FILE,
+            outdoor=(lambda _t: outdoor_c["value"]) if outdoor else None,
             backstops=False,
             zone_choices=lambda base: replace(choices, status_interval_s=base.status_interval_s),
         ),
         # The economic limit uses the configured market (no live fetch: never stall on the net).
         settings.model_copy(update={"market": settings.market.model_copy(update={"live": False})}),
     )
-    await run_home(home, zone_target(plan, schedule), outdoor_guard, outdoor_c, duration_s,
+    await run_home(home, zone_target(plan, schedule), outdoor, outdoor_c, duration_s,
                    interval_s, exit_level, exit_wait_s, as_json)  # fmt: skip
 
 

@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     sensor_ca_file: Path | None = None
     """PEM certificate(s) an https sensor's certificate must chain to, instead of the system's
     authorities: a home sensor's self-signed certificate or private CA. Always verified."""
+    outdoor_sensor: str | None = None
+    """The outdoor temperature, as a sensor spec (``file:``, ``cmd:``, ``http(s)://...#path``):
+    serve records it so each zone's room model can be learned, and uses it for feed-forward and
+    the "cannot be reached" warning; ``thermostat --outdoor`` defaults to it."""
     tariff: Tariff = Tariff()
     """Electricity price: flat, with optional time-of-use periods, and its currency."""
     market: MarketSettings = MarketSettings()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from nanoheater.client import HeaterClient
 from nanoheater.config import Settings
 from nanoheater.controller.leave import ExitSummary
+from nanoheater.controller.sensors import SensorGuard
 from nanoheater.economics.market import MarketInputs, offline_market
 from nanoheater.history.health import WriteHealth
 from nanoheater.history.store import AsyncHistoryStore
@@ -28,9 +30,9 @@ from nanoheater.home.devices import DeviceSlot, address_of
 from nanoheater.home.intents import INTENTS_FILE, Intents
 from nanoheater.home.options import HomeOptions, describe_error
 from nanoheater.home.records import record_event, record_reading
-from nanoheater.home.roomlearn import RoomLogSource
+from nanoheater.home.roomlearn import RoomLogSource, fresh_c, outdoor_guard
 from nanoheater.home.types import HomeEvent, Reading
-from nanoheater.home.zones import ZoneSlot
+from nanoheater.home.zones import SENSOR_TOKEN_ENV, ZoneSlot
 from nanoheater.protocol.sanitize import sanitize
 
 # One logger for the whole runtime, under the name it has always had (log filters rely on it).
@@ -59,6 +61,18 @@ class HomeBase:
         self.history: AsyncHistoryStore | None = None
         self.history_health = WriteHealth()
         """Whether reading writes fail now (a full disk), reported once per episode."""
+        self.outdoor_sensor: SensorGuard | None = None
+        """The configured outdoor sensor (``outdoor_sensor``) unless the front end reads its own."""
+        if self.settings.outdoor_sensor and options.outdoor is None:
+            # Built here, so a bad spec is one line and exit 2 before serve takes the lock.
+            self.outdoor_sensor = outdoor_guard(
+                self.settings.outdoor_sensor,
+                token=os.environ.get(SENSOR_TOKEN_ENV),
+                ca_file=self.settings.sensor_ca_file,
+            )
+        self.reading_outdoor = False
+        self.outdoor_failing = False
+        """Whether the outdoor sensor has no fresh reading now (logged once per episode)."""
         self.room_source: RoomLogSource | None = None
         """Where the zones' room models are learned from (``start`` sets it)."""
         self.market: MarketInputs = offline_market(self.settings.market, options.data_dir)
@@ -85,8 +99,24 @@ class HomeBase:
 
     def _new_zone(self, name: str, *, named: bool = False) -> ZoneSlot:
         return ZoneSlot(
-            name, named=named, adjust=self.options.zone_choices, outdoor=self.options.outdoor
+            name, named=named, adjust=self.options.zone_choices, outdoor=self._outdoor_source()
         )
+
+    def _outdoor_source(self) -> Callable[[float], float | None] | None:
+        """What the zones read the outdoor temperature from: the front end's, else the sensor's."""
+        if self.options.outdoor is not None:
+            return self.options.outdoor
+        return self.outdoor_now if self.outdoor_sensor is not None else None
+
+    def outdoor_now(self, now_s: float) -> float | None:
+        """The outdoor temperature now: the front end's reading, else the sensor's latest.
+
+        None when the configured sensor has no reading younger than ``OUTDOOR_MAX_AGE_S`` (or
+        there is no outdoor source).
+        """
+        if self.options.outdoor is not None:
+            return self.options.outdoor(now_s)
+        return fresh_c(self.outdoor_sensor, now_s)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)

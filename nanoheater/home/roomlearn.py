@@ -17,16 +17,63 @@ from pathlib import Path
 from nanoheater.controller.regulator import Regulator
 from nanoheater.controller.roomfit import RoomSample
 from nanoheater.controller.roommodel import RoomEstimate, RoomKnowledge, learn_room
+from nanoheater.controller.sensors import SensorGuard, sensor_from_spec
+from nanoheater.exceptions import UsageError
 from nanoheater.history.climate import RoomMinute, open_read_only, room_log
 from nanoheater.history.store import AsyncHistoryStore
 
 REFIT_S = 3600.0
 """A zone's room model is refitted this often (and when its devices change)."""
+OUTDOOR_MAX_AGE_S = 3600.0
+"""An outdoor sensor's reading older than this is not used (weather changes slowly; a weather
+service updates hourly at best)."""
 LOG_S = 7 * 86_400.0
 """The fit reads the last week of the log."""
 
 RoomLogSource = Callable[[Sequence[str], float, float], Awaitable[list[RoomMinute]]]
 """Reads the room log of a zone's devices (history keys) over [since, until)."""
+
+
+def outdoor_guard(
+    spec: str,
+    *,
+    token: str | None = None,
+    ca_file: Path | None = None,
+    name: str = "outdoor_sensor",
+) -> SensorGuard:
+    """The outdoor sensor of ``spec`` (``file:``, ``cmd:``, ``http(s)://...#path``), guarded.
+
+    Every read ends by the guard's deadline and no exception escapes it; a reading older than
+    ``OUTDOOR_MAX_AGE_S`` is none. Building it does no I/O beyond reading an https ``ca_file``.
+
+    Raises:
+        UsageError: ``spec`` is not a sensor, or is ``inlet`` (a device's intake air is indoors);
+            one line that names the setting (``name``).
+    """
+    if not spec.startswith(("file:", "cmd:", "http://", "https://")):
+        why = (
+            "inlet is a device's intake air, not the outdoors"
+            if spec.strip() == "inlet"
+            else f"unknown sensor {spec[:80]!r}"
+        )
+        raise UsageError(f"{name}: {why}; use file:PATH, cmd:COMMAND or an http(s) URL")
+    try:
+        sensor = sensor_from_spec(spec, token=token, ca_file=ca_file)
+    except UsageError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+    return SensorGuard(sensor, OUTDOOR_MAX_AGE_S)
+
+
+def fresh_c(guard: SensorGuard | None, now_s: float) -> float | None:
+    """``guard``'s last good reading, or None once it is older than the guard's maximum age.
+
+    Between reads (and when reads stop) a stale value is never handed on: ``now_s`` is on the
+    clock the guard reads with.
+    """
+    last = None if guard is None else guard.last
+    if guard is None or last is None or now_s - last.at_s > guard.max_age_s:
+        return None
+    return last.temp_c
 
 
 def store_source(history: AsyncHistoryStore) -> RoomLogSource:

@@ -8,13 +8,15 @@ records the decision.
 
 from __future__ import annotations
 
+import contextlib
+
 from nanoheater.exceptions import NanoheaterError
 from nanoheater.home.base import HomeBase
 from nanoheater.home.commands import check, describe, run_command
 from nanoheater.home.devices import UnknownRef, resolve_device
 from nanoheater.home.options import DEFAULT_OVERRIDE_S, describe_error
 from nanoheater.home.records import record_decision
-from nanoheater.home.roomlearn import REFIT_S, learn
+from nanoheater.home.roomlearn import REFIT_S, fresh_c, learn
 from nanoheater.home.types import DeviceView, Override, Target, ZoneView
 from nanoheater.home.zones import ZoneSlot, arm_room_limits
 from nanoheater.protocol.sanitize import sanitize
@@ -157,17 +159,30 @@ class ZoneControl(HomeBase):
             zone.learning = False
 
     async def _record_outdoor(self) -> None:
-        """Record the home's outdoor reading for the room model (each control tick)."""
-        read, history = self.options.outdoor, self.history
-        if read is None or history is None:
-            return
-        now = self.clock()
-        value = read(now)
-        if value is not None:
-            await history.call(lambda store: store.add_outdoor([(now, value)]))
+        """Read the outdoor sensor (if configured) and record the outdoor reading (each tick)."""
+        try:
+            now = self.clock()
+            guard = self.outdoor_sensor
+            if guard is not None:
+                await guard.read(now)  # guarded: ends by its deadline, raises nothing
+                failing = fresh_c(guard, now) is None
+                if failing != self.outdoor_failing:
+                    # One line when readings stop (with why) and one when they return.
+                    self.outdoor_failing = failing
+                    detail = f"no reading: {guard.problem}" if failing else "reading again"
+                    self._event("home", "outdoor", f"outdoor sensor: {detail}")
+            value, history = self.outdoor_now(now), self.history
+            if value is not None and history is not None:
+                with contextlib.suppress(Exception):  # a full disk: the readings report it
+                    await history.call(lambda store: store.add_outdoor([(now, value)]))
+        finally:
+            self.reading_outdoor = False
 
     async def _tick_all(self) -> None:
-        await self._record_outdoor()
+        if not self.reading_outdoor:
+            # In a task: a slow outdoor sensor (up to its deadline) must not delay the ticks.
+            self.reading_outdoor = True
+            self._spawn(self._record_outdoor())
         now = self.clock()
         for zone in list(self.zone_slots.values()):
             override = self.intents.overrides.get(zone.name)

@@ -261,7 +261,7 @@ class DeviceWorkers:
                 [Member(key, client, caps)],
                 self.app.settings,
                 zone_choices(
-                    choice, sensor=self._injected_sensor(key), room=self.room_model_of(key)
+                    choice, sensor=self._injected_sensor(key), room=self.app.rooms.room_model(key)
                 ),
                 # The app's clock, never the device's: in the demo it is the simulator's, so
                 # dwell times and schedules pass at its speed, not the wall clock's.

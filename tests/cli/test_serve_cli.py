@@ -235,3 +235,17 @@ async def test_token_never_reaches_a_log(fleet: Fleet, tmp_path: Path) -> None:
     for path in (tmp_path / "data").rglob("*"):
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), path
+
+
+async def test_a_bad_outdoor_sensor_is_one_line_and_exit_2() -> None:
+    """``outdoor_sensor`` that is not a sensor: serve refuses at start, one line, exit 2."""
+    config_dir = Path(os.environ["NANOHEATER_CONFIG_DIR"])
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "config.toml").write_text('outdoor_sensor = "ftp://weather.example/now"\n')
+    api = f"127.0.0.1:{free_port()}"
+    code, out, err = await run_cli("serve", "--no-mdns", "--api", api)
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [
+        "nanoheater: outdoor_sensor: unknown sensor 'ftp://weather.example/now';"
+        " use file:PATH, cmd:COMMAND or an http(s) URL"
+    ], err

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from firmware_sim.device import SimulatedHeater
 from nanoheater.history.store import DATABASE_FILE
 from tests.cli.test_thermostat_cli import mini3, room_file, run_cli
@@ -14,10 +16,15 @@ from tests.roomlog import history_key, seed
 __all__ = ["mini3"]  # the fixture, shared with test_thermostat_cli
 
 
+@pytest.mark.parametrize("source", ["--outdoor", "outdoor_sensor"])
 async def test_prints_the_fitted_room_and_warns_with_it(
-    mini3: tuple[SimulatedHeater, str], tmp_path: Path
+    mini3: tuple[SimulatedHeater, str], tmp_path: Path, source: str
 ) -> None:
-    """With three days of history: a room line with the fit, and reachability from it."""
+    """With three days of history: a room line with the fit, and reachability from it.
+
+    The outdoor reading comes from ``--outdoor``, or without it from config.toml's
+    ``outdoor_sensor``: the -30 °C it reads is what makes 21 °C unreachable.
+    """
     heater, target = mini3
     params = heater.room.params
     history = Path(os.environ["NANOHEATER_DATA_DIR"]) / DATABASE_FILE
@@ -25,8 +32,15 @@ async def test_prints_the_fitted_room_and_warns_with_it(
     sensor = room_file(tmp_path, "18.0\n")
     outdoor = tmp_path / "outdoor.txt"
     outdoor.write_text("-30.0\n")
+    if source == "outdoor_sensor":
+        config_dir = Path(os.environ["NANOHEATER_CONFIG_DIR"])
+        config_dir.mkdir(parents=True, exist_ok=True)
+        (config_dir / "config.toml").write_text(f'outdoor_sensor = "file:{outdoor}"\n')
+        given: tuple[str, ...] = ()
+    else:
+        given = ("--outdoor", f"file:{outdoor}")
     code, out, err = await run_cli(
-        target, "--target", "21", "--sensor", f"file:{sensor}", "--outdoor", f"file:{outdoor}",
+        target, "--target", "21", "--sensor", f"file:{sensor}", *given,
         "--interval", "0.5", "--duration", "3", "--exit-level", "off", "--soft-lead", "0",
         "--json", rooms=True,
     )  # fmt: skip
