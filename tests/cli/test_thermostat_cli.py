@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from firmware_sim.clock import ScaledClock
+from firmware_sim.clock import ScaledClock, VirtualClock
 from firmware_sim.device import SimulatedHeater
 from firmware_sim.server import SimServer
 from nanoheater.cli.sim_harness import mode_of
@@ -253,20 +255,39 @@ async def test_json_stream_is_json_on_every_line(
     assert records[-1]["asked"] == "Night"
 
 
-async def test_exit_wait_counts_down_and_then_sets_the_exit_level(
-    mini3: tuple[SimulatedHeater, str], tmp_path: Path
-) -> None:
-    """--exit-wait outlasts a (shortened) calibration window, counting down on stderr."""
-    heater, target = mini3
-    heater.profile = heater.profile.model_copy(update={"calibration_s": 8.0})
-    heater.set_mode(0)  # Night, just switched: its calibration window is open for 8 s
-    code, out, err = await run_cli(
-        target, "--mode", "Night", "--interval", "0.5",
-        "--duration", "0.5", "--exit-level", "Heating Eco", "--exit-wait", "20",
-    )  # fmt: skip
-    assert code == 0, err
+async def test_exit_wait_counts_down_and_then_sets_the_exit_level() -> None:
+    """--exit-wait outlasts a calibration window, counting down on stderr, then sets the level.
+
+    The Mini 3 runs on a virtual clock that moves only once the thermostat says it is waiting,
+    so however slowly the child starts, it meets the window open (an 8 s window in real time
+    closed before a slow start at load 12, and nothing was waited for).
+    """
+    clock = VirtualClock(start_s=time.time())
+    heater = make_heater("mini3", clock)
+    heater.set_mode(0)  # Night, just switched: its calibration window (5 min) is open
+    async with SimServer(heater) as sim:
+        target = f"{sim.host}:{sim.port}"
+        proc = await start(
+            target, "--mode", "Night", "--interval", "0.5",
+            "--duration", "0.5", "--exit-level", "Heating Eco", "--exit-wait", "60",
+        )  # fmt: skip
+        assert proc.stderr is not None
+        err = ""
+        while "calibrating; waiting" not in err:
+            line = await asyncio.wait_for(proc.stderr.readline(), timeout=60)
+            assert line, f"the thermostat ended without waiting: {err}"
+            err += line.decode()
+        assert mode_of(heater) == "Night"  # refused so far: it is calibrating
+        clock.advance(heater.profile.calibration_s)  # the window closes
+        out_b, rest = await asyncio.wait_for(proc.communicate(), timeout=60)
+    out, err = out_b.decode(), err + rest.decode()
+    assert proc.returncode == 0, err
     assert mode_of(heater) == "Heating Eco"
-    assert "calibrating; waiting up to 20 s to set Heating Eco" in err
+    waited = re.search(rf"exit: {re.escape(target)}: calibrating; waiting up to (\d+) s", err)
+    assert waited is not None, err
+    # The countdown starts from the bound (less what reading the device took at exit).
+    assert 50 <= int(waited.group(1)) <= 60, err
+    assert "to set Heating Eco" in err
     assert f"exit: {target} (Avalon Mini 3): left at Heating Eco, " in out
 
 

@@ -110,6 +110,31 @@ async def test_calibrating_refusal_is_shown_with_retry_time(
         assert any("refused" in n.message for n in app._notifications)
 
 
+async def test_a_mode_pick_survives_a_redraw_before_it_is_handled(
+    make_app: AppFactory, sim_fleet: Fleet
+) -> None:
+    """A redraw between a pick and its Changed message must not eat the pick.
+
+    Every reading and every event redraws the screen, which presets the selector to the
+    device's mode. A preset flag consumed by the next Changed took the user's pick for the
+    preset and sent the old mode back: the change was lost (under load, the screen's own
+    resume redraw did it to test_calibrating_refusal_is_shown_with_retry_time).
+    """
+    app = make_app()
+    key, heater = _key(sim_fleet, "nano3s")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        screen = await _open(app, key)
+        await settle(pilot)
+        before = _mode_name(heater)
+        wanted = next(m.name for m in heater.profile.modes if m.name != before)
+        screen.query_one("#mode-select", Select).value = wanted
+        screen.fleet_changed(key)  # a reading or an event lands before the pick is handled
+        await settle(pilot)
+        assert _mode_name(heater) == wanted
+        assert any(f"set mode {wanted}: done" in e.text for e in app.events)
+
+
 async def test_soft_off_and_on_reach_the_simulator(make_app: AppFactory, sim_fleet: Fleet) -> None:
     """Pins that the soft off and soft on keys switch a Nano 3 to standby and back."""
     app = make_app()

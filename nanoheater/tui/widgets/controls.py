@@ -51,7 +51,8 @@ class DeviceControls(Horizontal):
         """Build the controls the model ``capabilities`` allow (all disabled when unknown)."""
         super().__init__(id=id)
         self.capabilities = capabilities
-        self._presetting = False
+        self._device_mode: str | None = None
+        """The mode the device was last read in (as preset): choosing it sends nothing."""
         self._modes = {p.name for p in capabilities.profiles} if capabilities else set()
 
     def compose(self) -> ComposeResult:
@@ -77,17 +78,19 @@ class DeviceControls(Horizontal):
         if status is None or status.mode is None:
             return
         select: Select[str] = self.query_one("#mode-select", Select)
-        if select.value != status.mode and status.mode in self._modes:
-            self._presetting = True
-            select.value = status.mode
+        if status.mode in self._modes:
+            self._device_mode = status.mode
+            if select.value != status.mode:
+                select.value = status.mode
 
     @on(Select.Changed, "#mode-select")
     def _mode_changed(self, event: Select.Changed) -> None:
+        # A Changed to the device's own mode is a preset (or a pick of what it already runs):
+        # nothing to send. Compared by value, not by a flag that the next Changed consumes: a
+        # redraw presetting between a pick and its Changed used to eat the pick and send the
+        # old mode back (seen as a lost mode change under load).
         event.stop()
-        if self._presetting:
-            self._presetting = False
-            return
-        if isinstance(event.value, str):
+        if isinstance(event.value, str) and event.value != self._device_mode:
             self.post_message(self.ModeChosen(event.value))
 
     @on(Select.Changed, "#fan-select")
