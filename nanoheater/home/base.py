@@ -189,9 +189,11 @@ class HomeBase:
         if self.options.persist:
             self.intents.save(self.intents_path)
 
-    def _event(self, subject: str, kind: str, detail: str) -> None:
+    def _event(self, subject: str, kind: str, detail: str, *, logged: bool = True) -> None:
+        """Publish and record an event (``logged=False``: the caller logs it in its own words)."""
         event = HomeEvent(self.clock(), subject, kind, sanitize(detail, 500))
-        log.info("%s %s: %s", kind, subject, event.detail)
+        if logged:
+            log.info("%s %s: %s", kind, subject, event.detail)
         self.bus.publish(event)
         if self.history is not None:
             self._spawn(record_event(self.history, event, self._history_key(subject)))

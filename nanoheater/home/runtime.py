@@ -108,8 +108,9 @@ class Home(DeviceSet):
         self._event("home", "stopping", f"leaving regulated devices at {level}")
         outcomes = await self._leave(level, wait_s, on_wait)
         for address, outcome in outcomes.items():
+            # One journal line per device, in the words thermostat and the TUI use on quit.
             log.info("exit: %s: %s", address, outcome)
-            self._event(address, "exit", f"exit level {level}: {outcome}")
+            self._event(address, "exit", f"exit level {level}: {outcome}", logged=False)
         for slot in self.slots.values():
             if slot.client is not None:
                 with contextlib.suppress(Exception):

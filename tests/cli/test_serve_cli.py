@@ -201,6 +201,7 @@ async def test_kill_9_resumes_and_sigterm_leaves_exit_levels(fleet: Fleet, tmp_p
     assert all(line.startswith("<") and line[1].isdigit() for line in lines), lines[:3]
     assert "\x1b" not in err  # journald lines: no colours
     assert f"exit: {q}:" in err
+    assert sum(q in line and "left at" in line for line in lines) == 1, err  # one line a device
     assert heater.state.mode_index == 0  # Eco, the Q's lowest heating step
     assert f"exit: {hosts(fleet)[0]}" not in err  # not regulated: untouched
 
