@@ -190,3 +190,31 @@ def test_q_chip_spread_around_tart() -> None:
     st = _steady("q", "Eco", 26.0)
     assert st.chip_temp_avg_c == pytest.approx(tart, abs=0.5)
     assert st.chip_temp_max_c == pytest.approx(max(temps), abs=1.5)
+
+
+def test_q_standby_is_not_the_146_w_the_standby_capture_prints() -> None:
+    """The Q's standby draw is an assumption in 10-30 W, not the 146 its standby capture prints.
+
+    q_stats.json in standby: ``PS[6]`` 146, yet every fan at 0 and the hash board 1 K over the
+    inlet 1.8 h after ``SoftOffTime``: 146 W of heat cannot leave a fanless box that cool
+    (docs/heat-truth.md). Registry and simulator carry the same figure.
+    """
+    blob = _blob("q_stats.json")
+    stats = json.loads((CAPTURES / "q_stats.json").read_text(encoding="utf-8"))
+    assert blob["SYSTEMSTATU"].startswith("Work: In Idle")
+    assert int(blob["PS"].split()[6]) == 146
+    assert [int(blob[f"Fan{k}"]) for k in range(1, 5)] == [0, 0, 0, 0]
+    assert int(blob["HBITemp"]) - int(blob["ITemp"]) <= 1
+    idle_h = (stats["STATUS"][0]["When"] - int(blob["SoftOffTime"])) / 3600
+    assert idle_h == pytest.approx(1.8, abs=0.05)
+    caps = capabilities("q")
+    assert 10 <= caps.standby_power_w <= 30
+    assert load_profile("q").standby_power_w == caps.standby_power_w
+
+
+def test_q_standard_lies_between_the_captured_eco_and_the_catalogue_super() -> None:
+    """Q Standard has no capture: its J/TH is interpolated between Eco (q_stats.json) and Super."""
+    eco, standard, top = (find_profile("q", mode) for mode in ("eco", "standard", "super"))
+    assert eco.power_w < standard.power_w < top.power_w
+    assert eco.efficiency_j_th < standard.efficiency_j_th < top.efficiency_j_th
+    assert "assum" in standard.source.lower()

@@ -274,6 +274,50 @@ def test_free_electricity_shows_no_infinite_ratio() -> None:
     assert "revenue ratio R             - (electricity is free)" in result.stdout
 
 
+CAPTURES = Path(__file__).parent.parent / "captures"
+
+
+def _blob(name: str) -> dict[str, str]:
+    return dict(re.findall(r"(\w+)\[([^\]]*)\]", (CAPTURES / name).read_text(encoding="utf-8")))
+
+
+def test_q_eco_and_nano3_high_reflect_the_captures() -> None:
+    """Issue 13's two commands: the captured figures, and the Q Eco verdict they flip.
+
+    tests/captures/q_stats.json: Eco at ``MPO[800]`` hashes 53.4 TH/s realised to ``GHSmm``
+    55.0 nominal, so at $0.15/kWh and the fallback market its heat costs $0.031-0.035 net per
+    kWh, less than a COP 3 heat pump's $0.050 (the old 43 TH/s said $0.057, more).
+    tests/captures/nano3_stats.json: ``PS[5]`` 92 W at Mid is the DC side of Canaan's 100 W
+    wall, so High is billed at its 140 W wall figure, not the DC reading (about 129 W).
+    """
+    # The subsidy pinned, so the estimated block height crossing a halving cannot move it.
+    _write_config("[market]\nlive = false\nsubsidy_btc = 3.125\n")
+    q = _json("--model", "q", "--mode", "eco", "--offline", "--price-kwh", "0.15")
+    blob = _blob("q_stats.json")
+    assert 53.4 <= q["device"]["hashrate_ths"] <= float(blob["GHSmm"]) / 1000
+    assert q["device"]["power_w"] == float(blob["MPO"]) == 800.0
+    assert q["market_origin"]["kind"] == "default"  # the dated fallback figures, said so
+    cost = q["economics"]["heat_cost"]["net_cost_fiat_per_kwh_heat"]
+    assert 0.031 <= cost <= 0.043
+    pump = next(a for a in q["economics"]["alternatives"] if a["name"] == "heat pump (COP 3)")
+    assert pump["cost_fiat_per_kwh_heat"] == pytest.approx(0.05)
+    assert pump["savings_fiat_per_kwh_heat"] > 0  # cheaper heat than the heat pump
+    # The same market at the old 43 TH/s: revenue scales with the hashrate, the verdict flips.
+    revenue = q["economics"]["heat_cost"]["revenue_fiat_per_kwh"]
+    old_cost = 0.15 - revenue * 43.0 / q["device"]["hashrate_ths"]
+    assert old_cost > pump["cost_fiat_per_kwh_heat"]
+
+    nano3 = _json("--model", "nano3", "--mode", "high", "--offline", "--price-kwh", "0.15")
+    ps = [int(x) for x in _blob("nano3_stats.json")["PS"].split()]
+    dc_per_wall = ps[5] / 100.0  # 92 W DC at Mid, whose wall figure is 100 W
+    assert nano3["device"]["power_w"] == 140.0
+    assert nano3["device"]["power_w"] * dc_per_wall == pytest.approx(129, abs=1)
+    heat = nano3["economics"]["heat"]
+    assert heat["energy_kwh"] == heat["heat_kwh"] == pytest.approx(140 * 24 / 1000)
+    assert nano3["economics"]["electricity_fiat_per_day"] == pytest.approx(0.15 * 3.36)
+    assert nano3["device"]["hashrate_ths"] == 4.0
+
+
 def test_default_market_says_its_date_and_age() -> None:
     """Nothing fetched or cached: the fallback figures say when they were current and how old."""
     data = _json("--model", "q", "--mode", "eco", "--offline")

@@ -63,6 +63,12 @@ async def test_a_zone_learns_its_room_and_warns_with_the_fitted_heat_loss(
             warning = next(w for w in _warnings(home) if "cannot be reached" in w)
             assert f"heat loss of {room['ua_w_k']:.1f} W/K (fitted from 72 h of history)" in warning
             assert f"{MEDIUM.ua_w_per_k:.1f} W/K" not in warning
+            # Feed-forward: the control law estimates the load from the fitted heat loss too.
+            regulator = home.zone_slots["living"].regulator
+            assert regulator is not None
+            assert getattr(regulator.controller, "ua_w_k", None) == pytest.approx(
+                room["ua_w_k"], abs=0.05
+            )
         finally:
             await home.stop()
         # The outdoor readings the Home took are recorded for the next fit.

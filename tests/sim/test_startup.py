@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,18 +131,90 @@ def _macs(lines: list[str]) -> list[str]:
     return [line.split("mac ")[1].split()[0] for line in lines if " mac " in line]
 
 
+def _ask(host: str, port: int, command: str) -> dict[str, Any] | None:
+    """One request over loopback TCP; None while nothing listens or the reply is empty."""
+    try:
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(json.dumps({"command": command}).encode())
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+    except OSError:
+        return None
+    if not reply:
+        return None
+    decoded: dict[str, Any] = json.loads(reply.rstrip(b"\x00"))
+    return decoded
+
+
+def _endpoint(lines: list[str]) -> tuple[str, int]:
+    host, port = next(line for line in lines if " mac " in line).split()[1].rsplit(":", 1)
+    return host, int(port)
+
+
+def test_serve_starts_running_for_uptime_or_cold_boots_with_the_api_closed() -> None:
+    """``--uptime S`` starts mining; ``--cold-boot`` keeps the API closed until cgminer starts.
+
+    With ``--uptime S`` cgminer has run S - 30 s at the first reply; with ``--cold-boot`` nothing
+    answers until cgminer starts (30 s after power-on), which then counts from 0.
+    q_stats.json's blob uptime leads cgminer's Elapsed by ~30 s: the firmware's API only exists
+    once cgminer runs. At 4x, cgminer starts 7.5 s (wall) after the cold boot.
+    """
+    running = ("--model", "nano3s", "--address", "127.0.0.75", "--port", "0", "--uptime", "7200")
+    with _serve(*running) as lines:
+        first = _ask(*_endpoint(lines), "summary")
+        assert first is not None
+        s = first["SUMMARY"][0]
+        assert 7200 - CGMINER_START_S <= s["Elapsed"] < 7200
+        assert s["MHS av"] == pytest.approx(6.6e6, rel=0.03)
+    with _serve(
+        "--model", "nano3s", "--address", "127.0.0.75", "--port", "0", "--cold-boot",
+        "--speed", "4",
+    ) as lines:  # fmt: skip
+        host, port = _endpoint(lines)
+        assert _ask(host, port, "summary") is None  # powered on, cgminer not started: closed
+        deadline = time.monotonic() + 30
+        reply = None
+        while reply is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            reply = _ask(host, port, "summary")
+        assert reply is not None, "the API never opened"
+        s = reply["SUMMARY"][0]
+        assert s["Elapsed"] < CGMINER_START_S  # counted from cgminer's start, not power-on
+        assert s["MHS av"] * s["Elapsed"] == pytest.approx(s["Total MH"], rel=0.01, abs=1.0)
+
+
+def _dnas(lines: list[str]) -> list[str]:
+    """Each served device's DNA, as its ``version`` reply gives it."""
+    found = []
+    for line in lines:
+        if " mac " in line:
+            host, port = line.split()[1].rsplit(":", 1)
+            reply = _ask(host, int(port), "version")
+            assert reply is not None, line
+            found.append(reply["VERSION"][0]["DNA"])
+    return found
+
+
 def test_serve_processes_get_distinct_identities_unless_seeded() -> None:
-    """Two serve processes never share a MAC (discovery would merge them); --seed repeats one."""
+    """Two serve processes never share a MAC or a DNA (discovery would merge them); --seed repeats.
+
+    Every capture shows its unit's own DNA and MAC; with the old fixed default seed two
+    processes served the same pair.
+    """
     with (
         _serve("--model", "q:2", "--address", "127.0.0.71", "--port", "0") as first,
         _serve("--model", "q:2", "--address", "127.0.0.73", "--port", "0") as second,
     ):
         assert len(set(_macs(first) + _macs(second))) == 4
+        first_dnas = _dnas(first)
+        assert len(set(first_dnas + _dnas(second))) == 4
         seed = next(line.split()[1] for line in first if line.startswith("seed"))
     with (
         _serve("--model", "q:2", "--address", "127.0.0.71", "--port", "0", "--seed", seed) as again,
     ):
         assert _macs(again) == _macs(first)
+        assert _dnas(again) == first_dnas
 
 
 def test_short_window_rates_swing_like_the_captures() -> None:

@@ -89,6 +89,9 @@ async def test_the_device_screen_shows_the_fitted_room_and_warns_with_it() -> No
             await pilot.pause(0.1)
         warning = next(w for w in entry.warned if "cannot be reached" in w)
         assert f"heat loss of {nano_ua_w_k:.1f} W/K (fitted from 72 h of history)" in warning
+        # Feed-forward: the control law estimates the load from the fitted heat loss too.
+        regulator = app.devices.regulators[nano3s]
+        assert getattr(regulator.controller, "ua_w_k", None) == pytest.approx(nano_ua_w_k, abs=0.05)
         await pilot.press("q")
 
 
