@@ -358,6 +358,10 @@ def _report(
     }
 
 
+MAX_CONTROL_STEPS = 366 * 24 * 120
+"""Longest run ``simulate`` accepts, in control steps: a (leap) year at the default 30 s."""
+
+
 def run_scenario(
     name: str,
     controller: str,
@@ -379,6 +383,14 @@ def run_scenario(
     hours = scenario.hours if hours is None else hours
     if hours <= 0:
         raise UsageError("hours must be positive")
+    # A finite run length is not a bounded one: --hours 1e12 ran as long as --hours inf used
+    # to (issue 14). Bound the work, not the number: control steps, a year at 30 s at most.
+    steps = hours * 3600.0 / interval_s
+    if steps > MAX_CONTROL_STEPS:
+        raise UsageError(
+            f"--hours {hours:g} at --interval {interval_s:g} s is {steps:.3g} control steps; "
+            f"at most {MAX_CONTROL_STEPS:,} (a year at 30 s)"
+        )
     started, started_cpu = time.perf_counter(), time.process_time()
     result = asyncio.run(_run(scenario, controller, hours, interval_s, seed))
     result.report["wall_s"] = round(time.perf_counter() - started, 2)

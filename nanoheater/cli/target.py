@@ -14,8 +14,8 @@ import click
 
 from nanoheater.cli.output import print_json, run_async
 from nanoheater.cli.params import FiniteFloat
+from nanoheater.controller.targets import read_schedule_text
 from nanoheater.exceptions import UsageError
-from nanoheater.home.types import MAX_SCHEDULE_BYTES
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.service.remote import RemoteHome, find_api
 from nanoheater.units import celsius
@@ -56,13 +56,8 @@ def _body(
     if level is not None:
         return {"level": level}
     if schedule is not None:
-        try:
-            if schedule.stat().st_size > MAX_SCHEDULE_BYTES:
-                raise UsageError(f"{schedule}: larger than {MAX_SCHEDULE_BYTES} bytes")
-            text = schedule.read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {schedule}: {exc}") from None
-        return {"schedule_toml": text, "schedule_name": schedule.name}
+        # A regular file only: a FIFO passed the size check and hung (issue 14).
+        return {"schedule_toml": read_schedule_text(schedule), "schedule_name": schedule.name}
     if off:
         return {"off": True}
     return None

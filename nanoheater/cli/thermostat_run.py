@@ -21,7 +21,12 @@ import click
 from nanoheater.cli.output import print_json
 from nanoheater.controller.leave import ExitSummary
 from nanoheater.controller.sensors import SensorGuard
-from nanoheater.controller.targets import FixedLevel, RoomTemperature, Schedule
+from nanoheater.controller.targets import (
+    FixedLevel,
+    RoomTemperature,
+    Schedule,
+    read_schedule_text,
+)
 from nanoheater.home import Home
 from nanoheater.home.bus import Subscription
 from nanoheater.home.types import DecisionMade, HomeEvent, Target
@@ -42,7 +47,7 @@ def zone_target(plan: Schedule, schedule: Path | None) -> Target:
     """The Home's description of the flags' target (the zone runs ``plan`` itself)."""
     if schedule is not None:
         # Read once already by load_schedule; the zone shows and checks the same text.
-        text = schedule.read_text(encoding="utf-8")
+        text = read_schedule_text(schedule)
         return Target("schedule", schedule_toml=text, schedule_name=schedule.name)
     default = plan.default
     if isinstance(default, RoomTemperature):

@@ -231,7 +231,12 @@ def backup_file(path: Path) -> Path | None:
 def _read_toml(path: Path) -> dict[str, Any]:
     # A regular file of sane size only: a FIFO hung every command, /dev/zero read until
     # MemoryError (issue 14).
-    return tomllib.loads(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        # tomllib recurses per nesting level: a 4 kB file of brackets was a traceback.
+        raise tomllib.TOMLDecodeError("nested too deeply") from None
 
 
 def _defaults_or_raise(data: dict[str, Any] | None = None) -> Settings:

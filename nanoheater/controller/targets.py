@@ -21,6 +21,7 @@ Times are local wall-clock times; the caller supplies the time zone, so nothing 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,11 +29,16 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from nanoheater.atomic import read_regular_file
 from nanoheater.capabilities import capabilities
 from nanoheater.controller.ladder import Caps, Ladder
 from nanoheater.exceptions import UsageError
 from nanoheater.models import ModelId
+from nanoheater.protocol.sanitize import sanitize
 from nanoheater.units import celsius
+
+MAX_SCHEDULE_BYTES = 64_000
+"""Largest schedule accepted, as a file or as text sent to the service (real ones are < 2 kB)."""
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = frozenset(range(7))
@@ -253,48 +259,94 @@ def _target_from(table: dict[str, Any], where: str) -> HeatTarget:
     if len(keys) != 1:
         raise UsageError(f"{where}: give exactly one of target_c, mode, power_w")
     if "target_c" in table:
-        return RoomTemperature(float(table["target_c"]))
+        return RoomTemperature(_finite(table, "target_c", where))
     if "mode" in table:
         return FixedLevel(mode=str(table["mode"]))
-    return FixedLevel(power_w=float(table["power_w"]))
+    return FixedLevel(power_w=_finite(table, "power_w", where))
+
+
+def _finite(table: dict[str, Any], key: str, where: str) -> float:
+    """``table[key]`` as a finite number; TOML itself allows ``nan`` and ``inf``."""
+    value = table[key]
+    try:
+        number = float(value)  # a TOML number, or a numeric string as always accepted
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise UsageError(f"{where}: {key} must be a finite number, not {sanitize(value, 40)!r}")
+    return number
+
+
+def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """``data[key]`` as a list of tables (``[[key]]``); anything else is a usage error."""
+    tables = data.get(key, [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise UsageError(f"schedule: {key} must be a list of [[{key}]] tables")
+    return tables
+
+
+def _toml(text: str) -> dict[str, Any]:
+    if len(text) > MAX_SCHEDULE_BYTES:
+        raise UsageError(f"schedule: larger than {MAX_SCHEDULE_BYTES} bytes")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"schedule: {exc}") from None
+    except RecursionError:
+        # tomllib recurses per nesting level: 2,000 brackets raised out of every caller.
+        raise UsageError("schedule: not valid TOML (nested too deeply)") from None
 
 
 def parse_schedule(text: str, default: HeatTarget | None = None) -> Schedule:
-    """Parse schedule TOML (see the module docstring); UsageError on anything malformed."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"schedule: {exc}") from None
+    """Parse schedule TOML (see the module docstring); UsageError on anything malformed.
+
+    The text is untrusted (a file, the service API, Home Assistant): every shape or value
+    that is not a schedule, NaN and infinity included, is a ``UsageError``, never another
+    exception (issue 14).
+    """
+    data = _toml(text)
     entries = tuple(
         ScheduleEntry(
             parse_days(str(e.get("days", "all"))),
             parse_clock(str(e.get("at", ""))),
             _target_from(e, f"entry {i + 1}"),
         )
-        for i, e in enumerate(data.get("entry", []))
+        for i, e in enumerate(_tables(data, "entry"))
     )
     quiet = []
-    for i, q in enumerate(data.get("quiet", [])):
+    for i, q in enumerate(_tables(data, "quiet")):
+        where = f"quiet {i + 1}"
         window = QuietHours(
             parse_days(str(q.get("days", "all"))),
             parse_clock(str(q.get("from", ""))),
             parse_clock(str(q.get("to", ""))),
-            float(q["max_db"]) if "max_db" in q else None,
+            _finite(q, "max_db", where) if "max_db" in q else None,
             str(q["max_mode"]) if "max_mode" in q else None,
-            float(q["max_power_w"]) if "max_power_w" in q else None,
+            _finite(q, "max_power_w", where) if "max_power_w" in q else None,
         )
         if window.max_noise_db is None and window.max_mode is None and window.max_power_w is None:
-            raise UsageError(f"quiet {i + 1}: give max_db, max_mode or max_power_w")
+            raise UsageError(f"{where}: give max_db, max_mode or max_power_w")
         quiet.append(window)
     return Schedule(entries, tuple(quiet), default)
 
 
+def read_schedule_text(path: Path) -> str:
+    """A schedule file's text: a regular UTF-8 file of at most ``MAX_SCHEDULE_BYTES``.
+
+    A FIFO hung the thermostat (and the TUI's event loop) and ``/dev/zero`` read until
+    MemoryError, as config.toml once did (issue 14): both are a usage error at once.
+    """
+    try:
+        return read_regular_file(path, MAX_SCHEDULE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read schedule {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read schedule {path}: not UTF-8 text") from None
+
+
 def load_schedule(path: Path, default: HeatTarget | None = None) -> Schedule:
     """Read and parse a schedule file."""
-    try:
-        return parse_schedule(path.read_text(encoding="utf-8"), default)
-    except OSError as exc:
-        raise UsageError(f"cannot read schedule {path}: {exc.strerror}") from None
+    return parse_schedule(read_schedule_text(path), default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,11 +32,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from nanoheater.atomic import write_atomic
+from nanoheater.const import DEVICE_CLOCK_RANGE_S
 from nanoheater.economics.halving import estimate_height, subsidy_btc_at
 
 _LOGGER = logging.getLogger(__name__)
 
 CACHE_FILE = "market.json"
+CACHE_CLOCK_SLACK_S = 3600.0
+"""How far in the future a cache's stamp may be (a clock corrected since) and still be used."""
 """Name of the cache file in the data folder."""
 _USER_AGENT = "nanoheater"
 
@@ -146,7 +149,7 @@ def offline_market(
     ``now_s`` (epoch seconds, default the clock) dates the block-height estimate.
     """
     now = time.time() if now_s is None else now_s
-    cached = _read_cache(data_dir, settings.currency) if data_dir is not None else None
+    cached = _read_cache(data_dir, settings.currency, now) if data_dir is not None else None
     if cached is not None:
         return _from_parts(settings, cached, MarketSource.CACHE, "offline", now)
     return _defaults(settings, "", now)
@@ -171,7 +174,7 @@ async def load_market(
     except (TimeoutError, OSError, ValueError) as exc:
         reason = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
         _LOGGER.info("live market fetch failed: %s", reason)
-        cached = _read_cache(data_dir, settings.currency) if data_dir is not None else None
+        cached = _read_cache(data_dir, settings.currency, now) if data_dir is not None else None
         if cached is not None:
             return _from_parts(
                 settings, cached, MarketSource.CACHE, f"live fetch failed ({reason})", now
@@ -371,7 +374,7 @@ def _defaults(settings: MarketSettings, note: str, now_s: float) -> MarketInputs
     )
 
 
-def _read_cache(data_dir: Path, currency: str) -> dict[str, float] | None:
+def _read_cache(data_dir: Path, currency: str, now_s: float) -> dict[str, float] | None:
     path = data_dir / CACHE_FILE
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -388,6 +391,11 @@ def _read_cache(data_dir: Path, currency: str) -> dict[str, float] | None:
             key: _positive(raw[key], key)
             for key in ("btc_price_fiat", "difficulty", "fetched_at_s")
         }
+        # Time is input too: a stamp of 1e300 overflowed localtime() (a traceback in every
+        # economics run) and one from the future read as "fetched 0 s ago" for ever.
+        fetched = parts["fetched_at_s"]
+        if not DEVICE_CLOCK_RANGE_S[0] <= fetched <= now_s + CACHE_CLOCK_SLACK_S:
+            raise ValueError(f"fetched_at_s {fetched:.6g} is not a past time")
         if "block_height" in raw:
             parts["block_height"] = float(parse_block_height({"endBlock": raw["block_height"]}))
         if "fees_btc_per_block" in raw:

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, cast
 
 from nanoheater.address import DeviceAddress
-from nanoheater.controller.targets import FixedLevel, HeatTarget, RoomTemperature
+from nanoheater.controller.targets import (
+    MAX_SCHEDULE_BYTES,
+    FixedLevel,
+    HeatTarget,
+    RoomTemperature,
+)
 from nanoheater.diagnosis import diagnose
 from nanoheater.exceptions import UsageError
 from nanoheater.models import HeaterStatus
@@ -21,8 +26,6 @@ from nanoheater.units import celsius
 
 TargetKind = Literal["setpoint", "level", "schedule", "off"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("setpoint", "level", "schedule", "off")
-MAX_SCHEDULE_BYTES = 64_000
-"""Largest schedule text accepted (a week of entries is a few hundred bytes)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from nanoheater.atomic import read_regular_file, write_atomic
 from nanoheater.config import Settings, data_dir, save_settings
 from nanoheater.controller.regulator import DecisionRecord
-from nanoheater.controller.targets import load_schedule
+from nanoheater.controller.targets import MAX_SCHEDULE_BYTES, load_schedule
 from nanoheater.economics.market import MarketSettings, load_market
 from nanoheater.history import AsyncHistoryStore, HistoryStore
 from nanoheater.history.period import Period
@@ -46,9 +46,6 @@ from nanoheater.tui.workers import describe_error
 
 if TYPE_CHECKING:
     from nanoheater.tui.app import NanoheaterApp
-
-SCHEDULE_MAX_BYTES = 64 * 1024
-"""A schedule is a few dozen lines; anything bigger is not one (and is not read whole)."""
 
 PERIODS = (Period.TODAY, Period.WEEK, Period.SEASON)
 """What the economics view shows, in order."""
@@ -294,7 +291,7 @@ class Storage:
 
 def _read_schedule(path: str) -> bytes:
     """The schedule file's bytes (a thread's job: file I/O stays off the event loop)."""
-    return read_regular_file(Path(path).expanduser(), SCHEDULE_MAX_BYTES)
+    return read_regular_file(Path(path).expanduser(), MAX_SCHEDULE_BYTES)
 
 
 def _write_schedule(path: str, text: str) -> None:

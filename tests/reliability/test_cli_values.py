@@ -82,6 +82,9 @@ def _assert_usage_line(result: subprocess.CompletedProcess[bytes]) -> None:
         ("thermostat", "127.0.0.1:1", "--target", "20", "--max-room", "nan"),
         ("thermostat", "127.0.0.1:1", "--target", "inf"),
         ("simulate", "--hours", "inf"),
+        # Finite is not bounded: a trillion hours ran as long as infinity did.
+        ("simulate", "--scenario", "cold-start", "--hours", "1e12"),
+        ("simulate", "--scenario", "cold-start", "--hours", "9000", "--interval", "1"),
         ("status", "127.0.0.1:1", "--timeout", "nan"),
         ("status", "127.0.0.1:" + "9" * 5000),
         ("set", "127.0.0.1:1", "--level", "9" * 5000),

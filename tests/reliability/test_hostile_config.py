@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nanoheater.config import Settings, load_settings, save_settings
+from nanoheater.controller.targets import parse_schedule
 from nanoheater.exceptions import UsageError
 
 ECONOMICS = ("economics", "--offline", "--model", "nano3s", "--mode", "High")
@@ -107,3 +108,75 @@ def test_a_non_finite_or_absurd_config_value_is_refused(tmp_path: Path, toml: st
     path.write_text(toml)
     with pytest.raises(UsageError):
         load_settings(path)
+
+
+def test_a_deeply_nested_config_is_one_line(tmp_path: Path) -> None:
+    """Pins: 2,000 nested brackets (4 kB) are "not valid TOML", not a RecursionError traceback."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "config.toml").write_text("hosts = " + "[" * 2000 + "]" * 2000 + "\n")
+    line = _one_line(_run(tmp_path, *ECONOMICS), 2)
+    assert "config.toml" in line
+    assert "nested too deeply" in line
+
+
+def _schedule_file(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "week.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "not UTF-8":
+        path.write_bytes(b'[[entry]]\nat = "07:00"\nmode = "\xff"\n')
+    elif kind == "nested":
+        path.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    else:
+        path.write_text(SCHEDULE_VALUES[kind])
+    return path
+
+
+SCHEDULE_VALUES = {
+    "entry not a list": "entry = 5\n",
+    "entry not a table": "entry = [5]\n",
+    "quiet not a table": 'quiet = ["22:00"]\n',
+    "target_c nan": '[[entry]]\nat = "07:00"\ntarget_c = nan\n',
+    "target_c inf": '[[entry]]\nat = "07:00"\ntarget_c = inf\n',
+    "target_c text": '[[entry]]\nat = "07:00"\ntarget_c = "warm"\n',
+    "target_c bool": '[[entry]]\nat = "07:00"\ntarget_c = true\n',
+    "power_w -inf": '[[entry]]\nat = "07:00"\npower_w = -inf\n',
+    "power_w table": '[[entry]]\nat = "07:00"\npower_w = {a = 1}\n',
+    "max_db nan": '[[quiet]]\nfrom = "22:00"\nto = "07:00"\nmax_db = nan\n',
+    "max_power_w inf": '[[quiet]]\nfrom = "22:00"\nto = "07:00"\nmax_power_w = inf\n',
+}
+"""Schedules TOML parses but that are not schedules (TOML allows ``nan`` and ``inf``)."""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "not UTF-8", "nested", "entry not a table"])
+def test_a_hostile_schedule_file_is_one_line(tmp_path: Path, kind: str) -> None:
+    """Pins: a schedule file is config too: no hang, no traceback; exit 2 and one line.
+
+    A FIFO hung ``thermostat --schedule`` (and the TUI's event loop, which loads schedules on
+    it), ``/dev/zero`` read until MemoryError, and the rest were tracebacks.
+    """
+    schedule = _schedule_file(tmp_path, kind)
+    args = ("thermostat", "127.0.0.1:1", "--schedule", str(schedule), "--duration", "1")
+    line = _one_line(_run(tmp_path, *args), 2)
+    assert "schedule" in line
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEDULE_VALUES))
+def test_a_schedule_that_is_not_one_is_a_usage_error(kind: str) -> None:
+    """Pins: every shape and value that is not a schedule is a UsageError, NaN/inf included.
+
+    The same text reaches ``parse_schedule`` from a file, the service API (``target
+    --schedule``) and Home Assistant; any other exception escaped all of them.
+    """
+    with pytest.raises(UsageError) as caught:
+        parse_schedule(SCHEDULE_VALUES[kind])
+    assert str(caught.value).isprintable()
+
+
+def test_a_schedule_nested_too_deeply_is_a_usage_error() -> None:
+    """Pins: text sent to the service is parsed there: nesting is a UsageError, not a crash."""
+    with pytest.raises(UsageError, match="nested too deeply"):
+        parse_schedule("x = " + "[" * 3000 + "]" * 3000)
