@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -42,3 +43,25 @@ def test_usage_errors_are_one_line(args: list[str], line: str) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [line]
+
+
+def _commands(group: click.Group, path: list[str]) -> list[list[str]]:
+    found = [path]
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            found += _commands(command, [*path, name])
+        else:
+            found.append([*path, name])
+    return found
+
+
+def test_no_help_text_says_none() -> None:
+    """Every command's -h reads cleanly: an unbounded float option shows no ``[x<=None]``."""
+    commands = _commands(cli, [])
+    assert ["thermostat"] in commands
+    for path in commands:
+        result = CliRunner().invoke(cli, [*path, "-h"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "None" not in result.output, (path, result.output)
