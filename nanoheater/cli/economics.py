@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -30,7 +28,8 @@ from nanoheater.cli.output import fail, print_json, run_async
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.config import Settings, data_dir, load_settings
 from nanoheater.economics.engine import DeviceEconomics, evaluate
-from nanoheater.economics.market import MarketInputs, MarketSource, load_market
+from nanoheater.economics.market import MarketInputs, load_market
+from nanoheater.economics.origin import market_origin
 from nanoheater.economics.tariff import Tariff
 from nanoheater.exceptions import UsageError
 
@@ -127,7 +126,7 @@ async def economics(
         heat_pump_cop=settings.heat.heat_pump_cop,
         fuels=(settings.heat.to_fuel(),),
     )
-    origin = market_origin(market, settings, time.time())
+    origin = market_origin(market, settings.market, time.time())
     payback_info = payback_json(result, hardware_price, settings.heat.hardware_price_fiat)
     if as_json:
         print_json(
@@ -213,41 +212,6 @@ def report_json(
     return report
 
 
-def market_origin(market: MarketInputs, settings: Settings, now_s: float) -> dict[str, Any]:
-    """Where the market figures came from (``kind``, ``host`` fetched, ``age_s``) and a label."""
-    host = urlsplit(settings.market.price_url).hostname or "?"
-    age_s = None if market.fetched_at_s is None else max(0.0, now_s - market.fetched_at_s)
-    if market.source is MarketSource.DEFAULT:
-        as_of = settings.market.defaults_as_of
-        as_of_s = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp()
-        age_s = max(0.0, now_s - as_of_s)
-    age = "" if age_s is None else _age(age_s)
-    label = {
-        MarketSource.LIVE: f"live from {host}, fetched just now",
-        MarketSource.CACHE: f"cached from {host}, fetched {age} ago ({_when(market.fetched_at_s)})",
-        MarketSource.DEFAULT: f"config.toml [market] values as of {settings.market.defaults_as_of}"
-        f", {age} old; nothing fetched",
-        MarketSource.OVERRIDE: "command line",
-    }[market.source]
-    fetched = market.source in (MarketSource.LIVE, MarketSource.CACHE)
-    return {
-        "kind": market.source.value,
-        "host": host if fetched else None,
-        "age_s": None if age_s is None else round(age_s),
-        "label": label,
-    }
-
-
-def _age(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
-
-
 def format_report(
     point: OperatingPoint,
     market: MarketInputs,
@@ -311,10 +275,6 @@ def format_report(
 def _ratio(value: float) -> str:
     """R as a percentage; with free electricity there is no ratio to show (not ``inf%``)."""
     return f"{value:.1%}" if math.isfinite(value) else "- (electricity is free)"
-
-
-def _when(ts_s: float | None) -> str:
-    return "" if ts_s is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts_s))
 
 
 def _finite(value: Any) -> Any:

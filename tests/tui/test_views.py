@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -167,6 +168,21 @@ async def test_command_palette_lists_the_views(make_app: AppFactory, sim_fleet: 
         for expected in ("Fleet", "Economics", "Events", "Settings", "Rescan"):
             assert expected in titles
         assert sum(title.startswith("Open ") for title in titles) == len(app.fleet)
+
+
+async def test_economics_note_dates_the_default_market(make_app: AppFactory) -> None:
+    """Pins that fallback market figures say their date and age, as the CLI says them."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.ledger.market.source.value == "default"
+        await pilot.press("e")
+        await pilot.pause()
+        note = " ".join(_text(app.screen.query_one("#economics-note", Static)).split())
+        assert re.search(
+            r"\(config\.toml \[market\] values as of 2025-12-01, \d+ (s|min|h|days) old; "
+            r"nothing fetched\)",
+            note,
+        ), note
 
 
 async def test_market_note_with_brackets_is_shown_as_text(make_app: AppFactory) -> None:

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Header, Static
 
+from nanoheater.economics.origin import market_origin
 from nanoheater.history.charts import day_plots
 from nanoheater.history.period import Period
 from nanoheater.history.records import LedgerTotals
@@ -190,7 +191,9 @@ class EconomicsScreen(AppScreen):
         cop = settings.heat.heat_pump_cop
         self.query_one("#economics-table", Static).update(economics_table(periods, currency, cop))
         market = ledger.market
-        source = market.source.value + (f"; {market.note}" if market.note else "")
+        # Where the figures came from and how old they are (dated defaults say so), as the CLI.
+        label = market_origin(market, settings.market, app.clock())["label"]
+        source = label + (f"; {market.note}" if market.note else "")
         tou = " with time-of-use periods" if settings.tariff.periods else ""
         note = (
             f"Market: BTC {fmt(market.btc_price_fiat, 0)} {market.currency}, difficulty "
