@@ -138,6 +138,42 @@ def _samples(rows: list[tuple[object, ...]], bucket_s: int) -> list[Sample]:
     return samples
 
 
+def with_live(
+    read: DeviceSeries | None,
+    window: Window,
+    live: Sequence[Sample],
+    *,
+    name: str,
+    until_s: float,
+    live_setpoints: Sequence[tuple[float, float | None]] = (),
+) -> DeviceSeries:
+    """``read`` (a history read, or None) with the ``live`` readings since it, over ``window``.
+
+    The window ends just after the newest live reading (else at the read's end, else at
+    ``until_s``) and starts ``window`` before that: the read's older points, marks and
+    set-point changes slide out as live points come in. ``live_setpoints`` are the set-point
+    changes seen live; those after the read are added. The device screen and the attached
+    TUI's zone charts draw this between reads, so new points show as they arrive.
+    """
+    after = read.until_s if read is not None else -math.inf
+    fresh = [s for s in live if s.ts_s >= after]
+    ends = [read.until_s] if read is not None else []
+    if fresh:
+        ends.append(fresh[-1].ts_s + 1.0)
+    until = max(ends, default=until_s)
+    since = window_since(window, until)
+    older = read.samples if read is not None else ()
+    samples = tuple(s for s in (*older, *fresh) if s.ts_s >= since)
+    changes = [
+        *(read.setpoints if read is not None else ()),
+        *(p for p in live_setpoints if p[0] > after),
+    ]
+    before = [p for p in changes if p[0] < since][-1:]
+    setpoints = [(since, p[1]) for p in before] + [p for p in changes if p[0] >= since]
+    marks = tuple(m for m in (read.marks if read is not None else ()) if m.ts_s >= since)
+    return DeviceSeries(name, window, since, until, samples, tuple(setpoints), marks)
+
+
 def read_device(
     db: sqlite3.Connection, device: str, window: Window, until_s: float
 ) -> DeviceSeries:

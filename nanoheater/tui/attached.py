@@ -34,7 +34,7 @@ from nanoheater.tui.attached_messages import (
     ZonesLoaded,
     ZoneWindowLoaded,
 )
-from nanoheater.tui.widgets.zone_charts import ZoneCharts
+from nanoheater.tui.widgets.zone_charts import ZoneCharts, zone_point
 
 ZONE_WINDOW_REFRESH_S = 60.0
 """How often the shown zone's window is read again (a minute is the finest rollup)."""
@@ -275,6 +275,11 @@ class AttachedApp(App[None]):
         key = device_key(message.device)
         self.seen_devices[key] = message.device
         self._upsert("#devices", key, device_row(message.device))
+        charts = self.query_one(ZoneCharts)
+        if charts.zone is not None and message.device.get("zone") == charts.zone:
+            point = zone_point(self.seen_devices.values(), charts.zone)
+            if point is not None:
+                charts.live(point)  # between the once-a-minute reads of the zone's window
 
     @on(DataTable.RowHighlighted, "#zones")
     def _zone_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -204,4 +204,76 @@ async def test_a_zone_is_charted_from_the_services_history_and_v_switches_its_wi
             assert charts.window.value == "7d"
             assert room.plot.until_s - room.plot.since_s == pytest.approx(7 * 86_400, abs=3600)
             assert "last 7 days" in str(app.query_one("#zone-window-bar", Static).render())
+            # On to 15 minutes (per second: the service's own readings) and 6 hours (per minute).
+            for name, bucket_s, span_s in (("15 minutes", 1, 900), ("6 hours", 60, 6 * 3600)):
+                await pilot.press("v")
+
+                def switched(bucket_s: int = bucket_s) -> bool:
+                    return power.plot is not None and power.plot.bucket_s == bucket_s
+
+                await until(switched)
+                assert room.plot is not None
+                assert power.plot is not None
+                assert power.plot.until_s - power.plot.since_s == pytest.approx(span_s, abs=60)
+                assert power.plot.points, name  # the service's readings, or the seeded minutes
+                assert all(v > 0 for _, v in power.plot.points)
+                bar = str(app.query_one("#zone-window-bar", Static).render())
+                assert f"last {name}" in bar
+                await pilot.pause()
+                assert re.search(r"\d\d:\d\d", chart_lines_of(room)[-1])  # the time axis
+            seeded = [(ts, v) for ts, v in power.plot.points if ts < now - 300]
+            assert len(seeded) >= 340
+            assert {v for _, v in seeded} == {150.0}
+            await pilot.press("q")
+
+
+async def test_a_zones_live_readings_are_appended_between_its_window_reads(
+    served: tuple[Home, str], fleet: Fleet
+) -> None:
+    """After a window read, each reading the service streams adds the zone's point at once.
+
+    The window is read again only once a minute (``ZONE_WINDOW_REFRESH_S``); in between the
+    chart ends at the newest reading and its last point is the zone's power then: both devices'
+    latest power summed, as the service sent them.
+    """
+    home, api = served
+    nano, q = hosts(fleet)
+    await home.create_zone("living", [nano, q])
+    async with RemoteHome(api) as remote:
+        app = AttachedApp(remote)
+        reads: list[str] = []
+        zone_window = remote.zone_window
+
+        async def counted(ref: str, window: str) -> dict[str, object]:
+            reads.append(window)
+            return await zone_window(ref, window)
+
+        remote.zone_window = counted  # type: ignore[method-assign]
+        async with app.run_test(size=(80, 24)) as pilot:
+            power = app.query_one("#zone-power", TimeChart)
+            room = app.query_one("#zone-room", TimeChart)
+            charts = app.query_one(ZoneCharts)
+            await until(lambda: power.plot is not None)
+            await until(
+                lambda: not any(w.group == "zone-window" and w.is_running for w in app.workers)
+            )
+            assert power.plot is not None
+            read_until, asked = power.plot.until_s, len(reads)
+            await until(lambda: power.plot is not None and power.plot.until_s > read_until + 1.0)
+            assert len(reads) == asked  # no read since: the chart moved on live points alone
+            plot, room_plot = power.plot, room.plot
+            assert plot is not None
+            assert room_plot is not None
+            newest = max(float(d["updated_s"]) for d in app.seen_devices.values())
+            assert plot.until_s == pytest.approx(newest + 1.0)
+            assert plot.since_s == pytest.approx(plot.until_s - 86_400, abs=60)
+            last_ts = plot.points[-1][0]
+            assert last_ts > read_until
+            watts = [d["power_w"] for d in app.seen_devices.values() if d["zone"] == "living"]
+            assert len(watts) == 2
+            assert min(watts) > 0
+            live = [(ts, w) for ts, w in plot.points if ts > read_until]
+            assert any(w == pytest.approx(sum(watts)) for _, w in live[-3:]), (live[-3:], watts)
+            assert room_plot.points[-1][0] > read_until
+            assert charts.window.value == "24h"
             await pilot.press("q")

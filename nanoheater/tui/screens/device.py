@@ -19,7 +19,7 @@ from nanoheater.exceptions import UsageError
 from nanoheater.history.charts import device_plots
 from nanoheater.history.plot import QUIET_MARK
 from nanoheater.history.records import Sample
-from nanoheater.history.series import DeviceSeries, Mark, Window, window_since
+from nanoheater.history.series import DeviceSeries, Mark, Window, with_live
 from nanoheater.models import ModelCapabilities
 from nanoheater.tui.devices import DeviceEntry
 from nanoheater.tui.messages import (
@@ -226,8 +226,7 @@ class DeviceScreen(AppScreen):
     def _shown(self) -> DeviceSeries:
         """The window to draw: its read (or the interim one) and the live readings after it."""
         entry = self.entry
-        read = self._reads.get(self.window)
-        loaded = read or self._interim
+        loaded = self._reads.get(self.window) or self._interim
         after = loaded.until_s if loaded is not None else -math.inf
         live: list[Sample] = []
         if entry is not None:
@@ -236,21 +235,13 @@ class DeviceScreen(AppScreen):
                     break
                 live.append(sample)
             live.reverse()
-        ends = [loaded.until_s] if loaded else []
-        if live:
-            ends.append(live[-1].ts_s + 1.0)  # the window ends just after the newest
-        until = max(ends, default=self._until())
-        since = window_since(self.window, until)
-        samples = [s for s in (*(loaded.samples if loaded else ()), *live) if s.ts_s >= since]
-        setpoints = [
-            *(loaded.setpoints if loaded else ()),
-            *(p for p in self._live_setpoints if p[0] > after),
-        ]
-        before = [p for p in setpoints if p[0] < since][-1:]
-        setpoints = [(since, p[1]) for p in before] + [p for p in setpoints if p[0] >= since]
-        marks = tuple(m for m in (loaded.marks if loaded else ()) if m.ts_s >= since)
-        return DeviceSeries(
-            self.key, self.window, since, until, tuple(samples), tuple(setpoints), marks
+        return with_live(
+            loaded,
+            self.window,
+            live,
+            name=self.key,
+            until_s=self._until(),
+            live_setpoints=self._live_setpoints,
         )
 
     def _room_marks(self, since_s: float, until_s: float) -> tuple[list[Span], list[Mark]]:
