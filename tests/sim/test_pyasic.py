@@ -127,10 +127,17 @@ async def test_pyasic_reads_every_model_from_the_first_second_of_serve() -> None
                 data = await miner.get_data()
                 profile = load_profile(model)
                 mode = profile.modes[profile.default_mode]
+                # The board's rate is the average since cgminer started (MGHS; GHSspd on the
+                # Nano 3S): the mode's rate from the first reply, never 0 and never 4x.
+                board = data.hashboards[0].hashrate
+                assert board is not None, model
+                assert float(board) == pytest.approx(mode.hashrate_ths, rel=0.03), model
+                # The headline rate is the decaying MHS 1m (Nano 3S: GHSspd). It is exact at the
+                # first request and then moves with counted nonces, as the firmware's does
+                # (nano3_summary.json: MHS 1m 24 % over MHS av): with up to 3 s between pyasic's
+                # probe and its devs on a loaded machine, a Nano 3 moves it by up to ~9 %.
                 assert data.hashrate is not None, model
-                assert float(data.hashrate) == pytest.approx(mode.hashrate_ths, rel=0.03), model
-                assert data.raw_hashrate is not None
-                assert float(data.raw_hashrate) == pytest.approx(mode.hashrate_ths, rel=0.03)
+                assert float(data.hashrate) == pytest.approx(mode.hashrate_ths, rel=0.10), model
                 assert data.wattage_limit == mode.mpo_w
                 assert data.uptime is not None
                 assert data.uptime >= 3600 - CGMINER_START_S, model
