@@ -51,6 +51,23 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
     time.tzset()
 
 
+ROOT = Path(__file__).resolve().parents[2]
+README_PICTURES = {
+    "assets/device-24h.svg": "test_device_quiet_hours[120x40].svg",
+    "assets/fleet-day.svg": "test_fleet_day[120x40].svg",
+    "assets/economics-month.svg": "test_economics_month[120x40].svg",
+}
+"""The README's chart pictures and the snapshots (of today's screens) they are copies of."""
+
+
+@pytest.mark.parametrize("asset", list(README_PICTURES))
+def test_readme_pictures_are_the_current_snapshots(asset: str) -> None:
+    """A snapshot regenerated for a changed screen must be copied over its README picture too."""
+    snapshot = Path(__file__).parent / "__snapshots__" / "test_snapshots" / README_PICTURES[asset]
+    assert f"]({asset})" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (ROOT / asset).read_bytes() == snapshot.read_bytes(), f"cp '{snapshot}' {asset}"
+
+
 class SimFleet:
     """Starts a seeded fleet inside the snapshot's own event loop and serves the app from it."""
 
