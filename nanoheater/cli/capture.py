@@ -239,7 +239,8 @@ def _version() -> str:
 def default_name(device: dict[str, Any]) -> str:
     """``<model>_<firmware>.capture.json``: one fixture per model and firmware, as python-kasa."""
     parts = [str(device.get("model") or "unknown"), str(device.get("firmware") or "unknown")]
-    return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", p) for p in parts) + ".capture.json"
+    # "_" is kept: firmware names hold one (25021401_56abae7), as tests/captures/ files do.
+    return "_".join(re.sub(r"[^A-Za-z0-9._-]+", "-", p) for p in parts) + ".capture.json"
 
 
 async def capture_target(target: str, *, timeout_s: float, keep_identity: bool) -> dict[str, Any]:

@@ -19,7 +19,14 @@ from firmware_sim.server import SimServer
 from firmware_sim.state import PoolState
 from firmware_sim.wire import parse_request
 from nanoheater.cli.anonymise import leftovers
-from nanoheater.cli.capture import ALLOWED, ASCSET_QUERIES, allowed_requests, capture_target, encode
+from nanoheater.cli.capture import (
+    ALLOWED,
+    ASCSET_QUERIES,
+    allowed_requests,
+    capture_target,
+    default_name,
+    encode,
+)
 from nanoheater.client import HeaterClient
 from nanoheater.exceptions import ConnectionFailed, DeviceRefused, UsageError
 from tests.client.conftest import MODELS, make_heater
@@ -316,3 +323,14 @@ async def test_a_silent_close_is_recorded_and_replayed_as_one() -> None:
     replay = ReplayDevice(parse_fixture(fixture))
     assert replay.respond(b'{"command":"lcd"}').drop
     assert not replay.respond(b"lcd").drop
+
+
+def test_the_default_name_is_the_one_fixtures_are_kept_under() -> None:
+    """``<model>_<firmware>.capture.json``, firmware as reported, as in tests/captures/."""
+    captures = Path(__file__).parents[1] / "captures"
+    for path in sorted(captures.glob("*.capture.json")):
+        device = json.loads(path.read_text())["device"]
+        assert default_name(device) == path.name
+    assert (
+        default_name({"model": None, "firmware": "1.0 beta/2"}) == "unknown_1.0-beta-2.capture.json"
+    )
