@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import os
+import stat
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TextIO, TypeVar
 
 import click
 
@@ -54,9 +57,10 @@ def logs_to_file(path: Path) -> Iterator[None]:
     root = logging.getLogger()
     saved = root.handlers[:]
     handler: logging.Handler
+    stream: TextIO | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        stream = _private_log(path)
+        handler = logging.StreamHandler(stream)
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -66,6 +70,25 @@ def logs_to_file(path: Path) -> Iterator[None]:
     finally:
         root.handlers = saved
         handler.close()
+        if stream is not None:
+            stream.close()  # a StreamHandler leaves its stream open
+
+
+def _private_log(path: Path) -> TextIO:
+    """``path`` opened for appending: created 0600 (its folder 0700), ours, never through a link.
+
+    The log names hosts, sensors and failures: it was created world-readable, and the demo's
+    fixed name in the shared temporary folder followed a symlink planted there (issue 14).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o600)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(fd)
+        raise OSError(errno.EPERM, "not our regular file", str(path))
+    os.fchmod(fd, 0o600)  # a log an older version created world-readable too
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def print_json(value: Any) -> None:

@@ -18,6 +18,10 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from nanoheater.atomic import read_regular_file
+
+MAX_CA_FILE_BYTES = 1 << 20
+"""Largest ``sensor_ca_file`` read (a system bundle of every public authority is ~200 kB)."""
 MAX_REDIRECTS = 3
 """Redirects followed before the reply counts as a failure."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -73,8 +77,11 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     if ca_file is None:
         return ssl.create_default_context()
     try:
-        return ssl.create_default_context(cafile=str(ca_file))
-    except (OSError, ssl.SSLError) as exc:
+        # Read it ourselves, a regular file only: OpenSSL opened a FIFO and blocked start-up
+        # for ever (issue 14: every file the user names is input, like config.toml).
+        pem = read_regular_file(ca_file, MAX_CA_FILE_BYTES).decode("ascii")
+        return ssl.create_default_context(cadata=pem)
+    except (OSError, ssl.SSLError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise ValueError(f"cannot use {ca_file} as the sensor's CA file: {reason}") from None
 

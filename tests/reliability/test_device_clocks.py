@@ -165,6 +165,41 @@ def test_the_history_is_owner_only(tmp_path: Path) -> None:
         os.umask(old)
 
 
+def test_the_ui_log_is_owner_only_and_never_written_through_a_link(tmp_path: Path) -> None:
+    """Pins (issue 14): the UI log is 0600 in a 0700 folder and never written through a link.
+
+    The demo's log has a fixed name in the shared temporary folder: a link planted there is not
+    followed; its target stays as it was and the records are dropped instead.
+    """
+    import logging
+    import os
+    import stat
+
+    from nanoheater.cli.output import logs_to_file
+
+    old = os.umask(0o022)
+    try:
+        log = tmp_path / "data" / "tui.log"
+        with logs_to_file(log):
+            logging.getLogger("nanoheater.test").warning("first record")
+        assert "first record" in log.read_text()
+        assert stat.S_IMODE(log.stat().st_mode) & 0o077 == 0
+        assert stat.S_IMODE(log.parent.stat().st_mode) & 0o077 == 0
+        log.chmod(0o644)  # as an older version created it
+        with logs_to_file(log):
+            logging.getLogger("nanoheater.test").warning("second record")
+        assert stat.S_IMODE(log.stat().st_mode) & 0o077 == 0
+        victim = tmp_path / "victim.txt"
+        victim.write_text("keep me\n")
+        planted = tmp_path / "nanoheater-demo.log"
+        planted.symlink_to(victim)
+        with logs_to_file(planted):
+            logging.getLogger("nanoheater.test").warning("must not land in the victim")
+        assert victim.read_text() == "keep me\n"
+    finally:
+        os.umask(old)
+
+
 async def test_a_second_tui_does_not_write_the_same_history(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

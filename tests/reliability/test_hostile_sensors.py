@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -310,3 +311,48 @@ def test_a_non_finite_maximum_is_refused(bad: float) -> None:
     """Pins: ``--max-room nan`` used to switch the interlock off; now it is a usage error."""
     with pytest.raises(UsageError):
         SafetyLimits(max_room_c=bad)
+
+
+async def test_sigterm_while_a_sensor_trickles_leaves_at_once() -> None:
+    """Pins: SIGTERM stops ``thermostat`` mid-read of a trickling sensor within its 5 s timeout.
+
+    The sensor would trickle for minutes; the device is left at its lowest step. Issue 14:
+    SIGTERM waited 170 s for an executor thread blocked on such a sensor.
+    """
+    from firmware_sim.clock import ScaledClock
+    from firmware_sim.server import SimServer
+    from nanoheater.cli.sim_harness import mode_of
+    from tests.cli.test_thermostat_cli import start
+    from tests.client.conftest import make_heater
+
+    connected = asyncio.Event()
+
+    async def trickle(_head: bytes, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 600:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(0.2)
+
+    heater = make_heater("mini3", ScaledClock(speed=1.0))
+    async with SimServer(heater) as sim, server(trickle) as (port, _):
+        proc = await start(
+            f"{sim.host}:{sim.port}", "--target", "21", "--sensor",
+            f"http://127.0.0.1:{port}/s", "--interval", "1",
+        )  # fmt: skip
+        try:
+            await asyncio.wait_for(connected.wait(), timeout=30)
+            await asyncio.sleep(0.5)  # well inside the read, which would trickle for minutes
+            proc.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+            out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+            waited_s = time.monotonic() - stopped
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert proc.returncode == 0, err
+    assert waited_s < 5.0 + 3.0, f"SIGTERM took {waited_s:.1f} s"
+    assert b"Traceback" not in err
+    assert mode_of(heater) == "Night"
+    assert b"left at Night" in out

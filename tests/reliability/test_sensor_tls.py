@@ -14,6 +14,7 @@ https redirect keeps them; the certificate is verified (trusted through the docu
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import ssl
@@ -192,3 +193,30 @@ async def test_the_certificate_is_verified_and_trusted_through_the_settings(
     for bad in (tmp_path / "missing.pem", Path(__file__)):
         with pytest.raises(UsageError, match="CA file"):
             HttpJsonSensor(url, TOKEN, ca_file=bad)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_ca_file_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    """Pins: a FIFO as ``sensor_ca_file`` blocked the sensor's set-up (and start-up) for ever.
+
+    Built in a daemon thread so that a hang fails the test instead of hanging the run.
+    """
+    bad = tmp_path / "ca.pem"
+    if kind == "fifo":
+        os.mkfifo(bad)
+    else:
+        bad.symlink_to("/dev/zero")
+    outcome: list[str] = []
+
+    def build() -> None:
+        try:
+            HttpJsonSensor("https://127.0.0.1:9/s", TOKEN, ca_file=bad)
+        except UsageError as exc:
+            outcome.append(str(exc))
+
+    worker = threading.Thread(target=build, daemon=True)
+    worker.start()
+    worker.join(timeout=5.0)
+    assert not worker.is_alive(), "building the sensor blocked on the CA file"
+    assert len(outcome) == 1
+    assert "CA file" in outcome[0]
