@@ -85,6 +85,14 @@ def exit_summary(member: Member, asked_rung: int, result: str) -> ExitSummary:
                 f"it was switched off instead; its mode is still {mode}, so the next 'on' "
                 f"resumes at {mode}"
             )
+        elif ladder.can_off:
+            # It has a soft off, but the switch-off did not take (not confirmed, refused...).
+            detail = result.removeprefix("calibrating: ").removeprefix("failed: ")
+            why = (
+                f"{asked} was refused: it is calibrating after a mode change (about 5 min), and "
+                f"switching it off did not take ({detail}), so it keeps heating at {mode}; set "
+                "it again later"
+            )
         else:
             why = (
                 f"{asked} was refused: it is calibrating after a mode change (about 5 min) and "

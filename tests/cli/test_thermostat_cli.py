@@ -19,6 +19,7 @@ from firmware_sim.device import SimulatedHeater
 from firmware_sim.server import SimServer
 from nanoheater.cli.sim_harness import mode_of
 from tests.client.conftest import make_heater
+from tests.readme_blocks import normalised, readme_exit_lines
 
 
 async def start(*args: str) -> asyncio.subprocess.Process:
@@ -289,6 +290,28 @@ async def test_exit_wait_counts_down_and_then_sets_the_exit_level() -> None:
     assert 50 <= int(waited.group(1)) <= 60, err
     assert "to set Heating Eco" in err
     assert f"exit: {target} (Avalon Mini 3): left at Heating Eco, " in out
+
+
+async def test_the_readme_thermostat_quit_summary_is_what_it_prints(tmp_path: Path) -> None:
+    """The README's thermostat quit summary is this code's output in the situation it names.
+
+    A Mini 3 and a Q heat a room at 18 °C to 21 °C; the Q has just switched up to Super (its
+    window stays open), so at exit the Mini 3 steps down and the Q is switched
+    off. Only addresses and the power read at that moment may differ from the README. Real
+    time: the Q's 5 min window outlasts any slow start, and its soft off needs a moving clock.
+    """
+    mini = make_heater("mini3", ScaledClock(speed=1.0))
+    q = make_heater("q", ScaledClock(speed=1.0))
+    sensor = room_file(tmp_path, "18.0")
+    async with SimServer(mini) as mini_sim, SimServer(q) as q_sim:
+        code, out, err = await run_cli(
+            f"{mini_sim.host}:{mini_sim.port}", f"{q_sim.host}:{q_sim.port}", "--target", "21",
+            "--sensor", f"file:{sensor}", "--interval", "0.5", "--duration", "1",
+        )  # fmt: skip
+    assert code == 0, err
+    printed = [normalised(line) for line in out.splitlines() if line.startswith("exit: ")]
+    shown = readme_exit_lines("`thermostat` prints it on stdout")
+    assert printed == [normalised(line) for line in shown]
 
 
 async def test_a_warning_is_printed_once(tmp_path: Path) -> None:

@@ -253,6 +253,24 @@ async def test_nano3s_without_soft_off_is_reported_as_still_heating() -> None:
     assert "no soft off" in summary.why
 
 
+async def test_a_soft_off_that_did_not_take_is_not_called_a_missing_soft_off() -> None:
+    """A Q whose switch-off was not confirmed keeps heating: say that, not "no soft off".
+
+    The Q has a soft off; when it does not take effect (here: not confirmed in its window),
+    the old text blamed the model ("this model has no soft off").
+    """
+    rig, reg = await _just_switched("q")
+    member = reg.members[0]
+    member.see(await member.port.get_status(), heater_now(rig))
+    result = "calibrating: failed: softoff at 1764547800 not confirmed"
+    summary = exit_summary(member, member.ladder.lowest_on(), result)
+    mode = mode_of(rig.heaters[0])
+    assert summary.left == mode != "off"
+    assert "no soft off" not in summary.why
+    assert "switching it off did not take (softoff at 1764547800 not confirmed)" in summary.why
+    assert f"so it keeps heating at {mode}" in summary.why
+
+
 def heater_now(rig: SimRig) -> float:
     """The simulation's virtual time."""
     return rig.heaters[0].now()
