@@ -34,6 +34,22 @@ RoomLogSource = Callable[[Sequence[str], float, float], Awaitable[list[RoomMinut
 """Reads the room log of a zone's devices (history keys) over [since, until)."""
 
 
+def check_outdoor_spec(spec: str, name: str = "outdoor_sensor") -> None:
+    """Refuse what cannot be an outdoor sensor, without building it (no I/O).
+
+    Raises:
+        UsageError: not ``file:``, ``cmd:`` or ``http(s)://`` (``inlet`` is indoor air); one line
+            that names the setting (``name``).
+    """
+    if not spec.startswith(("file:", "cmd:", "http://", "https://")):
+        why = (
+            "inlet is a device's intake air, not the outdoors"
+            if spec.strip() == "inlet"
+            else f"unknown sensor {spec[:80]!r}"
+        )
+        raise UsageError(f"{name}: {why}; use file:PATH, cmd:COMMAND or an http(s) URL")
+
+
 def outdoor_guard(
     spec: str,
     *,
@@ -50,13 +66,7 @@ def outdoor_guard(
         UsageError: ``spec`` is not a sensor, or is ``inlet`` (a device's intake air is indoors);
             one line that names the setting (``name``).
     """
-    if not spec.startswith(("file:", "cmd:", "http://", "https://")):
-        why = (
-            "inlet is a device's intake air, not the outdoors"
-            if spec.strip() == "inlet"
-            else f"unknown sensor {spec[:80]!r}"
-        )
-        raise UsageError(f"{name}: {why}; use file:PATH, cmd:COMMAND or an http(s) URL")
+    check_outdoor_spec(spec, name)
     try:
         sensor = sensor_from_spec(spec, token=token, ca_file=ca_file)
     except UsageError as exc:

@@ -117,6 +117,40 @@ async def test_settings_form_hides_sensor_secrets_and_keeps_them(make_app: AppFa
         assert load_settings(app.config_file).settings.sensors == (url, "file:/tmp/room")
 
 
+async def test_settings_form_sets_the_outdoor_sensor(make_app: AppFactory) -> None:
+    """Pins the outdoor sensor field: saved, shown masked and kept, refused when not a sensor."""
+    url = "https://ha:pw-1f2e@ha.local/api/states/sensor.outside#state"
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        field = app.screen.query_one("#outdoor-sensor", Input)
+        assert field.value == ""
+        field.value = "inlet"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not app.config_file.exists()
+        assert any("Outdoor sensor: inlet is" in n.message for n in app._notifications)
+        field.value = url
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert load_settings(app.config_file).settings.outdoor_sensor == url
+        assert app.settings.outdoor_sensor == url
+    app = make_app(settings=Settings(outdoor_sensor=url), scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        shown = app.screen.query_one("#outdoor-sensor", Input).value
+        assert "pw-1f2e" not in shown
+        assert "ha.local" in shown
+        app.screen.query_one("#tariff-price", Input).value = "0.29"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert load_settings(app.config_file).settings.outdoor_sensor == url
+        app.screen.query_one("#outdoor-sensor", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert load_settings(app.config_file).settings.outdoor_sensor is None
+
+
 async def test_invalid_settings_are_refused_with_a_reason(make_app: AppFactory) -> None:
     """Pins that a bad value is named in a notification and nothing is written."""
     app = make_app(scan_on_start=False)

@@ -1,4 +1,4 @@
-"""Provides SettingsScreen: tariff, market inputs, sensors, caps and hosts, saved to config.toml.
+"""Provides SettingsScreen: tariff, market, room and outdoor sensors, caps, hosts; to config.toml.
 
 The form edits a copy; Save validates it with the same ``Settings`` model the CLI loads, and the
 App writes the file in a worker (atomic write in ``nanoheater.config``).
@@ -18,6 +18,8 @@ from textual.widgets import Button, Header, Input, Label, Static, Switch
 
 from nanoheater.config import Settings
 from nanoheater.controller.sensors import redact_url
+from nanoheater.exceptions import UsageError
+from nanoheater.home.roomlearn import check_outdoor_spec
 from nanoheater.tui.screens.base import AppScreen
 from nanoheater.tui.widgets.footer import KeyFooter
 
@@ -30,6 +32,11 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("market-pool-fee", "Pool fee %", "e.g. 2 for 2 %"),
     ("heat-cop", "Heat pump COP", "the heat pump you compare with"),
     ("sensors", "Room sensors", "comma-separated specs, e.g. file:/path/to/temperature"),
+    (
+        "outdoor-sensor",
+        "Outdoor sensor",
+        "file:PATH, cmd:COMMAND or http(s)://URL#path; empty: none",
+    ),
     ("caps-max-room", "Max room °C", "every device turns down above this"),
     ("caps-budget", "Power budget W", "total across devices; empty for none"),
     ("caps-quiet", "Quiet hours", "HH-HH max W, e.g. 22-7 200; empty for none"),
@@ -50,6 +57,7 @@ def form_values(settings: Settings) -> dict[str, str]:
         "market-pool-fee": f"{settings.market.pool_fee * 100:g}",
         "heat-cop": f"{settings.heat.heat_pump_cop:g}",
         "sensors": ", ".join(_shown_sensor(spec) for spec in settings.sensors),
+        "outdoor-sensor": _shown_sensor(settings.outdoor_sensor or ""),
         "caps-max-room": f"{caps.max_room_temp_c:g}",
         "caps-budget": "" if caps.power_budget_w is None else f"{caps.power_budget_w:g}",
         "caps-quiet": (
@@ -108,6 +116,16 @@ def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settin
     data["market"]["live"] = live
     data["heat"]["heat_pump_cop"] = _number(values["heat-cop"], "Heat pump COP")
     data["sensors"] = _kept_sensors(_split(values["sensors"]), settings.sensors)
+    data.pop("outdoor_sensor", None)
+    outdoor = values["outdoor-sensor"].strip()
+    if outdoor:
+        # Shown redacted: unchanged, it stands for the configured spec with its secrets.
+        (kept,) = _kept_sensors([outdoor], (settings.outdoor_sensor or "",))
+        try:
+            check_outdoor_spec(kept, "Outdoor sensor")
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        data["outdoor_sensor"] = kept
     data["caps"]["max_room_temp_c"] = _number(values["caps-max-room"], "Max room")
     budget = values["caps-budget"].strip()
     data["caps"].pop("power_budget_w", None)
