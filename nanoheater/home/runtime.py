@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from nanoheater.economics.market import load_market
+from nanoheater.economics.origin import market_origin
 from nanoheater.history.retention import RetentionPolicy
 from nanoheater.history.series import Window, window_since
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
@@ -188,9 +190,15 @@ class Home(DeviceSet):
     async def ledger(
         self, since_s: float, until_s: float | None = None, device: str | None = None
     ) -> dict[str, Any]:
-        """Energy, heat, sats, cost and revenue totals since ``since_s``."""
+        """Energy, heat, sats, cost and revenue totals since ``since_s``.
+
+        ``market`` says where the market figures the service uses now come from and how old
+        they are (dated fallback values say so); each reading's sats and revenue were counted
+        with the market of its time.
+        """
         until = self.clock() if until_s is None else until_s
         key = self._device_key(device)
         if self.history is None:
             return {"since_s": since_s, "until_s": until, "device": key}
-        return await read_ledger(self.history, since_s, until, key)
+        market = market_origin(self.market, self.settings.market, time.time())
+        return await read_ledger(self.history, since_s, until, key) | {"market": market}

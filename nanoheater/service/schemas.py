@@ -168,6 +168,19 @@ def _ledger() -> dict[str, Any]:
         "device": {"type": ["string", "null"]},
         "net_cost_fiat": {"type": "number"},
         "net_cost_fiat_per_kwh_heat": {"type": ["number", "null"]},
+        "market": {
+            "type": "object",
+            "description": "Where the market figures the service uses now come from, how old"
+            " (economics.origin.market_origin; `nanoheater economics --json` market_origin).",
+            "properties": {
+                "kind": {"enum": ["live", "cache", "default", "override"]},
+                "host": {"type": ["string", "null"]},
+                "age_s": {"type": ["integer", "null"]},
+                "label": {"type": "string"},
+            },
+            "required": ["kind", "host", "age_s", "label"],
+            "additionalProperties": False,
+        },
     }
     period = {k: properties[k] for k in ("since_s", "until_s", "device")}
     return {

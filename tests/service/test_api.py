@@ -111,6 +111,10 @@ async def test_events_ledger_and_stream(served: tuple[Home, str], fleet: Fleet) 
         ledger = await remote.request("GET", "/ledger", since=0)
         assert ledger["seconds"] >= 0
         assert "energy_kwh" in ledger
+        # Revenue counted on fallback market figures says so, with their date and age.
+        assert ledger["market"]["kind"] == "default"
+        assert "values as of 2025-12-01" in ledger["market"]["label"], ledger["market"]
+        assert ledger["market"]["age_s"] > 0
 
 
 async def test_token_guards_every_route(tmp_path: Path, fleet: Fleet) -> None:
