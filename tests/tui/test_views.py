@@ -243,3 +243,22 @@ async def test_changing_the_currency_saves_one_currency(make_app: AppFactory) ->
         loaded = load_settings(app.config_file).settings
         assert loaded.tariff.currency == loaded.market.currency == "EUR"
         assert app.settings.market.currency == "EUR"
+
+
+async def test_settings_explain_the_field_in_focus_without_a_mouse(make_app: AppFactory) -> None:
+    """Pins a help line for the focused field: the help was a tooltip, shown on mouse hover only."""
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        help_line = app.screen.query_one("#settings-help", Static)
+        app.screen.query_one("#tariff-price", Input).focus()
+        await pilot.press("tab")  # the keyboard moves on to Currency
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#tariff-currency", Input)
+        assert _text(help_line).startswith("Currency: ISO code, e.g. USD, EUR")
+        assert help_line.region.height >= 1, "the help line is on the 80x24 screen"
+        assert help_line.region.bottom <= 24
+        app.screen.query_one("#market-live").focus()
+        await settle(pilot)
+        assert "mempool.space" in _text(help_line)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -43,6 +43,14 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("hosts", "Hosts", "always polled: host or host:port, comma-separated"),
 )
 """The form, in order."""
+
+LIVE_HELP = "fetch BTC price, difficulty and fees from the [market] URLs (mempool.space by default)"
+"""Help of the live-market switch, which is not in ``FIELDS``."""
+
+HELP = {field_id: f"{label}: {text}" for field_id, label, text in FIELDS} | {
+    "market-live": f"Live market prices: {LIVE_HELP}"
+}
+"""The help line shown for each focused field (keyboard users never see a tooltip)."""
 
 
 def form_values(settings: Settings) -> dict[str, str]:
@@ -158,6 +166,9 @@ class SettingsScreen(AppScreen):
         settings = self.nano_app.settings
         values = form_values(settings)
         yield Header()
+        yield Static(
+            "Tab moves between fields; this line explains the one you are in.", id="settings-help"
+        )
         with VerticalScroll(id="settings-form"):
             for field_id, label, help_text in FIELDS:
                 with Horizontal(classes="form-row"):
@@ -165,7 +176,7 @@ class SettingsScreen(AppScreen):
                     yield Input(values[field_id], id=field_id, tooltip=help_text, compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Live market prices", classes="form-label")
-                yield Switch(value=settings.market.live, id="market-live")
+                yield Switch(value=settings.market.live, id="market-live", tooltip=LIVE_HELP)
             yield Static(Text(f"Saved to {self.nano_app.config_file}"), classes="note")
             yield Button("Save", id="settings-save", variant="primary")
         yield KeyFooter()
@@ -173,6 +184,13 @@ class SettingsScreen(AppScreen):
     def on_mount(self) -> None:
         """Name the screen."""
         self.sub_title = "Settings"
+
+    @on(events.DescendantFocus)
+    def _explain_focused(self, event: events.DescendantFocus) -> None:
+        # The help was a tooltip only, which needs a mouse: say it on screen for the keyboard.
+        text = HELP.get(event.widget.id or "")
+        if text is not None:
+            self.query_one("#settings-help", Static).update(Text(text))
 
     @on(Button.Pressed, "#settings-save")
     def action_save(self) -> None:
