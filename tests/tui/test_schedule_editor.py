@@ -44,3 +44,34 @@ async def test_write_a_schedule_in_the_app_and_follow_it(
         entry = app.fleet.get(key)
         assert entry is not None
         assert entry.control == "schedule schedule.toml"
+
+
+async def test_edit_a_saved_schedule_in_the_app(make_app: AppFactory, sim_fleet: Fleet) -> None:
+    """Pins editing, not only creating: w opens the file that is followed, and saves a change."""
+    app = make_app()
+    key = endpoints(sim_fleet)[MODELS.index("q")]
+    path = app.config_file.parent / "schedule.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    first = '[[entry]]\ndays = "all"\nat = "07:00"\ntarget_c = 20.5\n'
+    path.write_text(first)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await app.push_screen(DeviceScreen(key))
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, ScheduleEditorScreen)
+        area = app.screen.query_one(TextArea)
+        assert area.text == first, "the editor opens the saved file, not the template"
+        area.text = (
+            first.replace("20.5", "19")
+            + '\n[[entry]]\ndays = "sat,sun"\nat = "09:00"\nmode = "Eco"\n'
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DeviceScreen)
+        assert path.read_text() == area.text
+        assert len(parse_schedule(path.read_text()).entries) == 2
+        entry = app.fleet.get(key)
+        assert entry is not None
+        assert entry.control == "schedule schedule.toml"
