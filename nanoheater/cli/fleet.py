@@ -62,7 +62,7 @@ async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None
     ``count`` is per device, as for a watch of named hosts: every device the service owned
     when the watch began gets ``count`` readings (failed ones included), then it ends.
     """
-    from nanoheater.service.remote import RemoteHome
+    from nanoheater.service.remote import RemoteHome, api_time
 
     seen: dict[str, int] = {}
     async with RemoteHome(find_api(api)) as home, contextlib.aclosing(home.stream()) as stream:
@@ -79,7 +79,10 @@ async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None
             if as_json:
                 print_json(device)
             else:
-                stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("ts_s", 0))))
+                ts_s = api_time(data.get("ts_s"))
+                stamp = (
+                    "--:--:--" if ts_s is None else time.strftime("%H:%M:%S", time.localtime(ts_s))
+                )
                 click.echo(f"{stamp}  {format_device(device)}")
             if count is not None and all(seen.get(a, 0) >= count for a in expected or seen):
                 return
@@ -114,12 +117,12 @@ async def set_through_service(
 
 async def zone_note(device: dict[str, Any], api: str | None) -> str:
     """``zone Z: manual until ...; nanoheater target Z --resume`` when the zone is overridden."""
-    from nanoheater.service.remote import RemoteHome
+    from nanoheater.service.remote import RemoteHome, api_time
 
     async with RemoteHome(find_api(api)) as home:
         zone = await home.zone(str(device.get("zone")))
-    until = zone.get("manual_until_s")
-    if not isinstance(until, (int, float)):
+    until = api_time(zone.get("manual_until_s"))
+    if until is None:
         return ""
     name = sanitize(zone.get("name"), 64)
     stamp = time.strftime("%a %H:%M", time.localtime(until))

@@ -6,6 +6,7 @@ config's ``api``). A zone may be named by its name or by any of its devices' hos
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from nanoheater.cli.params import FiniteFloat
 from nanoheater.controller.targets import read_schedule_text
 from nanoheater.exceptions import UsageError
 from nanoheater.protocol.sanitize import sanitize
-from nanoheater.service.remote import RemoteHome, find_api
+from nanoheater.service.remote import RemoteHome, api_time, find_api
 from nanoheater.units import celsius
 
 API_OPTION = click.option(
@@ -33,16 +34,19 @@ def format_zone(zone: dict[str, Any]) -> str:
     """One line: name, target, devices, override and the last decision."""
     target = zone.get("target")
     what = sanitize(target.get("describe", "?"), 60) if isinstance(target, dict) else "manual"
-    devices = ", ".join(sanitize(d, 60) for d in zone.get("devices", []))
+    members = zone.get("devices")
+    devices = ", ".join(sanitize(d, 60) for d in members) if isinstance(members, list) else ""
     line = f"{sanitize(zone.get('name'), 64)}: {what}  [{devices}]"
-    until = zone.get("manual_until_s")
-    if isinstance(until, (int, float)):
-        override = zone.get("override") or {}
-        line += f"  manual until {_clock(until)} ({sanitize(override.get('action', ''), 40)})"
+    until = api_time(zone.get("manual_until_s"))
+    if until is not None:
+        override = zone.get("override")
+        action = override.get("action", "") if isinstance(override, dict) else ""
+        line += f"  manual until {_clock(until)} ({sanitize(action, 40)})"
     decision = zone.get("decision")
     if isinstance(decision, dict):
         room = decision.get("room_c")
-        room_text = f"room {celsius(room)}, " if isinstance(room, (int, float)) else ""
+        shown = isinstance(room, int | float) and math.isfinite(room)
+        room_text = f"room {celsius(room)}, " if shown else ""
         line += f"  -> {room_text}{sanitize(decision.get('step'), 60)}"
         line += f": {sanitize(decision.get('reason'), 120)}"
     return line

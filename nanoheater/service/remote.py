@@ -15,6 +15,7 @@ from typing import Any, Self
 
 import aiohttp
 
+from nanoheater.const import DEVICE_CLOCK_RANGE_S
 from nanoheater.exceptions import ConnectionFailed, NanoheaterError, UsageError
 from nanoheater.home.devices import UnknownRef
 from nanoheater.protocol.sanitize import sanitize
@@ -27,7 +28,7 @@ MAX_REPLY_BYTES = 64_000_000
 """Largest API answer read (a fleet listing is about 2 kB per device)."""
 
 
-__all__ = ["RemoteHome", "ServiceRefused", "ServiceUnavailable", "find_api"]
+__all__ = ["RemoteHome", "ServiceRefused", "ServiceUnavailable", "api_time", "find_api"]
 
 
 class ServiceUnavailable(ConnectionFailed):
@@ -98,66 +99,83 @@ class RemoteHome:
             raise _error(status, data, self.address)
         return data
 
+    def _one(self, data: object) -> dict[str, Any]:
+        """``data`` if it is a JSON object; anything else means this is not our service."""
+        if isinstance(data, dict):
+            return data
+        raise self._not_ours()
+
+    def _many(self, data: object) -> list[dict[str, Any]]:
+        """``data`` if it is a list of JSON objects (the shape of every listing)."""
+        if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+            return data
+        raise self._not_ours()
+
+    def _not_ours(self) -> ServiceUnavailable:
+        # Whatever listens at NANOHEATER_API (or --api) is untrusted: another program's JSON
+        # was a TypeError or AttributeError traceback in zones, status --api, set (issue 14).
+        return ServiceUnavailable(f"{self.address} is not a nanoheater service (unexpected answer)")
+
     async def health(self) -> dict[str, Any]:
         """``{"ok", "ready", "version", "devices", "zones", "pid"}``."""
-        return dict(await self.request("GET", "/health"))
+        return self._one(await self.request("GET", "/health"))
 
     async def devices(self) -> list[dict[str, Any]]:
         """Every device (the ``status --json`` keys plus key, name, zone, online...)."""
-        return list(await self.request("GET", "/devices"))
+        return self._many(await self.request("GET", "/devices"))
 
     async def device(self, ref: str) -> dict[str, Any]:
         """One device."""
-        return dict(await self.request("GET", f"/devices/{_quote(ref)}"))
+        return self._one(await self.request("GET", f"/devices/{_quote(ref)}"))
 
     async def rename(self, ref: str, name: str) -> dict[str, Any]:
         """Name device ``ref`` (empty: no name)."""
-        return dict(await self.request("PUT", f"/devices/{_quote(ref)}/name", {"name": name}))
+        return self._one(await self.request("PUT", f"/devices/{_quote(ref)}/name", {"name": name}))
 
     async def zones(self) -> list[dict[str, Any]]:
         """Every zone."""
-        return list(await self.request("GET", "/zones"))
+        return self._many(await self.request("GET", "/zones"))
 
     async def zone(self, ref: str) -> dict[str, Any]:
         """One zone (a device ref gives its zone)."""
-        return dict(await self.request("GET", f"/zones/{_quote(ref)}"))
+        return self._one(await self.request("GET", f"/zones/{_quote(ref)}"))
 
     async def zone_window(self, ref: str, window: str) -> dict[str, Any]:
         """A zone's chart window from the service's history (``history.window_json``'s object)."""
-        return dict(await self.request("GET", f"/zones/{_quote(ref)}/window", window=window))
+        return self._one(await self.request("GET", f"/zones/{_quote(ref)}/window", window=window))
 
     async def create_zone(self, name: str, devices: list[str] | None = None) -> dict[str, Any]:
         """Make zone ``name`` (with ``devices``); the service keeps it in config.toml."""
         body = {"name": name, "devices": list(devices or [])}
-        return dict(await self.request("POST", "/zones", body))
+        return self._one(await self.request("POST", "/zones", body))
 
     async def rename_zone(self, ref: str, name: str) -> dict[str, Any]:
         """Call zone ``ref`` ``name``."""
-        return dict(await self.request("PUT", f"/zones/{_quote(ref)}/name", {"name": name}))
+        return self._one(await self.request("PUT", f"/zones/{_quote(ref)}/name", {"name": name}))
 
     async def delete_zone(self, ref: str) -> list[dict[str, Any]]:
         """Remove zone ``ref``; every zone after."""
-        return list(await self.request("DELETE", f"/zones/{_quote(ref)}"))
+        return self._many(await self.request("DELETE", f"/zones/{_quote(ref)}"))
 
     async def assign(self, ref: str, devices: list[str]) -> dict[str, Any]:
         """Move ``devices`` into zone ``ref``."""
         body = {"devices": list(devices)}
-        return dict(await self.request("POST", f"/zones/{_quote(ref)}/devices", body))
+        return self._one(await self.request("POST", f"/zones/{_quote(ref)}/devices", body))
 
     async def unassign(self, ref: str, device: str) -> dict[str, Any]:
         """Take ``device`` out of zone ``ref``."""
         path = f"/zones/{_quote(ref)}/devices/{_quote(device)}"
-        return dict(await self.request("DELETE", path))
+        return self._one(await self.request("DELETE", path))
 
     async def set_target(self, ref: str, target: dict[str, Any] | None) -> dict[str, Any]:
         """Set zone ``ref``'s target (a ``Target`` JSON body), or clear it with None."""
         if target is None:
-            return dict(await self.request("DELETE", f"/zones/{_quote(ref)}/target"))
-        return dict(await self.request("PUT", f"/zones/{_quote(ref)}/target", target))
+            return self._one(await self.request("DELETE", f"/zones/{_quote(ref)}/target"))
+        return self._one(await self.request("PUT", f"/zones/{_quote(ref)}/target", target))
 
     async def resume(self, ref: str) -> dict[str, Any]:
         """End zone ``ref``'s manual override."""
-        return dict(await self.request("POST", f"/zones/{_quote(ref)}/resume"))
+        return self._one(await self.request("POST", f"/zones/{_quote(ref)}/resume"))
 
     async def command(
         self, ref: str, action: str, value: str | int | None = None, override_s: float | None = None
@@ -166,11 +184,11 @@ class RemoteHome:
         body: dict[str, Any] = {"action": action, "value": value}
         if override_s is not None:
             body["override_s"] = override_s
-        return dict(await self.request("POST", f"/devices/{_quote(ref)}/command", body))
+        return self._one(await self.request("POST", f"/devices/{_quote(ref)}/command", body))
 
     async def events(self, since_s: float = 0.0, device: str | None = None) -> list[dict[str, Any]]:
         """Events since ``since_s``."""
-        return list(await self.request("GET", "/events", since=since_s, device=device))
+        return self._many(await self.request("GET", "/events", since=since_s, device=device))
 
     async def stream(self) -> AsyncGenerator[tuple[str, dict[str, Any]], None]:
         """Yield ``(kind, object)`` from the event stream until it ends."""
@@ -185,10 +203,25 @@ class RemoteHome:
                     if line.startswith("event:"):
                         kind = line[6:].strip()
                     elif line.startswith("data:"):
-                        yield kind, json.loads(line[5:])
+                        try:
+                            data = json.loads(line[5:])
+                        except ValueError:
+                            data = None
+                        yield kind, self._one(data)
                         kind = "message"
         except (aiohttp.ClientConnectionError, OSError) as exc:
             raise ServiceUnavailable(f"no nanoheater service answers at {self.address}") from exc
+
+
+def api_time(value: object) -> float | None:
+    """An epoch time from the service's JSON, or None when it is absent or implausible.
+
+    Time is input (issue 14): ``manual_until_s: 1e300`` overflowed ``localtime()``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    low, high = DEVICE_CLOCK_RANGE_S
+    return float(value) if low <= value <= high else None
 
 
 async def _read_capped(reply: aiohttp.ClientResponse, limit: int) -> bytes:
