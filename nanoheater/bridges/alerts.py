@@ -142,17 +142,21 @@ class Sender(Protocol):
 
 
 def summary_text(totals: Mapping[str, Any]) -> str:
-    """The daily summary: heat kWh, cost, sats and net cost per kWh of heat."""
+    """The daily summary: heat kWh, cost, sats, net cost per kWh of heat, and the market's age."""
     currency = totals.get("currency") or ""
     heat = float(totals.get("heat_kwh") or 0.0)
     cost = float(totals.get("cost_fiat") or 0.0)
     sats = float(totals.get("expected_sats") or 0.0)
     net = totals.get("net_cost_fiat_per_kwh_heat")
     per_kwh = f"{float(net):.3f} {currency}/kWh" if isinstance(net, int | float) else "n/a"
-    return (
+    text = (
         f"last 24 h: {heat:.2f} kWh of heat, electricity {cost:.2f} {currency}, "
         f"{sats:,.0f} sats mined, net cost of heat {per_kwh}"
     )
+    # Sats and revenue rest on market figures: say where they come from and how old they are.
+    market = totals.get("market")
+    label = market.get("label") if isinstance(market, Mapping) else None
+    return f"{text}; market: {label}" if isinstance(label, str) and label else text
 
 
 class AlertService:

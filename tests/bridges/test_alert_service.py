@@ -58,3 +58,31 @@ async def test_an_unreachable_device_reaches_the_phone_once_and_the_event_list(
         assert any(a.startswith("[critical]") and "unreachable" in a for a in alerts)
     finally:
         await home.stop()
+
+
+async def test_the_daily_summary_says_how_old_its_market_figures_are(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """The summary's sats and net cost rest on the fallback market: it names its date and age."""
+    settings = Settings(market=MarketSettings(live=False))
+    home = Home(options(tmp_path / "data", fleet), settings)
+    await home.start()
+    alerting = AlertSettings(daily_summary_hour=0.0, quiet_start_hour=None)
+    try:
+        await until(lambda: home.ready.is_set())
+        with Receiver() as receiver:
+            service = AlertService(
+                home, alerting, AppriseNotifier([receiver.url]), max_room_c=26.0,
+                check_interval_s=0.1,
+            )  # fmt: skip
+            task = asyncio.create_task(service.run())
+            try:
+                await until(lambda: any("summary" in b["title"] for b in receiver.bodies))
+            finally:
+                task.cancel()
+        body = next(b for b in receiver.bodies if "summary" in b["title"])
+        assert "kWh of heat" in body["message"]
+        assert "market: config.toml [market] values as of 2025-12-01, " in body["message"]
+        assert "old; nothing fetched" in body["message"]
+    finally:
+        await home.stop()
