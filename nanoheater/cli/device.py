@@ -296,6 +296,12 @@ def _num(value: float | None, unit: str, digits: int = 0) -> str:
     return "—" if value is None else f"{value:.{digits}f} {unit}"
 
 
+def _chip(reading: HeaterStatus, value: float | None) -> str:
+    # A device that is off reads 0 °C chips: not a temperature worth printing (as the TUI).
+    off = reading.soft_off or reading.state.value == "off"
+    return "—" if off else _num(value, "°C")
+
+
 def _duration(seconds: int | None) -> str:
     if seconds is None:
         return "—"
@@ -328,8 +334,9 @@ def format_status(reading: HeaterStatus, name: str | None = None) -> str:
         ("hashrate", _num(reading.hashrate_ths, "TH/s", 2)),
         (
             "chip temp",
-            f"{_num(reading.chip_temp_max_c, '°C')} max, {_num(reading.chip_temp_avg_c, '°C')} avg,"
-            f" target {_num(reading.chip_target_c, '°C')}",
+            f"{_chip(reading, reading.chip_temp_max_c)} max, "
+            f"{_chip(reading, reading.chip_temp_avg_c)} avg, "
+            f"target {_num(reading.chip_target_c, '°C')}",
         ),
         (
             "inlet/outlet",
@@ -364,7 +371,7 @@ def format_line(reading: HeaterStatus) -> str:
         f"{reading.mode or '—':<14}",
         f"{_num(reading.power_w, 'W'):>7}",
         f"{_num(reading.hashrate_ths, 'TH/s', 2):>11}",
-        f"chip {_num(reading.chip_temp_max_c, '°C')}",
+        f"chip {_chip(reading, reading.chip_temp_max_c)}",
         f"fan {reading.fan_percent if reading.fan_percent is not None else '—'} %",
     ]
     return sanitize("  ".join(parts), 300)

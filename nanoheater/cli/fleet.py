@@ -30,6 +30,9 @@ def format_device(device: dict[str, Any]) -> str:
     named = f"{host:<21} {device['name']}" if device.get("name") else f"{host:<21}"
     if not device.get("online"):
         return sanitize(f"{named} {device.get('zone')}: offline ({device.get('error') or '—'})")
+    # An off device reads 0 °C chips: not a temperature worth printing (as the TUI).
+    off = device.get("soft_off") or device.get("state") == "off"
+    chip = "—" if off else _num(device.get("chip_temp_max_c"), "°C")
     parts = [
         named,
         f"{device.get('model') or '?':<7}",
@@ -37,7 +40,7 @@ def format_device(device: dict[str, Any]) -> str:
         f"{device.get('mode') or '—':<14}",
         f"{_num(device.get('power_w'), 'W'):>7}",
         f"{_num(device.get('hashrate_ths'), 'TH/s', 2):>11}",
-        f"chip {_num(device.get('chip_temp_max_c'), '°C')}",
+        f"chip {chip}",
         f"zone {device.get('zone')}",
     ]
     return sanitize("  ".join(parts), 300)

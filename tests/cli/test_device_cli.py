@@ -294,3 +294,22 @@ async def test_status_explains_a_fault() -> None:
         code, out, err = await run_cli("status", f"{sim.host}:{sim.port}", "--json")
         assert code == 0, err
         assert len(json.loads(out)["problems"]) == 2
+
+
+async def test_an_off_device_shows_no_chip_temperature() -> None:
+    """An off Q reads 0 °C chips: status and watch print — (as the TUI), not 0 °C."""
+    heater = make_heater("q")
+    heater.schedule_soft_off(heater.now())
+    heater.world.run_for(60)
+    assert heater.state.soft_off
+    async with SimServer(heater) as sim:
+        target = f"{sim.host}:{sim.port}"
+        code, out, err = await run_cli("status", target)
+        assert code == 0, err
+        assert "  chip temp    — max, — avg, target 65 °C" in out.splitlines(), out
+        code, out, err = await run_cli("watch", target, "--count", "1")
+        assert code == 0, err
+        assert "chip —" in out
+        assert "0 °C" not in out
+        code, out, err = await run_cli("status", target, "--json")
+    assert json.loads(out)["chip_temp_max_c"] == 0.0, "--json keeps what the device said"
