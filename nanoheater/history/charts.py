@@ -106,6 +106,8 @@ def device_plots(
 def zone_plots(series: DeviceSeries) -> list[Plot]:
     """A zone's charts of a window: room under the zone's set-point, its devices' total power.
 
+    The room chart also shades the series' quiet hours and marks its schedule steps.
+
     ``series`` is ``HistoryStore.zone_window``'s: bucket sums of power, means of the room.
     """
     room = [(s.ts_s, s.room_temp_c) for s in series.samples if s.room_temp_c is not None]
@@ -119,7 +121,8 @@ def zone_plots(series: DeviceSeries) -> list[Plot]:
             decimals=1,
             min_span=2.0,
             line=series.setpoints,
-            marks=series.marks,
+            marks=(*series.marks, *series.steps),
+            spans=series.quiet,
             since_s=since,
             until_s=until,
             bucket_s=bucket,

@@ -97,6 +97,10 @@ class DeviceSeries:
     """(time, set-point in °C or None when not regulating) at each change; the first one is the
     value in force at ``since_s``."""
     marks: tuple[Mark, ...]
+    quiet: tuple[tuple[float, float], ...] = ()
+    """(start, end) of the quiet hours in force, for a zone's room chart (the service's)."""
+    steps: tuple[Mark, ...] = ()
+    """The schedule's changes of target (kinds ``up``, ``down``, ``step``), for the room chart."""
 
 
 def window_since(window: Window, until_s: float) -> float:
@@ -171,7 +175,11 @@ def with_live(
     before = [p for p in changes if p[0] < since][-1:]
     setpoints = [(since, p[1]) for p in before] + [p for p in changes if p[0] >= since]
     marks = tuple(m for m in (read.marks if read is not None else ()) if m.ts_s >= since)
-    return DeviceSeries(name, window, since, until, samples, tuple(setpoints), marks)
+    if read is None:
+        return DeviceSeries(name, window, since, until, samples, tuple(setpoints), marks)
+    quiet = tuple(span for span in read.quiet if span[1] > since)
+    steps = tuple(m for m in read.steps if m.ts_s >= since)
+    return DeviceSeries(name, window, since, until, samples, tuple(setpoints), marks, quiet, steps)
 
 
 def read_device(

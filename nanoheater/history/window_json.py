@@ -4,11 +4,13 @@
 ``HistoryStore.zone_window``; the attached TUI turns the answer back into a ``DeviceSeries``
 with ``window_from_json`` and draws it with ``charts.zone_plots``, as ``history --zone --plot``
 does from the file. The answer comes over the network, so reading it checks every value and
-bounds every list (a window holds at most ``span / bucket + 1`` points).
+bounds every list (a window holds at most ``span / bucket + 1`` points). ``quiet`` (quiet-hour
+spans) and ``steps`` (the schedule's changes) are drawn under the room chart.
 
 Example:
     >>> from nanoheater.history.series import Window, DeviceSeries
-    >>> from nanoheater.history.records import Sample
+    >>> from nanoheater.history.plot import STEP_MARKS
+from nanoheater.history.records import Sample
     >>> series = DeviceSeries("living", Window.H6, 0.0, 21600.0,
     ...     (Sample("living", 0.0, power_w=150.0, room_temp_c=20.5, resolution_s=60),), (), ())
     >>> window_from_json(window_json(series)) == series
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nanoheater.history.plot import STEP_MARKS
 from nanoheater.history.records import Sample
 from nanoheater.history.series import MAX_MARKS, DeviceSeries, Mark, Window
 
@@ -39,6 +42,8 @@ def window_json(series: DeviceSeries) -> dict[str, Any]:
         ],
         "setpoints": [[ts, value] for ts, value in series.setpoints],
         "marks": [{"ts_s": m.ts_s, "kind": m.kind, "text": m.text} for m in series.marks],
+        "quiet": [[start, end] for start, end in series.quiet],
+        "steps": [{"ts_s": m.ts_s, "kind": m.kind, "text": m.text} for m in series.steps],
     }
 
 
@@ -82,7 +87,33 @@ def window_from_json(data: Any, name: str | None = None) -> DeviceSeries:
             raise ValueError("a mark needs ts_s")
         kind = "fault" if mark.get("kind") == "fault" else "mode"
         marks.append(Mark(ts, kind, str(mark.get("text", ""))[:_MAX_TEXT]))
-    return DeviceSeries(zone, window, since, until, tuple(samples), tuple(setpoints), tuple(marks))
+    # Absent from an older service's answer: no quiet hours, no steps.
+    quiet = []
+    for pair in _list(data.get("quiet", []), MAX_MARKS, "quiet"):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValueError("a quiet span is [start_s, end_s]")
+        start, end = _number(pair[0]), _number(pair[1])
+        if start is None or end is None or end < start:
+            raise ValueError("a quiet span is [start_s, end_s] with start_s <= end_s")
+        quiet.append((start, end))
+    steps = []
+    for step in _list(data.get("steps", []), MAX_MARKS, "steps"):
+        if not isinstance(step, dict) or (ts := _number(step.get("ts_s"))) is None:
+            raise ValueError("a step needs ts_s")
+        named = step.get("kind")
+        step_kind = named if isinstance(named, str) and named in STEP_MARKS else "step"
+        steps.append(Mark(ts, step_kind, str(step.get("text", ""))[:_MAX_TEXT]))
+    return DeviceSeries(
+        zone,
+        window,
+        since,
+        until,
+        tuple(samples),
+        tuple(setpoints),
+        tuple(marks),
+        tuple(quiet),
+        tuple(steps),
+    )
 
 
 def _number(value: Any) -> float | None:

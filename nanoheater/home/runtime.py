@@ -14,19 +14,23 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
+from nanoheater.controller.build import local_zone
 from nanoheater.economics.market import load_market
 from nanoheater.economics.origin import market_origin
 from nanoheater.history.retention import RetentionPolicy
-from nanoheater.history.series import Window, window_since
+from nanoheater.history.series import DeviceSeries, Window, window_since
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
 from nanoheater.history.window_json import window_json
 from nanoheater.home.base import log
+from nanoheater.home.chart_marks import room_marks
 from nanoheater.home.device_set import DeviceSet
 from nanoheater.home.devices import resolve_device
 from nanoheater.home.intents import Intents
 from nanoheater.home.records import read_events, read_ledger
+from nanoheater.home.regulation import schedule_for
 from nanoheater.home.roomlearn import file_source, store_source
 from nanoheater.home.types import HomeEvent
 from nanoheater.home.zones import leave_all
@@ -36,6 +40,8 @@ __all__ = ["STOP_WAIT_S", "Home"]
 ROOM_CHECK_S = 60.0
 """How often the Home looks for a zone whose room model is due for a refit."""
 
+QUIET_AHEAD_S = 3600.0
+"""How far past now a zone window's quiet hours go (clients append live readings after it)."""
 STOP_WAIT_S = 5.0
 """The longest a stop waits for cancelled work to unwind, or for one client to close."""
 
@@ -172,19 +178,28 @@ class Home(DeviceSet):
         """The zone ``ref`` over ``window`` to now from the history (``window_json``'s object).
 
         Its room under the zone's set-point and its devices' total power (``zone_window``),
-        with ``devices``: their history keys. Without a history: no points.
+        with ``devices``: their history keys, and under the room the quiet hours and schedule
+        steps of the zone's target (``room_marks``; the quiet hours to an hour past now, so a
+        client appending live readings keeps them shaded). Without a history: no points.
         """
         zone = self._zone_slot(ref)
         keys = [self._history_key(address) for address in zone.addresses]
         until = self.clock()
+        since = window_since(window, until)
         if self.history is None:
-            since = window_since(window, until)
-            empty: dict[str, Any] = {"points": [], "setpoints": [], "marks": []}
-            base = {"zone": zone.name, "window": window.value, "bucket_s": window.bucket_s}
-            return base | {"since_s": since, "until_s": until, **empty, "devices": keys}
-        series = await self.history.call(
-            lambda store: store.zone_window(zone.name, keys, window, until)
-        )
+            series = DeviceSeries(zone.name, window, since, until, (), (), ())
+        else:
+            series = await self.history.call(
+                lambda store: store.zone_window(zone.name, keys, window, until)
+            )
+        target = self.intents.targets.get(zone.name)
+        regulated = target is not None and target.kind != "off"
+        schedule = schedule_for(target) if target is not None and regulated else None
+        quiet_until = until + QUIET_AHEAD_S
+        config = self.settings.caps.quiet_hours
+        quiet, _ = room_marks(schedule, regulated, config, since, quiet_until, local_zone())
+        _, steps = room_marks(schedule, regulated, None, since, until, local_zone())
+        series = replace(series, quiet=tuple(quiet), steps=tuple(steps))
         return window_json(series) | {"devices": keys}
 
     async def ledger(

@@ -268,6 +268,9 @@ def _zone_window() -> dict[str, Any]:
 
     point = strict({"ts_s": number, "power_w": maybe, "room_c": maybe})
     mark = strict({"ts_s": number, "kind": {"enum": ["mode", "fault"]}, "text": {"type": "string"}})
+    step = strict(
+        {"ts_s": number, "kind": {"enum": ["up", "down", "step"]}, "text": {"type": "string"}}
+    )
     return {
         **strict(
             {
@@ -297,6 +300,23 @@ def _zone_window() -> dict[str, Any]:
                     },
                 },
                 "marks": {"type": "array", "items": mark},
+                "quiet": {
+                    "type": "array",
+                    "description": "[start, end] of the quiet hours of the zone's target, "
+                    "to an hour past until_s (for live readings drawn after it)",
+                    "items": {
+                        "type": "array",
+                        "prefixItems": [number, number],
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+                "steps": {
+                    "type": "array",
+                    "items": step,
+                    "description": "the schedule's changes of target: set-point up, down, "
+                    "or another target",
+                },
             }
         ),
         "description": "A zone's room, set-point and power over a window, from the history.",

@@ -17,11 +17,17 @@ def _series() -> DeviceSeries:
         for m in range(360)
     )
     marks = (Mark(120.0, "fault", "offline: timed out"), Mark(600.0, "mode", "Low → High"))
-    return DeviceSeries("living", Window.H6, 0.0, 21_600.0, samples, ((0.0, 19.0),), marks)
+    quiet = ((0.0, 3600.0), (18_000.0, 25_200.0))
+    steps = (Mark(1800.0, "up", "21.0 °C"), Mark(7200.0, "step", "level Low"))
+    return DeviceSeries(
+        "living", Window.H6, 0.0, 21_600.0, samples, ((0.0, 19.0),), marks, quiet, steps
+    )
 
 
 def test_a_window_comes_back_as_it_was_sent() -> None:
     series = _series()
+    assert series.quiet
+    assert series.steps
     assert window_from_json(window_json(series)) == series
     assert window_from_json(window_json(series), name="other").device == "other"
 
@@ -44,6 +50,12 @@ def _with(**change: Any) -> dict[str, Any]:
         _with(setpoints=[[0.0]]),
         _with(marks=[{"kind": "fault"}]),
         _with(marks=[{"ts_s": 1.0, "kind": "fault", "text": "x"}] * 201),
+        _with(quiet=[[0.0]]),
+        _with(quiet=[[10.0, 5.0]]),
+        _with(quiet=[[0.0, float("inf")]]),
+        _with(quiet=[[0.0, 1.0]] * 201),
+        _with(steps=[{"kind": "up"}]),
+        _with(steps={"ts_s": 1.0}),
     ],
 )
 def test_anything_not_as_written_is_refused(data: Any) -> None:
@@ -58,3 +70,14 @@ def test_long_texts_are_cut() -> None:
     assert len(series.device) == 200
     assert series.marks[0].kind == "mode"
     assert len(series.marks[0].text) == 200
+
+
+def test_an_answer_without_quiet_hours_or_steps_has_none() -> None:
+    """An older service's answer (no ``quiet``, no ``steps``) is read as having none."""
+    data = window_json(_series())
+    del data["quiet"], data["steps"]
+    series = window_from_json(data)
+    assert series.quiet == ()
+    assert series.steps == ()
+    unknown = window_from_json(_with(steps=[{"ts_s": 1.0, "kind": "\x1b[2J", "text": "x"}]))
+    assert unknown.steps[0].kind == "step"

@@ -85,3 +85,25 @@ def test_zone_charts(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_zone_quiet_hours(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    """Pins the zone's room chart marks: quiet hours 22:00-07:00 shaded, schedule steps ↓ ↑."""
+    app = ZoneApp()
+    day = UNTIL_S - UNTIL_S % 86_400
+    data = zone_day(Window.H24) | {
+        "quiet": [[day - 2 * 3600, day + 7 * 3600]],
+        "steps": [
+            {"ts_s": day - 2 * 3600, "kind": "down", "text": "19.0 °C"},
+            {"ts_s": day + 6 * 3600, "kind": "up", "text": "21.0 °C"},
+        ],
+    }
+
+    async def show(pilot: Pilot[None]) -> None:
+        charts = app.query_one(ZoneCharts)
+        charts.pick("living")
+        charts.show(window_from_json(data, name="living"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=show)

@@ -13,13 +13,13 @@ from textual.containers import Grid, VerticalScroll
 from textual.widgets import Header, Input, Static
 
 from nanoheater.controller.build import local_zone
-from nanoheater.controller.configure import quiet_window
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.exceptions import UsageError
 from nanoheater.history.charts import device_plots
 from nanoheater.history.plot import QUIET_MARK
 from nanoheater.history.records import Sample
 from nanoheater.history.series import DeviceSeries, Mark, Window, with_live
+from nanoheater.home.chart_marks import Span, room_marks
 from nanoheater.models import ModelCapabilities
 from nanoheater.tui.devices import DeviceEntry
 from nanoheater.tui.messages import (
@@ -48,8 +48,6 @@ WINDOW_NAMES = {
 READ_AGE_S = 60.0
 """A window is read again when shown or polled at most this often (real seconds); the live
 readings (``DeviceEntry.recent``, an hour of them) fill in between."""
-
-Span = tuple[float, float]
 
 WIDE_CHARTS_FROM = 140
 """Terminal width from which the charts sit in one row."""
@@ -251,20 +249,10 @@ class DeviceScreen(AppScreen):
         the schedule it follows; steps: that schedule's changes of target.
         """
         choice = self.nano_app.devices.choices.get(self.key)
-        windows = list(choice.schedule.quiet if choice and choice.schedule else ())
+        schedule = choice.schedule if choice is not None else None
+        quiet_hours = choice is None or choice.quiet_hours
         config = self.nano_app.settings.caps.quiet_hours
-        if config is not None and (choice is None or choice.quiet_hours):
-            windows.append(quiet_window(config))
-        tz = local_zone()
-        quiet = [span for w in windows for span in w.spans(since_s, until_s, tz)]
-        steps = []
-        if choice is not None and choice.schedule is not None:
-            for at, before, after in choice.schedule.steps(since_s, until_s, tz):
-                kind = "step"
-                if isinstance(before, RoomTemperature) and isinstance(after, RoomTemperature):
-                    kind = "up" if after.setpoint_c > before.setpoint_c else "down"
-                steps.append(Mark(at, kind, after.describe()))
-        return quiet, steps
+        return room_marks(schedule, quiet_hours, config, since_s, until_s, local_zone())
 
     def _draw_charts(self) -> None:
         """Give the four charts their plots; each is drawn when painted (``TimeChart``)."""

@@ -19,6 +19,7 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Static
 
 from nanoheater.history.charts import zone_plots
+from nanoheater.history.plot import QUIET_MARK
 from nanoheater.history.records import Sample
 from nanoheater.history.series import ZONE_HOLD_S, DeviceSeries, Window, with_live
 from nanoheater.protocol.sanitize import sanitize
@@ -131,7 +132,13 @@ class ZoneCharts(Vertical):
         self._read = series
         self._live = tuple(p for p in self._live if p.ts_s >= series.until_s)
         self._draw()
-        self._bar("from the service's history · v: window")
+        legend = "".join(
+            (
+                f" · {QUIET_MARK} quiet hours" if series.quiet else "",
+                " · ↑↓ schedule" if series.steps else "",
+            )
+        )
+        self._bar(f"from the service's history · v: window{legend}")
 
     def live(self, point: Sample) -> None:
         """Append a live point of the zone shown (``zone_point``), drawn once its window is read."""
