@@ -9,10 +9,10 @@ spans) and ``steps`` (the schedule's changes) are drawn under the room chart.
 
 Example:
     >>> from nanoheater.history.series import Window, DeviceSeries
-    >>> from nanoheater.history.plot import STEP_MARKS
-from nanoheater.history.records import Sample
-    >>> series = DeviceSeries("living", Window.H6, 0.0, 21600.0,
-    ...     (Sample("living", 0.0, power_w=150.0, room_temp_c=20.5, resolution_s=60),), (), ())
+    >>> from nanoheater.history.records import Sample
+    >>> t = 1_764_568_800.0
+    >>> series = DeviceSeries("living", Window.H6, t, t + 21600.0,
+    ...     (Sample("living", t, power_w=150.0, room_temp_c=20.5, resolution_s=60),), (), ())
     >>> window_from_json(window_json(series)) == series
     True
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nanoheater.const import DEVICE_CLOCK_RANGE_S
 from nanoheater.history.plot import STEP_MARKS
 from nanoheater.history.records import Sample
 from nanoheater.history.series import MAX_MARKS, DeviceSeries, Mark, Window
@@ -61,6 +62,9 @@ def window_from_json(data: Any, name: str | None = None) -> DeviceSeries:
     since, until = _number(data.get("since_s")), _number(data.get("until_s"))
     if since is None or until is None or until < since:
         raise ValueError("a zone window needs since_s <= until_s")
+    low, high = DEVICE_CLOCK_RANGE_S
+    if since < low or until > high:  # time is input: 1e300 would overflow the axis' clock
+        raise ValueError("a zone window's times are between 2000 and 2100")
     zone = name if name is not None else str(data.get("zone", ""))[:_MAX_TEXT]
     points = _list(data.get("points"), window.span_s // window.bucket_s + 2, "points")
     samples = []

@@ -10,17 +10,20 @@ from nanoheater.history.records import Sample
 from nanoheater.history.series import DeviceSeries, Mark, Window
 from nanoheater.history.window_json import window_from_json, window_json
 
+T0 = 1_764_568_800.0
+"""2025-12-01 06:00 UTC: the window's start."""
+
 
 def _series() -> DeviceSeries:
     samples = tuple(
-        Sample("living", 60.0 * m, power_w=150.0, room_temp_c=20.0 + m / 100, resolution_s=60)
+        Sample("living", T0 + 60 * m, power_w=150.0, room_temp_c=20.0 + m / 100, resolution_s=60)
         for m in range(360)
     )
-    marks = (Mark(120.0, "fault", "offline: timed out"), Mark(600.0, "mode", "Low → High"))
-    quiet = ((0.0, 3600.0), (18_000.0, 25_200.0))
-    steps = (Mark(1800.0, "up", "21.0 °C"), Mark(7200.0, "step", "level Low"))
+    marks = (Mark(T0 + 120, "fault", "offline: timed out"), Mark(T0 + 600, "mode", "Low → High"))
+    quiet = ((T0, T0 + 3600), (T0 + 18_000, T0 + 25_200))
+    steps = (Mark(T0 + 1800, "up", "21.0 °C"), Mark(T0 + 7200, "step", "level Low"))
     return DeviceSeries(
-        "living", Window.H6, 0.0, 21_600.0, samples, ((0.0, 19.0),), marks, quiet, steps
+        "living", Window.H6, T0, T0 + 21_600, samples, ((T0, 19.0),), marks, quiet, steps
     )
 
 
@@ -43,6 +46,8 @@ def _with(**change: Any) -> dict[str, Any]:
         _with(window="1y"),
         _with(since_s="0"),
         _with(until_s=-1.0),
+        _with(until_s=1e300),  # time is input: past 2100 is no time
+        _with(since_s=0.0),
         _with(points=[{"ts_s": 0.0, "power_w": float("nan")}]),
         _with(points=[{"ts_s": 0.0, "power_w": "150"}]),
         _with(points=[{"power_w": 1.0}]),

@@ -19,7 +19,7 @@ from nanoheater.home.intents import Intents
 from nanoheater.service.remote import RemoteHome
 from nanoheater.tui.attached import AttachedApp, left_to_service
 from nanoheater.tui.widgets.chart import TimeChart
-from nanoheater.tui.widgets.zone_charts import ZoneCharts
+from nanoheater.tui.widgets.zone_charts import ZoneCharts, zone_point
 from tests.home.conftest import fleet, hosts, served, until
 from tests.tui.test_charts import chart_lines_of
 
@@ -277,3 +277,25 @@ async def test_a_zones_live_readings_are_appended_between_its_window_reads(
             assert room_plot.points[-1][0] > read_until
             assert charts.window.value == "24h"
             await pilot.press("q")
+
+
+def test_a_zones_live_point_takes_only_plausible_readings() -> None:
+    """The service's JSON is input: a time past 2100, NaN, text or a stale member do not count."""
+    now = 1_764_590_400.0
+    devices = [
+        {"zone": "living", "online": True, "updated_s": now, "power_w": 100.0, "room_c": 20.0},
+        {"zone": "living", "online": True, "updated_s": now - 5, "power_w": 50.0, "room_c": None,
+         "inlet_temp_c": 22.0},
+        {"zone": "living", "online": True, "updated_s": 1e300, "power_w": 1e9},
+        {"zone": "living", "online": True, "updated_s": now - 600, "power_w": 7.0},
+        {"zone": "living", "online": False, "updated_s": now, "power_w": 9.0},
+        {"zone": "living", "online": True, "updated_s": now, "power_w": float("nan")},
+        {"zone": "living", "online": True, "updated_s": now, "power_w": "300"},
+        {"zone": "hall", "online": True, "updated_s": now, "power_w": 500.0},
+    ]  # fmt: skip
+    point = zone_point(devices, "living")
+    assert point is not None
+    assert point.ts_s == now
+    assert point.power_w == 150.0
+    assert point.room_temp_c == 21.0  # 20 °C and the second's inlet, 22 °C
+    assert zone_point(devices, "attic") is None

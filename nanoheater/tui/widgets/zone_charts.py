@@ -23,6 +23,7 @@ from nanoheater.history.plot import QUIET_MARK
 from nanoheater.history.records import Sample
 from nanoheater.history.series import ZONE_HOLD_S, DeviceSeries, Window, with_live
 from nanoheater.protocol.sanitize import sanitize
+from nanoheater.service.remote import api_time
 from nanoheater.tui.widgets.chart import TimeChart
 
 MAX_LIVE_POINTS = 3600
@@ -50,7 +51,7 @@ def zone_point(devices: Iterable[dict[str, Any]], zone: str) -> Sample | None:
     """
     members = []
     for device in devices:
-        updated = _number(device.get("updated_s"))
+        updated = api_time(device.get("updated_s"))  # time is input: 1e300 is no time
         if device.get("zone") == zone and device.get("online") is True and updated is not None:
             members.append((updated, device))
     if not members:
