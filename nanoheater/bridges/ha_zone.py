@@ -147,10 +147,11 @@ def zone_state(
     quiet: bool,
 ) -> dict[str, Any]:
     """The JSON a zone's climate entity reads; ``devices`` are the zone's own."""
+    # A device calibrating after a mode change runs at its new power: it heats all along.
     heating = any(
         d.online
         and d.status is not None
-        and d.status.state is HeaterState.MINING
+        and d.status.state in (HeaterState.MINING, HeaterState.CALIBRATING)
         and not d.status.soft_off
         for d in devices
     )

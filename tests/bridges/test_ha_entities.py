@@ -11,14 +11,20 @@ from nanoheater.bridges.ha_entities import (
     device_state,
     topic_id,
 )
-from nanoheater.bridges.ha_zone import zone_entities
+from nanoheater.bridges.ha_zone import ZonePresets, zone_entities, zone_state
 from nanoheater.capabilities import capabilities
 from nanoheater.home.types import DeviceView, Target, ZoneView
 from nanoheater.models import HeaterInfo, HeaterState, HeaterStatus, ModelId
 from tests.bridges.ha_schema import validate
 
 
-def _view(model: ModelId, *, online: bool = True) -> DeviceView:
+def _view(
+    model: ModelId,
+    *,
+    online: bool = True,
+    state: HeaterState = HeaterState.MINING,
+    soft_off: bool = False,
+) -> DeviceView:
     caps = capabilities(model)
     status = HeaterStatus(
         info=HeaterInfo(
@@ -30,7 +36,8 @@ def _view(model: ModelId, *, online: bool = True) -> DeviceView:
         ),
         host="127.0.0.2",
         port=4028,
-        state=HeaterState.MINING,
+        state=state,
+        soft_off=soft_off,
         mode=caps.profiles[0].name,
         power_w=70.0,
         hashrate_ths=3.0,
@@ -130,3 +137,27 @@ def test_device_state_carries_the_problem_reason() -> None:
     assert device_state(_view(ModelId.NANO3S), None)["problem"] is None
     lost = device_state(_view(ModelId.NANO3S, online=False), None)
     assert lost["problem"].startswith("unreachable")
+
+
+@pytest.mark.parametrize(
+    ("state", "soft_off", "action"),
+    [
+        (HeaterState.MINING, False, "heating"),
+        (HeaterState.CALIBRATING, False, "heating"),  # after a mode change, at its new power
+        (HeaterState.IDLE, False, "idle"),
+        (HeaterState.OFF, True, "idle"),
+        (HeaterState.FAULT, False, "idle"),
+    ],
+)
+def test_zone_action_says_heating_while_a_heater_heats(
+    state: HeaterState, soft_off: bool, action: str
+) -> None:
+    """The climate's action: heating while a heater mines or calibrates, else idle."""
+    zone = ZoneView(
+        name="office",
+        devices=("127.0.0.2:4028",),
+        setpoint_c=21.0,
+        target=Target("setpoint", setpoint_c=21.0),
+    )
+    view = _view(ModelId.Q, state=state, soft_off=soft_off)
+    assert zone_state(zone, [view], presets=ZonePresets(), quiet=False)["action"] == action
