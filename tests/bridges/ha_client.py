@@ -78,10 +78,21 @@ class HomeAssistant:
         await self.client.publish(topic, payload.encode(), qos=1)
 
     async def until(self, check: Callable[[], bool], timeout_s: float = 10.0) -> None:
-        """Wait until ``check()`` holds, or fail."""
+        """Wait until ``check()`` holds, or fail; a topic not received yet (KeyError) is "not yet".
+
+        A command's result can arrive before this client's first state message (a test run alone,
+        or first on its worker), so ``ha.json(state)`` in a check may not have a payload yet.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        while not check():
+        while not self._holds(check):
             if loop.time() > deadline:
                 raise AssertionError("condition not met in time")
             await asyncio.sleep(0.05)
+
+    @staticmethod
+    def _holds(check: Callable[[], bool]) -> bool:
+        try:
+            return check()
+        except KeyError:
+            return False
