@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import logging
 import os
+import re
+import select
+import struct
+import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 import click
@@ -139,3 +146,60 @@ def test_log_records_go_to_the_log_file_while_a_screen_owns_the_terminal(tmp_pat
         assert "after" in terminal.getvalue(), "the terminal handler is back after the screen"
     finally:
         root.handlers = saved
+
+
+def test_the_demo_in_a_terminal_prints_its_quit_summary_after_the_screen(tmp_path: Path) -> None:
+    """``nanoheater demo`` on a real pseudo-terminal: q closes the screen, then one exit line each.
+
+    What the README shows after quitting the demo, from the command itself (the Pilot tests
+    drive the app, not the command's echo), and no log record on the terminal (they go to the
+    demo's log file).
+    """
+    primary, secondary = os.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = os.environ | {
+        "TERM": "xterm-256color",
+        "TMPDIR": str(tmp_path),
+        "NANOHEATER_CONFIG_DIR": str(tmp_path / "config"),
+        "NANOHEATER_DATA_DIR": str(tmp_path / "data"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nanoheater", "demo", "--port", "40790"],
+        stdin=secondary, stdout=secondary, stderr=secondary, env=env, start_new_session=True,
+    )  # fmt: skip
+    os.close(secondary)
+    seen = b""
+    deadline = time.monotonic() + 90
+    try:
+        quit_sent = False
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([primary], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(primary, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not quit_sent and b"5 online" in seen:  # every device has answered
+                os.write(primary, b"q")
+                quit_sent = True
+        assert proc.wait(timeout=30) == 0, seen[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(primary)
+    after = seen.rsplit(b"\x1b[?1049l", 1)[-1].decode(errors="replace")  # the screen closed
+    after = re.sub(r"\x1b\[[0-9;?<>=]*[A-Za-z]", "", after)  # the terminal modes it restores
+    lines = [line for line in after.splitlines() if line.strip()]
+    assert len(lines) == 5, after
+    for line in lines:
+        assert re.fullmatch(
+            r"exit: Avalon .+ \(127\.0\.0\.\d:40790\): not touched \(manual control\): \w+, \d+ W",
+            line.strip(),
+        ), line
+    text = seen.decode(errors="replace")
+    assert "WARNING" not in text
+    assert "Traceback" not in text
