@@ -66,6 +66,14 @@ def zone_row(zone: dict[str, Any]) -> tuple[str, str, str, str]:
     return sanitize(zone.get("name"), 40), what, state, devices
 
 
+def room_line(zone: dict[str, Any] | None) -> str:
+    """The zone's learned room (``room.text``: the fit, or what it needs); "" without one."""
+    room = None if zone is None else zone.get("room")
+    if not isinstance(room, dict) or not room.get("text"):
+        return ""
+    return f"Room ({sanitize(zone.get('name') if zone else '', 40)}): {sanitize(room['text'], 300)}"
+
+
 def device_key(device: dict[str, Any]) -> str:
     """A device's ``host:port``: its row key."""
     return sanitize(f"{device.get('host')}:{device.get('port')}", 40)
@@ -175,6 +183,7 @@ class AttachedApp(App[None]):
         zones.add_columns("Zone", "Target", "State", "Devices")
         yield zones
         yield ZoneCharts(id="zone-charts")
+        yield Static("", id="zone-room-model")
         devices: DataTable[str] = DataTable(id="devices", cursor_type="row")
         devices.add_columns("Device", "Zone", "Model", "State", "Mode", "Power", "Chip")
         yield devices
@@ -190,6 +199,7 @@ class AttachedApp(App[None]):
     def on_mount(self) -> None:
         """Load zones and devices, then follow the stream."""
         self.query_one("#entry", Input).display = False
+        self.query_one("#zone-room-model", Static).display = False
         self.query_one("#zones", DataTable).focus()
         self.load()
         self.follow()
@@ -264,6 +274,15 @@ class AttachedApp(App[None]):
         if charts.zone is None and (first := self._zone()) is not None:
             charts.pick(first)  # the first zone, before any cursor move
             self._load_zone_window()
+        self._show_room()
+
+    def _show_room(self) -> None:
+        """The selected zone's learned room under its charts (hidden when it has none)."""
+        zone = self.query_one(ZoneCharts).zone
+        line = room_line(None if zone is None else self.seen_zones.get(zone))
+        static = self.query_one("#zone-room-model", Static)
+        static.update(Text(line))
+        static.display = bool(line)
 
     @on(DevicesLoaded)
     def _devices(self, message: DevicesLoaded) -> None:
@@ -287,6 +306,7 @@ class AttachedApp(App[None]):
         if key is not None:
             self.query_one(ZoneCharts).pick(str(key))
             self._load_zone_window()
+            self._show_room()
 
     def _load_zone_window(self) -> None:
         charts = self.query_one(ZoneCharts)

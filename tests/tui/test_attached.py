@@ -299,3 +299,29 @@ def test_a_zones_live_point_takes_only_plausible_readings() -> None:
     assert point.power_w == 150.0
     assert point.room_temp_c == 21.0  # 20 °C and the second's inlet, 22 °C
     assert zone_point(devices, "attic") is None
+
+
+async def test_the_selected_zone_shows_the_room_the_service_learned(
+    served: tuple[Home, str], fleet: Fleet
+) -> None:
+    """Under the zone's charts: its room model from the zone JSON (here, what the fit needs)."""
+    home, api = served
+    nano, _q = hosts(fleet)
+    await home.create_zone("living", [nano])
+    await until(lambda: bool((home.zone("living").room or {}).get("text")))
+    async with RemoteHome(api) as remote:
+        app = AttachedApp(remote)
+        async with app.run_test(size=(100, 30)) as pilot:
+            charts = app.query_one(ZoneCharts)
+            line = app.query_one("#zone-room-model", Static)
+            zones = app.query_one("#zones")
+            await until(lambda: zones.row_count >= 2)  # type: ignore[attr-defined]
+            for _ in range(zones.row_count):  # type: ignore[attr-defined]
+                if charts.zone == "living":
+                    break
+                await pilot.press("down")
+            assert charts.zone == "living"
+            await until(lambda: line.display and "living" in str(line.render()))
+            text = str(line.render())
+            assert text.startswith("Room (living): learning the room: needs more hours"), text
+            await pilot.press("q")
