@@ -6,25 +6,29 @@ expected value, mode changes (◆) and faults (!) under the time axis, and heat 
 day for the week. Charts are block characters only, so they survive pipes, pagers and any font. With
 ``--json`` the same windows come out as one JSON object of points instead of pictures. A zone
 of the config's ``[zones]`` gets the zone's charts: its room under the zone's set-point and its
-devices' total power (``history.charts.zone_plots``).
+devices' total power (``history.charts.zone_plots``). Under the room chart: the config's quiet
+hours (a device) or those of the zone's target in the service, with its schedule's steps.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import click
 
 from nanoheater.cli.output import print_json
-from nanoheater.config import load_settings
+from nanoheater.config import data_dir, load_settings
 from nanoheater.exceptions import UsageError
 from nanoheater.history import HistoryStore, LedgerTotals, Window
 from nanoheater.history.charts import day_plots, device_plots, zone_plots
-from nanoheater.history.plot import draw, local_tz, to_text
+from nanoheater.history.plot import QUIET_MARK, draw, local_tz, to_text
 from nanoheater.history.series import DeviceSeries
 from nanoheater.history.window_json import window_json
+from nanoheater.home.chart_marks import room_marks
+from nanoheater.home.intents import INTENTS_FILE, Intents
+from nanoheater.home.regulation import schedule_for
 
 PLOT_WINDOWS = (Window.H24, Window.D7)
 """What ``--plot`` draws: the day, then the week."""
@@ -77,10 +81,19 @@ def echo_plots(
         return
     width, tz = plot_width(), local_tz()
     titles = {Window.H24: "the last 24 hours", Window.D7: "the last 7 days"}
-    blocks = [f"History of {device}{f' ({model})' if model else ''}: ◆ mode change  ! fault"]
+    # The config's quiet hours, as the device screen shades them (its target is not known here).
+    config_quiet = load_settings().settings.caps.quiet_hours
+    marked = {
+        window: room_marks(None, True, config_quiet, series.since_s, series.until_s, tz)[0]
+        for window, series in windows.items()
+    }
+    legend = f"  {QUIET_MARK} quiet hours" if any(marked.values()) else ""
+    blocks = [
+        f"History of {device}{f' ({model})' if model else ''}: ◆ mode change  ! fault{legend}"
+    ]
     for window, series in windows.items():
         blocks.append(f"== {titles[window]} ==")
-        for plot in device_plots(series, model=model):
+        for plot in device_plots(series, model=model, quiet=marked[window]):
             blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
     for plot in day_plots(days, currency, load_settings().settings.heat.heat_pump_cop):
         blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
@@ -103,7 +116,7 @@ def zone_devices(store: HistoryStore, zone: str) -> list[str]:
 def echo_zone_plots(store: HistoryStore, zone: str, now_s: float, *, as_json: bool) -> None:
     """Print the zone's day and week (room and set-point, total power), or their points."""
     devices = zone_devices(store, zone)
-    windows = {w: store.zone_window(zone, devices, w, now_s) for w in PLOT_WINDOWS}
+    windows = {w: zone_marked(store.zone_window(zone, devices, w, now_s)) for w in PLOT_WINDOWS}
     if as_json:
         print_json(
             {
@@ -116,9 +129,32 @@ def echo_zone_plots(store: HistoryStore, zone: str, now_s: float, *, as_json: bo
     width, tz = plot_width(), local_tz()
     titles = {Window.H24: "the last 24 hours", Window.D7: "the last 7 days"}
     count = f"{len(devices)} device{'' if len(devices) == 1 else 's'}"
-    blocks = [f"Zone {zone} ({count}): ◆ mode change  ! fault"]
+    legend = "".join(
+        (
+            f"  {QUIET_MARK} quiet hours" if any(s.quiet for s in windows.values()) else "",
+            "  ↑↓ schedule" if any(s.steps for s in windows.values()) else "",
+        )
+    )
+    blocks = [f"Zone {zone} ({count}): ◆ mode change  ! fault{legend}"]
     for window, series in windows.items():
         blocks.append(f"== {titles[window]} ==")
         for plot in zone_plots(series):
             blocks.append(to_text(draw(plot, width, CHART_ROWS, tz=tz)))
     click.echo("\n\n".join(blocks))
+
+
+def zone_marked(series: DeviceSeries) -> DeviceSeries:
+    """``series`` with the quiet hours and schedule steps of the zone's target in the service.
+
+    The target is the one ``nanoheater serve`` keeps in ``<data>/intents.json`` (read, never
+    changed: the service may be running); a zone without a target there has none, as the
+    service's own zone window says.
+    """
+    target = Intents.peek(data_dir() / INTENTS_FILE).targets.get(series.device)
+    if target is None or target.kind == "off":
+        return series
+    config_quiet = load_settings().settings.caps.quiet_hours
+    quiet, steps = room_marks(
+        schedule_for(target), True, config_quiet, series.since_s, series.until_s, local_tz()
+    )
+    return replace(series, quiet=tuple(quiet), steps=tuple(steps))

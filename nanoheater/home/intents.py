@@ -70,6 +70,16 @@ class Intents:
             return cls()
 
     @classmethod
+    def peek(cls, path: Path) -> Intents:
+        """Read ``path`` without touching it (a reader beside the service): none if unreadable."""
+        try:
+            if path.stat().st_size > MAX_INTENTS_BYTES:
+                return cls()
+            return cls._parse(json.loads(path.read_text()))
+        except (OSError, ValueError, UsageError, TypeError, AttributeError, KeyError):
+            return cls()
+
+    @classmethod
     def _parse(cls, data: Any) -> Intents:
         if not isinstance(data, dict):
             raise ValueError("not an object")

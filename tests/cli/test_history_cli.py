@@ -19,6 +19,8 @@ from nanoheater.config import config_path, data_dir
 from nanoheater.economics.market import MarketSettings, offline_market
 from nanoheater.economics.tariff import Tariff
 from nanoheater.history import DATABASE_FILE, HistoryStore, Sample, StoredDecision
+from nanoheater.home import Target
+from nanoheater.home.intents import INTENTS_FILE, Intents
 
 MARKET = offline_market(MarketSettings(pool_fee=0.0), None)
 
@@ -227,3 +229,80 @@ def test_zone_usage_errors_are_one_line(
     assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
     assert message in line
+
+
+QUIET_CONFIG = "[caps.quiet_hours]\nstart_hour = 22\nend_hour = 7\nmax_power_w = 0\n"
+WEEK = """
+[[entry]]
+days = "all"
+at = "06:30"
+target_c = 21
+
+[[entry]]
+days = "all"
+at = "22:30"
+target_c = 17
+"""
+
+
+def _room_marks_row(out: str) -> str:
+    """The marks row under the last 24 hours' room chart (title, 5 plot rows, marks, axis)."""
+    day = out.split("== the last 7 days ==")[0].splitlines()
+    title = next(i for i, line in enumerate(day) if line.startswith("Room"))
+    return day[title + 6]
+
+
+def test_plot_shades_the_configs_quiet_hours_under_the_room(
+    recorded: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The device screen's quiet hours, in a plain terminal: 9 of the 24 hours shaded."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    config = config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(QUIET_CONFIG)
+    out = _run("10.0.0.7", "--plot").stdout
+    assert out.splitlines()[0].endswith("░ quiet hours")
+    row = _room_marks_row(out)
+    assert 9 / 24 * 70 <= row.count("░") <= 9 / 24 * 80 + 2, row  # 80 columns less the gutter
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_zone_plot_marks_the_services_target_quiet_hours_and_steps(
+    zone_recorded: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zone following a schedule in ``serve`` (intents.json): ░ quiet hours, ↑ 06:30, ↓ 22:30.
+
+    The intents file is only read (the service may be running): a damaged one stays as it is.
+    """
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    config = config_path()
+    config.write_text(config.read_text() + QUIET_CONFIG)
+    intents = data_dir() / INTENTS_FILE
+    week = Target(kind="schedule", schedule_toml=WEEK, schedule_name="week.toml")
+    Intents(targets={"living": week}).save(intents)
+    out = _run("--zone", "living", "--plot").stdout
+    assert out.splitlines()[0].endswith("░ quiet hours  ↑↓ schedule")
+    row = _room_marks_row(out)
+    assert "↑" in row
+    assert "↓" in row
+    assert row.count("░") >= 20, row
+    data = json.loads(_run("--zone", "living", "--plot", "--json").stdout)
+    day = data["windows"]["24h"]
+    assert {s["kind"]: (s["ts_s"] % 86_400) / 3600 for s in day["steps"]} == {
+        "up": 6.5,
+        "down": 22.5,
+    }
+    assert day["quiet"]
+    Intents(targets={"living": Target(kind="off")}).save(intents)
+    off = _run("--zone", "living", "--plot").stdout
+    assert "░" not in off
+    assert "↑" not in off
+    intents.write_text("{not json")
+    damaged = _run("--zone", "living", "--plot")
+    assert damaged.exit_code == 0, damaged.stderr
+    assert intents.read_text() == "{not json"  # left for the service to deal with
+    monkeypatch.undo()
+    time.tzset()
