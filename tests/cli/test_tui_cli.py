@@ -14,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -148,12 +149,11 @@ def test_log_records_go_to_the_log_file_while_a_screen_owns_the_terminal(tmp_pat
         root.handlers = saved
 
 
-def test_the_demo_in_a_terminal_prints_its_quit_summary_after_the_screen(tmp_path: Path) -> None:
-    """``nanoheater demo`` on a real pseudo-terminal: q closes the screen, then one exit line each.
+def on_a_terminal(args: list[str], tmp_path: Path, ready: Callable[[bytes], bool]) -> str:
+    """Run ``nanoheater ARGS`` on a pseudo-terminal (80x24); press q once ``ready(output)``.
 
-    What the README shows after quitting the demo, from the command itself (the Pilot tests
-    drive the app, not the command's echo), and no log record on the terminal (they go to the
-    demo's log file).
+    Returns everything it wrote to the terminal, decoded. Its config, data and temporary
+    folders are the test's own.
     """
     primary, secondary = os.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
@@ -164,7 +164,7 @@ def test_the_demo_in_a_terminal_prints_its_quit_summary_after_the_screen(tmp_pat
         "NANOHEATER_DATA_DIR": str(tmp_path / "data"),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nanoheater", "demo", "--port", "40790"],
+        [sys.executable, "-m", "nanoheater", *args],
         stdin=secondary, stdout=secondary, stderr=secondary, env=env, start_new_session=True,
     )  # fmt: skip
     os.close(secondary)
@@ -173,8 +173,8 @@ def test_the_demo_in_a_terminal_prints_its_quit_summary_after_the_screen(tmp_pat
     try:
         quit_sent = False
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([primary], [], [], 0.2)
-            if ready:
+            ready_to_read, _, _ = select.select([primary], [], [], 0.2)
+            if ready_to_read:
                 try:
                     chunk = os.read(primary, 65536)
                 except OSError:  # the child closed the terminal
@@ -182,24 +182,59 @@ def test_the_demo_in_a_terminal_prints_its_quit_summary_after_the_screen(tmp_pat
                 if not chunk:
                     break
                 seen += chunk
-            if not quit_sent and b"5 online" in seen:  # every device has answered
+            if not quit_sent and ready(seen):
                 os.write(primary, b"q")
                 quit_sent = True
+        assert quit_sent, seen[-2000:]
         assert proc.wait(timeout=30) == 0, seen[-2000:]
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         os.close(primary)
-    after = seen.rsplit(b"\x1b[?1049l", 1)[-1].decode(errors="replace")  # the screen closed
-    after = re.sub(r"\x1b\[[0-9;?<>=]*[A-Za-z]", "", after)  # the terminal modes it restores
-    lines = [line for line in after.splitlines() if line.strip()]
-    assert len(lines) == 5, after
+    return seen.decode(errors="replace")
+
+
+def after_the_screen(text: str) -> list[str]:
+    """The non-empty lines written after the full screen closed, without terminal controls."""
+    after = text.rsplit("\x1b[?1049l", 1)[-1]
+    after = re.sub(r"\x1b\[[0-9;?<>=]*[A-Za-z]", "", after)  # the modes it restores
+    return [line.strip() for line in after.splitlines() if line.strip()]
+
+
+def test_the_demo_in_a_terminal_prints_its_quit_summary_after_the_screen(tmp_path: Path) -> None:
+    """``nanoheater demo`` on a real pseudo-terminal: q closes the screen, then one exit line each.
+
+    What the README shows after quitting the demo, from the command itself (the Pilot tests
+    drive the app, not the command's echo). q is pressed once all five devices answered.
+    """
+    text = on_a_terminal(["demo", "--port", "40790"], tmp_path, lambda seen: b"5 online" in seen)
+    lines = after_the_screen(text)
+    assert len(lines) == 5, lines
     for line in lines:
         assert re.fullmatch(
             r"exit: Avalon .+ \(127\.0\.0\.\d:40790\): not touched \(manual control\): \w+, \d+ W",
-            line.strip(),
+            line,
         ), line
-    text = seen.decode(errors="replace")
-    assert "WARNING" not in text
     assert "Traceback" not in text
+
+
+def test_a_warning_during_the_tui_goes_to_its_log_not_over_the_screen(tmp_path: Path) -> None:
+    """A library warning while ``nanoheater tui`` runs lands in tui.log, never on the terminal.
+
+    A configured host that does not answer makes discovery log a WARNING mid-session; before,
+    such lines were drawn raw over the title row. q is pressed once the log has it.
+    """
+    log = tmp_path / "data" / "tui.log"
+
+    def logged(seen: bytes) -> bool:  # in the log, or (the bug) on the terminal
+        in_log = log.exists() and "configured host did not answer" in log.read_text()
+        return in_log or b"did not answer" in seen
+
+    text = on_a_terminal(
+        ["tui", "--embedded", "--no-mdns", "--host", "127.0.0.1:9"], tmp_path, logged
+    )
+    assert "WARNING" not in text
+    assert "did not answer" not in text
+    assert "WARNING nanoheater.discovery" in log.read_text()
+    assert after_the_screen(text) == ["exit: 127.0.0.1:9 (127.0.0.1:9): not touched (offline)"]
