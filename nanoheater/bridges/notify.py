@@ -24,17 +24,28 @@ _TYPES = {
 }
 
 
+def _drop(record: logging.LogRecord) -> bool:
+    return False
+
+
 class AppriseNotifier:
     """Sends title and body to every URL; ``resolved`` alerts go out as successes."""
 
     def __init__(self, urls: Sequence[str]) -> None:
         self._apprise = apprise.Apprise()
-        for index, url in enumerate(urls):
-            if not self._apprise.add(url):
-                raise UsageError(
-                    f"alerts.urls[{index}]: not a notification URL Apprise knows "
-                    "(the URL is not shown: it may hold a token)"
-                )
+        # Why: Apprise logs a URL it cannot parse ("Unparseable URL nosuch://TOKEN@host"), and
+        # its masking keeps the user part, where many services put the token.
+        apprise_log = logging.getLogger("apprise")
+        apprise_log.addFilter(_drop)
+        try:
+            for index, url in enumerate(urls):
+                if not self._apprise.add(url):
+                    raise UsageError(
+                        f"alerts.urls[{index}]: not a notification URL Apprise knows "
+                        "(the URL is not shown: it may hold a token)"
+                    )
+        finally:
+            apprise_log.removeFilter(_drop)
         self.count = len(urls)
 
     async def send(self, title: str, body: str, severity: Severity, *, resolved: bool) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from nanoheater.bridges.alert_rules import Severity
@@ -38,9 +40,12 @@ async def test_a_dead_receiver_is_a_failed_delivery_not_an_exception() -> None:
     assert not await AppriseNotifier([url]).send("t", "b", Severity.WARNING, resolved=False)
 
 
-def test_an_unknown_url_is_refused_without_showing_it() -> None:
-    """The error names the index, never the URL (it may hold a token)."""
+def test_an_unknown_url_is_refused_without_showing_it(caplog: pytest.LogCaptureFixture) -> None:
+    """The error names the index, never the URL (it may hold a token), nor does any log line."""
+    caplog.set_level(logging.DEBUG)
     with pytest.raises(UsageError) as caught:
         AppriseNotifier(["ntfy://ok-topic", "nosuchscheme://secret-token@x"])
     assert "alerts.urls[1]" in str(caught.value)
     assert "secret-token" not in str(caught.value)
+    assert "secret-token" not in caplog.text  # Apprise logged it: "Unparseable URL ..."
+    assert not logging.getLogger("apprise").filters  # its other messages still show
