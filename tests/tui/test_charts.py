@@ -12,7 +12,7 @@ from firmware_sim.fleet import Fleet
 from nanoheater.history import AsyncHistoryStore, Window
 from nanoheater.history.plot import LINE
 from nanoheater.tui.app import NanoheaterApp
-from nanoheater.tui.screens.device import READ_AGE_S, DeviceScreen
+from nanoheater.tui.screens.device import CHARTS, READ_AGE_S, DeviceScreen
 from nanoheater.tui.screens.economics import EconomicsScreen
 from nanoheater.tui.widgets.chart import TimeChart
 from tests.tui.conftest import MODELS, AppFactory, poll, settle
@@ -111,11 +111,17 @@ async def test_overnight_curve_from_the_history_is_on_screen(
         assert "!" in lines[-2]
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_v_cycles_the_windows_each_read_at_its_resolution(
-    make_app: AppFactory, sim_fleet: Fleet, history: AsyncHistoryStore
+    make_app: AppFactory, sim_fleet: Fleet, history: AsyncHistoryStore, size: tuple[int, int]
 ) -> None:
+    """Each window at its resolution, with what its four charts must carry.
+
+    Power and hashrate from zero, hashrate against its expected value, the room under its
+    set-point, and a time axis under each.
+    """
     app = make_app(history=history)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         screen = await open_seeded(app, history, sim_fleet)
         await settle(pilot)
@@ -131,6 +137,14 @@ async def test_v_cycles_the_windows_each_read_at_its_resolution(
             assert len(plot.points) <= screen.window.span_s // screen.window.bucket_s + 2
             bar = str(screen.query_one("#window-bar", Static).render())
             assert "from the history" in bar
+            power, room, hashrate, chip = (chart_lines(screen, name) for name in CHARTS)
+            for lines in (power, hashrate):
+                assert lines[-3].split()[0] in ("0", "0.00"), lines  # the scale's floor
+            assert "expected" in hashrate[0]
+            assert "set-point" in room[0]
+            assert chip[0].startswith("Chip")
+            for lines in (power, room, hashrate, chip):
+                assert re.search(r"\d\d:\d\d|\w\w\w \d\d", lines[-1]), lines  # time axis
         assert seen == [Window.D7, Window.M15, Window.H6, Window.H24]
         week = chart_lines(screen, "power_w")
         assert "no readings" not in week[0]
