@@ -38,6 +38,9 @@ class DeviceCounters:
     cost_today: float
     revenue_today: float
     currency: str | None
+    market: str | None = None
+    """Where the market figures behind sats and revenue come from and how old (the ledger's
+    ``market`` label, e.g. dated fallback values)."""
 
     @property
     def net_cost_per_kwh_heat(self) -> float | None:
@@ -89,6 +92,8 @@ class LedgerCounters:
                 _LOGGER.warning("ledger totals of %s unavailable: %s", key, exc)
                 continue
             currency = today.get("currency") or total.get("currency")
+            market = today.get("market")
+            label = market.get("label") if isinstance(market, Mapping) else None
             self._cache[key] = DeviceCounters(
                 energy_kwh=_number(total, "energy_kwh"),
                 sats_total=_number(total, "expected_sats"),
@@ -97,4 +102,5 @@ class LedgerCounters:
                 cost_today=_number(today, "cost_fiat"),
                 revenue_today=_number(today, "revenue_fiat"),
                 currency=str(currency) if currency else None,
+                market=label if isinstance(label, str) else None,
             )

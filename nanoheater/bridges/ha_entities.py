@@ -142,6 +142,11 @@ def device_entities(
         "origin": ORIGIN,
         **availability(topics, topics.device(uid, "availability")),
     }
+    # Sats and revenue rest on market figures: an attribute says where from and how old.
+    market: Payload = {
+        "json_attributes_topic": state,
+        "json_attributes_template": "{{ {'market': value_json.market} | tojson }}",
+    }
     entities: list[tuple[str, str, Payload]] = [
         (
             "select",
@@ -214,6 +219,7 @@ def device_entities(
             "sat",
             state_class="total_increasing",
             icon="mdi:bitcoin",
+            **market,
         ),
         _sensor(
             "net_cost_heat",
@@ -222,6 +228,7 @@ def device_entities(
             f"{currency}/kWh",
             state_class="measurement",
             icon="mdi:cash",
+            **market,
         ),
         _sensor(
             "last_command",
@@ -362,6 +369,7 @@ def device_state(view: DeviceView, counters: DeviceCounters | None) -> Payload:
         "energy_kwh": None,
         "sats_today": None,
         "net_cost_per_kwh_heat": None,
+        "market": None,
         "problem": problem_reason(view),
     }
     if counters is not None:
@@ -370,5 +378,6 @@ def device_state(view: DeviceView, counters: DeviceCounters | None) -> Payload:
             energy_kwh=round(counters.energy_kwh, 4),
             sats_today=round(counters.sats_today, 1),
             net_cost_per_kwh_heat=None if net is None else round(net, 4),
+            market=counters.market,
         )
     return payload

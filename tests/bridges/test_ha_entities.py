@@ -92,6 +92,11 @@ def test_device_registry_and_the_mode_names_are_the_devices_own() -> None:
     energy = next(p for t, p in configs.items() if t.endswith("/energy/config"))
     assert energy["state_class"] == "total_increasing"
     assert energy["unit_of_measurement"] == "kWh"
+    # Sats and net cost carry where their market figures come from, as an attribute.
+    for name in ("sats_today", "net_cost_heat"):
+        sensor = next(p for t, p in configs.items() if t.endswith(f"/{name}/config"))
+        assert sensor["json_attributes_template"] == "{{ {'market': value_json.market} | tojson }}"
+        assert sensor["json_attributes_topic"] == energy["state_topic"]
 
 
 def test_the_schema_check_rejects_broken_payloads() -> None:

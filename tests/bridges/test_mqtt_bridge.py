@@ -95,6 +95,8 @@ async def test_states_reach_home_assistant(
         assert state["mode"] in ("Low", "Mid", "High")
         assert state["power_w"] > 0
         assert state["problem"] is None
+        # Sats and net cost rest on the fallback market: the state (an attribute) says so.
+        assert "config.toml [market] values as of 2025-12-01" in state["market"], state["market"]
         assert ha.last[f"nanoheater/device/{nano}/availability"] == b"online"
         zone = f"nanoheater/zone/{topic_id(hosts_of(home)[0])}/state"
         await ha.until(lambda: zone in ha.last)
