@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import math
@@ -271,7 +272,14 @@ def _check_caller(method: str, headers: dict[str, str]) -> None:
 def _loopback_name(authority: str) -> bool:
     host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
     host = host.removeprefix("[").partition("]")[0] if authority.startswith("[") else host
-    return host == "localhost" or host.startswith("127.") or host == "::1"
+    if host == "localhost":
+        return True
+    # An address literal only: "127.0.0.1.nip.io" or "127.evil.example" is a DNS name a
+    # rebinding attacker controls (a prefix check let it through).
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str], bytes]:

@@ -213,6 +213,9 @@ async def test_set_outdoor_then_back_to_the_profile(ctl: ControlServer, fleet: F
     ("extra", "expected"),
     [
         ("Origin: https://evil.example\r\nContent-Type: application/json\r\n", 403),
+        # Names that only look loopback: any DNS name can start with "127." or "localhost".
+        ("Origin: http://127.0.0.1.evil.example\r\nContent-Type: application/json\r\n", 403),
+        ("Origin: http://localhost.evil.example\r\nContent-Type: application/json\r\n", 403),
         ("Origin: null\r\nContent-Type: application/json\r\n", 403),
         ("Content-Type: text/plain\r\n", 415),
         ("Content-Type: application/x-www-form-urlencoded\r\n", 415),
@@ -232,7 +235,19 @@ async def test_a_browser_page_cannot_drive_the_control_endpoint(
     assert status == expected
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "", "10.0.0.1"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "evil.example:8080",
+        "",
+        "10.0.0.1",
+        # A rebinding domain names itself to pass a prefix check: 127.<anything> is a DNS name.
+        "127.0.0.1.nip.io",
+        "127.evil.example:8080",
+        "[::1.evil]",
+    ],
+)
 async def test_a_rebound_host_name_is_refused(ctl: ControlServer, host: str) -> None:
     """Pins: DNS rebinding (a foreign Host header on a loopback connection) gets 403."""
     raw = f"GET /devices HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
