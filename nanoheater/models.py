@@ -226,6 +226,17 @@ class DiscoveredHeater(_Frozen):
         """DNA, else MAC, else the address (only for devices that told us neither)."""
         return identity_key(self.dna, self.mac, self.address)
 
+    @property
+    def answered(self) -> bool:
+        """Whether the device answered our API: found by probing, or an advert it confirmed.
+
+        An advert nothing answers at keeps no model, MAC or DNA (``discovery.mdns.confirm``):
+        ``discover`` lists it, but the service and the TUI do not take it on as a device, or
+        rotating adverts would add 64 polled devices per rescan for ever (issue 14).
+        """
+        claimed_only = self.sources == (DiscoverySource.MDNS,)
+        return not (claimed_only and self.model is None and self.mac is None and self.dna is None)
+
 
 class Pool(_Frozen):
     """One configured mining pool, as ``pools`` reports it (the password is never kept)."""

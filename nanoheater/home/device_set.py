@@ -156,5 +156,7 @@ class DeviceSet(ZoneLayout):
 
         async for heater in browse(mdns=self.options.mdns, scan=self.options.scan):
             address = str(heater.address)
+            if not heater.answered:
+                continue  # an advert is a claim; nothing answered it (discover still lists it)
             if address not in self.slots and address not in self.forgotten:
                 self.add_device(address)

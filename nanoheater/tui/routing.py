@@ -99,6 +99,8 @@ class DeviceRouting(AppBase):
     def _heater_discovered(self, message: HeaterDiscovered) -> None:
         if str(message.heater.address) in self.fleet.removed:
             return  # the user removed it; a rescan must not bring it back
+        if not message.heater.answered:
+            return  # an advert nothing answered: a claim, not a device to poll
         entry, new = self.fleet.add(message.heater)
         if new:
             self.log_event(entry.name, f"found at {entry.key}")

@@ -14,6 +14,7 @@ import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from zeroconf import ServiceInfo
@@ -22,6 +23,7 @@ from zeroconf.asyncio import AsyncZeroconf
 from nanoheater.const import MDNS_SERVICE_TYPE
 from nanoheater.discovery import discover, mdns
 from nanoheater.exceptions import NanoheaterError
+from nanoheater.home import Home, HomeOptions
 from nanoheater.models import DiscoverySource, ModelId
 from tests.reliability.hostile import HostileDevice, proxy
 from tests.reliability.rigs import make_heater, tcp_client
@@ -175,3 +177,29 @@ async def test_one_odd_host_does_not_end_discovery(monkeypatch: pytest.MonkeyPat
     async with HostileDevice(proxy(heater.handle, lambda r: r)).running() as device:
         found = await discover(mdns=False, hosts=["127.0.0.9:4028", f"127.0.0.1:{device.port}"])
     assert [h.port for h in found] == [device.port]
+
+
+async def test_the_service_takes_on_only_adverts_the_api_confirms(tmp_path: Path) -> None:
+    """Pins: the Home's mDNS rescan adds the advert a device answers, not the ones nothing does.
+
+    Unconfirmed adverts were added and polled as devices: with the names rotated, 64 more on
+    every rescan (every 5 min) for ever. ``discover`` still lists them, without identity.
+    """
+    heater, _ = make_heater("nano3s")
+    async with HostileDevice(proxy(heater.handle, lambda r: r)).running() as device:
+        silent: list[int] = []
+        for _ in range(3):
+            with socket.socket() as spare:
+                spare.bind(("127.0.0.1", 0))
+                silent.append(spare.getsockname()[1])
+        claims = [
+            _advert(f"Avalon claim {i}", "127.0.0.1", port, f"aa:bb:cc:dd:ee:{i:02x}", f"{i:016x}")
+            for i, port in enumerate(silent, start=1)
+        ]
+        real = _advert("Avalon real", "127.0.0.1", device.port, "aa:bb:cc:00:00:01", "f" * 16)
+        async with adverts(real, *claims) as browser:
+            listed = await discover(zeroconf=browser, timeout_s=2.0)
+            home = Home(HomeOptions(data_dir=tmp_path, mdns=True, history=False, persist=False))
+            await home._discover()  # one rescan, as the service's loop runs it
+    assert {h.port for h in listed} == {device.port, *silent}  # discover lists every advert
+    assert [d.address for d in home.devices()] == [f"127.0.0.1:{device.port}"]

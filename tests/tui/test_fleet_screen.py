@@ -9,7 +9,8 @@ from textual.widgets import Input, Label
 from firmware_sim.fleet import Fleet
 from nanoheater.config import Settings, load_settings
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
-from nanoheater.models import DiscoveredHeater
+from nanoheater.models import DiscoveredHeater, DiscoverySource, ModelId
+from nanoheater.tui.messages import HeaterDiscovered
 from nanoheater.tui.regulation import TargetChoice
 from nanoheater.tui.screens.add_device import AddDeviceScreen
 from nanoheater.tui.screens.device import DeviceScreen
@@ -317,3 +318,19 @@ async def test_add_dialog_prompt_is_not_cut_at_80x24(make_app: AppFactory) -> No
         text = str(label.render())
         assert "port 4028 by default)" in " ".join(text.split())
         assert label.size.height >= 2, "the prompt wraps onto a second line"
+
+
+async def test_an_advert_nothing_answered_is_not_taken_on(make_app: AppFactory) -> None:
+    """Pins (issue 14): an mDNS finding nothing confirmed is not added or polled; others are."""
+    app = make_app(scan_on_start=False)
+    claim = DiscoveredHeater(
+        name="Avalon claim", host="127.0.0.1", port=1, sources=(DiscoverySource.MDNS,)
+    )
+    confirmed = claim.model_copy(update={"port": 2, "model": ModelId.NANO3S})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.post_message(HeaterDiscovered(claim))
+        app.post_message(HeaterDiscovered(confirmed))
+        await settle(pilot)
+        assert app.fleet.get("127.0.0.1:1") is None
+        assert app.fleet.get("127.0.0.1:2") is not None
