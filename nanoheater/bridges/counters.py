@@ -70,6 +70,8 @@ class LedgerCounters:
         self._cache: dict[str, DeviceCounters] = {}
         self.refreshed_s: float | None = None
         """When ``refresh`` last ran (clock seconds)."""
+        self.market: Mapping[str, Any] | None = None
+        """The ledger's last ``market`` (kind, host, age_s, label): the figures behind the sats."""
 
     def get(self, key: str) -> DeviceCounters | None:
         """The last totals read for ``key``, or None before the first refresh."""
@@ -94,6 +96,8 @@ class LedgerCounters:
             currency = today.get("currency") or total.get("currency")
             market = today.get("market")
             label = market.get("label") if isinstance(market, Mapping) else None
+            if isinstance(market, Mapping):
+                self.market = market
             self._cache[key] = DeviceCounters(
                 energy_kwh=_number(total, "energy_kwh"),
                 sats_total=_number(total, "expected_sats"),

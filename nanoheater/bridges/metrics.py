@@ -3,7 +3,8 @@
 A collector reads the Home's views at scrape time (nothing is copied or can drift): per device
 power, hashrate, temperatures, fan, online and state; per zone room temperature, set-point and
 controller output; per device energy and expected-sats counters from the ledger (refreshed at
-most once a minute, on the scrape, so an idle service does no ledger work).
+most once a minute, on the scrape, so an idle service does no ledger work), and the age of the
+market figures those sats are counted with (``kind`` default, cache or live).
 """
 
 from __future__ import annotations
@@ -100,7 +101,20 @@ class HomeCollector(Collector):
                 sats.add_metric(labels, counted.sats_total)
         yield from gauges.values()
         yield from (online, state, energy, sats)
+        yield from self._market()
         yield from self._zones()
+
+    def _market(self) -> Iterator[Metric]:
+        """How old the market figures behind the sats are, by where they come from."""
+        age = GaugeMetricFamily(
+            "nanoheater_market_age_seconds",
+            "Age of the market figures (BTC price, difficulty) the sats are counted with",
+            labels=["kind"],
+        )
+        market = self.counters.market
+        if market is not None and isinstance(market.get("age_s"), int | float):
+            age.add_metric([str(market.get("kind"))], float(market["age_s"]))
+        yield age
 
     def _zones(self) -> Iterator[Metric]:
         room = GaugeMetricFamily(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from nanoheater.bridges.metrics import HomeMetrics
@@ -47,6 +49,10 @@ async def test_metrics_cover_devices_zones_and_counters(home: Home) -> None:
     assert [lab["zone"] for lab, _ in samples["nanoheater_zone_output_watts"]] == [zone]
     assert {lab["device"] for lab, _ in samples["nanoheater_device_energy_kwh_total"]} == keys
     assert all(v >= 0 for _, v in samples["nanoheater_device_energy_kwh_total"])
+    # The sats rest on the dated fallback market: its age (since 2025-12-01) is exposed.
+    ((labels, age_s),) = samples["nanoheater_market_age_seconds"]
+    assert labels == {"kind": "default"}
+    assert age_s == pytest.approx(time.time() - 1_764_547_200.0, abs=120)
     # The example Grafana dashboard queries only metrics that this real Home exposes.
     assert _dashboard_metrics()
     assert _dashboard_metrics() <= set(samples), _dashboard_metrics() - set(samples)
