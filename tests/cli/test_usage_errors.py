@@ -65,3 +65,19 @@ def test_no_help_text_says_none() -> None:
         result = CliRunner().invoke(cli, [*path, "-h"])
         assert result.exit_code == 0, (path, result.output)
         assert "None" not in result.output, (path, result.output)
+
+
+def test_the_commands_without_json_are_the_ones_the_readme_names() -> None:
+    """README: every command that prints results takes --json, all but these four."""
+    lacking = set()
+    for path in _commands(cli, []):
+        command: click.Command = cli
+        for name in path:
+            assert isinstance(command, click.Group)
+            found = command.get_command(click.Context(command), name)
+            assert found is not None
+            command = found
+        leaf = bool(path) and not isinstance(command, click.Group)
+        if leaf and not any("--json" in p.opts for p in command.params):
+            lacking.add(" ".join(path))
+    assert lacking == {"tui", "demo", "serve", "service install"}
