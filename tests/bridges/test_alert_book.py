@@ -61,6 +61,16 @@ def test_quiet_hours_hold_back_warnings_but_not_critical_alerts() -> None:
     assert [a.severity for a in sent[0]] == [Severity.CRITICAL]
 
 
+def test_equal_quiet_hours_in_config_toml_mean_none() -> None:
+    """TOML has no null: docs/home-assistant.md says start = end turns the quiet hours off."""
+    settings = AlertSettings.model_validate(
+        {"not_hashing_after_min": 1, "quiet_start_hour": 0.0, "quiet_end_hour": 0.0}
+    )
+    idle = device(hashrate_ths=0.0)
+    sent = _run([(at(23, m), [idle], []) for m in (0, 2)], settings)
+    assert [len(s) for s in sent] == [0, 1]  # the warning goes out at once, at night
+
+
 def test_an_episode_that_opens_and_ends_inside_quiet_hours_is_never_sent() -> None:
     """Warning at 01:00, gone at 03:00: nothing at 07:00 either."""
     settings = AlertSettings(not_hashing_after_min=1)
