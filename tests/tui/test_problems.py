@@ -28,6 +28,10 @@ async def test_overheat_is_explained_and_the_slow_restart_flagged(
         clear_faults(member.heater)
         await poll(pilot, sim_fleet, 30)
         texts = [e.text for e in app.events if e.device == name]
-        assert any(t.startswith("mining but not hashing: 0 TH/s at ") for t in texts), texts
+        slow = [t for t in texts if t.startswith("mining but not hashing: 0 TH/s at ")]
+        assert slow, texts
+        # With advice, not only the symptom: how long it may last and what to check.
+        assert "can last a few minutes" in slow[0], slow
+        assert "check its pool and network, then reboot it" in slow[0], slow
         await poll(pilot, sim_fleet, 600)
         assert list(app.events)[-1].text.startswith("problems cleared: ")
