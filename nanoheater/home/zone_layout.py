@@ -17,11 +17,10 @@ from typing import Any
 
 from nanoheater.config import update_config
 from nanoheater.exceptions import UsageError
-from nanoheater.home.devices import DeviceSlot, UnknownRef, address_of, resolve_device
+from nanoheater.home.devices import DeviceSlot, address_of, resolve_device
 from nanoheater.home.types import ZoneView
 from nanoheater.home.zone_control import ZoneControl
 from nanoheater.home.zones import ZoneSlot
-from nanoheater.protocol.sanitize import sanitize
 
 MAX_ZONES = 500
 """More zones than any house has rooms; bounds what one client can make the service keep."""
@@ -142,10 +141,8 @@ class ZoneLayout(ZoneControl):
     # -- helpers ----------------------------------------------------------------------------------
 
     def _named(self, ref: str) -> ZoneSlot:
-        """The named zone called ``ref`` (a device's own zone cannot be edited)."""
-        zone = self.zone_slots.get(ref.strip())
-        if zone is None:
-            raise UnknownRef(f"no zone {sanitize(ref, 80)!r} in this home")
+        """The named zone ``ref`` names (a device ref: its zone; its own zone cannot be edited)."""
+        zone = self._zone_slot(ref)
         if not zone.named:
             raise UsageError(
                 f"{zone.name} is a device's own zone; make a zone (zones add NAME) and assign it"

@@ -114,6 +114,8 @@ async def test_bad_zone_edits_are_refused_and_change_nothing(tmp_path: Path, fle
             await remote.create_zone("hall", ["10.9.9.9"])
         with pytest.raises(UsageError, match="own zone"):
             await remote.rename_zone(q, "hall")
+        with pytest.raises(UsageError, match="own zone"):  # its host alone, as the README uses it
+            await remote.rename_zone(q.rsplit(":", 1)[0], "hall")
         with pytest.raises(UsageError, match="own zone"):
             await remote.delete_zone(q)
         with pytest.raises(UsageError, match="not in zone"):
