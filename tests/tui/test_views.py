@@ -262,3 +262,33 @@ async def test_settings_explain_the_field_in_focus_without_a_mouse(make_app: App
         app.screen.query_one("#market-live").focus()
         await settle(pilot)
         assert "mempool.space" in _text(help_line)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "toast"),
+    [
+        ("caps-max-room", "500", "Max room °C: Input should be less than 60"),
+        ("market-pool-fee", "150", "Pool fee %: Input should be less than 100"),
+        (
+            "tariff-currency",
+            "euro",
+            "Currency: 'EURO' is not a three-letter ISO code (USD, EUR, ...)",
+        ),
+    ],
+)
+async def test_a_refused_setting_is_named_as_the_form_names_it(
+    make_app: AppFactory, field: str, typed: str, toast: str
+) -> None:
+    """Pins the form's label and units in the refusal, not pydantic's path and units.
+
+    It read ``caps.max_room_temp_c: ...`` and, for a pool fee typed as 150 (%), ``market.
+    pool_fee: Input should be less than 1``; a four-letter currency was saved.
+    """
+    app = make_app(scan_on_start=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s")
+        app.screen.query_one(f"#{field}", Input).value = typed
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == [toast]
+        assert not app.config_file.exists()

@@ -6,6 +6,7 @@ App writes the file in a worker (atomic write in ``nanoheater.config``).
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -117,6 +118,8 @@ def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settin
     data["tariff"]["price_fiat_per_kwh"] = _number(values["tariff-price"], "Electricity price")
     # One currency for both: prices and revenue are compared directly, so they cannot differ.
     currency = values["tariff-currency"].strip().upper()
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        raise ValueError(f"Currency: {currency!r} is not a three-letter ISO code (USD, EUR, ...)")
     data["tariff"]["currency"] = data["market"]["currency"] = currency
     data["market"]["btc_price_fiat"] = _number(values["market-btc"], "BTC price")
     data["market"]["difficulty"] = _number(values["market-difficulty"], "Difficulty") * 1e12
@@ -147,10 +150,49 @@ def apply_form(settings: Settings, values: dict[str, str], live: bool) -> Settin
     try:
         return Settings(**data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix
-        raise ValueError(f"{where}: {message}") from None
+        raise ValueError(_form_error(exc)) from None
+
+
+FIELD_OF = {
+    "tariff.price_fiat_per_kwh": "tariff-price",
+    "tariff.currency": "tariff-currency",
+    "market.currency": "tariff-currency",
+    "market.btc_price_fiat": "market-btc",
+    "market.difficulty": "market-difficulty",
+    "market.pool_fee": "market-pool-fee",
+    "heat.heat_pump_cop": "heat-cop",
+    "sensors": "sensors",
+    "outdoor_sensor": "outdoor-sensor",
+    "caps.max_room_temp_c": "caps-max-room",
+    "caps.power_budget_w": "caps-budget",
+    "caps.quiet_hours": "caps-quiet",
+    "hosts": "hosts",
+}
+"""The form field behind each settings path a validation error can name."""
+
+FORM_SCALE = {"market.pool_fee": 100.0, "market.difficulty": 1e-12}
+"""Factor from the settings' unit to the form's (a fraction to %, hashes to T)."""
+
+
+def _form_error(exc: ValidationError) -> str:
+    """The first error in the form's words: its label and its units, not pydantic's path.
+
+    The toast used to read ``market.pool_fee: Input should be less than 1`` for a pool fee
+    typed as 150 (%).
+    """
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix
+    key = next((k for k in FIELD_OF if path == k or path.startswith(k + ".")), None)
+    if key is None:
+        return f"{path}: {message}"
+    scale = FORM_SCALE.get(key)
+    bounds = first.get("ctx") or {}
+    if scale is not None and any(name in bounds for name in ("gt", "ge", "lt", "le")):
+        # "Input should be less than 1": the bound ends the message, in the settings' unit.
+        message = re.sub(r"-?\d[\d.e+-]*$", lambda m: f"{float(m[0]) * scale:g}", message)
+    label = next(label for field_id, label, _ in FIELDS if field_id == FIELD_OF[key])
+    return f"{label}: {message}"
 
 
 class SettingsScreen(AppScreen):
