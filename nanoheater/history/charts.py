@@ -170,6 +170,7 @@ def day_plots(days: Sequence[LedgerTotals], currency: str, heat_pump_cop: float)
             bucket_s=DAY_S * 4 // 5,
             decimals=decimals,
             from_zero=True,
+            bars=True,
         )
 
     net = bars("Net cost of heat", per_kwh, [d.net_cost_fiat_per_kwh_heat or 0.0 for d in ran], 3)

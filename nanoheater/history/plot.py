@@ -79,6 +79,8 @@ class Plot:
     """Marked under the plot: ``mode`` ◆, ``fault`` !, schedule steps ``up``/``down``/``step``."""
     spans: Sequence[tuple[float, float]] = ()
     """(start, end) times shaded under the plot: quiet hours."""
+    bars: bool = False
+    """Points are bars (a day's, with a gap before the next): see ``column_means``."""
 
 
 def chart_scale(
@@ -144,8 +146,16 @@ def column_means(
     until_s: float,
     width: int,
     bucket_s: float = 1.0,
+    *,
+    bars: bool = False,
 ) -> list[float | None]:
-    """The mean of the points overlapping each of ``width`` equal time columns; None if none."""
+    """The mean of the points overlapping each of ``width`` equal time columns; None if none.
+
+    With ``bars`` (points at least two columns wide) a point counts only in the columns whose
+    middle it covers, so the gap a bar leaves before the next shows once it is wider than half
+    a column, rather than only when it holds a whole column. Narrower bars fill every column
+    they touch: gaps under a column would land on arbitrary columns, not between every bar.
+    """
     sums = [0.0] * width
     counts = [0] * width
     per_column = (until_s - since_s) / width if width > 0 else 0.0
@@ -153,9 +163,14 @@ def column_means(
         return [None] * width
     # Hot on every repaint (four charts per poll): plain comparisons, no min/max/range per point.
     floor, cover_s, right = math.floor, max(bucket_s, 1e-9), width - 1
+    middles = bars and cover_s >= 2 * per_column
     for ts_s, value in points:
-        first = floor((ts_s - since_s) / per_column)
-        last = floor((ts_s + cover_s - since_s) / per_column - 1e-9)
+        if middles:
+            first = math.ceil((ts_s - since_s) / per_column - 0.5)
+            last = floor((ts_s + cover_s - since_s) / per_column - 0.5 - 1e-9)
+        else:
+            first = floor((ts_s - since_s) / per_column)
+            last = floor((ts_s + cover_s - since_s) / per_column - 1e-9)
         if first < 0:
             first = 0
         if last > right:
@@ -197,7 +212,9 @@ def draw(plot: Plot, width: int, height: int, *, tz: tzinfo | None = None) -> li
     with_axis = height >= 5
     if with_axis:
         plot_rows -= 2
-    columns = column_means(plot.points, plot.since_s, plot.until_s, width, plot.bucket_s)
+    columns = column_means(
+        plot.points, plot.since_s, plot.until_s, width, plot.bucket_s, bars=plot.bars
+    )
     present = [v for v in columns if v is not None]
     per_column = (plot.until_s - plot.since_s) / width
     line = _step_values(plot.line, plot.since_s, per_column, width) if plot.line else []
@@ -209,7 +226,9 @@ def draw(plot: Plot, width: int, height: int, *, tz: tzinfo | None = None) -> li
     gutter = max((len(s) for s in labels), default=0) + 1 if width >= 30 else 0
     inner = width - gutter
     if inner != width:  # recompute for the narrower plot area
-        columns = column_means(plot.points, plot.since_s, plot.until_s, inner, plot.bucket_s)
+        columns = column_means(
+            plot.points, plot.since_s, plot.until_s, inner, plot.bucket_s, bars=plot.bars
+        )
         per_column = (plot.until_s - plot.since_s) / inner
         line = _step_values(plot.line, plot.since_s, per_column, inner) if plot.line else []
     rows: list[list[Cell]] = [_title(plot, present, columns, line, width, fmt)]

@@ -127,3 +127,24 @@ def test_empty_window_says_so() -> None:
     assert "no readings in this window" in to_text(rows)
     assert len(rows) == 6
     assert all(len(row) == 40 for row in rows)
+
+
+def test_day_bars_keep_the_gap_between_days() -> None:
+    """Bars covering 80 % of each day: every day's gap shows, even when under two columns wide.
+
+    A column belongs to a bar only if the bar covers the column's middle; 7 days in 50 columns
+    leave a 1.4-column gap, which a column merely touched by the bar would fill. A month in 50
+    columns (bars of 1.3 columns) stays one area: its gaps would fall on arbitrary columns.
+    """
+    day = 86_400
+    cover = day * 4 // 5
+    points = [(float(d * day), 1.0) for d in range(7)]
+    for width in (27, 43, 50, 57):
+        columns = column_means(points, 0.0, 7.0 * day, width, bucket_s=cover, bars=True)
+        runs = "".join("█" if v is not None else " " for v in columns).split()
+        assert len(runs) == 7 if width >= 43 else len(runs) >= 5, (width, runs)
+        assert sum(v is not None for v in columns) >= width * 0.8 - 7, (width, columns)
+    month = [(float(d * day), 1.0) for d in range(30)]
+    assert column_means(month, 0.0, 30.0 * day, 50, bucket_s=cover, bars=True) == column_means(
+        month, 0.0, 30.0 * day, 50, bucket_s=cover
+    )
