@@ -351,7 +351,10 @@ class SensorGuard:
         else:
             if self.last is None or reading.at_s >= self.last.at_s:
                 self.last = reading
-                self.latest_c = reading.temp_c
+            # The value just read is the newest the sensor gave, whatever its own stamp says:
+            # a hot reading stamped before the last one (a file's mtime, a clock stepped back)
+            # was ignored, and the last cold reading kept heating (issue 14: time is input).
+            self.latest_c = reading.temp_c
             self.problem = ""
         if self.last is None:
             self.problem = self.problem or "no reading yet"

@@ -356,3 +356,19 @@ async def test_sigterm_while_a_sensor_trickles_leaves_at_once() -> None:
     assert b"Traceback" not in err
     assert mode_of(heater) == "Night"
     assert b"left at Night" in out
+
+
+async def test_a_hot_reading_stamped_in_the_past_still_goes_to_the_floor() -> None:
+    """Pins: a reading's own time is input; a hot value stamped before the last one counts.
+
+    A file sensor stamps with the file's mtime: a value above the maximum written with an older
+    mtime (or after the clock stepped back) was dropped, and the last cold reading heated on.
+    """
+    sensor = Scripted()
+    guard_ = SensorGuard(sensor, max_age_s=300.0)
+    assert await guard_.read(100.0) == 20.0
+    sensor.next, sensor.age_s = 35.0, 80.0  # stamped at 50 s, before the reading at 100 s
+    room = await guard_.read(130.0)
+    decision = _decide(guard_, room, LADDER.top)
+    assert decision.index == 0, decision.reason
+    assert "hard maximum" in decision.reason
