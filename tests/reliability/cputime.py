@@ -151,6 +151,17 @@ def parse_reply_fully(data: bytes) -> None:
     parse_pools(body)
 
 
+SANITIZE_SHAPES: dict[str, Callable[[int], str]] = {
+    "benign": lambda n: fill("Avalon Nano3s pool ", n),
+    "CSI without a final byte": lambda n: "\x1b[" + "0" * (n - 2),
+    "ESC [ repeated": lambda n: fill("\x1b[", n),
+    "OSC openers repeated": lambda n: fill("\x1b]", n),
+    "8-bit CSI parameters": lambda n: fill("\x9b" + "0;" * 20, n),
+    "controls and bidi": lambda n: fill("\x07\x00\u202ea\u2028", n),
+}
+"""Text ``sanitize`` cleans: every device string and every log line (``SafeFormatter``)."""
+
+
 def growth_failures(parse: Callable[[Any], object], make: Callable[[int], Any]) -> list[str]:
     """Return what breaks linear growth along ``SIZES`` (empty when the parser is linear).
 

@@ -16,10 +16,13 @@ import pytest
 from nanoheater.const import MAX_REPLY_BYTES
 from nanoheater.exceptions import NanoheaterError
 from nanoheater.models import ModelId
+from nanoheater.protocol.sanitize import sanitize
 from tests.reliability.cputime import (
     BLOB_SHAPES,
     HOSTILE_LIMIT,
     REPLY_SHAPES,
+    SANITIZE_SHAPES,
+    SIZES,
     benign_blob,
     cpu_s,
     growth_failures,
@@ -41,6 +44,15 @@ def test_blob_parser_is_linear_in_its_input(shape: str) -> None:
 def test_reply_decoding_is_linear_in_its_input(shape: str) -> None:
     """Pins: the codec's repairs and the text dialect are linear (gluing strings was quadratic)."""
     assert growth_failures(parse_reply_fully, REPLY_SHAPES[shape]) == []
+
+
+@pytest.mark.parametrize("shape", sorted(SANITIZE_SHAPES))
+def test_sanitizing_is_linear_in_its_input(shape: str) -> None:
+    """Pins: escape stripping (a regex over device text and log lines) never backtracks far."""
+    assert growth_failures(sanitize, SANITIZE_SHAPES[shape]) == []
+    size = SIZES[-1]
+    benign = cpu_s(sanitize, SANITIZE_SHAPES["benign"](size))
+    assert cpu_s(sanitize, SANITIZE_SHAPES[shape](size)) <= HOSTILE_LIMIT * max(benign, 1e-3)
 
 
 def test_a_hostile_blob_costs_a_small_multiple_of_a_benign_one() -> None:
