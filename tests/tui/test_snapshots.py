@@ -229,6 +229,32 @@ def test_device_window(
         asyncio.run(history.close())
 
 
+@pytest.mark.parametrize("window", list(WINDOW_PRESSES), ids=[w.value for w in WINDOW_PRESSES])
+def test_device_window_lower_charts_80x24(
+    snap_compare: Snap, tmp_path: Path, window: Window
+) -> None:
+    """Pins hashrate and chip per window at 80x24, scrolled to them (below the fold there)."""
+    sim = SimFleet()
+    history = AsyncHistoryStore(HistoryStore.open(tmp_path / "history.sqlite3"))
+    app = sim.app(tmp_path, history)
+
+    async def open_window(pilot: Pilot[None], fleet: Fleet) -> None:
+        screen = await open_seeded(app, history, fleet)
+        await settle(pilot)
+        for _ in range(WINDOW_PRESSES[window]):
+            await pilot.press("v")
+            await settle(pilot)
+        screen.query_one("#chart-chip_temp_c").scroll_visible(animate=False, top=False)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(
+            app, terminal_size=(80, 24), run_before=sim.run_before(app, open_window)
+        )
+    finally:
+        asyncio.run(history.close())
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_device_quiet_hours(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
     """Pins the room chart's marks: quiet hours 22:00-07:00 shaded, a schedule's steps, legend."""
