@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -305,21 +306,22 @@ def parse_schedule(text: str, default: HeatTarget | None = None) -> Schedule:
     exception (issue 14).
     """
     data = _toml(text)
-    entries = tuple(
-        ScheduleEntry(
-            parse_days(str(e.get("days", "all"))),
-            parse_clock(str(e.get("at", ""))),
-            _target_from(e, f"entry {i + 1}"),
-        )
-        for i, e in enumerate(_tables(data, "entry"))
-    )
+    entries = []
+    for i, e in enumerate(_tables(data, "entry")):
+        where = f"entry {i + 1}"
+        with _naming(where):
+            days, at = parse_days(str(e.get("days", "all"))), parse_clock(str(e.get("at", "")))
+        entries.append(ScheduleEntry(days, at, _target_from(e, where)))
     quiet = []
     for i, q in enumerate(_tables(data, "quiet")):
         where = f"quiet {i + 1}"
+        with _naming(where):
+            days = parse_days(str(q.get("days", "all")))
+            start, end = parse_clock(str(q.get("from", ""))), parse_clock(str(q.get("to", "")))
         window = QuietHours(
-            parse_days(str(q.get("days", "all"))),
-            parse_clock(str(q.get("from", ""))),
-            parse_clock(str(q.get("to", ""))),
+            days,
+            start,
+            end,
             _finite(q, "max_db", where) if "max_db" in q else None,
             str(q["max_mode"]) if "max_mode" in q else None,
             _finite(q, "max_power_w", where) if "max_power_w" in q else None,
@@ -327,7 +329,16 @@ def parse_schedule(text: str, default: HeatTarget | None = None) -> Schedule:
         if window.max_noise_db is None and window.max_mode is None and window.max_power_w is None:
             raise UsageError(f"{where}: give max_db, max_mode or max_power_w")
         quiet.append(window)
-    return Schedule(entries, tuple(quiet), default)
+    return Schedule(tuple(entries), tuple(quiet), default)
+
+
+@contextmanager
+def _naming(where: str) -> Iterator[None]:
+    """A bad day or time names the entry it is in, as every other schedule error does."""
+    try:
+        yield
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
 
 
 def read_schedule_text(path: Path) -> str:

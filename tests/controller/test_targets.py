@@ -133,19 +133,26 @@ def test_fixed_plan_is_clamped_into_caps() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "names"),
     [
-        '[[entry]]\nat = "25:00"\ntarget_c = 20\n',
-        '[[entry]]\nat = "06:00"\n',
-        '[[entry]]\nat = "06:00"\ntarget_c = 20\nmode = "Night"\n',
-        '[[quiet]]\nfrom = "22:00"\nto = "06:00"\n',
-        "[[entry\n",
+        ('[[entry]]\nat = "25:00"\ntarget_c = 20\n', "entry 1: bad time '25:00'"),
+        ('[[entry]]\nat = "06:00"\n', "entry 1: "),
+        ('[[entry]]\nat = "06:00"\ntarget_c = 20\nmode = "Night"\n', "entry 1: "),
+        ('[[quiet]]\nfrom = "22:00"\nto = "06:00"\n', "quiet 1: "),
+        (
+            '[[entry]]\nat = "06:00"\ntarget_c = 20\n'
+            '[[entry]]\ndays = "funday"\nat = "07:00"\ntarget_c = 20\n',
+            "entry 2: bad day 'funday'",
+        ),
+        ('[[quiet]]\nfrom = "22:00"\nto = "6pm"\nmax_db = 30\n', "quiet 1: bad time '6pm'"),
+        ("[[entry\n", "schedule: "),
     ],
 )
-def test_malformed_schedule_is_a_usage_error(text: str) -> None:
-    """Malformed schedules are rejected with a UsageError."""
-    with pytest.raises(UsageError):
+def test_malformed_schedule_is_a_usage_error(text: str, names: str) -> None:
+    """Malformed schedules are refused in one line naming the entry (README, Schedules)."""
+    with pytest.raises(UsageError) as caught:
         parse_schedule(text)
+    assert str(caught.value).startswith(names), caught.value
 
 
 def test_quiet_hours_spans_wrap_midnight_and_agree_with_active() -> None:
