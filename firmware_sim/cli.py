@@ -191,7 +191,8 @@ def serve(
     try:
         asyncio.run(_serve(fleet, control_port))
     except OSError as err:
-        _fail(str(err), status=1)
+        # The listen errors carry their own context in strerror; str() would add "[Errno 98] ".
+        _fail(str(err) if err.filename or not err.strerror else err.strerror, status=1)
     except KeyboardInterrupt:
         pass
 

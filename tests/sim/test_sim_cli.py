@@ -84,6 +84,10 @@ def test_port_in_use_is_one_error_line() -> None:
         port = taken.getsockname()[1]
         code, _, err = run("serve", "--port", str(port), "--control-port", "0")
     assert_one_error_line(code, err, 1, f"127.0.0.1:{port}")
+    # As docs/simulator.md shows it (it read "firmware-sim: error: [Errno 98] cannot listen ...").
+    assert (
+        err == f"firmware-sim: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
 
 
 def test_control_port_in_use_is_one_error_line() -> None:
