@@ -14,7 +14,9 @@ import pytest
 PINNED: dict[str, set[str]] = {
     "nanoheater.address": {"SERIAL_SCHEMES", "AddressKind", "DeviceAddress", "identity_key"},
     "nanoheater.client": {"SOFT_SWITCH_LEAD_S", "HeaterClient"},
-    "nanoheater.capabilities": {"capabilities", "find_profile", "model_from_version"},
+    "nanoheater.capabilities": {
+        "capabilities", "find_profile", "model_from_version", "product_name",
+    },
     "nanoheater.exceptions": {
         "CalibratingError", "ConnectionFailed", "DeviceRefused", "DeviceTimeout",
         "NanoheaterError", "ProtocolError", "UnsupportedError", "UsageError",

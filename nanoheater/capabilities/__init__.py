@@ -16,7 +16,7 @@ from typing import Any
 from nanoheater.exceptions import UsageError
 from nanoheater.models import ModelCapabilities, ModelId, PowerProfile
 
-__all__ = ["capabilities", "find_profile", "model_from_version"]
+__all__ = ["capabilities", "find_profile", "model_from_version", "product_name"]
 
 
 @cache
@@ -92,3 +92,13 @@ _BY_NAME = {
     "mini3": ModelId.MINI3,
     "q": ModelId.Q,
 }
+
+
+def product_name(product: str, model: ModelId | None) -> str:
+    """The product as people write it: the registry's name for a squashed product string.
+
+    The Nano 3 reports PROD "Avalonnano"; discovery, the TUI and ``status`` say "Avalon Nano 3"
+    (issue 12). Product strings with a space ("Avalon Nano3s", "Avalon Q") are kept as sent.
+    """
+    squashed = product.casefold().startswith("avalon") and " " not in product
+    return capabilities(model).display_name if squashed and model is not None else product

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import click
 
+from nanoheater.capabilities import product_name
 from nanoheater.cli.fleet import (
     fleet_status,
     fleet_watch,
@@ -350,7 +351,7 @@ def format_status(reading: HeaterStatus, name: str | None = None) -> str:
         ("dna", info.dna or "—"),
     ]
     rows += [("problem", problem) for problem in diagnose(reading)]
-    header = f"{info.product} ({model}) at {reading.address}"
+    header = f"{product_name(info.product, info.model)} ({model}) at {reading.address}"
     if name:
         header = f"{name}: {header}"
     lines = [sanitize(header)]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nanoheater.address import DeviceAddress
-from nanoheater.capabilities import model_from_version
+from nanoheater.capabilities import model_from_version, product_name
 from nanoheater.const import DEFAULT_TCP_PORT
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.models import DiscoveredHeater, DiscoverySource
@@ -124,14 +124,15 @@ def heater_from_version(
     if not _is_avalon(fields):
         return None
     mac = normalise_mac(sanitize(fields.get("MAC", ""), 32) or None)
-    product = sanitize(fields.get("PROD", ""), MAX_PRODUCT_CHARS) or "Avalon"
+    model = model_from_version(fields)
+    product = product_name(sanitize(fields.get("PROD", ""), MAX_PRODUCT_CHARS) or "Avalon", model)
     # The same "<Product> <mac last 4>" shape the mDNS instance names use.
     name = f"{product} {mac.replace(':', '')[-4:].upper()}" if mac else product
     return DiscoveredHeater(
         name=name,
         host=host,
         port=port,
-        model=model_from_version(fields),
+        model=model,
         mac=mac,
         dna=normalise_dna(sanitize(fields.get("DNA", ""), 80) or None),
         sources=sources,

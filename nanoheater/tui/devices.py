@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from nanoheater.capabilities import capabilities
+from nanoheater.capabilities import product_name
 from nanoheater.history.records import Sample
 from nanoheater.models import DiscoveredHeater, HeaterState, HeaterStatus
 
@@ -96,10 +96,7 @@ class DeviceEntry:
             return self.label
         name = self.heater.name or (self.status.info.product if self.status else self.key)
         info = self.status.info if self.status is not None else None
-        squashed = name.casefold().startswith("avalon") and " " not in name
-        if squashed and info is not None and info.model is not None:
-            # The Nano 3 reports PROD "Avalonnano": say "Avalon Nano 3", the registry's name.
-            name = capabilities(info.model).display_name
+        name = product_name(name, info.model if info is not None else None)
         if self.heater.mac is None and self.status is not None and self.status.info.dna:
             suffix = self.status.info.dna[-4:].upper()
             if not name.endswith(suffix):

@@ -313,3 +313,11 @@ async def test_an_off_device_shows_no_chip_temperature() -> None:
         assert "0 °C" not in out
         code, out, err = await run_cli("status", target, "--json")
     assert json.loads(out)["chip_temp_max_c"] == 0.0, "--json keeps what the device said"
+
+
+async def test_the_nano_3_is_named_as_people_write_it() -> None:
+    """The Nano 3 reports PROD "Avalonnano": status heads it "Avalon Nano 3", as the TUI does."""
+    async with SimServer(make_heater("nano3")) as sim:
+        code, out, err = await run_cli("status", f"{sim.host}:{sim.port}")
+    assert code == 0, err
+    assert out.startswith(f"Avalon Nano 3 (nano3) at {sim.host}:{sim.port}\n"), out

@@ -53,11 +53,14 @@ def test_heater_from_version_identifies_a_nano3s() -> None:
 
 
 def test_heater_from_version_identifies_a_nano3_without_identity() -> None:
-    """Pins that a Nano 3 (no DNA, no MAC) is still an Avalon, named by PROD, keyed by address."""
+    """Pins that a Nano 3 (no DNA, no MAC) is an Avalon, named "Avalon Nano 3", keyed by address.
+
+    Its PROD is "Avalonnano"; discover printed that (issue 12 item 15).
+    """
     heater = heater_from_version(_reply(NANO3), "127.0.0.3", 4028, SOURCES)
     assert heater is not None
     assert heater.model is ModelId.NANO3
-    assert (heater.mac, heater.dna, heater.name) == (None, None, "Avalonnano")
+    assert (heater.mac, heater.dna, heater.name) == (None, None, "Avalon Nano 3")
     assert heater.identity == "127.0.0.3:4028"
 
 
