@@ -49,7 +49,7 @@ from tests.reliability.rigs import is_clean, make_heater, tcp_client
 
 TIMEOUT_S = 0.5
 MEMORY_BOUND_B = 8 * 1024 * 1024
-"""Peak traced allocation allowed for any one hostile exchange (the reply cap is 1 MiB)."""
+"""Peak traced allocation allowed for any one hostile exchange (the reply cap is 256 KiB)."""
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+import types
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Label
 
 from firmware_sim.fleet import Fleet
 from nanoheater.config import Settings, load_settings
+from nanoheater.controller.build import SENSOR_MAX_AGE_S
 from nanoheater.controller.targets import FixedLevel, RoomTemperature
 from nanoheater.models import DiscoveredHeater, DiscoverySource, ModelId
 from nanoheater.tui.messages import HeaterDiscovered
@@ -154,6 +158,32 @@ async def test_room_sensor_fills_in_for_devices_without_one(
         q_entry = app.fleet.entries[f"{q.server.host}:{q.server.port}"]
         assert q_entry.status is not None
         assert q_entry.room_temp_c == q_entry.status.inlet_temp_c, "a device's own inlet wins"
+
+
+async def test_a_stale_room_sensor_is_never_shown_as_the_current_room(
+    make_app: AppFactory, sim_fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pins (issue 14): once the sensor is older than SENSOR_MAX_AGE_S the room shows nothing.
+
+    The TUI used to keep the last value it had (a file nobody updates any more) and show it
+    as the current room temperature; it now reads through a SensorGuard and clears it. The
+    workers' wall clock is moved on instead of waiting 15 minutes.
+    """
+    thermometer = tmp_path / "room"
+    thermometer.write_text("19.5\n")
+    later = types.SimpleNamespace(time=time.time)
+    monkeypatch.setattr("nanoheater.tui.workers.time", later)
+    app = make_app(settings=Settings(sensors=(f"file:{thermometer}",)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await poll(pilot)
+        nano3s = sim_fleet.members[MODELS.index("nano3s")]
+        key = f"{nano3s.server.host}:{nano3s.server.port}"
+        assert app.fleet.entries[key].room_temp_c == 19.5
+        later.time = lambda: time.time() + SENSOR_MAX_AGE_S + 60  # nobody wrote the file since
+        await poll(pilot)
+        assert app.fleet.entries[key].room_temp_c is None
+        assert str(app.screen.query_one(FleetTable).get_row(key)[6]) != "19.5"
 
 
 async def test_mouse_click_opens_a_device_and_presses_its_buttons(
