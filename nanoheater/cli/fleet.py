@@ -26,8 +26,9 @@ def _num(value: Any, unit: str, digits: int = 0) -> str:
 def format_device(device: dict[str, Any]) -> str:
     """One line per device: host (and name), zone, state, mode, power, hashrate, chip."""
     host = f"{device.get('host')}:{device.get('port')}"
-    # The name the user gave it (config.toml [names], through the service).
-    named = f"{host:<21} {device['name']}" if device.get("name") else f"{host:<21}"
+    # The name the user gave it (config.toml [names]); the service's default name is host:port.
+    name = device.get("name")
+    named = f"{host:<21} {name}" if name and name != host else f"{host:<21}"
     if not device.get("online"):
         return sanitize(f"{named} {device.get('zone')}: offline ({device.get('error') or '—'})")
     # An off device reads 0 °C chips: not a temperature worth printing (as the TUI).

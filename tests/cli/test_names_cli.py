@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 from firmware_sim.fleet import Fleet
+from nanoheater.cli.fleet import format_device
 from nanoheater.config import config_path, load_settings
 from nanoheater.service.remote import RemoteHome
 from tests.cli.test_serve_cli import free_port, run_cli, serve_args, spawn, stop, wait_ready
@@ -77,3 +78,12 @@ async def test_a_rename_through_serve_is_kept_in_config_toml_and_read_everywhere
             assert (await remote.device("Living room Q"))["host"] == "127.0.0.3"
     finally:
         await stop(proc)
+
+
+def test_a_fleet_line_names_a_device_once_when_it_has_no_name() -> None:
+    """Through the service an unnamed device's name is its host:port: shown once, not twice."""
+    device = {"host": "127.0.0.2", "port": 4028, "name": "127.0.0.2:4028", "online": True}
+    assert format_device(device).count("127.0.0.2:4028") == 1
+    named = format_device({**device, "name": "Kitchen"})
+    assert named.startswith("127.0.0.2:4028")
+    assert "Kitchen" in named
