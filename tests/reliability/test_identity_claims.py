@@ -124,13 +124,26 @@ async def test_a_clone_does_not_hide_the_original() -> None:
 async def test_a_browse_adds_at_most_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pins: a flood of adverts is cut at MAX_MDNS_SERVICES per browse (3 here, 8 adverts)."""
     monkeypatch.setattr(mdns, "MAX_MDNS_SERVICES", 3)
+    # A port each: unconfirmed findings at one address merge into one, which hid the cap (the
+    # test passed with the cap removed while every advert named port 9).
     flood = [
-        _advert(f"Avalon flood {i}", "127.0.0.1", 9, f"aa:bb:cc:dd:ee:{i:02x}", f"{i:016x}")
-        for i in range(1, 9)
+        _advert(f"Avalon flood {i}", "127.0.0.1", port, f"aa:bb:cc:dd:ee:{i:02x}", f"{i:016x}")
+        for i, port in enumerate(_silent_ports(8), start=1)
     ]
     async with adverts(*flood) as browser:
         found = await discover(zeroconf=browser, timeout_s=2.0)
     assert 1 <= len(found) <= 3
+    assert len({h.port for h in found}) == len(found)
+
+
+def _silent_ports(count: int) -> list[int]:
+    """Loopback ports nothing listens on (bound, noted and closed)."""
+    ports: list[int] = []
+    for _ in range(count):
+        with socket.socket() as spare:
+            spare.bind(("127.0.0.1", 0))
+            ports.append(spare.getsockname()[1])
+    return ports
 
 
 async def test_a_different_device_at_a_known_address_is_read_as_itself() -> None:
@@ -187,11 +200,7 @@ async def test_the_service_takes_on_only_adverts_the_api_confirms(tmp_path: Path
     """
     heater, _ = make_heater("nano3s")
     async with HostileDevice(proxy(heater.handle, lambda r: r)).running() as device:
-        silent: list[int] = []
-        for _ in range(3):
-            with socket.socket() as spare:
-                spare.bind(("127.0.0.1", 0))
-                silent.append(spare.getsockname()[1])
+        silent = _silent_ports(3)
         claims = [
             _advert(f"Avalon claim {i}", "127.0.0.1", port, f"aa:bb:cc:dd:ee:{i:02x}", f"{i:016x}")
             for i, port in enumerate(silent, start=1)
