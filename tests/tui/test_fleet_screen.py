@@ -63,6 +63,9 @@ async def test_offline_device_is_marked_not_removed(make_app: AppFactory, sim_fl
         table = app.screen.query_one(FleetTable)
         assert table.row_count == len(MODELS)
         assert str(table.get_row(key)[1]) == "offline"
+        # No stale figures: power, hashrate and chips of a device that does not answer are "-".
+        row = [str(cell) for cell in table.get_row(key)]
+        assert row[COLUMN["power"]] == row[COLUMN["hashrate"]] == row[COLUMN["chip"]] == "-", row
         assert any("offline" in e.text for e in app.events)
         others = [e for e in app.fleet if e.key != key]
         assert all(e.online for e in others)

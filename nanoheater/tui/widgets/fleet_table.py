@@ -71,17 +71,17 @@ def row_cells(entry: DeviceEntry, *, narrow: bool = False) -> list[str | Text]:
         off = status.soft_off or state == "off"
         chip = "-" if off else fmt(status.chip_temp_max_c, 0)
         power = fmt(status.power_w, 0) if not narrow else f"{status.power_w or 0:.0f}"
-        style = "dim" if entry.online is False else ""
-        # An offline device keeps its last reading, dimmed, so it is obvious it is old.
+        hashrate = fmt(status.hashrate_ths, 2)
+        style = ""
+        if entry.online is False:
+            # Its power, hashrate and chips now are unknown: no stale figures, only its last
+            # mode, dimmed (the device screen charts what it did before it went away).
+            power = hashrate = chip = "-"
+            style = "dim"
         cells.append(Text(status.mode or "-", style=style))
         cells += [
             Text(value, style=style, justify="right")
-            for value in (
-                power,
-                fmt(status.hashrate_ths, 2),
-                chip,
-                fmt(entry.room_temp_c, 1),
-            )
+            for value in (power, hashrate, chip, fmt(entry.room_temp_c, 1))
         ]
     cells += [
         Text(target_cell(entry), justify="right", overflow="ellipsis", no_wrap=True),
