@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,13 +85,19 @@ def test_the_shapes_fit_under_the_cap() -> None:
         assert len(make(MAX_REPLY_BYTES)) <= MAX_REPLY_BYTES
 
 
-def _with_blob(reply: bytes, blob: str) -> bytes:
-    """``reply`` with every MM ID string replaced by ``blob`` (joined replies included)."""
+def _with_blob(reply: bytes, blob: str, *, keep: bool = False) -> bytes:
+    """``reply`` with every MM ID string replaced by ``blob`` (joined replies included).
+
+    ``keep``: append ``blob`` to the real one instead, so the device still reads as itself
+    (its mode and state) and a controller can drive it while every reply costs the parse.
+    """
 
     def walk(node: object) -> object:
         if isinstance(node, dict):
             return {
-                k: blob if str(k).startswith("MM ID") and isinstance(v, str) else walk(v)
+                k: (f"{v} {blob}" if keep else blob)
+                if str(k).startswith("MM ID") and isinstance(v, str)
+                else walk(v)
                 for k, v in node.items()
             }
         if isinstance(node, list):
@@ -138,3 +146,45 @@ async def test_a_hostile_device_does_not_starve_an_honest_one(shape: str) -> Non
             await bad.close()
             await good.close()
     assert hostile_reads >= 1  # the hostile device really was read meanwhile
+
+
+async def test_a_thermostat_keeps_deciding_beside_a_hostile_device(tmp_path: Path) -> None:
+    """Pins the issue's thermostat case end to end: it keeps deciding beside a hostile device.
+
+    A real ``thermostat`` child regulates an honest Mini 3 and a Nano 3S whose every blob
+    carries the costliest shape (a quarter of the cap per blob, so the joined reply stays under
+    the cap and is parsed): both are driven every interval (the issue's thermostat made 0
+    decisions in 20 s) and the honest one is left at its lowest step. With a parse that holds
+    the loop 2 s per big blob put in ``split_blob``, this test fails.
+    """
+    hostile_heater, _ = make_heater("nano3s")
+    honest_heater, _ = make_heater("mini3", seed=1)
+    # Every MM ID of a joined reply carries it: a quarter of the cap each keeps the whole reply
+    # under the cap, so it is parsed (a reply over the cap is refused before any parsing).
+    worst = BLOB_SHAPES["reversed pairs"](MAX_REPLY_BYTES // 4 - 4096)
+    hostile = HostileDevice(proxy(hostile_heater.handle, lambda r: _with_blob(r, worst, keep=True)))
+    honest = HostileDevice(proxy(honest_heater.handle, lambda r: r), host="127.0.0.2")
+    room = tmp_path / "room.txt"
+    room.write_text("19.0\n")
+    async with hostile.running(), honest.running():
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "nanoheater", "thermostat",
+            f"127.0.0.1:{hostile.port}", f"127.0.0.2:{honest.port}",
+            "--target", "21", "--sensor", f"file:{room}", "--interval", "1",
+            "--duration", "6", "--json",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    assert b"Traceback" not in err
+    records = [json.loads(line) for line in out.splitlines() if line.startswith(b"{")]
+    decisions = [r for r in records if "reason" in r and "exit" not in r]
+    honest_ok = [d for d in decisions if d["applied"].get(f"127.0.0.2:{honest.port}") == "ok"]
+    assert len(honest_ok) >= 2, out.decode(errors="replace")  # 6-8 here; 0 in the issue
+    left = [r for r in records if r.get("exit") == f"127.0.0.2:{honest.port}"]
+    assert left
+    assert left[0]["left"] == "Night"  # and it was left at its lowest step
+    hostile_ok = [d for d in decisions if d["applied"].get(f"127.0.0.1:{hostile.port}") == "ok"]
+    assert hostile_ok, (
+        "the hostile device's replies were never parsed: the test would prove nothing"
+    )
