@@ -36,6 +36,22 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     return content
 
 
+def open_for_writing(path: Path, *, append: bool = False, mode: int = 0o644) -> int:
+    """A descriptor writing ``path`` (created with ``mode``), never through a symlink there.
+
+    A link planted at a path the user names (a CSV record, a log in the shared temporary
+    folder) once redirected the write onto any file the user could write (issue 14).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    flags |= os.O_APPEND if append else os.O_TRUNC
+    try:
+        return os.open(path, flags, mode)
+    except OSError as exc:
+        if path.is_symlink():
+            raise OSError(exc.errno, "refusing to write through a symlink", str(path)) from None
+        raise
+
+
 def write_atomic(path: Path, content: bytes) -> None:
     """Replace ``path`` with ``content`` so that a crash leaves either the old or the new file.
 

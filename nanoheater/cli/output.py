@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, TextIO, TypeVar
 
 import click
 
+from nanoheater.atomic import open_for_writing
 from nanoheater.exceptions import NanoheaterError, UsageError
 from nanoheater.protocol.sanitize import SafeFormatter
 
@@ -81,8 +82,7 @@ def _private_log(path: Path) -> TextIO:
     fixed name in the shared temporary folder followed a symlink planted there (issue 14).
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-    fd = os.open(path, flags, 0o600)
+    fd = open_for_writing(path, append=True, mode=0o600)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
         os.close(fd)

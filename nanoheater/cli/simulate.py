@@ -8,12 +8,14 @@ an in-memory transport (``nanoheater.cli.sim_harness``, imported inside the comm
 from __future__ import annotations
 
 import csv
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from nanoheater.atomic import open_for_writing
 from nanoheater.cli.output import handle_errors, print_json
 from nanoheater.cli.params import FiniteFloat
 from nanoheater.cli.sim_scenarios import CONTROLLERS, SCENARIOS
@@ -117,7 +119,8 @@ def simulate(
 
 def write_csv(result: RunResult, path: Path) -> None:
     """Write one row per control step: time, room air, sensor, set-point, mode, power, reason."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    # Never through a symlink planted at the path, as firmware-sim --record (issue 14).
+    with os.fdopen(open_for_writing(path), "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow(
             ["t_s", "time_utc", "air_c", "sensor_c", "setpoint_c", "mode", "power_w", "reason"]

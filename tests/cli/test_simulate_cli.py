@@ -114,3 +114,18 @@ def test_a_warning_is_printed_once() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert (proc.stdout + proc.stderr).count("cannot be reached") == 1, proc.stdout + proc.stderr
+
+
+def test_record_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    """Pins (issue 14): a link planted at --record's path is refused, its target untouched.
+
+    firmware-sim --record was fixed for this; simulate's --record followed the link.
+    """
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "run.csv"
+    link.symlink_to(victim)
+    code, out = run("--scenario", "cold-start", "--hours", "0.1", "--record", str(link))
+    assert code == 2, out
+    assert "symlink" in out
+    assert victim.read_text() == "keep me"
