@@ -200,6 +200,42 @@ def test_the_ui_log_is_owner_only_and_never_written_through_a_link(tmp_path: Pat
         os.umask(old)
 
 
+async def test_a_tui_beside_a_running_service_does_not_write_its_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pins (issue 14): the service owns the history; a TUI started beside it records nothing.
+
+    Another process holds the data folder's lock as ``serve`` does (``DataDirLock.acquire``):
+    the TUI's history is None and the notice names the holder.
+    """
+    import asyncio
+    import sys
+
+    from nanoheater.cli.tui import open_history
+    from nanoheater.history import RetentionPolicy
+
+    folder = tmp_path / "data"
+    monkeypatch.setenv("NANOHEATER_DATA_DIR", str(folder))
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import sys, time; from pathlib import Path; from nanoheater.home.lock import DataDirLock;"
+        f"DataDirLock(Path({str(folder)!r})).acquire('api 127.0.0.1:8128');"
+        "print('held', flush=True); time.sleep(60)",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert await asyncio.wait_for(holder.stdout.readline(), timeout=30) == b"held\n"
+        history, lock, why = await open_history(RetentionPolicy())
+        assert (history, lock) == (None, None)
+        assert why is not None
+        assert "history not recorded" in why
+        assert "8128" in why
+    finally:
+        holder.kill()
+        await holder.wait()
+
+
 async def test_a_second_tui_does_not_write_the_same_history(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
