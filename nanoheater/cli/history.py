@@ -97,9 +97,9 @@ def history(
         raise UsageError("--zone draws the zone's charts: use it with --plot")
     now = time.time()
     since_s = parse_since(since, now)
+    # A damaged history's notice (what was salvaged) is the store's own warning on stderr: one
+    # line. Echoing store.notice as well printed it twice.
     with HistoryStore.open() as store:
-        if store.notice:
-            click.echo(f"nanoheater: {store.notice}", err=True)
         if host is None:  # then a zone, checked above
             echo_zone_plots(store, str(zone), now, as_json=as_json)
             return

@@ -73,3 +73,39 @@ def test_one_corrupt_page_salvages_every_other_row(tmp_path: Path) -> None:
     minute = raw.execute("SELECT SUM(count) FROM rollups WHERE resolution_s = 60").fetchone()
     assert minute == (len(kept) + 1,)
     raw.close()
+
+
+def test_the_history_command_says_it_in_one_line(tmp_path: Path) -> None:
+    """Pins (issue 14's "97-line one-line error"): a damaged file is one line on stderr.
+
+    ``nanoheater history`` exits 0 with exactly one line saying what was salvaged; it printed
+    it twice (the store's warning and the command's own echo of it).
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "history.sqlite3"
+    now = time.time()
+    with HistoryStore.open(path) as store:
+        store.add_samples(
+            [
+                Sample("127.0.0.2:4028", now - 3000 + i, 140.0, 6.0, mode="x" * 50)
+                for i in range(3000)
+            ]
+        )
+    _scribble(path, *_middle_leaf(path, "samples"))
+    env = {
+        **os.environ,
+        "NANOHEATER_DATA_DIR": str(tmp_path),
+        "NANOHEATER_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "nanoheater", "history", "127.0.0.2:4028"],
+        capture_output=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.decode().splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert "salvaged" in lines[0]
