@@ -21,6 +21,7 @@ from nanoheater.economics.tariff import Tariff
 from nanoheater.history import DATABASE_FILE, HistoryStore, Sample, StoredDecision
 from nanoheater.home import Target
 from nanoheater.home.intents import INTENTS_FILE, Intents
+from tests.tui.test_room_marks import SCHEDULE
 
 MARKET = offline_market(MarketSettings(pool_fee=0.0), None)
 
@@ -233,17 +234,6 @@ def test_zone_usage_errors_are_one_line(
 
 
 QUIET_CONFIG = "[caps.quiet_hours]\nstart_hour = 22\nend_hour = 7\nmax_power_w = 0\n"
-WEEK = """
-[[entry]]
-days = "all"
-at = "06:30"
-target_c = 21
-
-[[entry]]
-days = "all"
-at = "22:30"
-target_c = 17
-"""
 
 
 def _room_marks_row(out: str) -> str:
@@ -282,7 +272,7 @@ def test_zone_plot_marks_the_services_target_quiet_hours_and_steps(
     config = config_path()
     config.write_text(config.read_text() + QUIET_CONFIG)
     intents = data_dir() / INTENTS_FILE
-    week = Target(kind="schedule", schedule_toml=WEEK, schedule_name="week.toml")
+    week = Target(kind="schedule", schedule_toml=SCHEDULE, schedule_name="week.toml")
     Intents(targets={"living": week}).save(intents)
     out = _run("--zone", "living", "--plot").stdout
     assert out.splitlines()[0].endswith("░ quiet hours  ↑↓ schedule")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from firmware_sim.fleet import Fleet
@@ -196,6 +197,21 @@ async def test_a_kept_read_is_drawn_at_once_with_the_live_readings_since(
         assert reads == [Window.H24]
 
 
+async def open_economics_on_a_month(
+    pilot: Pilot[None], app: NanoheaterApp, tmp_path: Path
+) -> tuple[EconomicsScreen, float]:
+    """Seed 30 days of ledger up to the app's latest reading, open ``e``: (screen, until_s)."""
+    await settle(pilot)
+    until = app.ledger.latest_s
+    assert until is not None
+    seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
+    await pilot.press("e")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, EconomicsScreen)
+    return screen, until
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_economics_bars_per_day_from_the_history(
     make_app: AppFactory,
@@ -207,14 +223,7 @@ async def test_economics_bars_per_day_from_the_history(
     """30 days of seeded ledger appear as bars; v switches to 7 days; net cost under resistive."""
     app = make_app(history=history)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        until = app.ledger.latest_s
-        assert until is not None
-        seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
-        await pilot.press("e")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EconomicsScreen)
+        screen, until = await open_economics_on_a_month(pilot, app, tmp_path)
         heat = screen.query_one("#days-heat", TimeChart).plot
         assert heat is not None
         assert (heat.until_s - heat.since_s) / 86_400 == pytest.approx(30, abs=0.05)
@@ -255,14 +264,7 @@ async def test_economics_bars_are_on_screen_at_both_sizes(
     """
     app = make_app(history=history)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        until = app.ledger.latest_s
-        assert until is not None
-        seed_ledger(tmp_path / "history.sqlite3", "seeded", until)
-        await pilot.press("e")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EconomicsScreen)
+        screen, _ = await open_economics_on_a_month(pilot, app, tmp_path)
         table = screen.query_one("#economics-table", Static)
         short = size[1] < 30
         if short:
