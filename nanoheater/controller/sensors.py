@@ -359,13 +359,23 @@ class SensorGuard:
         if self.last is None:
             self.problem = self.problem or "no reading yet"
             return None
-        age = now_s - self.last.at_s
-        if age > self.max_age_s:
+        fresh = self.fresh_c(now_s)
+        if fresh is None:
+            age = now_s - self.last.at_s
             self.problem = f"{self.sensor.label} stale for {age:.0f} s" + (
                 f" ({self.problem})" if self.problem else ""
             )
+        return fresh
+
+    def fresh_c(self, now_s: float) -> float | None:
+        """The last good reading while it is at most ``max_age_s`` old at ``now_s``, else None.
+
+        No read: between reads (and once reads stop) a stale value is never handed on.
+        """
+        last = self.last
+        if last is None or now_s - last.at_s > self.max_age_s:
             return None
-        return self.last.temp_c
+        return last.temp_c
 
 
 __all__ = [

@@ -30,7 +30,7 @@ from nanoheater.home.devices import DeviceSlot, address_of
 from nanoheater.home.intents import INTENTS_FILE, Intents
 from nanoheater.home.options import HomeOptions, describe_error
 from nanoheater.home.records import record_event, record_reading
-from nanoheater.home.roomlearn import RoomLogSource, fresh_c, outdoor_guard
+from nanoheater.home.roomlearn import RoomLogSource, outdoor_guard
 from nanoheater.home.types import HomeEvent, Reading
 from nanoheater.home.zones import SENSOR_TOKEN_ENV, ZoneSlot
 from nanoheater.protocol.sanitize import sanitize
@@ -116,7 +116,7 @@ class HomeBase:
         """
         if self.options.outdoor is not None:
             return self.options.outdoor(now_s)
-        return fresh_c(self.outdoor_sensor, now_s)
+        return self.outdoor_sensor.fresh_c(now_s) if self.outdoor_sensor is not None else None
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)

@@ -74,18 +74,6 @@ def outdoor_guard(
     return SensorGuard(sensor, OUTDOOR_MAX_AGE_S)
 
 
-def fresh_c(guard: SensorGuard | None, now_s: float) -> float | None:
-    """``guard``'s last good reading, or None once it is older than the guard's maximum age.
-
-    Between reads (and when reads stop) a stale value is never handed on: ``now_s`` is on the
-    clock the guard reads with.
-    """
-    last = None if guard is None else guard.last
-    if guard is None or last is None or now_s - last.at_s > guard.max_age_s:
-        return None
-    return last.temp_c
-
-
 def store_source(history: AsyncHistoryStore) -> RoomLogSource:
     """The room log from the Home's own history, read on the history thread."""
 

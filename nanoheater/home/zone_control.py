@@ -16,7 +16,7 @@ from nanoheater.home.commands import check, describe, run_command
 from nanoheater.home.devices import UnknownRef, resolve_device
 from nanoheater.home.options import DEFAULT_OVERRIDE_S, describe_error
 from nanoheater.home.records import record_decision
-from nanoheater.home.roomlearn import REFIT_S, fresh_c, learn
+from nanoheater.home.roomlearn import REFIT_S, learn
 from nanoheater.home.types import DeviceView, Override, Target, ZoneView
 from nanoheater.home.zones import ZoneSlot, arm_room_limits
 from nanoheater.protocol.sanitize import sanitize
@@ -164,8 +164,8 @@ class ZoneControl(HomeBase):
             now = self.clock()
             guard = self.outdoor_sensor
             if guard is not None:
-                await guard.read(now)  # guarded: ends by its deadline, raises nothing
-                failing = fresh_c(guard, now) is None
+                # Guarded: ends by its deadline, raises nothing; None when nothing fresh.
+                failing = await guard.read(now) is None
                 if failing != self.outdoor_failing:
                     # One line when readings stop (with why) and one when they return.
                     self.outdoor_failing = failing

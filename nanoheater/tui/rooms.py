@@ -25,7 +25,6 @@ from nanoheater.exceptions import NanoheaterError
 from nanoheater.home.roomlearn import (
     REFIT_S,
     apply,
-    fresh_c,
     learn,
     outdoor_guard,
     store_source,
@@ -63,7 +62,7 @@ class Rooms:
     def outdoor_sensor_c(self) -> float | None:
         """The configured outdoor sensor's reading, None when it is older than an hour."""
         sensor = self._sensor
-        return fresh_c(sensor[1] if sensor else None, time.time())
+        return sensor[1].fresh_c(time.time()) if sensor is not None else None
 
     def room_model(self, key: str) -> RoomModel | None:
         """What the regulator of ``key`` is told of its room: the caller's, else the sensor's."""
@@ -107,8 +106,7 @@ class Rooms:
                 guard = outdoor_guard(spec, token=token, ca_file=settings.sensor_ca_file)
                 self._sensor = (spec, guard)
             guard = self._sensor[1]
-            await guard.read(time.time())
-            value = self.outdoor_sensor_c()
+            value = await guard.read(time.time())
             self._outdoor_problem(f"outdoor sensor: {guard.problem}" if value is None else "")
             if value is not None:
                 self.app.storage.outdoor(when, value)
