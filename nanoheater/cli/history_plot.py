@@ -26,7 +26,7 @@ from nanoheater.history.charts import day_plots, device_plots, zone_plots
 from nanoheater.history.plot import QUIET_MARK, draw, local_tz, to_text
 from nanoheater.history.series import DeviceSeries
 from nanoheater.history.window_json import window_json
-from nanoheater.home.chart_marks import room_marks
+from nanoheater.home.chart_marks import quiet_spans, room_marks
 from nanoheater.home.intents import INTENTS_FILE, Intents
 from nanoheater.home.regulation import schedule_for
 
@@ -84,7 +84,7 @@ def echo_plots(
     # The config's quiet hours, as the device screen shades them (its target is not known here).
     config_quiet = load_settings().settings.caps.quiet_hours
     marked = {
-        window: room_marks(None, True, config_quiet, series.since_s, series.until_s, tz)[0]
+        window: quiet_spans(None, True, config_quiet, series.since_s, series.until_s, tz)
         for window, series in windows.items()
     }
     legend = f"  {QUIET_MARK} quiet hours" if any(marked.values()) else ""

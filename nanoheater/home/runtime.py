@@ -25,7 +25,7 @@ from nanoheater.history.series import DeviceSeries, Window, window_since
 from nanoheater.history.store import DATABASE_FILE, AsyncHistoryStore
 from nanoheater.history.window_json import window_json
 from nanoheater.home.base import log
-from nanoheater.home.chart_marks import room_marks
+from nanoheater.home.chart_marks import quiet_spans, schedule_steps
 from nanoheater.home.device_set import DeviceSet
 from nanoheater.home.devices import resolve_device
 from nanoheater.home.intents import Intents
@@ -197,8 +197,9 @@ class Home(DeviceSet):
         schedule = schedule_for(target) if target is not None and regulated else None
         quiet_until = until + QUIET_AHEAD_S
         config = self.settings.caps.quiet_hours
-        quiet, _ = room_marks(schedule, regulated, config, since, quiet_until, local_zone())
-        _, steps = room_marks(schedule, regulated, None, since, until, local_zone())
+        tz = local_zone()
+        quiet = quiet_spans(schedule, regulated, config, since, quiet_until, tz)
+        steps = schedule_steps(schedule, since, until, tz)
         series = replace(series, quiet=tuple(quiet), steps=tuple(steps))
         return window_json(series) | {"devices": keys}
 
