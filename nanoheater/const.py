@@ -33,3 +33,15 @@ A device's clock is untrusted input: a negative, huge or non-finite ``When`` cra
 (``fromtimestamp`` overflow) and ``watch``. Anything the library stores is stamped on the local
 clock; a device clock is only a hint (the accelerated simulator's time) and only inside this range.
 """
+
+
+def plausible_time_s(value: object) -> float | None:
+    """An epoch time from outside (a device's ``When``, the service's JSON) as a float, or None.
+
+    None unless a number inside ``DEVICE_CLOCK_RANGE_S`` (NaN, 1e300, booleans and strings are
+    no time): ``fromtimestamp``/``localtime`` overflowed on such values (issue 14).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    low, high = DEVICE_CLOCK_RANGE_S
+    return float(value) if low <= value < high else None  # NaN fails both comparisons

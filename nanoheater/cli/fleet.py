@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from nanoheater.cli.output import print_json
+from nanoheater.const import plausible_time_s
 from nanoheater.home.devices import UnknownRef
 from nanoheater.protocol.sanitize import sanitize
 from nanoheater.service.address import find_api, listening
@@ -66,7 +67,7 @@ async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None
     ``count`` is per device, as for a watch of named hosts: every device the service owned
     when the watch began gets ``count`` readings (failed ones included), then it ends.
     """
-    from nanoheater.service.remote import RemoteHome, api_time
+    from nanoheater.service.remote import RemoteHome
 
     seen: dict[str, int] = {}
     async with RemoteHome(find_api(api)) as home, contextlib.aclosing(home.stream()) as stream:
@@ -83,7 +84,7 @@ async def fleet_watch(api: str | None, count: int | None, as_json: bool) -> None
             if as_json:
                 print_json(device)
             else:
-                ts_s = api_time(data.get("ts_s"))
+                ts_s = plausible_time_s(data.get("ts_s"))
                 stamp = (
                     "--:--:--" if ts_s is None else time.strftime("%H:%M:%S", time.localtime(ts_s))
                 )
@@ -121,11 +122,11 @@ async def set_through_service(
 
 async def zone_note(device: dict[str, Any], api: str | None) -> str:
     """``zone Z: manual until ...; nanoheater target Z --resume`` when the zone is overridden."""
-    from nanoheater.service.remote import RemoteHome, api_time
+    from nanoheater.service.remote import RemoteHome
 
     async with RemoteHome(find_api(api)) as home:
         zone = await home.zone(str(device.get("zone")))
-    until = api_time(zone.get("manual_until_s"))
+    until = plausible_time_s(zone.get("manual_until_s"))
     if until is None:
         return ""
     name = sanitize(zone.get("name"), 64)

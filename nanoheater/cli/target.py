@@ -15,10 +15,11 @@ import click
 
 from nanoheater.cli.output import print_json, run_async
 from nanoheater.cli.params import FiniteFloat
+from nanoheater.const import plausible_time_s
 from nanoheater.controller.targets import read_schedule_text
 from nanoheater.exceptions import UsageError
 from nanoheater.protocol.sanitize import sanitize
-from nanoheater.service.remote import RemoteHome, api_time, find_api
+from nanoheater.service.remote import RemoteHome, find_api
 from nanoheater.units import celsius
 
 API_OPTION = click.option(
@@ -37,7 +38,7 @@ def format_zone(zone: dict[str, Any]) -> str:
     members = zone.get("devices")
     devices = ", ".join(sanitize(d, 60) for d in members) if isinstance(members, list) else ""
     line = f"{sanitize(zone.get('name'), 64)}: {what}  [{devices}]"
-    until = api_time(zone.get("manual_until_s"))
+    until = plausible_time_s(zone.get("manual_until_s"))
     if until is not None:
         override = zone.get("override")
         action = override.get("action", "") if isinstance(override, dict) else ""

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nanoheater.const import DEVICE_CLOCK_RANGE_S, MAX_REPLY_BYTES, MAX_REQUEST_BYTES
+from nanoheater.const import MAX_REPLY_BYTES, MAX_REQUEST_BYTES, plausible_time_s
 from nanoheater.exceptions import ProtocolError, UsageError
 
 _SEVERITIES = frozenset("SIWEF")
@@ -136,17 +136,9 @@ def reply_status(body: Mapping[str, Any]) -> ReplyStatus:
         severity=severity,
         code=code if isinstance(code, int) and not isinstance(code, bool) else None,
         msg=str(entry.get("Msg", "")),
-        when=_device_clock(when),
+        when=plausible_time_s(when),
         description=str(description) if description is not None else None,
     )
-
-
-def _device_clock(value: object) -> float | None:
-    """``When`` as epoch seconds; None unless a plausible clock (DEVICE_CLOCK_RANGE_S)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    low, high = DEVICE_CLOCK_RANGE_S
-    return float(value) if low <= value < high else None  # NaN fails both comparisons
 
 
 def joined_part(body: Mapping[str, Any], command: str) -> dict[str, Any] | None:

@@ -15,7 +15,6 @@ from typing import Any, Self
 
 import aiohttp
 
-from nanoheater.const import DEVICE_CLOCK_RANGE_S
 from nanoheater.exceptions import ConnectionFailed, NanoheaterError, UsageError
 from nanoheater.home.devices import UnknownRef
 from nanoheater.protocol.sanitize import sanitize
@@ -28,7 +27,7 @@ MAX_REPLY_BYTES = 64_000_000
 """Largest API answer read (a fleet listing is about 2 kB per device)."""
 
 
-__all__ = ["RemoteHome", "ServiceRefused", "ServiceUnavailable", "api_time", "find_api"]
+__all__ = ["RemoteHome", "ServiceRefused", "ServiceUnavailable", "find_api"]
 
 
 class ServiceUnavailable(ConnectionFailed):
@@ -211,17 +210,6 @@ class RemoteHome:
                         kind = "message"
         except (aiohttp.ClientConnectionError, OSError) as exc:
             raise ServiceUnavailable(f"no nanoheater service answers at {self.address}") from exc
-
-
-def api_time(value: object) -> float | None:
-    """An epoch time from the service's JSON, or None when it is absent or implausible.
-
-    Time is input (issue 14): ``manual_until_s: 1e300`` overflowed ``localtime()``.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    low, high = DEVICE_CLOCK_RANGE_S
-    return float(value) if low <= value <= high else None
 
 
 async def _read_capped(reply: aiohttp.ClientResponse, limit: int) -> bytes:

@@ -18,12 +18,12 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Static
 
+from nanoheater.const import plausible_time_s
 from nanoheater.history.charts import zone_plots
 from nanoheater.history.plot import QUIET_MARK
 from nanoheater.history.records import Sample
 from nanoheater.history.series import ZONE_HOLD_S, DeviceSeries, Window, with_live
 from nanoheater.protocol.sanitize import sanitize
-from nanoheater.service.remote import api_time
 from nanoheater.tui.widgets.chart import TimeChart
 
 MAX_LIVE_POINTS = 3600
@@ -51,7 +51,7 @@ def zone_point(devices: Iterable[dict[str, Any]], zone: str) -> Sample | None:
     """
     members = []
     for device in devices:
-        updated = api_time(device.get("updated_s"))  # time is input: 1e300 is no time
+        updated = plausible_time_s(device.get("updated_s"))  # time is input: 1e300 is no time
         if device.get("zone") == zone and device.get("online") is True and updated is not None:
             members.append((updated, device))
     if not members:
