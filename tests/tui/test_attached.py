@@ -280,7 +280,7 @@ async def test_a_zones_live_readings_are_appended_between_its_window_reads(
 
 
 def test_a_zones_live_point_takes_only_plausible_readings() -> None:
-    """The service's JSON is input: a time past 2100, NaN, text or a stale member do not count."""
+    """The service's JSON is input: past 2100, NaN, infinity, text, a stale member: none count."""
     now = 1_764_590_400.0
     devices = [
         {"zone": "living", "online": True, "updated_s": now, "power_w": 100.0, "room_c": 20.0},
@@ -290,6 +290,8 @@ def test_a_zones_live_point_takes_only_plausible_readings() -> None:
         {"zone": "living", "online": True, "updated_s": now - 600, "power_w": 7.0},
         {"zone": "living", "online": False, "updated_s": now, "power_w": 9.0},
         {"zone": "living", "online": True, "updated_s": now, "power_w": float("nan")},
+        {"zone": "living", "online": True, "updated_s": now, "power_w": float("inf"),
+         "room_c": float("-inf")},
         {"zone": "living", "online": True, "updated_s": now, "power_w": "300"},
         {"zone": "hall", "online": True, "updated_s": now, "power_w": 500.0},
     ]  # fmt: skip

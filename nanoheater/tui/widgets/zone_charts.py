@@ -10,6 +10,7 @@ the charts ``history --zone NAME --plot`` draws (``history.charts.zone_plots``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,7 +38,8 @@ WINDOW_NAMES = {
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    """A finite number from the service's JSON, else None (NaN and infinity parse as JSON)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
 
